@@ -1,0 +1,267 @@
+//! The one typed configuration, read from a TOML file and `TIDINGS_*` environment variables.
+//!
+//! Every field has a default that needs nothing installed, so Tidings runs with no file at all. Environment
+//! variables override the file: `TIDINGS_LISTEN` sets `listen`, and a double underscore walks into a section,
+//! so `TIDINGS_FETCH__ALLOW_PRIVATE_NETWORKS=true` sets `[fetch] allow_private_networks`. Values are read as
+//! TOML (numbers, booleans, arrays) and fall back to a plain string.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// Configuration errors name the source (file or variable) and the problem.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The TOML file does not parse or has unknown keys.
+    #[error("config file {path}: {message}")]
+    File {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// An environment variable names no setting, or its value has the wrong type.
+    #[error("environment variable {name}: {message}")]
+    Env {
+        /// The variable.
+        name: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// All of Tidings' settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Where Tidings keeps its files (the SQLite database, later the search index).
+    pub data_dir: PathBuf,
+    /// `sqlite://PATH` or `postgres://…`. Empty means `sqlite://<data_dir>/tidings.db`.
+    pub database_url: String,
+    /// Address the web server listens on.
+    pub listen: SocketAddr,
+    /// Log filter in `tracing` syntax (`info`, `tidings=debug,info`); `RUST_LOG` wins when set.
+    pub log: String,
+    /// How sources are fetched.
+    pub fetch: FetchConfig,
+    /// How often sources are polled.
+    pub poll: PollConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("tidings-data"),
+            database_url: String::new(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            log: "info".to_owned(),
+            fetch: FetchConfig::default(),
+            poll: PollConfig::default(),
+        }
+    }
+}
+
+impl Config {
+    /// The database URL to open: the configured one, or the SQLite file in the data directory.
+    pub fn effective_database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("tidings.db").display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    /// Builds the configuration from an optional TOML file's text and environment variables (only those
+    /// starting with `TIDINGS_` are looked at; `TIDINGS_CONFIG` names the file and is skipped here).
+    pub fn load(
+        file: Option<(&str, &str)>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let mut table = match file {
+            Some((path, text)) => toml::from_str::<toml::Table>(text)
+                .map_err(|e| ConfigError::File { path: path.to_owned(), message: e.to_string() })?,
+            None => toml::Table::new(),
+        };
+        let mut env_names = Vec::new();
+        for (name, value) in env {
+            let Some(rest) = name.strip_prefix("TIDINGS_") else { continue };
+            if rest == "CONFIG" || rest.starts_with("TEST_") || rest.is_empty() {
+                continue;
+            }
+            let path: Vec<String> = rest.split("__").map(|part| part.to_ascii_lowercase()).collect();
+            set_path(&mut table, &path, parse_env_value(&value))
+                .map_err(|message| ConfigError::Env { name: name.clone(), message })?;
+            env_names.push(name);
+        }
+        let config: Config = table.clone().try_into().map_err(|e: toml::de::Error| {
+            let message = e.to_string();
+            match (file, env_names.is_empty()) {
+                (Some((path, _)), true) => ConfigError::File { path: path.to_owned(), message },
+                (None, false) => ConfigError::Env { name: env_names.join(", "), message },
+                (Some((path, _)), false) => {
+                    ConfigError::File { path: format!("{path} (with {})", env_names.join(", ")), message }
+                }
+                (None, true) => ConfigError::File { path: "<defaults>".to_owned(), message },
+            }
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |message: String| ConfigError::File { path: "configuration".to_owned(), message };
+        if self.poll.min_interval_secs == 0 || self.poll.min_interval_secs > self.poll.max_interval_secs {
+            return Err(bad(format!(
+                "poll.min_interval_secs ({}) must be at least 1 and at most poll.max_interval_secs ({})",
+                self.poll.min_interval_secs, self.poll.max_interval_secs
+            )));
+        }
+        if self.fetch.max_redirects > 20 {
+            return Err(bad(format!("fetch.max_redirects ({}) must be at most 20", self.fetch.max_redirects)));
+        }
+        if self.fetch.per_host_concurrency == 0 || self.poll.concurrency == 0 {
+            return Err(bad("fetch.per_host_concurrency and poll.concurrency must be at least 1".to_owned()));
+        }
+        Ok(())
+    }
+}
+
+fn parse_env_value(raw: &str) -> toml::Value {
+    // Parse as the right-hand side of a TOML assignment so `true`, `30` and `["a"]` get their types.
+    let doc = format!("v = {raw}");
+    match toml::from_str::<toml::Table>(&doc) {
+        Ok(mut t) => t.remove("v").unwrap_or_else(|| toml::Value::String(raw.to_owned())),
+        Err(_) => toml::Value::String(raw.to_owned()),
+    }
+}
+
+fn set_path(table: &mut toml::Table, path: &[String], value: toml::Value) -> Result<(), String> {
+    match path {
+        [] => Err("empty setting name".to_owned()),
+        [last] => {
+            table.insert(last.clone(), value);
+            Ok(())
+        }
+        [head, rest @ ..] => {
+            let entry = table.entry(head.clone()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            match entry {
+                toml::Value::Table(inner) => set_path(inner, rest, value),
+                _ => Err(format!("`{head}` is not a section")),
+            }
+        }
+    }
+}
+
+/// How Tidings talks HTTP to sources.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FetchConfig {
+    /// The User-Agent header; honest about who is fetching.
+    pub user_agent: String,
+    /// Whole-request timeout, seconds.
+    pub timeout_secs: u64,
+    /// Connect timeout, seconds.
+    pub connect_timeout_secs: u64,
+    /// Redirects followed before giving up.
+    pub max_redirects: usize,
+    /// Cap on the decompressed body, bytes.
+    pub max_body_bytes: u64,
+    /// Requests in flight to one host at a time.
+    pub per_host_concurrency: usize,
+    /// Allow connections to loopback, private, link-local and other internal addresses. Off by default: a
+    /// feed URL must never reach into the operator's network.
+    pub allow_private_networks: bool,
+}
+
+impl Default for FetchConfig {
+    fn default() -> Self {
+        FetchConfig {
+            user_agent: format!(
+                "Tidings/{} (self-hosted news aggregator; +https://github.com/tidings/tidings)",
+                env!("CARGO_PKG_VERSION")
+            ),
+            timeout_secs: 30,
+            connect_timeout_secs: 10,
+            max_redirects: 5,
+            max_body_bytes: 10 * 1024 * 1024,
+            per_host_concurrency: 2,
+            allow_private_networks: false,
+        }
+    }
+}
+
+/// When sources are polled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PollConfig {
+    /// Run the poller inside `tidings serve`.
+    pub enabled: bool,
+    /// Shortest interval between polls of one source, seconds.
+    pub min_interval_secs: u64,
+    /// Longest interval between polls of one source, seconds.
+    pub max_interval_secs: u64,
+    /// Interval for a source whose publishing rhythm is not known yet, seconds.
+    pub default_interval_secs: u64,
+    /// First retry delay after an error, seconds; doubled per consecutive error up to `max_interval_secs`.
+    pub error_backoff_secs: u64,
+    /// Sources polled at once.
+    pub concurrency: usize,
+    /// How often the poller looks for due sources, seconds.
+    pub tick_secs: u64,
+}
+
+impl Default for PollConfig {
+    fn default() -> Self {
+        PollConfig {
+            enabled: true,
+            min_interval_secs: 5 * 60,
+            max_interval_secs: 24 * 60 * 60,
+            default_interval_secs: 30 * 60,
+            error_backoff_secs: 60,
+            concurrency: 8,
+            tick_secs: 5,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_need_no_file() {
+        let config = Config::load(None, Vec::new()).unwrap();
+        assert_eq!(config, Config::default());
+        assert_eq!(config.effective_database_url(), "sqlite://tidings-data/tidings.db");
+    }
+
+    #[test]
+    fn env_overrides_file_and_walks_sections() {
+        let file = "listen = \"0.0.0.0:9000\"\n[fetch]\nmax_redirects = 3\n";
+        let env = vec![
+            ("TIDINGS_FETCH__ALLOW_PRIVATE_NETWORKS".to_owned(), "true".to_owned()),
+            ("TIDINGS_DATABASE_URL".to_owned(), "postgres://x@localhost/db".to_owned()),
+            ("HOME".to_owned(), "/root".to_owned()),
+        ];
+        let config = Config::load(Some(("tidings.toml", file)), env).unwrap();
+        assert_eq!(config.listen.port(), 9000);
+        assert_eq!(config.fetch.max_redirects, 3);
+        assert!(config.fetch.allow_private_networks);
+        assert_eq!(config.database_url, "postgres://x@localhost/db");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_with_the_file_named() {
+        let err = Config::load(Some(("my.toml", "[fetch]\ntimeout = 3\n")), Vec::new()).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("my.toml") && text.contains("timeout"), "{text}");
+    }
+
+    #[test]
+    fn bad_env_value_names_the_variable() {
+        let env = vec![("TIDINGS_POLL__CONCURRENCY".to_owned(), "lots".to_owned())];
+        let err = Config::load(None, env).unwrap_err();
+        assert!(err.to_string().contains("TIDINGS_POLL__CONCURRENCY"), "{err}");
+    }
+}

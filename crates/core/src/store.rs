@@ -1,0 +1,84 @@
+//! The storage interface. `tidings-store` implements it for SQLite and PostgreSQL; everything else talks to
+//! `dyn Store` so a deployment can pick its backend by URL.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::model::{
+    Article, ArticleCursor, ArticleId, ArticleListItem, NewSource, PollFailure, PollReport, PollSuccess, Source,
+    SourceId,
+};
+
+/// Errors from a storage backend.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A source with this URL is already followed.
+    #[error("a source with URL {0} already exists")]
+    DuplicateSource(String),
+    /// The row asked for does not exist.
+    #[error("{what} {id} not found")]
+    NotFound {
+        /// What kind of row.
+        what: &'static str,
+        /// Its id.
+        id: i64,
+    },
+    /// The database URL cannot be used.
+    #[error("invalid database URL {url:?}: {reason}")]
+    BadUrl {
+        /// The URL as given.
+        url: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// Applying migrations failed.
+    #[error("database migration failed: {0}")]
+    Migration(String),
+    /// Any other database failure.
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+/// Result alias for store operations.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Everything the pipeline and the web layer need from persistent storage.
+///
+/// Implementations must make [`Store::record_poll`] atomic: a crash mid-poll leaves either all of the poll or
+/// none of it.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// The backend's name, for logs ("sqlite" or "postgres").
+    fn backend(&self) -> &'static str;
+
+    /// Follows a new source, due for polling at once. Fails with [`StoreError::DuplicateSource`] if its URL is
+    /// already followed.
+    async fn add_source(&self, source: NewSource) -> StoreResult<Source>;
+    /// Stops following a source and deletes its articles. Returns false when there was no such source.
+    async fn remove_source(&self, id: SourceId) -> StoreResult<bool>;
+    /// One source by id.
+    async fn source(&self, id: SourceId) -> StoreResult<Option<Source>>;
+    /// One source by its URL.
+    async fn source_by_url(&self, url: &str) -> StoreResult<Option<Source>>;
+    /// Every source, ordered by id.
+    async fn sources(&self) -> StoreResult<Vec<Source>>;
+    /// Enabled sources whose `next_poll_at` is at or before `now`, soonest first.
+    async fn due_sources(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<Source>>;
+    /// Makes a source due now (for `sources poll` and tests).
+    async fn schedule_now(&self, id: SourceId, now: DateTime<Utc>) -> StoreResult<()>;
+
+    /// Stores a successful poll in one transaction: new articles (deduplicated within the source by GUID, then
+    /// canonical URL, then content hash), validators, schedule, and health (error count reset).
+    async fn record_poll(&self, source: SourceId, at: DateTime<Utc>, poll: PollSuccess) -> StoreResult<PollReport>;
+    /// Records a failed poll on the source: the error, one more consecutive failure, the next attempt.
+    async fn record_failure(&self, source: SourceId, at: DateTime<Utc>, failure: PollFailure) -> StoreResult<()>;
+
+    /// The newest articles, newest first, after `cursor` when given.
+    async fn latest_articles(&self, limit: i64, cursor: Option<ArticleCursor>) -> StoreResult<Vec<ArticleListItem>>;
+    /// The newest articles of one source.
+    async fn source_articles(&self, source: SourceId, limit: i64) -> StoreResult<Vec<ArticleListItem>>;
+    /// One article by id.
+    async fn article(&self, id: ArticleId) -> StoreResult<Option<Article>>;
+    /// How many articles are stored.
+    async fn count_articles(&self) -> StoreResult<i64>;
+}

@@ -1,0 +1,2 @@
+//! Stub.
+#![deny(missing_docs)]
