@@ -1,2 +1,269 @@
-//! Stub.
+//! Ingestion: due sources are fetched, parsed and normalised, and each poll is stored in one transaction.
+//!
+//! A source's failure is recorded on that source (with backoff) and never stops the others: every poll's
+//! outcome, good or bad, ends as a store write, and the loop goes on.
 #![deny(missing_docs)]
+
+pub mod normalise;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use tidings_core::config::PollConfig;
+use tidings_core::{NewSource, PollFailure, PollSuccess, Source, SourceKind, Store, StoreError};
+use tidings_feeds::discover::{COMMON_FEED_PATHS, discover_feeds, looks_like_feed};
+use tidings_feeds::{ParseOptions, ParsedFeed};
+use tidings_fetch::schedule::{adaptive_interval, backoff};
+use tidings_fetch::{FetchError, FetchResponse, FetchedBody, Fetcher, Validators};
+use tokio_util::sync::CancellationToken;
+
+pub use normalise::feed_articles;
+
+/// Errors of ingestion operations that are not polls (polls record their errors on the source).
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    /// Fetching failed.
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No feed was found at or from the URL.
+    #[error("{url}: no feed found ({reason})")]
+    NoFeed {
+        /// The URL the operator gave.
+        url: String,
+        /// What was tried.
+        reason: String,
+    },
+}
+
+/// What one poll did, for logs and the CLI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PollOutcome {
+    /// The feed was fetched and stored.
+    Stored {
+        /// New articles.
+        inserted: usize,
+        /// Items already stored.
+        duplicates: usize,
+    },
+    /// 304 Not Modified.
+    NotModified,
+    /// The poll failed; the error is recorded on the source.
+    Failed(String),
+}
+
+/// Polls sources and stores what they publish.
+#[derive(Clone)]
+pub struct Ingester {
+    store: Arc<dyn Store>,
+    fetcher: Arc<Fetcher>,
+    poll: PollConfig,
+}
+
+impl Ingester {
+    /// An ingester writing to `store` through `fetcher`.
+    pub fn new(store: Arc<dyn Store>, fetcher: Arc<Fetcher>, poll: PollConfig) -> Ingester {
+        Ingester { store, fetcher, poll }
+    }
+
+    /// Polls one source and records the outcome on it. Only a store failure is returned as an error.
+    pub async fn poll_source(&self, source: &Source) -> Result<PollOutcome, StoreError> {
+        let started = Utc::now();
+        let validators = Validators { etag: source.etag.clone(), last_modified: source.last_modified.clone() };
+        let fetched = self.fetcher.fetch(&source.url, &validators).await;
+        let outcome = match fetched {
+            Ok(FetchResponse::NotModified { .. }) => {
+                let interval = Duration::from_secs(source.poll_interval_secs.max(1) as u64);
+                let success = PollSuccess {
+                    not_modified: true,
+                    next_poll_at: started + interval,
+                    poll_interval_secs: interval.as_secs() as i64,
+                    ..PollSuccess::default()
+                };
+                self.store.record_poll(source.id, started, success).await?;
+                PollOutcome::NotModified
+            }
+            Ok(FetchResponse::Ok(body)) => match parse_body(&body) {
+                Ok(feed) => {
+                    let articles = feed_articles(&feed, &body.final_url);
+                    let dates: Vec<DateTime<Utc>> = articles.iter().filter_map(|a| a.published_at).collect();
+                    let interval = adaptive_interval(&dates, &self.poll);
+                    let success = PollSuccess {
+                        articles,
+                        etag: body.etag.clone(),
+                        last_modified: body.last_modified.clone(),
+                        feed_title: feed.feed.title.clone(),
+                        site_url: feed.feed.link.clone(),
+                        not_modified: false,
+                        next_poll_at: started + interval,
+                        poll_interval_secs: interval.as_secs() as i64,
+                    };
+                    let report = self.store.record_poll(source.id, started, success).await?;
+                    PollOutcome::Stored { inserted: report.inserted, duplicates: report.duplicates }
+                }
+                Err(message) => self.fail(source, started, message, None, false).await?,
+            },
+            Err(error) => {
+                let retry_after = error.retry_after();
+                let permanent = error.is_permanent();
+                self.fail(source, started, error.to_string(), retry_after, permanent).await?
+            }
+        };
+        match &outcome {
+            PollOutcome::Failed(error) => tracing::warn!(source = source.id, url = %source.url, %error, "poll failed"),
+            PollOutcome::Stored { inserted, duplicates } => {
+                tracing::info!(source = source.id, url = %source.url, inserted, duplicates, "polled")
+            }
+            PollOutcome::NotModified => tracing::debug!(source = source.id, url = %source.url, "not modified"),
+        }
+        Ok(outcome)
+    }
+
+    async fn fail(
+        &self,
+        source: &Source,
+        at: DateTime<Utc>,
+        error: String,
+        retry_after: Option<Duration>,
+        disable: bool,
+    ) -> Result<PollOutcome, StoreError> {
+        let consecutive = u32::try_from(source.error_count.saturating_add(1)).unwrap_or(1);
+        let delay = backoff(consecutive, retry_after, &self.poll);
+        let failure = PollFailure { error: error.clone(), next_poll_at: at + delay, disable };
+        self.store.record_failure(source.id, at, failure).await?;
+        Ok(PollOutcome::Failed(error))
+    }
+
+    /// Polls every source due at `now`, `poll.concurrency` at a time, and returns how many were polled.
+    pub async fn poll_due(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let limit = i64::try_from(self.poll.concurrency * 4).unwrap_or(64);
+        let due = self.store.due_sources(now, limit).await?;
+        let count = due.len();
+        let results: Vec<_> = futures::stream::iter(due)
+            .map(|source| {
+                let this = self.clone();
+                async move { this.poll_source(&source).await }
+            })
+            .buffer_unordered(self.poll.concurrency)
+            .collect()
+            .await;
+        for result in results {
+            result?;
+        }
+        Ok(count)
+    }
+
+    /// Polls due sources until `shutdown` is cancelled. A store failure is logged and retried next tick.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let tick = Duration::from_secs(self.poll.tick_secs.max(1));
+        tracing::info!(tick_secs = tick.as_secs(), "poller started");
+        loop {
+            // A poll batch in progress is finished before shutting down, so no poll is left half-done.
+            match self.poll_due(Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(polled = n, "poll batch done"),
+                Err(error) => tracing::error!(%error, "poller: store failure"),
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = tokio::time::sleep(tick) => {}
+            }
+        }
+        tracing::info!("poller stopped");
+    }
+
+    /// Resolves what the operator gave to a feed: the URL itself when it serves a feed, else a feed the page
+    /// advertises, else one at a common path on the same site. Returns the source to add.
+    pub async fn resolve_source(&self, url: &str) -> Result<NewSource, IngestError> {
+        let body = match self.fetcher.fetch(url, &Validators::default()).await? {
+            FetchResponse::Ok(body) => body,
+            FetchResponse::NotModified { final_url } => {
+                return Ok(NewSource {
+                    url: final_url,
+                    kind: SourceKind::Feed,
+                    title: None,
+                    site_url: None,
+                    category: None,
+                });
+            }
+        };
+        if let Ok(feed) = parse_body(&body) {
+            return Ok(source_from_feed(url, &feed));
+        }
+        let mut candidates: Vec<String> =
+            discover_feeds(&body.body, &body.final_url).into_iter().map(|found| found.url).collect();
+        if let Ok(page) = url::Url::parse(&body.final_url) {
+            candidates.extend(COMMON_FEED_PATHS.iter().filter_map(|path| page.join(path).ok()).map(|u| u.to_string()));
+        }
+        let mut tried = Vec::new();
+        for candidate in candidates {
+            if tried.contains(&candidate) {
+                continue;
+            }
+            tried.push(candidate.clone());
+            if let Ok(FetchResponse::Ok(found)) = self.fetcher.fetch(&candidate, &Validators::default()).await
+                && let Ok(feed) = parse_body(&found)
+            {
+                let mut source = source_from_feed(&candidate, &feed);
+                source.site_url = source.site_url.or_else(|| Some(body.final_url.clone()));
+                return Ok(source);
+            }
+        }
+        Err(IngestError::NoFeed {
+            url: url.to_owned(),
+            reason: format!(
+                "the page is not a feed, and none of {} advertised or common feed locations answered with one",
+                tried.len()
+            ),
+        })
+    }
+}
+
+fn source_from_feed(url: &str, feed: &ParsedFeed) -> NewSource {
+    NewSource {
+        url: url.to_owned(),
+        kind: SourceKind::Feed,
+        title: feed.feed.title.clone(),
+        site_url: feed.feed.link.clone(),
+        category: None,
+    }
+}
+
+/// Parses a fetched body as a feed. The error names the URL and what came back instead of a feed.
+pub fn parse_body(body: &FetchedBody) -> Result<ParsedFeed, String> {
+    if body.body.iter().all(u8::is_ascii_whitespace) {
+        return Err(format!("{}: the server sent an empty body, not a feed", body.final_url));
+    }
+    if !looks_like_feed(&body.body) && looks_like_html(&body.body) {
+        return Err(format!(
+            "{}: the server sent an HTML page ({}), not a feed; add the page's feed URL instead or re-add the page so its feed is discovered",
+            body.final_url,
+            body.content_type.as_deref().unwrap_or("no content type")
+        ));
+    }
+    let options = ParseOptions {
+        content_type: body.content_type.clone(),
+        base_url: Some(body.final_url.clone()),
+        content_language: body.content_language.clone(),
+        content_location: body.content_location.clone(),
+    };
+    let feed = tidings_feeds::parse(&body.body, &options)
+        .map_err(|error| format!("{}: not a readable feed: {error}", body.final_url))?;
+    if feed.entries.is_empty() && feed.feed.title.is_none() && feed.bozo.is_some() {
+        return Err(format!(
+            "{}: not a readable feed: {}",
+            body.final_url,
+            feed.bozo.as_deref().unwrap_or("nothing feed-like in it")
+        ));
+    }
+    Ok(feed)
+}
+
+fn looks_like_html(body: &[u8]) -> bool {
+    let head = String::from_utf8_lossy(&body[..body.len().min(2048)]).to_ascii_lowercase();
+    head.contains("<html") || head.contains("<!doctype html") || head.contains("<body")
+}

@@ -1,1 +1,155 @@
-fn main() {}
+//! The `tidings` command: runs the server and the poller, manages sources, and runs evaluations.
+
+mod cli;
+mod demo;
+mod eval;
+mod sources;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Parser;
+use tidings_core::{Config, Store};
+use tidings_fetch::Fetcher;
+use tidings_ingest::Ingester;
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::{Cli, Command, EvalCommand};
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = load_config(cli.config.as_deref())?;
+    init_logging(&config, cli.verbose);
+    // Evaluations are CPU-bound batch jobs on files: no runtime needed.
+    if let Command::Eval(EvalCommand::Feeds { cases, out }) = &cli.command {
+        let summary = eval::feeds::run(cases, out)?;
+        println!("{summary}");
+        return Ok(());
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve { listen } => {
+                let mut config = config;
+                if let Some(listen) = listen {
+                    config.listen = listen;
+                }
+                serve(config).await
+            }
+            Command::Demo { listen, keep } => demo::run(config, listen, keep).await,
+            Command::Sources(command) => sources::run(&config, command).await,
+            Command::Config => {
+                println!("{}", toml_of(&config)?);
+                Ok(())
+            }
+            Command::Eval(_) => Ok(()),
+        }
+    })
+}
+
+fn toml_of(config: &Config) -> anyhow::Result<String> {
+    toml::to_string_pretty(config).context("serialising the configuration")
+}
+
+/// Reads the config file (`--config`, `TIDINGS_CONFIG`, or `./tidings.toml` when it exists) and the
+/// `TIDINGS_*` variables.
+fn load_config(explicit: Option<&Path>) -> anyhow::Result<Config> {
+    let path: Option<PathBuf> = match explicit {
+        Some(p) => Some(p.to_owned()),
+        None => Some(PathBuf::from("tidings.toml")).filter(|p| p.exists()),
+    };
+    let text = match &path {
+        Some(p) => Some(std::fs::read_to_string(p).with_context(|| format!("reading config file {}", p.display()))?),
+        None => None,
+    };
+    let shown = path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+    let file = text.as_deref().map(|t| (shown.as_str(), t));
+    Ok(Config::load(file, std::env::vars())?)
+}
+
+fn init_logging(config: &Config, verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let default = match verbose {
+        0 => config.log.clone(),
+        1 => "debug".to_owned(),
+        _ => "trace".to_owned(),
+    };
+    let filter = EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&default)).unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+/// Opens the configured store, creating the data directory for SQLite.
+pub(crate) async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    let url = config.effective_database_url();
+    let store = tidings_store::open(&url).await.with_context(|| format!("opening the database {url}"))?;
+    tracing::info!(backend = store.backend(), "store open");
+    Ok(store)
+}
+
+pub(crate) fn ingester(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Ingester> {
+    let fetcher = Fetcher::new(&config.fetch).context("building the HTTP client")?;
+    Ok(Ingester::new(store, Arc::new(fetcher), config.poll.clone()))
+}
+
+/// Runs the web server and the poller until SIGINT or SIGTERM; both finish their work in progress first.
+pub(crate) async fn serve(config: Config) -> anyhow::Result<()> {
+    let store = open_store(&config).await?;
+    let shutdown = CancellationToken::new();
+    spawn_signal_handler(shutdown.clone());
+    let poller = if config.poll.enabled {
+        let ingester = ingester(&config, store.clone())?;
+        Some(tokio::spawn(ingester.run(shutdown.clone())))
+    } else {
+        None
+    };
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("listening on {} (is another server using the port? set --listen or TIDINGS_LISTEN)", config.listen))?;
+    let address = listener.local_addr().context("reading the listening address")?;
+    tracing::info!(%address, "serving");
+    eprintln!("Tidings is serving at http://{address}  (Ctrl-C to stop)");
+    tidings_web::serve(listener, tidings_web::AppState::new(store), shutdown.clone()).await.context("web server")?;
+    shutdown.cancel();
+    if let Some(poller) = poller {
+        let _ = poller.await;
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn spawn_signal_handler(shutdown: CancellationToken) {
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(error) => {
+                    tracing::warn!(%error, "cannot listen for SIGTERM");
+                    let _ = ctrl_c.await;
+                    shutdown.cancel();
+                    return;
+                }
+            };
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+        tracing::info!("shutting down: finishing requests and polls in progress");
+        shutdown.cancel();
+    });
+}

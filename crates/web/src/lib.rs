@@ -1,2 +1,112 @@
-//! Stub.
+//! Tidings' web server: server-rendered pages that work without JavaScript, and health endpoints.
+//!
+//! Every response carries a strict Content-Security-Policy (no inline script, no third-party anything),
+//! `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer` and `frame-ancestors 'none'`.
 #![deny(missing_docs)]
+
+mod pages;
+pub mod timefmt;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Router;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use tidings_core::Store;
+use tokio_util::sync::CancellationToken;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    request_ids: Arc<AtomicU64>,
+}
+
+impl AppState {
+    /// State over `store`.
+    pub fn new(store: Arc<dyn Store>) -> AppState {
+        AppState { store, request_ids: Arc::new(AtomicU64::new(1)) }
+    }
+
+    fn next_request_id(&self) -> String {
+        let n = self.request_ids.fetch_add(1, Ordering::Relaxed);
+        format!("{:x}-{n}", std::process::id())
+    }
+}
+
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; \
+     form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// The application's routes with their security headers.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(pages::index))
+        .route("/articles/{id}", get(pages::article))
+        .route("/sources", get(pages::sources))
+        .route("/sources/{id}", get(pages::source))
+        .route("/static/site.css", get(stylesheet))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(pages::ready))
+        .fallback(pages::not_found)
+        .with_state(state)
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+async fn stylesheet() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../static/site.css"),
+    )
+        .into_response()
+}
+
+/// Serves `router` on `listener` until `shutdown` is cancelled, letting requests in flight finish.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState, shutdown: CancellationToken) -> std::io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(async move { shutdown.cancelled().await }).await
+}
+
+/// An error page. Internal failures show only a request id; the cause goes to the log.
+pub(crate) enum PageError {
+    NotFound(String),
+    Internal { request_id: String },
+}
+
+impl PageError {
+    pub(crate) fn internal(state: &AppState, error: &dyn std::fmt::Display) -> PageError {
+        let request_id = state.next_request_id();
+        tracing::error!(%request_id, %error, "request failed");
+        PageError::Internal { request_id }
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let (status, heading, message) = match self {
+            PageError::NotFound(what) => (StatusCode::NOT_FOUND, "Not found".to_owned(), what),
+            PageError::Internal { request_id } => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Something went wrong".to_owned(),
+                format!("The server could not answer this request. Request id: {request_id}."),
+            ),
+        };
+        match pages::render(&pages::ErrorPage { heading, message: message.clone() }) {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => (status, message).into_response(),
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! Command-line interface.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Tidings: your own news aggregator. Follows RSS, Atom and JSON feeds, stores their articles, and serves
+/// them on a web site.
+///
+/// Configuration comes from a TOML file (--config, TIDINGS_CONFIG, or ./tidings.toml when present) and
+/// TIDINGS_* environment variables (TIDINGS_LISTEN, TIDINGS_DATABASE_URL, TIDINGS_FETCH__TIMEOUT_SECS, …).
+/// With neither, data goes to ./tidings-data in a SQLite file.
+#[derive(Debug, Parser)]
+#[command(name = "tidings", version, propagate_version = true)]
+pub struct Cli {
+    /// Configuration file (TOML).
+    #[arg(long, short, global = true, env = "TIDINGS_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// More log output (-v debug, -vv trace). RUST_LOG overrides.
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web site and the poller until Ctrl-C or SIGTERM.
+    Serve {
+        /// Address to listen on (default from config: 127.0.0.1:8080).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<SocketAddr>,
+    },
+    /// Start a populated demo: ten fictional outlets served from this binary on 127.0.0.1, polled into a
+    /// fresh SQLite database, and the site at http://127.0.0.1:8080. Needs no network.
+    Demo {
+        /// Address for the site (default from config: 127.0.0.1:8080).
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<SocketAddr>,
+        /// Keep the demo database from an earlier run instead of starting fresh.
+        #[arg(long)]
+        keep: bool,
+    },
+    /// Add, import, export, list, poll and remove sources.
+    #[command(subcommand)]
+    Sources(SourcesCommand),
+    /// Print the effective configuration (file and environment merged) as TOML.
+    Config,
+    /// Run an evaluation over a benchmark set and write predictions for its scorer.
+    #[command(subcommand)]
+    Eval(EvalCommand),
+}
+
+/// `tidings sources …`
+#[derive(Debug, Subcommand)]
+pub enum SourcesCommand {
+    /// Follow a feed URL, or a web page whose feed is discovered (from <link rel="alternate"> or common paths).
+    Add {
+        /// A feed URL or a web page URL.
+        url: String,
+        /// Category shown on the site (for example "World" or "Tech/AI").
+        #[arg(long)]
+        category: Option<String>,
+        /// Add the URL as a feed as it is, without fetching it first.
+        #[arg(long)]
+        no_discover: bool,
+    },
+    /// Follow every feed in an OPML file, with categories from its folders.
+    Import {
+        /// The OPML file.
+        file: PathBuf,
+    },
+    /// Write all sources as OPML (to stdout, or to FILE).
+    Export {
+        /// Output file; stdout when absent.
+        file: Option<PathBuf>,
+    },
+    /// List sources with their health: last success, last error, error count, next poll.
+    List {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop following a source (by id or URL) and delete its articles.
+    Remove {
+        /// Source id or URL.
+        source: String,
+    },
+    /// Poll sources now, once: one source (by id or URL) or every source.
+    Poll {
+        /// Source id or URL; all sources when absent.
+        source: Option<String>,
+    },
+}
+
+/// `tidings eval …`
+#[derive(Debug, Subcommand)]
+pub enum EvalCommand {
+    /// Parse every case of a feed conformance file (../shared/bench/feeds/cases.jsonl) and write one result
+    /// per line in feedparser's layout, for score.py.
+    Feeds {
+        /// The cases file (paths in it are relative to its folder).
+        cases: PathBuf,
+        /// Where to write the predictions (JSON lines).
+        out: PathBuf,
+    },
+}

@@ -1,0 +1,3 @@
+//! `tidings eval …`: runs a pipeline stage over a benchmark set and writes predictions for its scorer.
+
+pub mod feeds;

@@ -1,0 +1,218 @@
+//! Page handlers and their templates.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use tidings_core::{ArticleCursor, ArticleListItem, Source};
+
+use crate::timefmt;
+use crate::{AppState, PageError};
+
+const PAGE_SIZE: i64 = 50;
+
+pub(crate) fn render(template: &impl Template) -> Result<String, askama::Error> {
+    template.render()
+}
+
+fn page(template: &impl Template, state: &AppState) -> Result<Response, PageError> {
+    render(template).map(|html| Html(html).into_response()).map_err(|e| PageError::internal(state, &e))
+}
+
+pub(crate) struct ArticleRow {
+    id: i64,
+    title: String,
+    source_id: i64,
+    outlet: String,
+    excerpt: String,
+    iso: String,
+    absolute: String,
+    relative: String,
+}
+
+impl ArticleRow {
+    fn new(item: ArticleListItem, now: DateTime<Utc>) -> ArticleRow {
+        let outlet = item.source_title.unwrap_or_else(|| host_of(item.url.as_deref().unwrap_or("")));
+        ArticleRow {
+            id: item.id,
+            title: item.title,
+            source_id: item.source_id,
+            outlet,
+            excerpt: item.excerpt,
+            iso: timefmt::iso(item.published_at),
+            absolute: timefmt::absolute(item.published_at),
+            relative: timefmt::relative(item.published_at, now),
+        }
+    }
+}
+
+fn host_of(url: &str) -> String {
+    url.split("://").nth(1).and_then(|rest| rest.split('/').next()).unwrap_or("unknown outlet").to_owned()
+}
+
+#[derive(Template)]
+#[template(path = "index.html")]
+struct IndexPage {
+    articles: Vec<ArticleRow>,
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct IndexQuery {
+    after: Option<String>,
+}
+
+/// Cursors in links are `<unix seconds>_<id>`: short, and opaque enough to change later.
+fn parse_cursor(raw: &str) -> Option<ArticleCursor> {
+    let (secs, id) = raw.split_once('_')?;
+    let published_at = DateTime::from_timestamp(secs.parse().ok()?, 0)?;
+    Some(ArticleCursor { published_at, id: id.parse().ok()? })
+}
+
+pub(crate) async fn index(State(state): State<AppState>, Query(query): Query<IndexQuery>) -> Result<Response, PageError> {
+    let cursor = match query.after.as_deref() {
+        None => None,
+        Some(raw) => Some(parse_cursor(raw).ok_or_else(|| PageError::NotFound(format!("No such page: {raw:?}.")))?),
+    };
+    let items = state.store.latest_articles(PAGE_SIZE, cursor).await.map_err(|e| PageError::internal(&state, &e))?;
+    let next = (items.len() as i64 == PAGE_SIZE)
+        .then(|| items.last().map(|last| format!("{}_{}", last.published_at.timestamp(), last.id)))
+        .flatten();
+    let now = Utc::now();
+    let articles = items.into_iter().map(|item| ArticleRow::new(item, now)).collect();
+    page(&IndexPage { articles, next }, &state)
+}
+
+#[derive(Template)]
+#[template(path = "article.html")]
+struct ArticlePage {
+    title: String,
+    source_id: i64,
+    outlet: String,
+    author: Option<String>,
+    url: Option<String>,
+    body_html: String,
+    iso: String,
+    absolute: String,
+    relative: String,
+}
+
+pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, PageError> {
+    let article = state.store.article(id).await.map_err(|e| PageError::internal(&state, &e))?;
+    let Some(article) = article else { return Err(PageError::NotFound(format!("There is no article {id}."))) };
+    let source = state.store.source(article.source_id).await.map_err(|e| PageError::internal(&state, &e))?;
+    let fields = article.fields;
+    let when = fields.published_at.unwrap_or(article.fetched_at);
+    let outlet = source.as_ref().map(source_name).unwrap_or_else(|| host_of(fields.url.as_deref().unwrap_or("")));
+    // Stored HTML was sanitised at ingestion; it is the only unescaped value on the page.
+    let body_html = fields
+        .content_html
+        .or(fields.summary_html)
+        .unwrap_or_else(|| askama::filters::escape(&fields.content_text, askama::filters::Html).map(|s| s.to_string()).unwrap_or_default());
+    page(
+        &ArticlePage {
+            title: fields.title,
+            source_id: article.source_id,
+            outlet,
+            author: fields.author,
+            url: fields.url,
+            body_html,
+            iso: timefmt::iso(when),
+            absolute: timefmt::absolute(when),
+            relative: timefmt::relative(when, Utc::now()),
+        },
+        &state,
+    )
+}
+
+fn source_name(source: &Source) -> String {
+    source.title.clone().unwrap_or_else(|| host_of(&source.url))
+}
+
+pub(crate) struct SourceRow {
+    id: i64,
+    name: String,
+    url: String,
+    category: String,
+    last_success: String,
+    error_count: i32,
+    last_error: Option<String>,
+    next_poll: String,
+    failing: bool,
+}
+
+#[derive(Template)]
+#[template(path = "sources.html")]
+struct SourcesPage {
+    sources: Vec<SourceRow>,
+}
+
+pub(crate) async fn sources(State(state): State<AppState>) -> Result<Response, PageError> {
+    let now = Utc::now();
+    let sources = state.store.sources().await.map_err(|e| PageError::internal(&state, &e))?;
+    let sources = sources
+        .into_iter()
+        .map(|s| SourceRow {
+            id: s.id,
+            name: source_name(&s),
+            url: s.url.clone(),
+            category: s.category.clone().unwrap_or_default(),
+            last_success: s.last_success_at.map(|t| timefmt::relative(t, now)).unwrap_or_else(|| "never".to_owned()),
+            error_count: s.error_count,
+            last_error: s.last_error.clone(),
+            next_poll: if s.disabled { "stopped".to_owned() } else { timefmt::absolute(s.next_poll_at) },
+            failing: s.error_count > 0 || s.disabled,
+        })
+        .collect();
+    page(&SourcesPage { sources }, &state)
+}
+
+#[derive(Template)]
+#[template(path = "source.html")]
+struct SourcePage {
+    name: String,
+    url: String,
+    disabled: bool,
+    last_error: Option<String>,
+    articles: Vec<ArticleRow>,
+}
+
+pub(crate) async fn source(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, PageError> {
+    let source = state.store.source(id).await.map_err(|e| PageError::internal(&state, &e))?;
+    let Some(source) = source else { return Err(PageError::NotFound(format!("There is no source {id}."))) };
+    let items = state.store.source_articles(id, PAGE_SIZE).await.map_err(|e| PageError::internal(&state, &e))?;
+    let now = Utc::now();
+    page(
+        &SourcePage {
+            name: source_name(&source),
+            url: source.url.clone(),
+            disabled: source.disabled,
+            last_error: source.last_error.clone(),
+            articles: items.into_iter().map(|item| ArticleRow::new(item, now)).collect(),
+        },
+        &state,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub(crate) struct ErrorPage {
+    pub(crate) heading: String,
+    pub(crate) message: String,
+}
+
+pub(crate) async fn not_found() -> PageError {
+    PageError::NotFound("There is no page at this address.".to_owned())
+}
+
+pub(crate) async fn ready(State(state): State<AppState>) -> Response {
+    match state.store.count_articles().await {
+        Ok(n) => (StatusCode::OK, format!("ready: {n} articles ({})", state.store.backend())).into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "store unavailable").into_response()
+        }
+    }
+}
