@@ -1,0 +1,168 @@
+//! Ingestion against a real HTTP server on 127.0.0.1: good feeds become articles once, and every kind of bad
+//! source gets a clear error stored on it without affecting the others.
+
+mod common;
+
+use std::time::Duration;
+
+use chrono::Utc;
+use common::{FixtureServer, TestStore};
+use tidings_core::config::{FetchConfig, PollConfig};
+use tidings_core::{NewSource, Source, SourceKind};
+use tidings_ingest::{Ingester, PollOutcome};
+
+fn fast_fetch_config(allow_private: bool) -> FetchConfig {
+    FetchConfig {
+        timeout_secs: 2,
+        connect_timeout_secs: 2,
+        allow_private_networks: allow_private,
+        ..FetchConfig::default()
+    }
+}
+
+fn ingester(store: &TestStore, allow_private: bool) -> Ingester {
+    let fetcher = tidings_fetch::Fetcher::new(&fast_fetch_config(allow_private)).unwrap();
+    Ingester::new(store.store.clone(), std::sync::Arc::new(fetcher), PollConfig::default())
+}
+
+async fn add(store: &TestStore, url: String) -> Source {
+    store
+        .store
+        .add_source(NewSource { url, kind: SourceKind::Feed, title: None, site_url: None, category: None })
+        .await
+        .unwrap()
+}
+
+async fn reload(store: &TestStore, id: i64) -> Source {
+    store.store.source(id).await.unwrap().unwrap()
+}
+
+#[tokio::test]
+async fn good_feed_is_stored_once_and_revalidated_with_etag() {
+    let server = FixtureServer::start().await;
+    let store = TestStore::new().await;
+    let ingester = ingester(&store, true);
+    let source = add(&store, server.url("/good.xml")).await;
+
+    let first = ingester.poll_source(&source).await.unwrap();
+    assert_eq!(first, PollOutcome::Stored { inserted: 3, duplicates: 0 });
+    let source = reload(&store, source.id).await;
+    assert_eq!(source.title.as_deref(), Some("Fixture Gazette"), "feed title fills an untitled source");
+    assert_eq!(source.error_count, 0);
+    assert!(source.etag.is_some(), "the ETag is kept for the next poll");
+
+    let second = ingester.poll_source(&source).await.unwrap();
+    assert_eq!(second, PollOutcome::NotModified);
+    assert_eq!(store.store.count_articles().await.unwrap(), 3);
+
+    let articles = store.store.latest_articles(10, None).await.unwrap();
+    let first_article = store.store.article(articles[0].id).await.unwrap().unwrap();
+    let html = first_article.fields.content_html.or(first_article.fields.summary_html).unwrap_or_default();
+    assert!(!html.contains("<script") && !html.contains("onerror"), "feed HTML is sanitised before storage: {html}");
+    store.close().await;
+}
+
+#[tokio::test]
+async fn retitled_moved_and_tracked_items_are_not_new_articles() {
+    let server = FixtureServer::start().await;
+    let store = TestStore::new().await;
+    let ingester = ingester(&store, true);
+    let source = add(&store, server.url("/good.xml")).await;
+    ingester.poll_source(&source).await.unwrap();
+
+    // The same three items: one re-titled (same GUID), one with a new GUID but the same link plus utm_*
+    // parameters over http://www., one with a new GUID and a new link but the same body.
+    let source = reload(&store, source.id).await;
+    let changed = Source { url: server.url("/churned.xml"), etag: None, last_modified: None, ..source };
+    let outcome = ingester.poll_source(&changed).await.unwrap();
+    assert_eq!(outcome, PollOutcome::Stored { inserted: 1, duplicates: 3 });
+    assert_eq!(store.store.count_articles().await.unwrap(), 4);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn every_bad_source_gets_a_clear_error_and_the_good_one_still_works() {
+    let server = FixtureServer::start().await;
+    let store = TestStore::new().await;
+    let ingester = ingester(&store, true);
+
+    // (path, words the stored error must contain)
+    let cases: &[(&str, &[&str])] = &[
+        ("/page.html", &["HTML page", "not a feed"]),
+        ("/empty", &["empty"]),
+        ("/huge", &["10485760"]),
+        ("/bomb", &["10485760"]),
+        ("/loop", &["redirect"]),
+        ("/hang", &["timed out"]),
+        ("/missing", &["404"]),
+        ("/gone", &["410"]),
+        ("/busy", &["429"]),
+        ("/broken", &["500"]),
+    ];
+    let good = add(&store, server.url("/good.xml")).await;
+    let mut bad = Vec::new();
+    for (path, _) in cases {
+        bad.push(add(&store, server.url(path)).await);
+    }
+
+    let polled = ingester.poll_due(Utc::now() + chrono::Duration::seconds(1)).await.unwrap();
+    assert_eq!(polled, cases.len() + 1);
+
+    let good = reload(&store, good.id).await;
+    assert_eq!(good.error_count, 0, "a good source is unaffected: {:?}", good.last_error);
+    assert_eq!(store.store.count_articles().await.unwrap(), 3);
+
+    for ((path, words), source) in cases.iter().zip(&bad) {
+        let source = reload(&store, source.id).await;
+        let error = source.last_error.clone().unwrap_or_default();
+        assert_eq!(source.error_count, 1, "{path}: {error}");
+        assert!(error.contains(&source.url), "{path}: the error names the URL: {error}");
+        for word in *words {
+            assert!(error.to_lowercase().contains(&word.to_lowercase()), "{path}: expected {word:?} in {error:?}");
+        }
+        assert!(source.next_poll_at > Utc::now(), "{path}: retried later, not in a loop");
+        assert_eq!(source.disabled, *path == "/gone", "{path}: only 410 Gone stops polling");
+    }
+    let busy = reload(&store, bad[8].id).await;
+    assert!(busy.next_poll_at >= Utc::now() + chrono::Duration::seconds(110), "Retry-After: 120 is honoured");
+    store.close().await;
+}
+
+#[tokio::test]
+async fn the_guard_blocks_loopback_and_metadata_addresses_by_default() {
+    let server = FixtureServer::start().await;
+    let store = TestStore::new().await;
+    let guarded = ingester(&store, false);
+    let loopback = add(&store, server.url("/good.xml")).await;
+    let metadata = add(&store, "http://169.254.169.254/latest/meta-data/".to_owned()).await;
+
+    for source in [&loopback, &metadata] {
+        let outcome = guarded.poll_source(source).await.unwrap();
+        let PollOutcome::Failed(error) = outcome else { panic!("{} was fetched with the guard on", source.url) };
+        assert!(error.contains("blocked"), "{error}");
+    }
+    assert_eq!(server.hits("/good.xml"), 0, "no request reached the loopback server");
+    assert_eq!(store.store.count_articles().await.unwrap(), 0);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn a_page_url_is_resolved_to_its_advertised_feed() {
+    let server = FixtureServer::start().await;
+    let store = TestStore::new().await;
+    let ingester = ingester(&store, true);
+    let resolved = ingester.resolve_source(&server.url("/site/")).await.unwrap();
+    assert_eq!(resolved.url, server.url("/good.xml"));
+    assert_eq!(resolved.title.as_deref(), Some("Fixture Gazette"));
+
+    // A page that advertises nothing, on a site that serves /feed.xml: found by common paths.
+    let resolved = ingester.resolve_source(&server.url("/plain/")).await.unwrap();
+    assert_eq!(resolved.url, server.url("/feed.xml"));
+
+    let error = tokio::time::timeout(Duration::from_secs(30), ingester.resolve_source(&server.url("/missing")))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(error.to_string().contains("/missing"), "{error}");
+    store.close().await;
+}

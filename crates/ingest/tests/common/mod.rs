@@ -1,0 +1,154 @@
+//! A real HTTP fixture server on 127.0.0.1 and a throw-away SQLite store for ingestion tests.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use tidings_core::Store;
+
+pub struct TestStore {
+    pub store: Arc<dyn Store>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestStore {
+    pub async fn new() -> TestStore {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("test.db").display());
+        TestStore { store: tidings_store::open(&url).await.unwrap(), _dir: dir }
+    }
+
+    pub async fn close(self) {}
+}
+
+pub struct FixtureServer {
+    origin: String,
+    hits: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+const GOOD_FEED: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel>
+  <title>Fixture Gazette</title>
+  <link>https://gazette.example/</link>
+  <description>Test feed</description>
+  <item>
+    <title>Council approves the harbour tram</title>
+    <guid isPermaLink="false">gazette-1</guid>
+    <link>https://gazette.example/news/tram</link>
+    <pubDate>Tue, 24 Nov 2026 09:00:00 +0000</pubDate>
+    <dc:creator>Ana Ruiz</dc:creator>
+    <description><![CDATA[<p>The council voted 7 to 2 for the tram.<script>alert('x')</script><img src="/t.png" onerror="steal()"></p>]]></description>
+  </item>
+  <item>
+    <title>Storm closes the coast road</title>
+    <guid isPermaLink="false">gazette-2</guid>
+    <link>https://gazette.example/news/storm</link>
+    <pubDate>Tue, 24 Nov 2026 11:30:00 +0000</pubDate>
+    <description>Heavy rain and wind closed the coast road overnight.</description>
+  </item>
+  <item>
+    <title>Bakery wins regional prize</title>
+    <guid isPermaLink="false">gazette-3</guid>
+    <link>https://gazette.example/news/bakery</link>
+    <pubDate>Wed, 25 Nov 2026 08:15:00 +0000</pubDate>
+    <description>A family bakery on Mill Street won the regional bread prize for its rye loaf.</description>
+  </item>
+</channel>
+</rss>"#;
+
+/// The same items after GUID churn, re-titling, link changes and a move, plus one genuinely new item.
+const CHURNED_FEED: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Fixture Gazette</title><link>https://gazette.example/</link>
+  <item><title>UPDATED: Council approves harbour tram plan</title><guid isPermaLink="false">gazette-1</guid>
+    <link>https://gazette.example/news/tram</link><description>Changed text.</description></item>
+  <item><title>Storm closes coast road</title><guid isPermaLink="false">new-guid-2</guid>
+    <link>http://www.gazette.example/news/storm?utm_source=rss&amp;utm_medium=feed</link><description>Other words.</description></item>
+  <item><title>Rye loaf takes the prize</title><guid isPermaLink="false">new-guid-3</guid>
+    <link>https://gazette.example/2026/11/25/bakery-prize</link>
+    <description>A family bakery on  Mill Street won the regional bread prize for its rye loaf.</description></item>
+  <item><title>Library extends opening hours</title><guid isPermaLink="false">gazette-4</guid>
+    <link>https://gazette.example/news/library</link><description>The library will open until nine.</description></item>
+</channel></rss>"#;
+
+const PAGE: &str = "<!doctype html><html><head><title>Just a page</title></head><body><p>Hello</p></body></html>";
+
+impl FixtureServer {
+    pub async fn start() -> FixtureServer {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+        let origin = format!("http://{}", listener.local_addr().unwrap());
+        let hits: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+        let bomb = Arc::new(gzip_bomb());
+        let counter = hits.clone();
+        let app = axum::Router::new().fallback(move |uri: Uri, headers: HeaderMap| {
+            *counter.lock().unwrap().entry(uri.path().to_owned()).or_default() += 1;
+            let bomb = bomb.clone();
+            async move { respond(uri.path(), &headers, &bomb).await }
+        });
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        FixtureServer { origin, hits }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.origin)
+    }
+
+    pub fn hits(&self, path: &str) -> usize {
+        self.hits.lock().unwrap().get(path).copied().unwrap_or(0)
+    }
+}
+
+fn gzip_bomb() -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![b' '; 1 << 20];
+    for _ in 0..40 {
+        encoder.write_all(&zeros).unwrap();
+    }
+    encoder.finish().unwrap()
+}
+
+async fn respond(path: &str, headers: &HeaderMap, bomb: &[u8]) -> Response {
+    let xml = [(header::CONTENT_TYPE, "application/rss+xml; charset=utf-8")];
+    match path {
+        "/good.xml" | "/feed.xml" => {
+            if headers.get(header::IF_NONE_MATCH).is_some_and(|v| v == "\"v1\"") {
+                return StatusCode::NOT_MODIFIED.into_response();
+            }
+            ([(header::CONTENT_TYPE, "application/rss+xml; charset=utf-8"), (header::ETAG, "\"v1\"")], GOOD_FEED)
+                .into_response()
+        }
+        "/churned.xml" => (xml, CHURNED_FEED).into_response(),
+        "/page.html" | "/plain/" => ([(header::CONTENT_TYPE, "text/html")], PAGE).into_response(),
+        "/site/" => (
+            [(header::CONTENT_TYPE, "text/html")],
+            r#"<!doctype html><html><head><link rel="alternate" type="application/rss+xml" title="Gazette" href="/good.xml"></head><body>Site</body></html>"#,
+        )
+            .into_response(),
+        "/empty" => (xml, "").into_response(),
+        "/huge" => {
+            let chunk = bytes::Bytes::from(vec![b'a'; 64 * 1024]);
+            let stream = futures::stream::iter((0..800).map(move |_| Ok::<_, std::io::Error>(chunk.clone())));
+            (xml, Body::from_stream(stream)).into_response()
+        }
+        "/bomb" => (
+            [(header::CONTENT_TYPE, "application/rss+xml"), (header::CONTENT_ENCODING, "gzip")],
+            bomb.to_vec(),
+        )
+            .into_response(),
+        "/loop" => (StatusCode::FOUND, [(header::LOCATION, "/loop")]).into_response(),
+        "/hang" => {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            (xml, GOOD_FEED).into_response()
+        }
+        "/gone" => StatusCode::GONE.into_response(),
+        "/busy" => (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "120")]).into_response(),
+        "/broken" => (StatusCode::INTERNAL_SERVER_ERROR, "oops").into_response(),
+        _ => StatusCode::NOT_FOUND.into_response(),
+    }
+}
