@@ -1,2 +1,207 @@
-//! Stub.
+//! Tidings' [`Store`] on SQLite and PostgreSQL.
+//!
+//! [`open`] picks the backend from the URL (`sqlite://PATH`, `sqlite::memory:`, `postgres://…`), applies that
+//! backend's migrations (`migrations/{sqlite,postgres}/*.sql`, embedded at build time) and returns a
+//! `dyn Store`. Both backends run the same code and the same SQL text (see `sql.rs`); the schemas differ only in
+//! types.
+//!
+//! Conventions every query in this crate follows:
+//! - ids are `i64`;
+//! - timestamps are UTC: `TIMESTAMPTZ` on PostgreSQL, INTEGER microseconds since the Unix epoch on SQLite, and
+//!   always bound and read through `time::DbTime` so either backend orders and compares them correctly;
+//! - the application writes every time, never an SQL default, so both backends hold the same values.
+//!
+//! Deduplication in [`Store::record_poll`]: an item is a duplicate when its source already has an article with
+//! the same GUID, else the same canonical URL (when the item has one), else the same content hash — where a
+//! content hash alone only counts for bodies of at least [`MIN_HASH_ONLY_DEDUP_CHARS`] characters and shorter
+//! ones must match the title too. Items earlier in the same poll count. A duplicate whose `updated_at` is later
+//! than the stored one refreshes the stored title, summary, content, hash and `updated_at`; otherwise it changes
+//! nothing.
+//!
+//! Ordering of article lists: by publication time, newest first, then id; an article without a publication time,
+//! or claiming one more than a day after it was fetched, is ordered by its fetch time instead (so a wrong clock
+//! cannot pin it to the top). [`tidings_core::ArticleListItem::published_at`] is that ordering time, so a cursor
+//! built from the last item of a page continues exactly after it.
 #![deny(missing_docs)]
+
+mod sql;
+mod time;
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Connection, PgConnection};
+use tidings_core::{Store, StoreError};
+
+pub use sql::{DEFAULT_POLL_INTERVAL_SECS, MIN_HASH_ONLY_DEDUP_CHARS};
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// How long an SQLite connection waits for another writer before giving up. Writers hold the lock for one poll's
+/// transaction, which is milliseconds; seconds of waiting means something is stuck.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Opens the database at `database_url`, creating it if needed, and brings its schema up to date.
+///
+/// - `sqlite://PATH` (relative or, with a third slash, absolute; query parameters as sqlx accepts them): the file
+///   and its parent directory are created if missing; WAL journal, `synchronous=NORMAL`, foreign keys on, a busy
+///   timeout for concurrent writers.
+/// - `sqlite::memory:`: a private in-memory database on a single connection, gone when the store is dropped.
+/// - `postgres://…` or `postgresql://…`: a connection pool; the schema lives in the connection's `search_path`.
+///
+/// Anything else is [`StoreError::BadUrl`]; a server that cannot be reached is [`StoreError::Database`]; a
+/// migration that fails is [`StoreError::Migration`].
+pub async fn open(database_url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    match Backend::of(database_url)? {
+        Backend::Sqlite => open_sqlite(database_url).await,
+        Backend::Postgres => open_postgres(database_url, None).await,
+    }
+}
+
+/// Like [`open`] for PostgreSQL, with every table in `schema` (created if missing) instead of the default
+/// `search_path`: for deployments that share a database, and for tests, which each work in a fresh schema.
+///
+/// `schema` must be a plain identifier (ASCII letters, digits and `_`, not starting with a digit, at most 63
+/// bytes). SQLite URLs are refused with [`StoreError::BadUrl`]: a file is its own namespace.
+pub async fn open_in_schema(database_url: &str, schema: &str) -> Result<Arc<dyn Store>, StoreError> {
+    match Backend::of(database_url)? {
+        Backend::Sqlite => Err(StoreError::BadUrl {
+            url: redact(database_url),
+            reason: "schemas are a PostgreSQL feature; use another SQLite file instead".to_owned(),
+        }),
+        Backend::Postgres => open_postgres(database_url, Some(schema)).await,
+    }
+}
+
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    fn of(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::BadUrl {
+                url: redact(url),
+                reason: "expected sqlite://PATH, sqlite::memory: or postgres://USER@HOST/DATABASE".to_owned(),
+            })
+        }
+    }
+}
+
+/// The URL with any password replaced, so it can go into errors and logs.
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            // Only fails for URLs that cannot have a password, which this one has.
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+async fn open_sqlite(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    let bad = |reason: String| StoreError::BadUrl { url: redact(url), reason };
+    let options = SqliteConnectOptions::from_str(url)
+        .map_err(|e| bad(e.to_string()))?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(SQLITE_BUSY_TIMEOUT);
+    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+
+    let pool_options = if in_memory {
+        // Each connection to `:memory:` would otherwise be its own database, and the last one closing would drop
+        // it: keep exactly one, forever.
+        SqlitePoolOptions::new().max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None)
+    } else {
+        let path = options.get_filename();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| bad(format!("cannot create the directory {}: {e}", parent.display())))?;
+        }
+        // WAL lets readers run beside the one writer; a few connections serve the web pages while the poller
+        // writes.
+        SqlitePoolOptions::new().max_connections(8)
+    };
+
+    let pool = pool_options
+        .connect_with(options)
+        .await
+        .map_err(|e| StoreError::Database(format!("opening {}: {e}", redact(url))))?;
+    SQLITE_MIGRATIONS
+        .run(&pool)
+        .await
+        .map_err(|e| StoreError::Migration(format!("{}: {e}", redact(url))))?;
+    tracing::debug!(url = %redact(url), "opened the SQLite store");
+    Ok(Arc::new(sql::SqlStore::new(pool)))
+}
+
+fn valid_schema_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    name.len() <= 63
+        && chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+async fn open_postgres(url: &str, schema: Option<&str>) -> Result<Arc<dyn Store>, StoreError> {
+    let bad = |reason: String| StoreError::BadUrl { url: redact(url), reason };
+    let unreachable = |e: sqlx::Error| StoreError::Database(format!("connecting to {}: {e}", redact(url)));
+    let mut options = PgConnectOptions::from_str(url).map_err(|e| bad(e.to_string()))?;
+
+    if let Some(schema) = schema {
+        if !valid_schema_name(schema) {
+            return Err(bad(format!("schema name {schema:?} is not a plain identifier")));
+        }
+        // Created on a connection of its own: the pool's connections point their search_path at it from the
+        // start, and migrations must find it there.
+        let mut conn = PgConnection::connect_with(&options).await.map_err(unreachable)?;
+        let create = format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(create))
+            .execute(&mut conn)
+            .await
+            .map_err(|e| StoreError::Database(format!("creating schema {schema}: {e}")))?;
+        // A failed close only loses a connection we are done with.
+        let _ = conn.close().await;
+        options = options.options([("search_path", schema)]);
+    }
+
+    let pool = PgPoolOptions::new().max_connections(10).connect_with(options).await.map_err(unreachable)?;
+    POSTGRES_MIGRATIONS
+        .run(&pool)
+        .await
+        .map_err(|e| StoreError::Migration(format!("{}: {e}", redact(url))))?;
+    tracing::debug!(url = %redact(url), schema, "opened the PostgreSQL store");
+    Ok(Arc::new(sql::SqlStore::new(pool)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact("sqlite://data/x.db"), "sqlite://data/x.db");
+    }
+
+    #[test]
+    fn schema_names_are_identifiers() {
+        assert!(valid_schema_name("tidings_test_1a2b"));
+        assert!(!valid_schema_name("1abc"));
+        assert!(!valid_schema_name("a\"; DROP TABLE x; --"));
+        assert!(!valid_schema_name(""));
+    }
+}

@@ -1,0 +1,638 @@
+//! The [`Store`] implementation, written once over sqlx's database abstraction and instantiated for SQLite and
+//! PostgreSQL.
+//!
+//! Every statement is runtime SQL with `$N` placeholders: PostgreSQL's native form, and one that sqlx's SQLite
+//! driver binds by number too (`$N` is argument N, however often and in whatever order it appears), so one text
+//! serves both backends. Timestamps go through [`DbTime`]; the few real dialect differences live in the
+//! migrations, not here.
+
+use std::borrow::Cow;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Datelike, TimeDelta, Utc};
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
+use tidings_core::{
+    Article, ArticleCursor, ArticleId, ArticleListItem, NewArticle, NewSource, PollFailure, PollReport, PollSuccess,
+    Source, SourceId, SourceKind, Store, StoreError, StoreResult,
+};
+
+use crate::time::DbTime;
+
+/// The poll interval a new source starts with, until the poller's adaptive schedule replaces it on the first poll
+/// (the same as the default `poll.default_interval_secs`).
+pub const DEFAULT_POLL_INTERVAL_SECS: i64 = 30 * 60;
+
+/// Below this many characters of body text, two items with the same content hash count as the same article only
+/// when their titles match too. Short bodies are often boilerplate shared by unrelated items ("Comments",
+/// "Read more…", an empty body in a title-only feed), and deduplicating on their hash alone would swallow every
+/// item after the first.
+pub const MIN_HASH_ONLY_DEDUP_CHARS: usize = 200;
+
+/// A publication time more than this far after the fetch time is not trusted for ordering (see `sort_time`).
+const MAX_FUTURE_SKEW: TimeDelta = TimeDelta::days(1);
+
+/// How many characters of text an [`ArticleListItem::excerpt`] holds at most (before its ellipsis).
+const EXCERPT_CHARS: usize = 300;
+
+/// What distinguishes the backends at run time: only names, since SQL and types are shared.
+pub(crate) trait Backend: Database {
+    /// The name [`Store::backend`] reports.
+    const BACKEND: &'static str;
+}
+
+impl Backend for sqlx::Sqlite {
+    const BACKEND: &'static str = "sqlite";
+}
+
+impl Backend for sqlx::Postgres {
+    const BACKEND: &'static str = "postgres";
+}
+
+/// A [`Store`] on one sqlx pool.
+pub(crate) struct SqlStore<DB: Database> {
+    pool: Pool<DB>,
+}
+
+impl<DB: Database> SqlStore<DB> {
+    pub(crate) fn new(pool: Pool<DB>) -> Self {
+        SqlStore { pool }
+    }
+}
+
+/// The columns [`source_from_row`] reads, in one place so every query that returns sources selects the same.
+macro_rules! source_columns {
+    () => {
+        "id, url, kind, title, site_url, category, created_at, etag, last_modified, last_polled_at, \
+         last_success_at, last_error, last_error_at, error_count, next_poll_at, poll_interval_secs, disabled"
+    };
+}
+
+/// The columns [`list_item_from_row`] reads; `a` is articles, `s` its source.
+macro_rules! list_columns {
+    () => {
+        "a.id, a.title, a.url, a.source_id, s.title AS source_title, s.url AS source_url, a.sort_at, \
+         substr(a.content_text, 1, 301) AS excerpt"
+    };
+}
+
+/// Wraps a sqlx error with what the store was doing, for [`StoreError::Database`].
+fn db_err(doing: impl std::fmt::Display) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |e| StoreError::Database(format!("{doing}: {e}"))
+}
+
+/// PostgreSQL text cannot hold NUL characters, and SQLite would store them, so the same feed would fail on one
+/// backend and not the other. They carry no meaning in feed text: drop them on the way in.
+fn clean(s: &str) -> Cow<'_, str> {
+    if s.contains('\0') { Cow::Owned(s.replace('\0', "")) } else { Cow::Borrowed(s) }
+}
+
+fn clean_opt(s: &Option<String>) -> Option<Cow<'_, str>> {
+    s.as_deref().map(clean)
+}
+
+/// Dates outside years 1–9999 come from broken feeds; PostgreSQL cannot store some of them at all, so the store
+/// treats them as unknown rather than fail the whole poll on one backend only.
+fn plausible(t: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    t.filter(|t| (1..=9999).contains(&t.year()))
+}
+
+/// The time an article is listed by: its publication time, unless it has none or claims to be published more than
+/// a day after it was fetched (a wrong clock or time zone), in which case the fetch time. Without the clamp, one
+/// item dated next year would sit at the top of every list until then.
+pub(crate) fn sort_time(published_at: Option<DateTime<Utc>>, fetched_at: DateTime<Utc>) -> DateTime<Utc> {
+    match published_at {
+        Some(p) if p <= fetched_at + MAX_FUTURE_SKEW => p,
+        _ => fetched_at,
+    }
+}
+
+/// Cuts the text to at most [`EXCERPT_CHARS`] characters, at a word boundary when there is one, with an ellipsis
+/// when anything was cut.
+fn excerpt(text: &str) -> String {
+    let text = text.trim();
+    match text.char_indices().nth(EXCERPT_CHARS) {
+        None => text.to_owned(),
+        Some((cut, _)) => {
+            let head = &text[..cut];
+            let head = match head.rfind(char::is_whitespace) {
+                Some(space) if space > cut / 2 => &head[..space],
+                _ => head,
+            };
+            format!("{}…", head.trim_end())
+        }
+    }
+}
+
+/// The host of a URL, to name a source that has no title.
+fn host_of(url: &str) -> Option<String> {
+    url::Url::parse(url).ok()?.host_str().map(str::to_owned)
+}
+
+fn source_from_row<DB>(row: &DB::Row) -> Result<Source, sqlx::Error>
+where
+    DB: Database,
+    for<'a> &'a str: ColumnIndex<DB::Row>,
+    i64: Type<DB> + for<'r> Decode<'r, DB>,
+    i32: Type<DB> + for<'r> Decode<'r, DB>,
+    bool: Type<DB> + for<'r> Decode<'r, DB>,
+    String: Type<DB> + for<'r> Decode<'r, DB>,
+    DbTime: Type<DB> + for<'r> Decode<'r, DB>,
+{
+    let time = |col: &str| row.try_get::<DbTime, _>(col).map(|t| t.0);
+    let opt_time = |col: &str| row.try_get::<Option<DbTime>, _>(col).map(|t| t.map(|t| t.0));
+    Ok(Source {
+        id: row.try_get("id")?,
+        url: row.try_get("url")?,
+        kind: SourceKind::parse(&row.try_get::<String, _>("kind")?),
+        title: row.try_get("title")?,
+        site_url: row.try_get("site_url")?,
+        category: row.try_get("category")?,
+        created_at: time("created_at")?,
+        etag: row.try_get("etag")?,
+        last_modified: row.try_get("last_modified")?,
+        last_polled_at: opt_time("last_polled_at")?,
+        last_success_at: opt_time("last_success_at")?,
+        last_error: row.try_get("last_error")?,
+        last_error_at: opt_time("last_error_at")?,
+        error_count: row.try_get("error_count")?,
+        next_poll_at: time("next_poll_at")?,
+        poll_interval_secs: row.try_get("poll_interval_secs")?,
+        disabled: row.try_get("disabled")?,
+    })
+}
+
+fn list_item_from_row<DB>(row: &DB::Row) -> Result<ArticleListItem, sqlx::Error>
+where
+    DB: Database,
+    for<'a> &'a str: ColumnIndex<DB::Row>,
+    i64: Type<DB> + for<'r> Decode<'r, DB>,
+    String: Type<DB> + for<'r> Decode<'r, DB>,
+    DbTime: Type<DB> + for<'r> Decode<'r, DB>,
+{
+    let source_title = row
+        .try_get::<Option<String>, _>("source_title")?
+        .filter(|t| !t.trim().is_empty())
+        .or_else(|| row.try_get::<String, _>("source_url").ok().and_then(|u| host_of(&u)));
+    Ok(ArticleListItem {
+        id: row.try_get("id")?,
+        title: row.try_get("title")?,
+        url: row.try_get("url")?,
+        source_id: row.try_get("source_id")?,
+        source_title,
+        published_at: row.try_get::<DbTime, _>("sort_at")?.0,
+        excerpt: excerpt(&row.try_get::<String, _>("excerpt")?),
+    })
+}
+
+impl<DB> SqlStore<DB>
+where
+    DB: Backend,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'a> &'a str: ColumnIndex<DB::Row> + Type<DB> + Encode<'a, DB>,
+    i64: Type<DB> + for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB>,
+    i32: Type<DB> + for<'r> Decode<'r, DB>,
+    bool: Type<DB> + for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB>,
+    String: Type<DB> + for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB>,
+    DbTime: Type<DB> + for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB>,
+    // sqlx implements Encode for Option per backend, not generically.
+    for<'a> Option<&'a str>: Encode<'a, DB>,
+    Option<DbTime>: for<'q> Encode<'q, DB>,
+{
+    /// Stores one feed item inside the poll's transaction; returns whether it was new.
+    async fn store_article(
+        conn: &mut DB::Connection,
+        source: SourceId,
+        at: DateTime<Utc>,
+        article: &NewArticle,
+    ) -> StoreResult<bool> {
+        let guid = clean(&article.guid);
+        let canonical_url = clean_opt(&article.canonical_url);
+        let title = clean(&article.title);
+        let content_text = clean(&article.content_text);
+        let content_hash = clean(&article.content_hash);
+        let published_at = plausible(article.published_at);
+        let updated_at = plausible(article.updated_at);
+        let hash_alone_suffices = content_text.chars().count() >= MIN_HASH_ONLY_DEDUP_CHARS;
+
+        // One indexed lookup for the three dedup keys; the ORDER BY makes the strongest match the one refreshed.
+        // Earlier items of the same poll are already inserted in this transaction, so they are found too.
+        let existing = sqlx::query(
+            "SELECT id, updated_at FROM articles \
+             WHERE source_id = $1 \
+               AND (guid = $2 OR canonical_url = $3 OR (content_hash = $4 AND ($5 OR title = $6))) \
+             ORDER BY CASE WHEN guid = $2 THEN 0 WHEN canonical_url = $3 THEN 1 ELSE 2 END, id \
+             LIMIT 1",
+        )
+        .bind(source)
+        .bind(guid.as_ref())
+        .bind(canonical_url.as_deref())
+        .bind(content_hash.as_ref())
+        .bind(hash_alone_suffices)
+        .bind(title.as_ref())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(db_err(format_args!("looking up item {:?} of source {source}", article.guid)))?;
+
+        if let Some(row) = existing {
+            let id: i64 = row.try_get("id").map_err(db_err("reading a stored article"))?;
+            let stored_updated = row
+                .try_get::<Option<DbTime>, _>("updated_at")
+                .map_err(db_err("reading a stored article"))?
+                .map(|t| t.0);
+            // A duplicate that says it was updated since we stored it brings the newer title and text; anything
+            // else about the stored article (its id, guid, times, later enrichment) stays.
+            if let Some(new_updated) = updated_at
+                && stored_updated.is_none_or(|old| new_updated > old)
+            {
+                sqlx::query(
+                    "UPDATE articles SET title = $2, summary_html = $3, content_html = $4, content_text = $5, \
+                     content_hash = $6, updated_at = $7 WHERE id = $1",
+                )
+                .bind(id)
+                .bind(title.as_ref())
+                .bind(clean_opt(&article.summary_html).as_deref())
+                .bind(clean_opt(&article.content_html).as_deref())
+                .bind(content_text.as_ref())
+                .bind(content_hash.as_ref())
+                .bind(DbTime(new_updated))
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err(format_args!("refreshing article {id}")))?;
+            }
+            return Ok(false);
+        }
+
+        let row = sqlx::query(
+            "INSERT INTO articles (source_id, guid, url, canonical_url, title, author, summary_html, content_html, \
+             content_text, published_at, updated_at, language, image_url, content_hash, fetched_at, sort_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+        )
+        .bind(source)
+        .bind(guid.as_ref())
+        .bind(clean_opt(&article.url).as_deref())
+        .bind(canonical_url.as_deref())
+        .bind(title.as_ref())
+        .bind(clean_opt(&article.author).as_deref())
+        .bind(clean_opt(&article.summary_html).as_deref())
+        .bind(clean_opt(&article.content_html).as_deref())
+        .bind(content_text.as_ref())
+        .bind(published_at.map(DbTime))
+        .bind(updated_at.map(DbTime))
+        .bind(clean_opt(&article.language).as_deref())
+        .bind(clean_opt(&article.image_url).as_deref())
+        .bind(content_hash.as_ref())
+        .bind(DbTime(at))
+        .bind(DbTime(sort_time(published_at, at)))
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(db_err(format_args!("storing item {:?} of source {source}", article.guid)))?;
+        let id: i64 = row.try_get("id").map_err(db_err("reading a new article's id"))?;
+
+        for (position, name) in (0_i64..).zip(&article.categories) {
+            sqlx::query("INSERT INTO article_categories (article_id, position, name) VALUES ($1, $2, $3)")
+                .bind(id)
+                .bind(position)
+                .bind(clean(name).as_ref())
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err(format_args!("storing the categories of article {id}")))?;
+        }
+        Ok(true)
+    }
+
+    async fn list(&self, sql: &'static str, binds: ListBinds) -> StoreResult<Vec<ArticleListItem>> {
+        let mut query = sqlx::query(sql);
+        if let Some(source) = binds.source {
+            query = query.bind(source);
+        }
+        if let Some(cursor) = binds.cursor {
+            query = query.bind(DbTime(cursor.published_at)).bind(cursor.id);
+        }
+        let rows = query
+            .bind(binds.limit.max(0))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err("listing articles"))?;
+        rows.iter()
+            .map(list_item_from_row::<DB>)
+            .collect::<Result<_, _>>()
+            .map_err(db_err("reading listed articles"))
+    }
+
+    async fn fetch_sources(&self, query: sqlx::query::Query<'_, DB, DB::Arguments>) -> StoreResult<Vec<Source>> {
+        let rows = query.fetch_all(&self.pool).await.map_err(db_err("listing sources"))?;
+        rows.iter()
+            .map(source_from_row::<DB>)
+            .collect::<Result<_, _>>()
+            .map_err(db_err("reading sources"))
+    }
+
+    async fn fetch_source(&self, query: sqlx::query::Query<'_, DB, DB::Arguments>) -> StoreResult<Option<Source>> {
+        let row = query.fetch_optional(&self.pool).await.map_err(db_err("reading a source"))?;
+        row.as_ref()
+            .map(source_from_row::<DB>)
+            .transpose()
+            .map_err(db_err("reading a source"))
+    }
+}
+
+/// The optional parts of an article list query, bound in this order after the fixed SQL.
+struct ListBinds {
+    source: Option<SourceId>,
+    cursor: Option<ArticleCursor>,
+    limit: i64,
+}
+
+#[async_trait]
+impl<DB> Store for SqlStore<DB>
+where
+    DB: Backend,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'a> &'a str: ColumnIndex<DB::Row> + Type<DB> + Encode<'a, DB>,
+    i64: Type<DB> + for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB>,
+    i32: Type<DB> + for<'r> Decode<'r, DB>,
+    bool: Type<DB> + for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB>,
+    String: Type<DB> + for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB>,
+    DbTime: Type<DB> + for<'q> Encode<'q, DB> + for<'r> Decode<'r, DB>,
+    // sqlx implements Encode for Option per backend, not generically.
+    for<'a> Option<&'a str>: Encode<'a, DB>,
+    Option<DbTime>: for<'q> Encode<'q, DB>,
+{
+    fn backend(&self) -> &'static str {
+        DB::BACKEND
+    }
+
+    async fn add_source(&self, source: NewSource) -> StoreResult<Source> {
+        let now = DbTime(Utc::now());
+        let row = sqlx::query(concat!(
+            "INSERT INTO sources (url, kind, title, site_url, category, created_at, next_poll_at, \
+             poll_interval_secs) VALUES ($1, $2, $3, $4, $5, $6, $6, $7) RETURNING ",
+            source_columns!()
+        ))
+        .bind(clean(&source.url).as_ref())
+        .bind(source.kind.as_str())
+        .bind(clean_opt(&source.title).as_deref())
+        .bind(clean_opt(&source.site_url).as_deref())
+        .bind(clean_opt(&source.category).as_deref())
+        .bind(now)
+        .bind(DEFAULT_POLL_INTERVAL_SECS)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| {
+            // The only unique key a new source can violate is its URL.
+            if e.as_database_error().is_some_and(|d| d.is_unique_violation()) {
+                StoreError::DuplicateSource(source.url.clone())
+            } else {
+                db_err(format_args!("adding source {}", source.url))(e)
+            }
+        })?;
+        source_from_row::<DB>(&row).map_err(db_err("reading the new source"))
+    }
+
+    async fn remove_source(&self, id: SourceId) -> StoreResult<bool> {
+        // Articles, their categories, entities, topics and comments go with it by ON DELETE CASCADE.
+        let row = sqlx::query("DELETE FROM sources WHERE id = $1 RETURNING id")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err(format_args!("removing source {id}")))?;
+        Ok(row.is_some())
+    }
+
+    async fn source(&self, id: SourceId) -> StoreResult<Option<Source>> {
+        self.fetch_source(sqlx::query(concat!("SELECT ", source_columns!(), " FROM sources WHERE id = $1")).bind(id))
+            .await
+    }
+
+    async fn source_by_url(&self, url: &str) -> StoreResult<Option<Source>> {
+        self.fetch_source(sqlx::query(concat!("SELECT ", source_columns!(), " FROM sources WHERE url = $1")).bind(url))
+            .await
+    }
+
+    async fn sources(&self) -> StoreResult<Vec<Source>> {
+        self.fetch_sources(sqlx::query(concat!("SELECT ", source_columns!(), " FROM sources ORDER BY id")))
+            .await
+    }
+
+    async fn due_sources(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<Source>> {
+        // `NOT disabled` matches the partial index sources_due word for word, which SQLite needs to use it.
+        self.fetch_sources(
+            sqlx::query(concat!(
+                "SELECT ",
+                source_columns!(),
+                " FROM sources WHERE NOT disabled AND next_poll_at <= $1 ORDER BY next_poll_at, id LIMIT $2"
+            ))
+            .bind(DbTime(now))
+            .bind(limit.max(0)),
+        )
+        .await
+    }
+
+    async fn schedule_now(&self, id: SourceId, now: DateTime<Utc>) -> StoreResult<()> {
+        let row = sqlx::query("UPDATE sources SET next_poll_at = $2 WHERE id = $1 RETURNING id")
+            .bind(id)
+            .bind(DbTime(now))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err(format_args!("scheduling source {id}")))?;
+        row.map(|_| ()).ok_or(StoreError::NotFound { what: "source", id })
+    }
+
+    async fn record_poll(&self, source: SourceId, at: DateTime<Utc>, poll: PollSuccess) -> StoreResult<PollReport> {
+        let doing = || format!("recording a poll of source {source}");
+        let mut tx = self.pool.begin().await.map_err(db_err(doing()))?;
+
+        // The source's update comes first: it is a write, so SQLite takes the write lock before this transaction
+        // reads anything (a read-then-write transaction could fail with SQLITE_BUSY when another writer got in
+        // between), and PostgreSQL locks the row, so two workers polling the same source at once store it one after
+        // the other and the second sees the first's articles as duplicates instead of failing on the unique key.
+        // Validators: a 304 carries none, so the old ones stay; a 200 without them means the server dropped them.
+        let updated = sqlx::query(
+            "UPDATE sources SET \
+               etag = CASE WHEN $2 THEN COALESCE($3, etag) ELSE $3 END, \
+               last_modified = CASE WHEN $2 THEN COALESCE($4, last_modified) ELSE $4 END, \
+               last_polled_at = $5, last_success_at = $5, error_count = 0, last_error = NULL, \
+               next_poll_at = $6, poll_interval_secs = $7, \
+               title = CASE WHEN title IS NULL OR title = '' THEN $8 ELSE title END, \
+               site_url = CASE WHEN site_url IS NULL OR site_url = '' THEN $9 ELSE site_url END \
+             WHERE id = $1 RETURNING id",
+        )
+        .bind(source)
+        .bind(poll.not_modified)
+        .bind(clean_opt(&poll.etag).as_deref())
+        .bind(clean_opt(&poll.last_modified).as_deref())
+        .bind(DbTime(at))
+        .bind(DbTime(poll.next_poll_at))
+        .bind(poll.poll_interval_secs)
+        .bind(clean_opt(&poll.feed_title).as_deref().filter(|t| !t.trim().is_empty()))
+        .bind(clean_opt(&poll.site_url).as_deref().filter(|u| !u.trim().is_empty()))
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_err(doing()))?;
+        if updated.is_none() {
+            return Err(StoreError::NotFound { what: "source", id: source });
+        }
+
+        let mut report = PollReport::default();
+        for article in &poll.articles {
+            if Self::store_article(&mut tx, source, at, article).await? {
+                report.inserted += 1;
+            } else {
+                report.duplicates += 1;
+            }
+        }
+        // Any error above returned early and dropped `tx`, which rolls the whole poll back.
+        tx.commit().await.map_err(db_err(doing()))?;
+        Ok(report)
+    }
+
+    async fn record_failure(&self, source: SourceId, at: DateTime<Utc>, failure: PollFailure) -> StoreResult<()> {
+        let row = sqlx::query(
+            "UPDATE sources SET last_error = $2, last_error_at = $3, last_polled_at = $3, \
+             error_count = error_count + 1, next_poll_at = $4, disabled = (disabled OR $5) \
+             WHERE id = $1 RETURNING id",
+        )
+        .bind(source)
+        .bind(clean(&failure.error).as_ref())
+        .bind(DbTime(at))
+        .bind(DbTime(failure.next_poll_at))
+        .bind(failure.disable)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err(format_args!("recording a failed poll of source {source}")))?;
+        row.map(|_| ()).ok_or(StoreError::NotFound { what: "source", id: source })
+    }
+
+    async fn latest_articles(&self, limit: i64, cursor: Option<ArticleCursor>) -> StoreResult<Vec<ArticleListItem>> {
+        // Two texts rather than `($n IS NULL OR …)`, so each gets a plan that walks the articles_latest index.
+        let sql = match cursor {
+            None => concat!(
+                "SELECT ",
+                list_columns!(),
+                " FROM articles a JOIN sources s ON s.id = a.source_id \
+                 ORDER BY a.sort_at DESC, a.id DESC LIMIT $1"
+            ),
+            Some(_) => concat!(
+                "SELECT ",
+                list_columns!(),
+                " FROM articles a JOIN sources s ON s.id = a.source_id \
+                 WHERE (a.sort_at < $1 OR (a.sort_at = $1 AND a.id < $2)) \
+                 ORDER BY a.sort_at DESC, a.id DESC LIMIT $3"
+            ),
+        };
+        self.list(sql, ListBinds { source: None, cursor, limit }).await
+    }
+
+    async fn source_articles(&self, source: SourceId, limit: i64) -> StoreResult<Vec<ArticleListItem>> {
+        let sql = concat!(
+            "SELECT ",
+            list_columns!(),
+            " FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.source_id = $1 \
+             ORDER BY a.sort_at DESC, a.id DESC LIMIT $2"
+        );
+        self.list(sql, ListBinds { source: Some(source), cursor: None, limit }).await
+    }
+
+    async fn article(&self, id: ArticleId) -> StoreResult<Option<Article>> {
+        let doing = || format!("reading article {id}");
+        let Some(row) = sqlx::query(
+            "SELECT id, source_id, guid, url, canonical_url, title, author, summary_html, content_html, \
+             content_text, published_at, updated_at, language, image_url, content_hash, fetched_at \
+             FROM articles WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err(doing()))?
+        else {
+            return Ok(None);
+        };
+        let categories = sqlx::query("SELECT name FROM article_categories WHERE article_id = $1 ORDER BY position")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err(doing()))?
+            .iter()
+            .map(|r| r.try_get::<String, _>("name"))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db_err(doing()))?;
+        let read = || -> Result<Article, sqlx::Error> {
+            let opt_time = |col: &str| row.try_get::<Option<DbTime>, _>(col).map(|t| t.map(|t| t.0));
+            Ok(Article {
+                id: row.try_get("id")?,
+                source_id: row.try_get("source_id")?,
+                fetched_at: row.try_get::<DbTime, _>("fetched_at")?.0,
+                fields: NewArticle {
+                    guid: row.try_get("guid")?,
+                    url: row.try_get("url")?,
+                    canonical_url: row.try_get("canonical_url")?,
+                    title: row.try_get("title")?,
+                    author: row.try_get("author")?,
+                    summary_html: row.try_get("summary_html")?,
+                    content_html: row.try_get("content_html")?,
+                    content_text: row.try_get("content_text")?,
+                    published_at: opt_time("published_at")?,
+                    updated_at: opt_time("updated_at")?,
+                    language: row.try_get("language")?,
+                    image_url: row.try_get("image_url")?,
+                    categories,
+                    content_hash: row.try_get("content_hash")?,
+                },
+            })
+        };
+        read().map(Some).map_err(db_err(doing()))
+    }
+
+    async fn count_articles(&self) -> StoreResult<i64> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM articles")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err("counting articles"))?;
+        row.try_get("n").map_err(db_err("counting articles"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn sort_time_clamps_far_future_to_fetch_time() {
+        let fetched = t("2025-01-01T00:00:00Z");
+        assert_eq!(sort_time(None, fetched), fetched);
+        assert_eq!(sort_time(Some(t("2024-12-31T00:00:00Z")), fetched), t("2024-12-31T00:00:00Z"));
+        // Within a day ahead is kept: feeds with a slightly wrong time zone are common and harmless.
+        assert_eq!(sort_time(Some(t("2025-01-01T23:00:00Z")), fetched), t("2025-01-01T23:00:00Z"));
+        assert_eq!(sort_time(Some(t("2025-03-01T00:00:00Z")), fetched), fetched);
+    }
+
+    #[test]
+    fn excerpt_cuts_at_a_word_with_an_ellipsis() {
+        assert_eq!(excerpt("  short text "), "short text");
+        let long = "word ".repeat(100);
+        let e = excerpt(&long);
+        assert!(e.ends_with("word…"), "{e}");
+        assert!(e.chars().count() <= EXCERPT_CHARS + 1);
+        let unbroken = "é".repeat(400);
+        assert_eq!(excerpt(&unbroken).chars().count(), EXCERPT_CHARS + 1);
+    }
+
+    #[test]
+    fn nul_characters_are_dropped() {
+        assert_eq!(clean("a\0b"), "ab");
+        assert!(matches!(clean("ab"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn implausible_dates_are_unknown() {
+        assert_eq!(plausible(Some(t("2025-01-01T00:00:00Z"))), Some(t("2025-01-01T00:00:00Z")));
+        let far = DateTime::<Utc>::MAX_UTC;
+        assert_eq!(plausible(Some(far)), None);
+    }
+}
