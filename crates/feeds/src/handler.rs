@@ -215,6 +215,11 @@ pub(crate) struct Handler<'a> {
 }
 
 impl<'a> Handler<'a> {
+    /// Forces the version before parsing (a Netscape RSS 0.91 DOCTYPE decides it).
+    pub fn set_version(&mut self, v: &str) {
+        self.version = v.to_string();
+    }
+
     pub fn new(base: String, lang: Option<String>, utf8_source: bool) -> Self {
         let mut feed = Dict::new();
         if let Some(l) = &lang {
@@ -410,7 +415,9 @@ impl<'a> Handler<'a> {
                 if !self.inimage {
                     let fixed = fix_query_entities(&output.replace("&amp;", "&"));
                     let e = &mut self.entries[n];
-                    e.insert("link".into(), Value::String(fixed.clone()));
+                    if self.isentrylink || !e.contains_key("link") {
+                        e.insert("link".into(), Value::String(fixed.clone()));
+                    }
                     if !fixed.is_empty() {
                         if let Some(Value::Array(links)) = e.get_mut("links") {
                             if let Some(Value::Object(last)) = links.last_mut() {
@@ -443,10 +450,13 @@ impl<'a> Handler<'a> {
                 element = "subtitle".into();
             }
             let detail = if self.incontent > 0 { self.cp.as_ref().map(|c| c.to_dict(&output)) } else { None };
+            let isentrylink = self.isentrylink;
             let ctx = self.ctx();
             if element == "link" {
                 let fixed = fix_query_entities(&output);
-                ctx.insert("link".into(), Value::String(fixed.clone()));
+                if isentrylink || !ctx.contains_key("link") {
+                    ctx.insert("link".into(), Value::String(fixed.clone()));
+                }
                 if let Some(Value::Array(links)) = ctx.get_mut("links") {
                     if let Some(Value::Object(last)) = links.last_mut() {
                         last.insert("href".into(), Value::String(fixed));
@@ -1480,8 +1490,8 @@ impl<'a> Handler<'a> {
             "itunes_explicit" => {
                 let v = self.pop_ws("itunes_explicit", false);
                 let e = match v.as_deref() {
-                    Some("yes") => Value::Bool(true),
-                    Some("clean") => Value::Bool(false),
+                    Some("yes" | "true") => Value::Bool(true),
+                    Some("clean" | "no" | "false") => Value::Bool(false),
                     _ => Value::Null,
                 };
                 self.ctx().insert("itunes_explicit".into(), e);

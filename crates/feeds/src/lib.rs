@@ -375,6 +375,9 @@ fn parse_xml(
     let mut seen_root = false;
     let mut root_closed = false;
     while let Some(ev) = tok.next_event() {
+        if tok.netscape_doctype && !seen_root {
+            h.set_version("rss091n");
+        }
         match ev {
             xml::Event::Start { name, attrs, empty } => {
                 if !seen_root {

@@ -37,6 +37,8 @@ pub(crate) struct Tokenizer<'a> {
     doc_entities: Vec<(String, String)>,
     /// The first well-formedness problem met, if any.
     pub error: Option<String>,
+    /// Whether a DOCTYPE named the Netscape RSS 0.91 DTD.
+    pub netscape_doctype: bool,
 }
 
 fn is_name_end(b: u8) -> bool {
@@ -45,7 +47,7 @@ fn is_name_end(b: u8) -> bool {
 
 impl<'a> Tokenizer<'a> {
     pub fn new(src: &'a str) -> Self {
-        Tokenizer { src, pos: 0, doc_entities: Vec::new(), error: None }
+        Tokenizer { src, pos: 0, doc_entities: Vec::new(), error: None, netscape_doctype: false }
     }
 
     fn fail(&mut self, msg: impl FnOnce() -> String) {
@@ -120,6 +122,10 @@ impl<'a> Tokenizer<'a> {
                         }
                         self.pos += i + j + 1;
                     }
+                    None if rest[i..].trim().is_empty() => {
+                        // `</rss` with the final '>' missing: nothing is lost, so no complaint.
+                        self.pos = bytes.len();
+                    }
                     _ => {
                         self.fail(|| format!("unterminated end tag </{name}"));
                         self.pos += i;
@@ -169,6 +175,10 @@ impl<'a> Tokenizer<'a> {
                 break;
             }
             i += 1;
+        }
+        let decl = &rest[..i.min(rest.len())];
+        if decl.len() > 9 && decl[..9].eq_ignore_ascii_case("<!DOCTYPE") && decl.to_ascii_lowercase().contains("netscape") {
+            self.netscape_doctype = true;
         }
         if let (Some(s), Some(e)) = (subset_start, subset_end) {
             if rest[..s].to_ascii_uppercase().starts_with("<!DOCTYPE") {
