@@ -140,10 +140,7 @@ async fn open_sqlite(url: &str) -> Result<Arc<dyn Store>, StoreError> {
         .connect_with(options)
         .await
         .map_err(|e| StoreError::Database(format!("opening {}: {e}", redact(url))))?;
-    SQLITE_MIGRATIONS
-        .run(&pool)
-        .await
-        .map_err(|e| StoreError::Migration(format!("{}: {e}", redact(url))))?;
+    SQLITE_MIGRATIONS.run(&pool).await.map_err(|e| StoreError::Migration(format!("{}: {e}", redact(url))))?;
     tracing::debug!(url = %redact(url), "opened the SQLite store");
     Ok(Arc::new(sql::SqlStore::new(pool)))
 }
@@ -178,10 +175,7 @@ async fn open_postgres(url: &str, schema: Option<&str>) -> Result<Arc<dyn Store>
     }
 
     let pool = PgPoolOptions::new().max_connections(10).connect_with(options).await.map_err(unreachable)?;
-    POSTGRES_MIGRATIONS
-        .run(&pool)
-        .await
-        .map_err(|e| StoreError::Migration(format!("{}: {e}", redact(url))))?;
+    POSTGRES_MIGRATIONS.run(&pool).await.map_err(|e| StoreError::Migration(format!("{}: {e}", redact(url))))?;
     tracing::debug!(url = %redact(url), schema, "opened the PostgreSQL store");
     Ok(Arc::new(sql::SqlStore::new(pool)))
 }

@@ -309,31 +309,18 @@ where
         if let Some(cursor) = binds.cursor {
             query = query.bind(DbTime(cursor.published_at)).bind(cursor.id);
         }
-        let rows = query
-            .bind(binds.limit.max(0))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err("listing articles"))?;
-        rows.iter()
-            .map(list_item_from_row::<DB>)
-            .collect::<Result<_, _>>()
-            .map_err(db_err("reading listed articles"))
+        let rows = query.bind(binds.limit.max(0)).fetch_all(&self.pool).await.map_err(db_err("listing articles"))?;
+        rows.iter().map(list_item_from_row::<DB>).collect::<Result<_, _>>().map_err(db_err("reading listed articles"))
     }
 
     async fn fetch_sources(&self, query: sqlx::query::Query<'_, DB, DB::Arguments>) -> StoreResult<Vec<Source>> {
         let rows = query.fetch_all(&self.pool).await.map_err(db_err("listing sources"))?;
-        rows.iter()
-            .map(source_from_row::<DB>)
-            .collect::<Result<_, _>>()
-            .map_err(db_err("reading sources"))
+        rows.iter().map(source_from_row::<DB>).collect::<Result<_, _>>().map_err(db_err("reading sources"))
     }
 
     async fn fetch_source(&self, query: sqlx::query::Query<'_, DB, DB::Arguments>) -> StoreResult<Option<Source>> {
         let row = query.fetch_optional(&self.pool).await.map_err(db_err("reading a source"))?;
-        row.as_ref()
-            .map(source_from_row::<DB>)
-            .transpose()
-            .map_err(db_err("reading a source"))
+        row.as_ref().map(source_from_row::<DB>).transpose().map_err(db_err("reading a source"))
     }
 }
 
@@ -412,8 +399,7 @@ where
     }
 
     async fn sources(&self) -> StoreResult<Vec<Source>> {
-        self.fetch_sources(sqlx::query(concat!("SELECT ", source_columns!(), " FROM sources ORDER BY id")))
-            .await
+        self.fetch_sources(sqlx::query(concat!("SELECT ", source_columns!(), " FROM sources ORDER BY id"))).await
     }
 
     async fn due_sources(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<Source>> {

@@ -1,0 +1,725 @@
+//! The store's behaviour, once for every backend: each test runs on a fresh SQLite file, and on PostgreSQL in a
+//! fresh schema when `TIDINGS_TEST_DATABASE_URL` is set (the schema is dropped afterwards, pass or fail).
+
+// The helpers below are test code too, but outside `#[test]` functions, where clippy.toml's test allowance stops.
+#![allow(clippy::unwrap_used)]
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use sqlx::Connection;
+use tidings_core::{
+    ArticleCursor, NewArticle, NewSource, PollFailure, PollReport, PollSuccess, Source, SourceKind, Store, StoreError,
+};
+
+/// Where one run of a test keeps its data.
+#[derive(Clone)]
+struct Db {
+    backend: &'static str,
+    url: String,
+    schema: Option<String>,
+    _dir: Option<Arc<tempfile::TempDir>>,
+}
+
+impl Db {
+    async fn open(&self) -> Arc<dyn Store> {
+        let store = match &self.schema {
+            None => tidings_store::open(&self.url).await,
+            Some(schema) => tidings_store::open_in_schema(&self.url, schema).await,
+        };
+        let store = store.unwrap_or_else(|e| panic!("opening {} at {}: {e}", self.backend, self.url));
+        assert_eq!(store.backend(), self.backend);
+        store
+    }
+}
+
+fn unique_schema() -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
+    format!("tidings_test_{}_{}_{}", std::process::id(), nanos, COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Runs `test` on SQLite, then on PostgreSQL when configured. A panic in the test still drops its schema.
+async fn each_backend<F, Fut>(test: F)
+where
+    F: Fn(Db) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("tidings.db").display());
+    let db = Db { backend: "sqlite", url, schema: None, _dir: Some(Arc::new(dir)) };
+    if let Err(e) = tokio::spawn(test(db)).await {
+        eprintln!("failed on SQLite");
+        std::panic::resume_unwind(e.into_panic());
+    }
+
+    let Ok(url) = std::env::var("TIDINGS_TEST_DATABASE_URL") else { return };
+    let schema = unique_schema();
+    let db = Db { backend: "postgres", url: url.clone(), schema: Some(schema.clone()), _dir: None };
+    let result = tokio::spawn(test(db)).await;
+    let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE")))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    if let Err(e) = result {
+        eprintln!("failed on PostgreSQL (schema {schema})");
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+fn at(hour: u32, minute: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 1, hour, minute, 0).unwrap()
+}
+
+fn feed(url: &str) -> NewSource {
+    NewSource { url: url.to_owned(), kind: SourceKind::Feed, title: None, site_url: None, category: None }
+}
+
+/// An item whose every dedup key derives from `key`.
+fn item(key: &str) -> NewArticle {
+    NewArticle {
+        guid: format!("guid-{key}"),
+        url: Some(format!("https://news.example/{key}?utm_source=rss")),
+        canonical_url: Some(format!("https://news.example/{key}")),
+        title: format!("Title {key}"),
+        content_text: format!("Body of {key}."),
+        content_hash: format!("hash-{key}"),
+        published_at: Some(at(8, 0)),
+        ..NewArticle::default()
+    }
+}
+
+fn poll(articles: Vec<NewArticle>, now: DateTime<Utc>) -> PollSuccess {
+    PollSuccess { articles, next_poll_at: now + TimeDelta::minutes(30), poll_interval_secs: 1800, ..Default::default() }
+}
+
+fn report(inserted: usize, duplicates: usize) -> PollReport {
+    PollReport { inserted, duplicates }
+}
+
+async fn source(store: &Arc<dyn Store>, url: &str) -> Source {
+    store.add_source(feed(url)).await.unwrap()
+}
+
+#[tokio::test]
+async fn migrations_are_idempotent() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let s = source(&store, "https://a.example/feed").await;
+        store.record_poll(s.id, at(9, 0), poll(vec![item("a")], at(9, 0))).await.unwrap();
+        drop(store);
+
+        let again = db.open().await;
+        assert_eq!(again.sources().await.unwrap().len(), 1);
+        assert_eq!(again.count_articles().await.unwrap(), 1);
+        // A third open of a database that is already current changes nothing either.
+        let third = db.open().await;
+        assert_eq!(third.source(s.id).await.unwrap().unwrap().url, "https://a.example/feed");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn unknown_urls_are_refused_naming_the_url() {
+    for url in ["mysql://localhost/db", "data/tidings.db", "", "http://example.com"] {
+        match tidings_store::open(url).await {
+            Err(StoreError::BadUrl { url: named, .. }) => assert_eq!(named, url),
+            Err(other) => panic!("{url:?}: wrong error {other}"),
+            Ok(_) => panic!("{url:?} was accepted"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn sqlite_creates_the_file_and_its_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/deeper/tidings.db");
+    let store = tidings_store::open(&format!("sqlite://{}", path.display())).await.unwrap();
+    assert!(path.exists());
+    assert_eq!(store.backend(), "sqlite");
+
+    let memory = tidings_store::open("sqlite::memory:").await.unwrap();
+    let s = source(&memory, "https://m.example/feed").await;
+    // One connection holds the in-memory database, so what was written is still there.
+    assert_eq!(memory.sources().await.unwrap(), vec![s]);
+}
+
+#[tokio::test]
+async fn sources_are_added_refused_when_duplicate_and_removed() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let before = Utc::now() - TimeDelta::seconds(5);
+        let new = NewSource {
+            url: "https://b.example/rss".to_owned(),
+            kind: SourceKind::Page,
+            title: Some("B News".to_owned()),
+            site_url: Some("https://b.example/".to_owned()),
+            category: Some("World/Europe".to_owned()),
+        };
+        let b = store.add_source(new.clone()).await.unwrap();
+        assert_eq!(
+            (b.url.as_str(), b.kind, b.title.as_deref(), b.site_url.as_deref(), b.category.as_deref()),
+            (
+                "https://b.example/rss",
+                SourceKind::Page,
+                Some("B News"),
+                Some("https://b.example/"),
+                Some("World/Europe")
+            )
+        );
+        assert!(b.created_at >= before && b.next_poll_at == b.created_at, "due at once");
+        assert_eq!((b.error_count, b.disabled, b.etag.clone(), b.last_polled_at), (0, false, None, None));
+        assert_eq!(b.poll_interval_secs, tidings_store::DEFAULT_POLL_INTERVAL_SECS);
+
+        match store.add_source(new).await {
+            Err(StoreError::DuplicateSource(url)) => assert_eq!(url, "https://b.example/rss"),
+            other => panic!("expected DuplicateSource, got {other:?}"),
+        }
+
+        let a = source(&store, "https://a.example/feed").await;
+        assert_eq!(store.sources().await.unwrap(), vec![b.clone(), a.clone()], "ordered by id");
+        assert_eq!(store.source(a.id).await.unwrap(), Some(a.clone()));
+        assert_eq!(store.source_by_url("https://b.example/rss").await.unwrap(), Some(b.clone()));
+        assert_eq!(store.source_by_url("https://nope.example/").await.unwrap(), None);
+
+        assert!(store.remove_source(b.id).await.unwrap());
+        assert!(!store.remove_source(b.id).await.unwrap());
+        assert_eq!(store.source(b.id).await.unwrap(), None);
+        assert_eq!(store.sources().await.unwrap(), vec![a]);
+        // The URL is free again.
+        store.add_source(feed("https://b.example/rss")).await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn due_sources_are_soonest_first_and_skip_disabled_ones() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let now = at(12, 0);
+        let late = source(&store, "https://late.example/").await;
+        let early = source(&store, "https://early.example/").await;
+        let future = source(&store, "https://future.example/").await;
+        let gone = source(&store, "https://gone.example/").await;
+        let exactly = source(&store, "https://exactly.example/").await;
+
+        let mut p = poll(vec![], now);
+        p.next_poll_at = at(11, 30);
+        store.record_poll(late.id, at(11, 0), p.clone()).await.unwrap();
+        p.next_poll_at = at(13, 0);
+        store.record_poll(future.id, at(11, 0), p.clone()).await.unwrap();
+        store
+            .record_failure(
+                early.id,
+                at(10, 0),
+                PollFailure { error: "timeout".into(), next_poll_at: at(10, 30), disable: false },
+            )
+            .await
+            .unwrap();
+        store
+            .record_failure(
+                gone.id,
+                at(10, 0),
+                PollFailure { error: "410 Gone".into(), next_poll_at: at(10, 0), disable: true },
+            )
+            .await
+            .unwrap();
+        store.schedule_now(exactly.id, now).await.unwrap();
+
+        let due: Vec<_> = store.due_sources(now, 10).await.unwrap().into_iter().map(|s| s.id).collect();
+        assert_eq!(due, vec![early.id, late.id, exactly.id]);
+        let due: Vec<_> = store.due_sources(now, 2).await.unwrap().into_iter().map(|s| s.id).collect();
+        assert_eq!(due, vec![early.id, late.id]);
+
+        // schedule_now makes a future source due, but not a disabled one.
+        store.schedule_now(future.id, now).await.unwrap();
+        store.schedule_now(gone.id, now).await.unwrap();
+        let due: Vec<_> = store.due_sources(now, 10).await.unwrap().into_iter().map(|s| s.id).collect();
+        assert_eq!(due, vec![early.id, late.id, future.id, exactly.id], "equal times go by id");
+        assert!(matches!(store.schedule_now(9999, now).await, Err(StoreError::NotFound { what: "source", id: 9999 })));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn record_poll_dedups_by_guid() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let s = source(&store, "https://a.example/feed").await;
+        let r = store.record_poll(s.id, at(9, 0), poll(vec![item("a"), item("b")], at(9, 0))).await.unwrap();
+        assert_eq!(r, report(2, 0));
+
+        // Same GUID, everything else changed (the link moved, the text was edited): still the same article.
+        let mut a2 = item("a2");
+        a2.guid = "guid-a".to_owned();
+        let r = store.record_poll(s.id, at(10, 0), poll(vec![a2, item("c")], at(10, 0))).await.unwrap();
+        assert_eq!(r, report(1, 1));
+        assert_eq!(store.count_articles().await.unwrap(), 3);
+
+        // The same GUID at another source is another article.
+        let other = source(&store, "https://other.example/feed").await;
+        let r = store.record_poll(other.id, at(10, 0), poll(vec![item("a")], at(10, 0))).await.unwrap();
+        assert_eq!(r, report(1, 0));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn record_poll_dedups_by_canonical_url() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let s = source(&store, "https://a.example/feed").await;
+        store.record_poll(s.id, at(9, 0), poll(vec![item("a")], at(9, 0))).await.unwrap();
+
+        // GUID churn: a new GUID for the same page (http→https and tracking parameters already normalised away).
+        let mut churned = item("a-new-guid");
+        churned.canonical_url = Some("https://news.example/a".to_owned());
+        churned.url = Some("http://news.example/a?utm_medium=feed".to_owned());
+        // Without a canonical URL only the GUID and the hash can match.
+        let mut no_url = item("b");
+        no_url.canonical_url = None;
+        let r = store.record_poll(s.id, at(10, 0), poll(vec![churned, no_url], at(10, 0))).await.unwrap();
+        assert_eq!(r, report(1, 1));
+
+        let mut also_no_url = item("c");
+        also_no_url.canonical_url = None;
+        let r = store.record_poll(s.id, at(11, 0), poll(vec![also_no_url], at(11, 0))).await.unwrap();
+        assert_eq!(r, report(1, 0), "two items without URLs are not duplicates of each other");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn record_poll_dedups_by_content_hash() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let s = source(&store, "https://a.example/feed").await;
+        let long_body = "A long article body that is well past the threshold. ".repeat(10);
+        assert!(long_body.chars().count() >= tidings_store::MIN_HASH_ONLY_DEDUP_CHARS);
+        let mut long = item("long");
+        long.content_text = long_body.clone();
+        long.content_hash = "hash-long-body".to_owned();
+        let mut short = item("short");
+        short.content_text = "Comments".to_owned();
+        short.content_hash = "hash-comments".to_owned();
+        store.record_poll(s.id, at(9, 0), poll(vec![long, short], at(9, 0))).await.unwrap();
+
+        // Re-titled, new GUID, new URL, same long text: the same article.
+        let mut retitled = item("retitled");
+        retitled.content_text = long_body;
+        retitled.content_hash = "hash-long-body".to_owned();
+        // Different story whose body is the same boilerplate as `short`: a new article...
+        let mut other_short = item("other-short");
+        other_short.content_text = "Comments".to_owned();
+        other_short.content_hash = "hash-comments".to_owned();
+        // ...but the same boilerplate under the same title is a re-post of `short`.
+        let mut same_short = item("same-short");
+        same_short.title = "Title short".to_owned();
+        same_short.content_text = "Comments".to_owned();
+        same_short.content_hash = "hash-comments".to_owned();
+        let r =
+            store.record_poll(s.id, at(10, 0), poll(vec![retitled, other_short, same_short], at(10, 0))).await.unwrap();
+        assert_eq!(r, report(1, 2));
+        assert_eq!(store.count_articles().await.unwrap(), 3);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn record_poll_dedups_within_one_batch() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let s = source(&store, "https://a.example/feed").await;
+        let mut same_guid = item("x");
+        same_guid.guid = "guid-a".to_owned();
+        let mut same_url = item("y");
+        same_url.canonical_url = Some("https://news.example/a".to_owned());
+        let mut same_hash = item("z");
+        same_hash.title = "Title a".to_owned();
+        same_hash.content_hash = "hash-a".to_owned();
+        let r = store
+            .record_poll(s.id, at(9, 0), poll(vec![item("a"), same_guid, same_url, same_hash, item("b")], at(9, 0)))
+            .await
+            .unwrap();
+        assert_eq!(r, report(2, 3));
+        assert_eq!(store.count_articles().await.unwrap(), 2);
+        let titles: Vec<_> = store.source_articles(s.id, 10).await.unwrap().into_iter().map(|a| a.title).collect();
+        assert_eq!(titles, vec!["Title b", "Title a"], "the first of the duplicates is the one kept");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_duplicate_updated_since_refreshes_title_and_text() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let s = source(&store, "https://a.example/feed").await;
+        let mut first = item("a");
+        first.updated_at = Some(at(8, 0));
+        store.record_poll(s.id, at(9, 0), poll(vec![first.clone()], at(9, 0))).await.unwrap();
+        let id = store.latest_articles(1, None).await.unwrap()[0].id;
+
+        let mut stale = first.clone();
+        stale.title = "Older title".to_owned();
+        stale.updated_at = Some(at(7, 0));
+        store.record_poll(s.id, at(10, 0), poll(vec![stale], at(10, 0))).await.unwrap();
+        assert_eq!(store.article(id).await.unwrap().unwrap().fields.title, "Title a");
+
+        let mut fresh = first.clone();
+        fresh.title = "Corrected title".to_owned();
+        fresh.content_text = "Corrected body.".to_owned();
+        fresh.content_hash = "hash-corrected".to_owned();
+        fresh.updated_at = Some(at(9, 30));
+        let r = store.record_poll(s.id, at(10, 0), poll(vec![fresh], at(10, 0))).await.unwrap();
+        assert_eq!(r, report(0, 1));
+        let stored = store.article(id).await.unwrap().unwrap();
+        assert_eq!(stored.fields.title, "Corrected title");
+        assert_eq!(stored.fields.content_text, "Corrected body.");
+        assert_eq!(stored.fields.updated_at, Some(at(9, 30)));
+        assert_eq!(stored.fetched_at, at(9, 0), "first stored time stays");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn validators_are_kept_on_not_modified() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let s = source(&store, "https://a.example/feed").await;
+        let mut p = poll(vec![item("a")], at(9, 0));
+        p.etag = Some("\"v1\"".to_owned());
+        p.last_modified = Some("Sat, 01 Mar 2025 08:00:00 GMT".to_owned());
+        store.record_poll(s.id, at(9, 0), p).await.unwrap();
+
+        let not_modified = PollSuccess { not_modified: true, ..poll(vec![], at(10, 0)) };
+        store.record_poll(s.id, at(10, 0), not_modified.clone()).await.unwrap();
+        let after = store.source(s.id).await.unwrap().unwrap();
+        assert_eq!(after.etag.as_deref(), Some("\"v1\""));
+        assert_eq!(after.last_modified.as_deref(), Some("Sat, 01 Mar 2025 08:00:00 GMT"));
+        assert_eq!((after.last_polled_at, after.last_success_at), (Some(at(10, 0)), Some(at(10, 0))));
+        assert_eq!(after.next_poll_at, at(10, 30));
+
+        // A 304 that does carry a new validator replaces that one only.
+        let refreshed = PollSuccess { etag: Some("\"v2\"".to_owned()), ..not_modified };
+        store.record_poll(s.id, at(11, 0), refreshed).await.unwrap();
+        let after = store.source(s.id).await.unwrap().unwrap();
+        assert_eq!(after.etag.as_deref(), Some("\"v2\""));
+        assert_eq!(after.last_modified.as_deref(), Some("Sat, 01 Mar 2025 08:00:00 GMT"));
+
+        // A 200 without validators means the server stopped sending them: sending stale ones would be wrong.
+        store.record_poll(s.id, at(12, 0), poll(vec![], at(12, 0))).await.unwrap();
+        let after = store.source(s.id).await.unwrap().unwrap();
+        assert_eq!((after.etag, after.last_modified), (None, None));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_successful_poll_resets_health_and_fills_missing_names() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let s = source(&store, "https://a.example/feed").await;
+        let named = store
+            .add_source(NewSource { title: Some("Operator's name".to_owned()), ..feed("https://named.example/feed") })
+            .await
+            .unwrap();
+        for id in [s.id, named.id] {
+            store
+                .record_failure(
+                    id,
+                    at(8, 0),
+                    PollFailure { error: "HTTP 500".into(), next_poll_at: at(8, 5), disable: false },
+                )
+                .await
+                .unwrap();
+        }
+        let mut p = poll(vec![], at(9, 0));
+        p.feed_title = Some("Feed's own title".to_owned());
+        p.site_url = Some("https://a.example/".to_owned());
+        p.poll_interval_secs = 900;
+        for id in [s.id, named.id] {
+            store.record_poll(id, at(9, 0), p.clone()).await.unwrap();
+        }
+
+        let s = store.source(s.id).await.unwrap().unwrap();
+        assert_eq!((s.error_count, s.last_error.as_deref()), (0, None));
+        assert_eq!(s.last_error_at, Some(at(8, 0)), "when the last error happened stays on record");
+        assert_eq!((s.title.as_deref(), s.site_url.as_deref()), (Some("Feed's own title"), Some("https://a.example/")));
+        assert_eq!(s.poll_interval_secs, 900);
+        let named = store.source(named.id).await.unwrap().unwrap();
+        assert_eq!(named.title.as_deref(), Some("Operator's name"), "a name the source has is kept");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn record_failure_counts_and_disables() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let s = source(&store, "https://a.example/feed").await;
+        store
+            .record_failure(
+                s.id,
+                at(9, 0),
+                PollFailure { error: "timeout".into(), next_poll_at: at(9, 10), disable: false },
+            )
+            .await
+            .unwrap();
+        store
+            .record_failure(
+                s.id,
+                at(9, 10),
+                PollFailure { error: "HTTP 503".into(), next_poll_at: at(9, 30), disable: false },
+            )
+            .await
+            .unwrap();
+        let after = store.source(s.id).await.unwrap().unwrap();
+        assert_eq!(after.error_count, 2);
+        assert_eq!(after.last_error.as_deref(), Some("HTTP 503"));
+        assert_eq!((after.last_error_at, after.last_polled_at), (Some(at(9, 10)), Some(at(9, 10))));
+        assert_eq!((after.next_poll_at, after.disabled, after.last_success_at), (at(9, 30), false, None));
+
+        store
+            .record_failure(
+                s.id,
+                at(10, 0),
+                PollFailure { error: "HTTP 410 Gone".into(), next_poll_at: at(10, 0), disable: true },
+            )
+            .await
+            .unwrap();
+        let after = store.source(s.id).await.unwrap().unwrap();
+        assert_eq!((after.error_count, after.disabled), (3, true));
+        assert!(store.due_sources(at(23, 0), 10).await.unwrap().is_empty());
+        // A later failure that does not ask for it does not re-enable the source.
+        store
+            .record_failure(s.id, at(11, 0), PollFailure { error: "x".into(), next_poll_at: at(11, 0), disable: false })
+            .await
+            .unwrap();
+        assert!(store.source(s.id).await.unwrap().unwrap().disabled);
+
+        let missing = PollFailure { error: "x".into(), next_poll_at: at(11, 0), disable: false };
+        assert!(matches!(
+            store.record_failure(4242, at(11, 0), missing).await,
+            Err(StoreError::NotFound { id: 4242, .. })
+        ));
+        assert!(matches!(
+            store.record_poll(4242, at(11, 0), poll(vec![item("a")], at(11, 0))).await,
+            Err(StoreError::NotFound { id: 4242, .. })
+        ));
+        assert_eq!(store.count_articles().await.unwrap(), 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn latest_articles_are_newest_first_with_a_keyset_cursor() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let named = store
+            .add_source(NewSource { title: Some("Named Outlet".to_owned()), ..feed("https://named.example/feed") })
+            .await
+            .unwrap();
+        let anonymous = source(&store, "https://anon.example/rss").await;
+        let fetched = at(12, 0);
+        let dated = |key: &str, published: Option<DateTime<Utc>>| NewArticle { published_at: published, ..item(key) };
+        store
+            .record_poll(
+                named.id,
+                fetched,
+                poll(
+                    vec![
+                        dated("old", Some(at(6, 0))),
+                        dated("tie-1", Some(at(10, 0))),
+                        dated("tie-2", Some(at(10, 0))),
+                        // No date: listed by when it was fetched.
+                        dated("undated", None),
+                        // Two weeks ahead: a wrong clock, listed by when it was fetched, not pinned to the top.
+                        dated("future", Some(fetched + TimeDelta::days(14))),
+                        // An hour ahead is within tolerance: listed by its own time.
+                        dated("soon", Some(fetched + TimeDelta::hours(1))),
+                    ],
+                    fetched,
+                ),
+            )
+            .await
+            .unwrap();
+        store.record_poll(anonymous.id, fetched, poll(vec![dated("mid", Some(at(11, 0)))], fetched)).await.unwrap();
+
+        let all = store.latest_articles(100, None).await.unwrap();
+        let titles: Vec<_> = all.iter().map(|a| a.title.trim_start_matches("Title ")).collect();
+        // Equal times fall back to the id, newest first: "future" was stored after "undated".
+        assert_eq!(titles, vec!["soon", "future", "undated", "mid", "tie-2", "tie-1", "old"]);
+        assert_eq!(all[1].published_at, fetched, "the clamped time is the one listed");
+        assert_eq!(all[0].published_at, fetched + TimeDelta::hours(1));
+        assert_eq!(all[3].source_title.as_deref(), Some("anon.example"), "host stands in for a missing name");
+        assert_eq!(all[0].source_title.as_deref(), Some("Named Outlet"));
+        assert_eq!(all[0].excerpt, "Body of soon.");
+        assert_eq!(all[0].url.as_deref(), Some("https://news.example/soon?utm_source=rss"));
+
+        let mut paged = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = store.latest_articles(2, cursor).await.unwrap();
+            assert!(page.len() <= 2);
+            let Some(last) = page.last() else { break };
+            cursor = Some(ArticleCursor { published_at: last.published_at, id: last.id });
+            paged.extend(page);
+        }
+        assert_eq!(paged, all, "pages join up with nothing skipped or repeated");
+
+        let named_only: Vec<_> =
+            store.source_articles(named.id, 3).await.unwrap().into_iter().map(|a| a.title).collect();
+        assert_eq!(named_only, vec!["Title soon", "Title future", "Title undated"]);
+        assert!(store.latest_articles(0, None).await.unwrap().is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn articles_round_trip_every_field() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let s = source(&store, "https://a.example/feed").await;
+        let precise = Utc.timestamp_micros(1_740_830_400_123_456).unwrap();
+        let full = NewArticle {
+            guid: "tag:a.example,2025:1".to_owned(),
+            url: Some("https://a.example/1".to_owned()),
+            canonical_url: Some("https://a.example/1".to_owned()),
+            title: "Ünïcödé — “quotes” & <angles>".to_owned(),
+            author: Some("Ana Ruiz, Bo Li".to_owned()),
+            summary_html: Some("<p>Teaser</p>".to_owned()),
+            content_html: Some("<p>Full text</p>".to_owned()),
+            content_text: "Full text".to_owned(),
+            published_at: Some(precise),
+            updated_at: Some(precise + TimeDelta::minutes(5)),
+            language: Some("es".to_owned()),
+            image_url: Some("https://a.example/1.jpg".to_owned()),
+            categories: vec!["Politics".to_owned(), "Europe".to_owned(), "Politics".to_owned()],
+            content_hash: "ab".repeat(32),
+        };
+        store.record_poll(s.id, at(9, 0), poll(vec![full.clone(), item("bare")], at(9, 0))).await.unwrap();
+        let ids: Vec<_> = store.source_articles(s.id, 10).await.unwrap().into_iter().map(|a| a.id).collect();
+        // `full` is published at 12:00, after `bare`'s 08:00, so it lists first.
+        let stored = store.article(ids[0]).await.unwrap().unwrap();
+        assert_eq!((stored.source_id, stored.fetched_at), (s.id, at(9, 0)));
+        assert_eq!(stored.fields, full);
+        let bare = store.article(ids[1]).await.unwrap().unwrap();
+        assert_eq!(bare.fields, item("bare"));
+        assert_eq!(store.article(ids[0] + 1000).await.unwrap(), None);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn nul_characters_are_dropped_not_fatal() {
+    // PostgreSQL refuses NUL in text; the store drops them so a stray one cannot block a source on one backend.
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let s = source(&store, "https://a.example/feed").await;
+        let mut nul = item("nul");
+        nul.title = "Broken\0 title".to_owned();
+        nul.content_text = "Body\0".to_owned();
+        nul.categories = vec!["a\0b".to_owned()];
+        let r = store.record_poll(s.id, at(9, 0), poll(vec![nul], at(9, 0))).await.unwrap();
+        assert_eq!(r, report(1, 0));
+        let listed = store.latest_articles(1, None).await.unwrap();
+        let stored = store.article(listed[0].id).await.unwrap().unwrap();
+        assert_eq!((stored.fields.title.as_str(), stored.fields.content_text.as_str()), ("Broken title", "Body"));
+        assert_eq!(stored.fields.categories, vec!["ab"]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn removing_a_source_deletes_its_articles() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let gone = source(&store, "https://gone.example/feed").await;
+        let kept = source(&store, "https://kept.example/feed").await;
+        let with_categories = NewArticle { categories: vec!["x".to_owned()], ..item("a") };
+        store.record_poll(gone.id, at(9, 0), poll(vec![with_categories, item("b")], at(9, 0))).await.unwrap();
+        store.record_poll(kept.id, at(9, 0), poll(vec![item("a")], at(9, 0))).await.unwrap();
+        let gone_ids: Vec<_> = store.source_articles(gone.id, 10).await.unwrap().into_iter().map(|a| a.id).collect();
+
+        assert!(store.remove_source(gone.id).await.unwrap());
+        assert_eq!(store.count_articles().await.unwrap(), 1);
+        for id in gone_ids {
+            assert_eq!(store.article(id).await.unwrap(), None);
+        }
+        assert!(store.source_articles(gone.id, 10).await.unwrap().is_empty());
+        assert_eq!(store.latest_articles(10, None).await.unwrap()[0].source_id, kept.id);
+
+        // Following the feed again starts afresh: its old items are new articles again.
+        let back = source(&store, "https://gone.example/feed").await;
+        let r = store.record_poll(back.id, at(10, 0), poll(vec![item("a")], at(10, 0))).await.unwrap();
+        assert_eq!(r, report(1, 0));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_poll_that_fails_midway_leaves_nothing_behind() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let s = source(&store, "https://a.example/feed").await;
+        store
+            .record_failure(
+                s.id,
+                at(8, 0),
+                PollFailure { error: "earlier".into(), next_poll_at: at(8, 30), disable: false },
+            )
+            .await
+            .unwrap();
+        let before = store.source(s.id).await.unwrap().unwrap();
+
+        // Two good items, then one the schema refuses (an empty GUID): the source update that ran first and the
+        // two inserts must all be rolled back.
+        let bad = NewArticle { guid: String::new(), ..item("bad") };
+        let mut p = poll(vec![item("a"), NewArticle { categories: vec!["c".into()], ..item("b") }, bad], at(9, 0));
+        p.etag = Some("\"new\"".to_owned());
+        p.feed_title = Some("Should not stick".to_owned());
+        match store.record_poll(s.id, at(9, 0), p.clone()).await {
+            Err(StoreError::Database(message)) => assert!(message.contains("source"), "{message}"),
+            other => panic!("expected a database error, got {other:?}"),
+        }
+        assert_eq!(store.count_articles().await.unwrap(), 0);
+        assert_eq!(store.source(s.id).await.unwrap().unwrap(), before, "the source is untouched");
+
+        // The same poll without the bad item goes through whole: nothing half-written is in the way.
+        p.articles.pop();
+        assert_eq!(store.record_poll(s.id, at(9, 0), p).await.unwrap(), report(2, 0));
+        let after = store.source(s.id).await.unwrap().unwrap();
+        assert_eq!((after.etag.as_deref(), after.error_count), (Some("\"new\""), 0));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_polls_of_one_source_store_each_item_once() {
+    // Two workers that picked up the same source at once (PostgreSQL deployments run several) must neither fail
+    // on the unique key nor store an item twice.
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let s = source(&store, "https://a.example/feed").await;
+        let batch: Vec<_> = (0..40).map(|i| item(&format!("item-{i}"))).collect();
+        let mut tasks = Vec::new();
+        for worker in 0..4 {
+            let store = store.clone();
+            let mut batch = batch.clone();
+            batch.rotate_left(worker * 10);
+            tasks.push(tokio::spawn(async move { store.record_poll(s.id, at(9, 0), poll(batch, at(9, 0))).await }));
+        }
+        let mut inserted = 0;
+        for task in tasks {
+            let r = task.await.unwrap().unwrap();
+            assert_eq!(r.inserted + r.duplicates, 40);
+            inserted += r.inserted;
+        }
+        assert_eq!(inserted, 40);
+        assert_eq!(store.count_articles().await.unwrap(), 40);
+    })
+    .await;
+}
