@@ -222,7 +222,8 @@ impl Resolve for GuardedResolver {
         let this = self.clone();
         let host = name.as_str().to_owned();
         Box::pin(async move {
-            this.guard.check_hostname(&host).map_err(|reason| Box::new(Refused { reason }))?;
+            // Not boxed here: `?` boxes it once, so the fetcher can downcast the error chain back to `Refused`.
+            this.guard.check_hostname(&host).map_err(|reason| Refused { reason })?;
             let found: Vec<SocketAddr> = match this.static_hosts.get(&host.to_ascii_lowercase()) {
                 Some(ips) => ips.iter().map(|ip| SocketAddr::new(*ip, 0)).collect(),
                 None => tokio::net::lookup_host((host.as_str(), 0)).await?.collect(),
@@ -237,7 +238,7 @@ impl Resolve for GuardedResolver {
             }
             if allowed.is_empty() && !refused.is_empty() {
                 let reason = format!("{host} resolves only to refused addresses ({})", refused.join("; "));
-                return Err(Box::new(Refused { reason }).into());
+                return Err(Refused { reason }.into());
             }
             Ok(Box::new(allowed.into_iter()) as Addrs)
         })

@@ -16,6 +16,7 @@ mod error;
 pub mod guard;
 pub mod schedule;
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
@@ -184,6 +185,10 @@ impl Fetcher {
 
     /// Fetches `url` with a GET made conditional by `validators`.
     pub async fn fetch(&self, url: &str, validators: &Validators) -> Result<FetchResponse, FetchError> {
+        LAST_HOP.scope(RefCell::new(None), self.fetch_in_scope(url, validators)).await
+    }
+
+    async fn fetch_in_scope(&self, url: &str, validators: &Validators) -> Result<FetchResponse, FetchError> {
         let parsed = self.check_url(url)?;
         // Held until the body is read: the limit is on connections we keep busy, not on requests started.
         let _permit = self.inner.hosts.acquire(parsed.host_str().unwrap_or_default()).await;
@@ -197,7 +202,7 @@ impl Fetcher {
         if let Some(value) = validators.last_modified.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
             request = request.header(header::IF_MODIFIED_SINCE, value);
         }
-        let mut response = request.send().await.map_err(|e| self.map_error(&e, url, &parsed))?;
+        let mut response = request.send().await.map_err(|e| self.map_error(&e, url))?;
 
         let final_url = response.url().to_string();
         let status = response.status();
@@ -235,7 +240,7 @@ impl Fetcher {
         // first chunk over the limit drops the connection instead of inflating the rest of a bomb.
         let cap = usize::try_from(limit).unwrap_or(usize::MAX);
         let mut body = BytesMut::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| self.map_error(&e, url, &parsed))? {
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.map_error(&e, url))? {
             if chunk.len() > cap.saturating_sub(body.len()) {
                 return Err(too_large());
             }
@@ -266,7 +271,7 @@ impl Fetcher {
 
     /// Turns a reqwest error into the error an operator can act on, recognising the guard's and the redirect
     /// policy's own refusals in the error's cause chain.
-    fn map_error(&self, err: &reqwest::Error, url: &str, first: &Url) -> FetchError {
+    fn map_error(&self, err: &reqwest::Error, url: &str) -> FetchError {
         let url_owned = url.to_owned();
         let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
         while let Some(e) = cause {
@@ -285,10 +290,11 @@ impl Fetcher {
                 };
             }
             if let Some(Refused { reason }) = e.downcast_ref::<Refused>() {
-                // The resolver refused a name; if it was a redirect hop's, say so.
-                let reason = match err.url() {
-                    Some(hop) if hop != first => format!("redirect to {hop} blocked: {reason}"),
-                    _ => format!("blocked: {reason}"),
+                // The resolver refused a name; if it was a redirect hop's, say which hop (reqwest's error only
+                // carries the first URL).
+                let reason = match LAST_HOP.try_with(|hop| hop.borrow().clone()).ok().flatten() {
+                    Some(hop) => format!("redirect to {hop} blocked: {reason}"),
+                    None => format!("blocked: {reason}"),
                 };
                 return FetchError::Blocked { url: url_owned, reason };
             }
@@ -341,6 +347,12 @@ enum RedirectRefused {
     Scheme { target: String, scheme: String },
 }
 
+tokio::task_local! {
+    /// The redirect target being followed in the current fetch. The redirect policy runs inside the task that
+    /// awaits the fetch, so a task-local ties the hop to its own fetch without any shared state.
+    static LAST_HOP: RefCell<Option<String>>;
+}
+
 /// Follows at most `max` redirects, never back to a URL already visited, never to a non-http(s) scheme and
 /// never to an IP literal or name the guard refuses. Hops to other names are checked by the resolver when
 /// they connect.
@@ -360,6 +372,8 @@ fn redirect_policy(guard: Arc<Guard>, max: usize) -> redirect::Policy {
         if let Some(Err(reason)) = target.host().map(|host| guard.check_host(&host)) {
             return attempt.error(RedirectRefused::Blocked { target: target.to_string(), reason });
         }
+        // Remembered for this fetch only, so a refusal by the resolver can name the hop it refused.
+        let _ = LAST_HOP.try_with(|hop| *hop.borrow_mut() = Some(target.to_string()));
         attempt.follow()
     })
 }

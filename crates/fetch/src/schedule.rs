@@ -37,7 +37,7 @@ pub fn adaptive_interval(published: &[DateTime<Utc>], config: &PollConfig) -> Du
     }
     gaps.sort_unstable();
     let mid = gaps.len() / 2;
-    let median = if gaps.len() % 2 == 0 { (gaps[mid - 1] + gaps[mid]) / 2 } else { gaps[mid] };
+    let median = if gaps.len().is_multiple_of(2) { (gaps[mid - 1] + gaps[mid]) / 2 } else { gaps[mid] };
     clamp(median, config)
 }
 
