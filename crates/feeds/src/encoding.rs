@@ -69,7 +69,7 @@ fn decode_utf32(data: &[u8], big_endian: bool) -> Option<String> {
 fn try_decode<'a>(data: &'a [u8], label: &str) -> Option<Cow<'a, str>> {
     let l = label.trim().to_ascii_lowercase();
     match l.as_str() {
-        "utf-8" | "utf8" | "u8" => return std::str::from_utf8(data).ok().map(Cow::Borrowed),
+        "utf-8" | "utf8" | "u8" => return simdutf8::basic::from_utf8(data).ok().map(Cow::Borrowed),
         "us-ascii" | "ascii" | "ansi_x3.4-1968" | "646" => {
             return data.is_ascii().then(|| Cow::Borrowed(std::str::from_utf8(data).unwrap_or("")));
         }
@@ -95,7 +95,7 @@ fn try_decode<'a>(data: &'a [u8], label: &str) -> Option<Cow<'a, str>> {
     }
     let enc = Encoding::for_label(l.replace('_', "-").as_bytes())?;
     if enc == encoding_rs::UTF_8 {
-        return std::str::from_utf8(data).ok().map(Cow::Borrowed);
+        return simdutf8::basic::from_utf8(data).ok().map(Cow::Borrowed);
     }
     if enc == encoding_rs::REPLACEMENT {
         return None;

@@ -8,6 +8,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use serde_json::{Map, Value};
 
@@ -185,7 +186,8 @@ pub(crate) struct Handler<'a> {
     pub bozo: Option<String>,
     utf8_source: bool,
     namespaces_in_use: HashMap<String, String>,
-    scopes: Vec<(String, String, i64)>,
+    /// In-scope namespace declarations: (prefix, uri, depth, feedparser prefix for the uri).
+    scopes: Vec<(String, String, i64, Option<&'static str>)>,
     infeed: bool,
     inentry: bool,
     incontent: i64,
@@ -198,10 +200,10 @@ pub(crate) struct Handler<'a> {
     cp: Option<ContentParams>,
     summary_key: Option<&'static str>,
     stack: Vec<Frame<'a>>,
-    basestack: Vec<String>,
-    langstack: Vec<Option<String>>,
-    baseuri: String,
-    lang: Option<String>,
+    basestack: Vec<Rc<str>>,
+    langstack: Vec<Option<Rc<str>>>,
+    baseuri: Rc<str>,
+    lang: Option<Rc<str>>,
     title_depth: i64,
     depth: i64,
     has_content: bool,
@@ -249,8 +251,8 @@ impl<'a> Handler<'a> {
             stack: Vec::new(),
             basestack: Vec::new(),
             langstack: Vec::new(),
-            baseuri: base,
-            lang,
+            baseuri: Rc::from(base),
+            lang: lang.map(Rc::from),
             title_depth: -1,
             depth: 0,
             has_content: false,
@@ -476,13 +478,13 @@ impl<'a> Handler<'a> {
         self.incontent += 1;
         if let Some(l) = &mut self.lang {
             if l.contains('_') {
-                *l = l.replace('_', "-");
+                *l = Rc::from(l.replace('_', "-"));
             }
         }
         let ctype = map_content_type(get(attrs, "type").unwrap_or(default_type));
         let base64 = get(attrs, "mode") == Some("base64")
             || !(ctype.starts_with("text/") || ctype.ends_with("+xml") || ctype.ends_with("/xml"));
-        self.cp = Some(ContentParams { ctype, language: self.lang.clone(), base: self.baseuri.clone(), base64, src: None });
+        self.cp = Some(ContentParams { ctype, language: self.lang.as_deref().map(str::to_string), base: self.baseuri.to_string(), base64, src: None });
         self.push(tag, expecting_text);
     }
 
@@ -646,32 +648,34 @@ impl<'a> Handler<'a> {
         }
     }
 
-    fn lookup_ns(&self, prefix: &str) -> Option<&str> {
+    /// The namespace bound to `prefix`: None if undeclared, else its feedparser prefix if known.
+    fn lookup_ns(&self, prefix: &str) -> Option<Option<&'static str>> {
         if prefix == "xml" {
-            return Some("http://www.w3.org/XML/1998/namespace");
+            return Some(Some("xml"));
         }
-        self.scopes.iter().rev().find(|(p, _, _)| p == prefix).map(|(_, u, _)| u.as_str())
+        self.scopes.iter().rev().find(|(p, _, _, _)| p == prefix).map(|(_, _, _, std)| *std)
     }
 
     /// The element's name as feedparser's handlers know it: `dc:creator`, `title`, `foo:bar`.
-    fn element_name(&mut self, qname: &str) -> String {
+    fn element_name<'q>(&mut self, qname: &'q str) -> Cow<'q, str> {
         let (given, local) = match qname.split_once(':') {
             Some((p, l)) => (Some(p), l),
             None => (None, qname),
         };
-        let uri = self.lookup_ns(given.unwrap_or("")).map(|u| normalize_uri(u).into_owned());
-        let known = uri.as_deref().and_then(standard_prefix);
-        let local = local.to_ascii_lowercase();
+        let bound = self.lookup_ns(given.unwrap_or(""));
+        let known = bound.flatten();
+        let local: Cow<'q, str> =
+            if local.bytes().any(|b| b.is_ascii_uppercase()) { Cow::Owned(local.to_ascii_lowercase()) } else { Cow::Borrowed(local) };
         match given {
             Some(g) => {
-                if uri.is_none() && !self.namespaces_in_use.contains_key(g) {
+                if bound.is_none() && !self.namespaces_in_use.contains_key(g) {
                     self.fail(format!("'{g}' is not associated with a namespace"));
                 }
                 let prefix = known.map_or_else(|| g.to_ascii_lowercase(), |p| p.to_ascii_lowercase());
-                if prefix.is_empty() { local } else { format!("{prefix}:{local}") }
+                if prefix.is_empty() { local } else { Cow::Owned(format!("{prefix}:{local}")) }
             }
             None => match known {
-                Some(p) if !p.is_empty() => format!("{}:{local}", p.to_ascii_lowercase()),
+                Some(p) if !p.is_empty() => Cow::Owned(format!("{}:{local}", p.to_ascii_lowercase())),
                 _ => local,
             },
         }
@@ -680,7 +684,7 @@ impl<'a> Handler<'a> {
     fn attr_name(&self, qname: &str) -> Vec<String> {
         let lower = qname.to_ascii_lowercase();
         if let Some((p, l)) = qname.split_once(':') {
-            let known = self.lookup_ns(p).map(normalize_uri).and_then(|u| standard_prefix(&u));
+            let known = self.lookup_ns(p).flatten();
             if let Some(k) = known.filter(|k| !k.is_empty()) {
                 let alt = format!("{}:{}", k, l).to_ascii_lowercase();
                 if alt != lower {
@@ -698,12 +702,14 @@ impl<'a> Handler<'a> {
         self.depth += 1;
         for a in raw {
             if a.name == "xmlns" {
-                self.scopes.push((String::new(), a.value.to_string(), self.depth));
+                let std = standard_prefix(&normalize_uri(&a.value));
+                self.scopes.push((String::new(), a.value.to_string(), self.depth, std));
                 if !a.value.is_empty() {
                     self.track_namespace(None, &a.value);
                 }
             } else if let Some(p) = a.name.strip_prefix("xmlns:") {
-                self.scopes.push((p.to_string(), a.value.to_string(), self.depth));
+                let std = standard_prefix(&normalize_uri(&a.value));
+                self.scopes.push((p.to_string(), a.value.to_string(), self.depth, std));
                 if !a.value.is_empty() {
                     self.track_namespace(Some(p), &a.value);
                 }
@@ -724,21 +730,21 @@ impl<'a> Handler<'a> {
         let base = get(&attrs, "xml:base").or_else(|| get(&attrs, "base")).map(str::to_string);
         if let Some(b) = base.filter(|b| !b.is_empty()) {
             if self.baseuri.is_empty() {
-                self.baseuri = urljoin("", &b);
+                self.baseuri = Rc::from(urljoin("", &b));
             } else {
                 let j = safe_absolute(&self.baseuri, &b);
                 if !j.is_empty() {
-                    self.baseuri = j;
+                    self.baseuri = Rc::from(j);
                 }
             }
         }
         let lang = match get(&attrs, "xml:lang").or_else(|| get(&attrs, "lang")) {
             Some("") => None,
-            Some(l) => Some(l.to_string()),
+            Some(l) => Some(Rc::from(l)),
             None => self.lang.clone(),
         };
         if let Some(l) = &lang {
-            if matches!(tag.as_str(), "feed" | "rss" | "rdf:RDF") {
+            if matches!(&*tag, "feed" | "rss" | "rdf:RDF") {
                 self.feed.insert("language".into(), Value::String(l.replace('_', "-")));
             }
         }
@@ -787,21 +793,21 @@ impl<'a> Handler<'a> {
 
         let (prefix, suffix) = match tag.split_once(':') {
             Some((p, s)) => (p, s),
-            None => ("", tag.as_str()),
+            None => ("", &*tag),
         };
-        if prefix.is_empty() && !matches!(tag.as_str(), "title" | "link" | "description" | "name") {
+        if prefix.is_empty() && !matches!(&*tag, "title" | "link" | "description" | "name") {
             self.intextinput = false;
         }
-        if prefix.is_empty() && !matches!(tag.as_str(), "title" | "link" | "description" | "url" | "href" | "width" | "height") {
+        if prefix.is_empty() && !matches!(&*tag, "title" | "link" | "description" | "url" | "href" | "width" | "height") {
             self.inimage = false;
         }
-        let key = if prefix.is_empty() { suffix.to_string() } else { format!("{prefix}_{suffix}") };
-        if !self.dispatch_start(&key, attrs.clone()) {
+        let key: Cow<'_, str> = if prefix.is_empty() { Cow::Borrowed(suffix) } else { Cow::Owned(format!("{prefix}_{suffix}")) };
+        if !self.dispatch_start(&key, &attrs) {
             if attrs.is_empty() {
                 self.push(&key, true);
             } else {
                 let d = Value::Object(attrs_to_dict(&attrs));
-                self.ctx().insert(key, d);
+                self.ctx().insert(key.into_owned(), d);
             }
         }
     }
@@ -816,17 +822,17 @@ impl<'a> Handler<'a> {
             return;
         }
         let (prefix, suffix) = match tag.split_once(':') {
-            Some((p, s)) => (p.to_string(), s.to_string()),
-            None => (String::new(), tag.clone()),
+            Some((p, s)) => (p, s),
+            None => ("", &*tag),
         };
         let in_xhtml = self.incontent > 0 && self.cp.as_ref().is_some_and(|c| c.ctype == "application/xhtml+xml");
-        let key = if prefix.is_empty() { suffix.clone() } else { format!("{prefix}_{suffix}") };
+        let key: Cow<'_, str> = if prefix.is_empty() { Cow::Borrowed(suffix) } else { Cow::Owned(format!("{prefix}_{suffix}")) };
         if suffix == "svg" && self.svg_ok > 0 {
             self.svg_ok -= 1;
         }
         let inline = in_xhtml && !self.stack.last().is_some_and(|f| f.element == content_frame_name(&key));
         if inline {
-            if !VOID_ELEMENTS.contains(&suffix.as_str()) {
+            if !VOID_ELEMENTS.contains(&suffix) {
                 self.handle_data(Cow::Owned(format!("</{suffix}>")), false);
             }
         } else if self.svg_ok > 0 || !self.dispatch_end(&key) {
@@ -850,7 +856,7 @@ impl<'a> Handler<'a> {
     }
 
     fn unwind_scopes(&mut self) {
-        while self.scopes.last().is_some_and(|(_, _, d)| *d > self.depth) {
+        while self.scopes.last().is_some_and(|(_, _, d, _)| *d > self.depth) {
             self.scopes.pop();
         }
     }
@@ -864,7 +870,7 @@ impl<'a> Handler<'a> {
             self.dispatch_end("updated");
         }
         if let Some(v) = get(attrs, "href") {
-            self.dispatch_start("link", Vec::new());
+            self.dispatch_start("link", &Vec::new());
             if let Some(f) = self.stack.last_mut() {
                 if f.element == "link" {
                     f.pieces = vec![Cow::Owned(v.to_string())];
@@ -1014,7 +1020,7 @@ impl<'a> Handler<'a> {
     }
 
     /// Runs the special start handler for `key`; false when there is none.
-    fn dispatch_start(&mut self, key: &str, mut attrs: Attrs) -> bool {
+    fn dispatch_start(&mut self, key: &str, attrs: &Attrs) -> bool {
         match key {
             "rss" => {
                 if !self.version.starts_with("rss") {
@@ -1031,7 +1037,7 @@ impl<'a> Handler<'a> {
             }
             "channel" => {
                 self.infeed = true;
-                self.cdf_common(&attrs);
+                self.cdf_common(attrs);
             }
             "feed" => {
                 self.infeed = true;
@@ -1093,7 +1099,7 @@ impl<'a> Handler<'a> {
                     let id = id.to_string();
                     self.ctx().insert("id".into(), Value::String(id));
                 }
-                self.cdf_common(&attrs);
+                self.cdf_common(attrs);
             }
             "language" | "dc_language" => self.push("language", true),
             "webmaster" | "dc_publisher" => self.push("publisher", true),
@@ -1103,6 +1109,7 @@ impl<'a> Handler<'a> {
             "expirationdate" => self.push("expired", true),
             "category" | "keywords" | "dc_subject" => self.start_category(&attrs),
             "media_category" => {
+                let mut attrs = attrs.clone();
                 if get(&attrs, "scheme").is_none() {
                     attrs.push(("scheme".into(), "http://search.yahoo.com/mrss/category_schema".into()));
                 }
@@ -1117,7 +1124,7 @@ impl<'a> Handler<'a> {
                 let d = Value::Object(attrs_to_dict(&attrs));
                 self.ctx().insert("cloud".into(), d);
             }
-            "link" => self.start_link(attrs),
+            "link" => self.start_link(attrs.clone()),
             "guid" | "id" => {
                 self.guidislink = get(&attrs, "ispermalink").unwrap_or("true") == "true";
                 self.push("id", true);
@@ -1135,6 +1142,7 @@ impl<'a> Handler<'a> {
             }
             "info" | "feedburner_browserfriendly" => self.push_content("info", &attrs, "text/plain", true),
             "generator" => {
+                let mut attrs = attrs.clone();
                 if !attrs.is_empty() {
                     enforce_href(&mut attrs);
                     if let Some(h) = get(&attrs, "href").map(str::to_string) {
@@ -1156,6 +1164,7 @@ impl<'a> Handler<'a> {
                 }
             }
             "enclosure" => {
+                let mut attrs = attrs.clone();
                 enforce_href(&mut attrs);
                 set(&mut attrs, "rel", "enclosure".into());
                 self.append_to("links", Value::Object(attrs_to_dict(&attrs)));
@@ -1368,7 +1377,7 @@ impl<'a> Handler<'a> {
             }
             "language" | "dc_language" => {
                 let v = self.pop("language");
-                self.lang = v;
+                self.lang = v.map(Rc::from);
             }
             "webmaster" | "dc_publisher" => {
                 self.pop("publisher");

@@ -71,7 +71,10 @@ pub(crate) fn looks_like_html(s: &str) -> bool {
 /// Maps C1 control characters to the windows-1252 characters they were almost certainly meant to
 /// be (curly quotes, dashes, the euro sign): documents labelled ISO-8859-1 are usually cp1252.
 pub(crate) fn fix_cp1252(s: Cow<'_, str>) -> Cow<'_, str> {
-    if !s.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c)) {
+    // U+0080..U+009F encode as C2 80..C2 9F; look for those bytes rather than decoding chars.
+    let b = s.as_bytes();
+    let has_c1 = memchr::memchr_iter(0xC2, b).any(|i| b.get(i + 1).is_some_and(|n| (0x80..=0x9F).contains(n)));
+    if !has_c1 {
         return s;
     }
     Cow::Owned(
@@ -92,7 +95,8 @@ pub(crate) fn fix_cp1252(s: Cow<'_, str>) -> Cow<'_, str> {
 /// Undoes the common mistake of UTF-8 bytes decoded as Latin-1 and re-encoded as UTF-8.
 pub(crate) fn fix_double_utf8(s: Cow<'_, str>) -> Cow<'_, str> {
     // Only strings made entirely of Latin-1 characters, with some in the high half, can qualify.
-    if s.is_ascii() || s.chars().any(|c| c as u32 > 0xFF) {
+    // Characters above U+00FF have lead bytes >= C4; Latin-1-only text has only C2/C3 leads.
+    if s.is_ascii() || s.bytes().any(|b| b >= 0xC4) {
         return s;
     }
     let bytes: Vec<u8> = s.chars().map(|c| c as u32 as u8).collect();

@@ -72,7 +72,7 @@ impl<'a> Tokenizer<'a> {
             let rest = &self.src[self.pos..];
             let rb = rest.as_bytes();
             if rest.starts_with("<!--") {
-                match rest[4..].find("-->") {
+                match memchr::memmem::find(rest[4..].as_bytes(), b"-->") {
                     Some(i) => self.pos += 4 + i + 3,
                     None => {
                         self.fail(|| "unterminated comment".into());
@@ -83,7 +83,7 @@ impl<'a> Tokenizer<'a> {
             }
             if rest.starts_with("<![CDATA[") {
                 let body = &rest[9..];
-                let (text, adv) = match body.find("]]>") {
+                let (text, adv) = match memchr::memmem::find(body.as_bytes(), b"]]>") {
                     Some(i) => (&body[..i], 9 + i + 3),
                     None => {
                         self.fail(|| "unterminated CDATA section".into());
@@ -94,7 +94,7 @@ impl<'a> Tokenizer<'a> {
                 return Some(Event::Text(Cow::Borrowed(text)));
             }
             if rest.starts_with("<?") {
-                match rest.find("?>") {
+                match memchr::memmem::find(rest.as_bytes(), b"?>") {
                     Some(i) => self.pos += i + 2,
                     None => {
                         self.fail(|| "unterminated processing instruction".into());
@@ -375,6 +375,18 @@ impl<'a> Tokenizer<'a> {
         }
         if name.is_empty() || !name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.') {
             return (1, false);
+        }
+        let predefined = match name {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => None,
+        };
+        if let Some(c) = predefined {
+            out.push(c);
+            return (semi + 1, true);
         }
         if let Some((_, v)) = self.doc_entities.iter().find(|(n, _)| n == name) {
             out.push_str(v);
