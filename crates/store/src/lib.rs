@@ -11,6 +11,9 @@
 //!   always bound and read through `time::DbTime` so either backend orders and compares them correctly;
 //! - the application writes every time, never an SQL default, so both backends hold the same values.
 //!
+//! Migrations are applied in order of their number and recorded (with a checksum) in `_sqlx_migrations`: never edit
+//! one that has shipped; add the next number to both folders, keeping the two schemas in step.
+//!
 //! Deduplication in [`Store::record_poll`]: an item is a duplicate when its source already has an article with
 //! the same GUID, else the same canonical URL (when the item has one), else the same content hash — where a
 //! content hash alone only counts for bodies of at least [`MIN_HASH_ONLY_DEDUP_CHARS`] characters and shorter

@@ -215,14 +215,16 @@ where
         let updated_at = plausible(article.updated_at);
         let hash_alone_suffices = content_text.chars().count() >= MIN_HASH_ONLY_DEDUP_CHARS;
 
-        // One indexed lookup for the three dedup keys; the ORDER BY makes the strongest match the one refreshed.
-        // Earlier items of the same poll are already inserted in this transaction, so they are found too.
+        // The three dedup keys in one round trip, each branch on its own index (a single WHERE with OR lets
+        // SQLite's planner fall back to scanning every article of the source); `rank` makes the strongest match
+        // the one refreshed. Earlier items of the same poll are already inserted in this transaction, so they are
+        // found too.
         let existing = sqlx::query(
-            "SELECT id, updated_at FROM articles \
-             WHERE source_id = $1 \
-               AND (guid = $2 OR canonical_url = $3 OR (content_hash = $4 AND ($5 OR title = $6))) \
-             ORDER BY CASE WHEN guid = $2 THEN 0 WHEN canonical_url = $3 THEN 1 ELSE 2 END, id \
-             LIMIT 1",
+            "SELECT id, updated_at, 0 AS rank FROM articles WHERE source_id = $1 AND guid = $2 \
+             UNION ALL SELECT id, updated_at, 1 FROM articles WHERE canonical_url = $3 AND source_id = $1 \
+             UNION ALL SELECT id, updated_at, 2 FROM articles \
+               WHERE content_hash = $4 AND source_id = $1 AND ($5 OR title = $6) \
+             ORDER BY rank, id LIMIT 1",
         )
         .bind(source)
         .bind(guid.as_ref())
@@ -492,7 +494,8 @@ where
     }
 
     async fn latest_articles(&self, limit: i64, cursor: Option<ArticleCursor>) -> StoreResult<Vec<ArticleListItem>> {
-        // Two texts rather than `($n IS NULL OR …)`, so each gets a plan that walks the articles_latest index.
+        // Two texts rather than `($n IS NULL OR …)`, so each gets a plan that walks the articles_latest index; the
+        // row comparison is what both planners turn into an index range (an OR of comparisons becomes a filter).
         let sql = match cursor {
             None => concat!(
                 "SELECT ",
@@ -504,7 +507,7 @@ where
                 "SELECT ",
                 list_columns!(),
                 " FROM articles a JOIN sources s ON s.id = a.source_id \
-                 WHERE (a.sort_at < $1 OR (a.sort_at = $1 AND a.id < $2)) \
+                 WHERE (a.sort_at, a.id) < ($1, $2) \
                  ORDER BY a.sort_at DESC, a.id DESC LIMIT $3"
             ),
         };

@@ -134,12 +134,25 @@ async fn unknown_urls_are_refused_naming_the_url() {
 }
 
 #[tokio::test]
+async fn schemas_are_postgres_only_and_plain_identifiers() {
+    let refused = tidings_store::open_in_schema("sqlite::memory:", "tidings").await;
+    assert!(matches!(refused, Err(StoreError::BadUrl { .. })));
+    // Checked before connecting: nothing listens on port 1.
+    let refused = tidings_store::open_in_schema("postgres://nobody@127.0.0.1:1/x", "x\"; DROP SCHEMA public; --").await;
+    assert!(matches!(refused, Err(StoreError::BadUrl { reason, .. }) if reason.contains("identifier")));
+}
+
+#[tokio::test]
 async fn sqlite_creates_the_file_and_its_directory() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nested/deeper/tidings.db");
     let store = tidings_store::open(&format!("sqlite://{}", path.display())).await.unwrap();
     assert!(path.exists());
     assert_eq!(store.backend(), "sqlite");
+    // WAL is a property of the file, so a separate connection sees it.
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut conn).await.unwrap();
+    assert_eq!(mode, "wal");
 
     let memory = tidings_store::open("sqlite::memory:").await.unwrap();
     let s = source(&memory, "https://m.example/feed").await;
