@@ -8,10 +8,10 @@ use crate::{FeedError, ParsedFeed};
 /// Adds the keys feedparser derives on access (`category`, `enclosures`, `license`).
 fn with_derived(d: &Dict) -> Value {
     let mut out = d.clone();
-    if let Some(Value::Array(tags)) = d.get("tags") {
-        if let Some(term) = tags.first().and_then(|t| t.get("term")) {
-            out.entry("category".to_string()).or_insert_with(|| term.clone());
-        }
+    if let Some(Value::Array(tags)) = d.get("tags")
+        && let Some(term) = tags.first().and_then(|t| t.get("term"))
+    {
+        out.entry("category".to_string()).or_insert_with(|| term.clone());
     }
     if let Some(Value::Array(links)) = d.get("links") {
         let enclosures: Vec<Value> = links
@@ -31,10 +31,9 @@ fn with_derived(d: &Dict) -> Value {
             .iter()
             .filter_map(Value::as_object)
             .find(|l| l.get("rel").and_then(Value::as_str) == Some("license") && l.contains_key("href"))
+            && let Some(h) = lic.get("href")
         {
-            if let Some(h) = lic.get("href") {
-                out.entry("license".to_string()).or_insert_with(|| h.clone());
-            }
+            out.entry("license".to_string()).or_insert_with(|| h.clone());
         }
     }
     if let Some(Value::Object(src)) = d.get("source") {

@@ -265,11 +265,7 @@ pub fn parse_date(input: &str) -> Option<DateTime<Utc>> {
     if s.is_empty() || s.len() > 200 {
         return None;
     }
-    w3dtf(s)
-        .or_else(|| rfc822(s))
-        .or_else(|| iso8601_compact(s))
-        .or_else(|| asctime(s))
-        .or_else(|| perforce(s))
+    w3dtf(s).or_else(|| rfc822(s)).or_else(|| iso8601_compact(s)).or_else(|| asctime(s)).or_else(|| perforce(s))
 }
 
 /// Python's `time.struct_time` for a UTC instant, as feedparser's `*_parsed` fields hold it.

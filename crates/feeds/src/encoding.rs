@@ -23,10 +23,10 @@ pub(crate) fn parse_content_type(line: &str) -> (String, String) {
     let mime = chunks.next().unwrap_or("").trim().to_ascii_lowercase();
     let mut charset = String::new();
     for chunk in chunks {
-        if let Some((k, v)) = chunk.split_once('=') {
-            if k.trim().eq_ignore_ascii_case("charset") {
-                charset = v.trim().trim_matches(|c| c == '"' || c == '\'').to_string();
-            }
+        if let Some((k, v)) = chunk.split_once('=')
+            && k.trim().eq_ignore_ascii_case("charset")
+        {
+            charset = v.trim().trim_matches(|c| c == '"' || c == '\'').to_string();
         }
     }
     (mime, charset)
@@ -50,7 +50,7 @@ fn bom(data: &[u8]) -> (&'static str, usize) {
 }
 
 fn decode_utf32(data: &[u8], big_endian: bool) -> Option<String> {
-    if data.len() % 4 != 0 {
+    if !data.len().is_multiple_of(4) {
         return None;
     }
     data.chunks_exact(4)
@@ -162,8 +162,20 @@ pub(crate) fn decode<'a>(input: &'a [u8], content_type: Option<&str>) -> Decoded
     if let Some(d) = declared {
         xml_enc = d;
         const UNICODE: &[&str] = &[
-            "u16", "utf-16", "utf16", "utf_16", "u32", "utf-32", "utf32", "utf_32", "iso-10646-ucs-2",
-            "iso-10646-ucs-4", "csucs4", "csunicode", "ucs-2", "ucs-4",
+            "u16",
+            "utf-16",
+            "utf16",
+            "utf_16",
+            "u32",
+            "utf-32",
+            "utf32",
+            "utf_32",
+            "iso-10646-ucs-2",
+            "iso-10646-ucs-4",
+            "csucs4",
+            "csunicode",
+            "ucs-2",
+            "ucs-4",
         ];
         if !bom_enc.is_empty() && UNICODE.contains(&xml_enc.as_str()) {
             xml_enc = bom_enc.to_string();
@@ -175,24 +187,25 @@ pub(crate) fn decode<'a>(input: &'a [u8], content_type: Option<&str>) -> Decoded
     let mut json = false;
     let app_types = ["application/xml", "application/xml-dtd", "application/xml-external-parsed-entity"];
     let text_types = ["text/xml", "text/xml-external-parsed-entity"];
-    let rfc3023: String = if app_types.contains(&mime.as_str()) || (mime.starts_with("application/") && mime.ends_with("+xml")) {
-        acceptable = true;
-        first_non_empty(&[&http_enc, &xml_enc, "utf-8"])
-    } else if text_types.contains(&mime.as_str()) || (mime.starts_with("text/") && mime.ends_with("+xml")) {
-        acceptable = true;
-        first_non_empty(&[&http_enc, "us-ascii"])
-    } else if mime == "application/feed+json"
-        || mime == "application/json"
-        || (mime.is_empty() && data.trim_ascii_start().first() == Some(&b'{'))
-    {
-        acceptable = true;
-        json = true;
-        first_non_empty(&[&http_enc, "utf-8"])
-    } else if mime.starts_with("text/") {
-        first_non_empty(&[&http_enc, "us-ascii"])
-    } else {
-        first_non_empty(&[&xml_enc, "utf-8"])
-    };
+    let rfc3023: String =
+        if app_types.contains(&mime.as_str()) || (mime.starts_with("application/") && mime.ends_with("+xml")) {
+            acceptable = true;
+            first_non_empty(&[&http_enc, &xml_enc, "utf-8"])
+        } else if text_types.contains(&mime.as_str()) || (mime.starts_with("text/") && mime.ends_with("+xml")) {
+            acceptable = true;
+            first_non_empty(&[&http_enc, "us-ascii"])
+        } else if mime == "application/feed+json"
+            || mime == "application/json"
+            || (mime.is_empty() && data.trim_ascii_start().first() == Some(&b'{'))
+        {
+            acceptable = true;
+            json = true;
+            first_non_empty(&[&http_enc, "utf-8"])
+        } else if mime.starts_with("text/") {
+            first_non_empty(&[&http_enc, "us-ascii"])
+        } else {
+            first_non_empty(&[&xml_enc, "utf-8"])
+        };
     let fix_gb = |s: String| if s.eq_ignore_ascii_case("gb2312") { "gb18030".to_string() } else { s };
     let rfc3023 = fix_gb(rfc3023);
     let xml_enc = fix_gb(xml_enc);
@@ -216,13 +229,12 @@ pub(crate) fn decode<'a>(input: &'a [u8], content_type: Option<&str>) -> Decoded
             return Decoded { text, encoding: cand.to_string(), bozo, json };
         }
     }
-    if let Some((enc, name)) = detect(data) {
-        if !tried.iter().any(|t| t.eq_ignore_ascii_case(name)) {
-            if let Some(text) = enc.decode_without_bom_handling_and_without_replacement(data) {
-                let bozo = bozo.or_else(|| Some(format!("document declared as {rfc3023}, but parsed as {name}")));
-                return Decoded { text, encoding: name.to_string(), bozo, json };
-            }
-        }
+    if let Some((enc, name)) = detect(data)
+        && !tried.iter().any(|t| t.eq_ignore_ascii_case(name))
+        && let Some(text) = enc.decode_without_bom_handling_and_without_replacement(data)
+    {
+        let bozo = bozo.or_else(|| Some(format!("document declared as {rfc3023}, but parsed as {name}")));
+        return Decoded { text, encoding: name.to_string(), bozo, json };
     }
     for cand in ["utf-8", "windows-1252"] {
         if tried.iter().any(|t| t == cand) {

@@ -22,10 +22,19 @@ pub(crate) type Dict = Map<String, Value>;
 /// Maps a namespace URI to the prefix feedparser uses for its elements ("" for the core formats).
 fn standard_prefix(uri: &str) -> Option<&'static str> {
     Some(match uri {
-        "" | "http://backend.userland.com/rss" | "http://blogs.law.harvard.edu/tech/rss" | "http://purl.org/rss/1.0/"
-        | "http://my.netscape.com/rdf/simple/0.9/" | "http://example.com/newformat#" | "http://example.com/necho"
-        | "http://purl.org/echo/" | "uri/of/echo/namespace#" | "http://purl.org/pie/" | "http://purl.org/atom/ns#"
-        | "http://www.w3.org/2005/atom" | "http://purl.org/rss/1.0/modules/rss091#" => "",
+        ""
+        | "http://backend.userland.com/rss"
+        | "http://blogs.law.harvard.edu/tech/rss"
+        | "http://purl.org/rss/1.0/"
+        | "http://my.netscape.com/rdf/simple/0.9/"
+        | "http://example.com/newformat#"
+        | "http://example.com/necho"
+        | "http://purl.org/echo/"
+        | "uri/of/echo/namespace#"
+        | "http://purl.org/pie/"
+        | "http://purl.org/atom/ns#"
+        | "http://www.w3.org/2005/atom"
+        | "http://purl.org/rss/1.0/modules/rss091#" => "",
         "http://webns.net/mvcb/" => "admin",
         "http://purl.org/rss/1.0/modules/aggregation/" => "ag",
         "http://purl.org/rss/1.0/modules/annotate/" => "annotate",
@@ -353,7 +362,8 @@ impl<'a> Handler<'a> {
         if self.version == "atom10" && ctype.as_deref() == Some("application/xhtml+xml") {
             strip_wrapping_div(&mut pieces);
         }
-        let mut output: String = if pieces.len() == 1 { pieces.pop().map(Cow::into_owned).unwrap_or_default() } else { pieces.concat() };
+        let mut output: String =
+            if pieces.len() == 1 { pieces.pop().map(Cow::into_owned).unwrap_or_default() } else { pieces.concat() };
         if strip_whitespace {
             let t = output.trim();
             if t.len() != output.len() {
@@ -364,28 +374,32 @@ impl<'a> Handler<'a> {
             return Some(output);
         }
         let mut element = element.to_string();
-        if let Some(cp) = &self.cp {
-            if cp.base64 {
-                if let Some(s) = base64_decode(&output).and_then(|b| String::from_utf8(b).ok()) {
-                    output = s;
-                }
-            }
+        if let Some(cp) = &self.cp
+            && cp.base64
+            && let Some(s) = base64_decode(&output).and_then(|b| String::from_utf8(b).ok())
+        {
+            output = s;
         }
-        if CAN_BE_RELATIVE_URI.contains(&element.as_str()) && !output.is_empty() && (element != "id" || self.guidislink) {
+        if CAN_BE_RELATIVE_URI.contains(&element.as_str()) && !output.is_empty() && (element != "id" || self.guidislink)
+        {
             output = urljoin(&self.baseuri, &output);
         }
-        if !self.version.starts_with("atom") {
-            if let Some(cp) = &mut self.cp {
-                if cp.ctype == "text/plain" && looks_like_html(&output) {
-                    cp.ctype = "text/html".into();
-                }
-            }
+        if !self.version.starts_with("atom")
+            && let Some(cp) = &mut self.cp
+            && cp.ctype == "text/plain"
+            && looks_like_html(&output)
+        {
+            cp.ctype = "text/html".into();
         }
         if let Some(cp) = &mut self.cp {
             cp.base64 = false;
         }
         let effective = self.cp.as_ref().map_or("text/html".to_string(), |c| map_content_type(&c.ctype));
-        if is_html_type(&effective) && CAN_CONTAIN_RELATIVE_URIS.contains(&element.as_str()) && !self.baseuri.is_empty() && output.contains('<') {
+        if is_html_type(&effective)
+            && CAN_CONTAIN_RELATIVE_URIS.contains(&element.as_str())
+            && !self.baseuri.is_empty()
+            && output.contains('<')
+        {
             output = resolve_relative_uris(&output, &self.baseuri);
         }
         let mut out: Cow<'_, str> = Cow::Owned(output);
@@ -405,7 +419,16 @@ impl<'a> Handler<'a> {
             let n = self.entries.len() - 1;
             if element == "content" {
                 let detail = self.cp.as_ref().map_or_else(
-                    || ContentParams { ctype: "text/plain".into(), language: None, base: String::new(), base64: false, src: None }.to_dict(&output),
+                    || {
+                        ContentParams {
+                            ctype: "text/plain".into(),
+                            language: None,
+                            base: String::new(),
+                            base64: false,
+                            src: None,
+                        }
+                        .to_dict(&output)
+                    },
                     |c| c.to_dict(&output),
                 );
                 let e = &mut self.entries[n];
@@ -420,12 +443,11 @@ impl<'a> Handler<'a> {
                     if self.isentrylink || !e.contains_key("link") {
                         e.insert("link".into(), Value::String(fixed.clone()));
                     }
-                    if !fixed.is_empty() {
-                        if let Some(Value::Array(links)) = e.get_mut("links") {
-                            if let Some(Value::Object(last)) = links.last_mut() {
-                                last.insert("href".into(), Value::String(fixed));
-                            }
-                        }
+                    if !fixed.is_empty()
+                        && let Some(Value::Array(links)) = e.get_mut("links")
+                        && let Some(Value::Object(last)) = links.last_mut()
+                    {
+                        last.insert("href".into(), Value::String(fixed));
                     }
                 }
             } else {
@@ -440,11 +462,11 @@ impl<'a> Handler<'a> {
                     }
                     self.entries[n].insert(element.clone(), Value::String(output.clone()));
                 }
-                if self.incontent > 0 {
-                    if let Some(cp) = &self.cp {
-                        let d = cp.to_dict(&output);
-                        self.entries[n].insert(format!("{element}_detail"), d);
-                    }
+                if self.incontent > 0
+                    && let Some(cp) = &self.cp
+                {
+                    let d = cp.to_dict(&output);
+                    self.entries[n].insert(format!("{element}_detail"), d);
                 }
             }
         } else if self.infeed || self.insource {
@@ -459,10 +481,10 @@ impl<'a> Handler<'a> {
                 if isentrylink || !ctx.contains_key("link") {
                     ctx.insert("link".into(), Value::String(fixed.clone()));
                 }
-                if let Some(Value::Array(links)) = ctx.get_mut("links") {
-                    if let Some(Value::Object(last)) = links.last_mut() {
-                        last.insert("href".into(), Value::String(fixed));
-                    }
+                if let Some(Value::Array(links)) = ctx.get_mut("links")
+                    && let Some(Value::Object(last)) = links.last_mut()
+                {
+                    last.insert("href".into(), Value::String(fixed));
                 }
             } else {
                 ctx.insert(element.clone(), Value::String(output.clone()));
@@ -476,15 +498,21 @@ impl<'a> Handler<'a> {
 
     fn push_content(&mut self, tag: &str, attrs: &Attrs, default_type: &str, expecting_text: bool) {
         self.incontent += 1;
-        if let Some(l) = &mut self.lang {
-            if l.contains('_') {
-                *l = Rc::from(l.replace('_', "-"));
-            }
+        if let Some(l) = &mut self.lang
+            && l.contains('_')
+        {
+            *l = Rc::from(l.replace('_', "-"));
         }
         let ctype = map_content_type(get(attrs, "type").unwrap_or(default_type));
         let base64 = get(attrs, "mode") == Some("base64")
             || !(ctype.starts_with("text/") || ctype.ends_with("+xml") || ctype.ends_with("/xml"));
-        self.cp = Some(ContentParams { ctype, language: self.lang.as_deref().map(str::to_string), base: self.baseuri.to_string(), base64, src: None });
+        self.cp = Some(ContentParams {
+            ctype,
+            language: self.lang.as_deref().map(str::to_string),
+            base: self.baseuri.to_string(),
+            base64,
+            src: None,
+        });
         self.push(tag, expecting_text);
     }
 
@@ -533,7 +561,8 @@ impl<'a> Handler<'a> {
 
     fn save_contributor(&mut self, key: &str, value: Option<String>) {
         let ctx = self.ctx();
-        let list = ctx.entry("contributors".to_string()).or_insert_with(|| Value::Array(vec![Value::Object(Dict::new())]));
+        let list =
+            ctx.entry("contributors".to_string()).or_insert_with(|| Value::Array(vec![Value::Object(Dict::new())]));
         if let Value::Array(a) = list {
             if a.is_empty() {
                 a.push(Value::Object(Dict::new()));
@@ -585,10 +614,10 @@ impl<'a> Handler<'a> {
         if !ctx.contains_key(&dk) {
             ctx.insert(dk, Value::Object(d.clone()));
         }
-        if let Some(Value::Array(a)) = ctx.get_mut(&format!("{key}s")) {
-            if let Some(Value::Object(last)) = a.last_mut() {
-                last.extend(d);
-            }
+        if let Some(Value::Array(a)) = ctx.get_mut(&format!("{key}s"))
+            && let Some(Value::Object(last)) = a.last_mut()
+        {
+            last.extend(d);
         }
     }
 
@@ -604,10 +633,10 @@ impl<'a> Handler<'a> {
         d.insert("scheme".into(), scheme.map_or(Value::Null, Value::String));
         d.insert("label".into(), label.map_or(Value::Null, Value::String));
         let v = Value::Object(d);
-        if let Value::Array(a) = tags {
-            if !a.contains(&v) {
-                a.push(v);
-            }
+        if let Value::Array(a) = tags
+            && !a.contains(&v)
+        {
+            a.push(v);
         }
     }
 
@@ -664,8 +693,11 @@ impl<'a> Handler<'a> {
         };
         let bound = self.lookup_ns(given.unwrap_or(""));
         let known = bound.flatten();
-        let local: Cow<'q, str> =
-            if local.bytes().any(|b| b.is_ascii_uppercase()) { Cow::Owned(local.to_ascii_lowercase()) } else { Cow::Borrowed(local) };
+        let local: Cow<'q, str> = if local.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(local.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(local)
+        };
         match given {
             Some(g) => {
                 if bound.is_none() && !self.namespaces_in_use.contains_key(g) {
@@ -743,25 +775,24 @@ impl<'a> Handler<'a> {
             Some(l) => Some(Rc::from(l)),
             None => self.lang.clone(),
         };
-        if let Some(l) = &lang {
-            if matches!(&*tag, "feed" | "rss" | "rdf:RDF") {
-                self.feed.insert("language".into(), Value::String(l.replace('_', "-")));
-            }
+        if let Some(l) = &lang
+            && matches!(&*tag, "feed" | "rss" | "rdf:RDF")
+        {
+            self.feed.insert("language".into(), Value::String(l.replace('_', "-")));
         }
         self.lang = lang.clone();
         self.basestack.push(self.baseuri.clone());
         self.langstack.push(lang);
 
-        if self.incontent > 0 {
-            if let Some(cp) = &mut self.cp {
-                if !cp.ctype.ends_with("xml") {
-                    if tag == "xhtml:div" || tag == "div" {
-                        self.skipped.push(true);
-                        return;
-                    }
-                    cp.ctype = "application/xhtml+xml".into();
-                }
+        if self.incontent > 0
+            && let Some(cp) = &mut self.cp
+            && !cp.ctype.ends_with("xml")
+        {
+            if tag == "xhtml:div" || tag == "div" {
+                self.skipped.push(true);
+                return;
             }
+            cp.ctype = "application/xhtml+xml".into();
         }
         self.skipped.push(false);
         if self.incontent > 0 && self.cp.as_ref().is_some_and(|c| c.ctype == "application/xhtml+xml") {
@@ -798,10 +829,12 @@ impl<'a> Handler<'a> {
         if prefix.is_empty() && !matches!(&*tag, "title" | "link" | "description" | "name") {
             self.intextinput = false;
         }
-        if prefix.is_empty() && !matches!(&*tag, "title" | "link" | "description" | "url" | "href" | "width" | "height") {
+        if prefix.is_empty() && !matches!(&*tag, "title" | "link" | "description" | "url" | "href" | "width" | "height")
+        {
             self.inimage = false;
         }
-        let key: Cow<'_, str> = if prefix.is_empty() { Cow::Borrowed(suffix) } else { Cow::Owned(format!("{prefix}_{suffix}")) };
+        let key: Cow<'_, str> =
+            if prefix.is_empty() { Cow::Borrowed(suffix) } else { Cow::Owned(format!("{prefix}_{suffix}")) };
         if !self.dispatch_start(&key, &attrs) {
             if attrs.is_empty() {
                 self.push(&key, true);
@@ -826,11 +859,12 @@ impl<'a> Handler<'a> {
             None => ("", &*tag),
         };
         let in_xhtml = self.incontent > 0 && self.cp.as_ref().is_some_and(|c| c.ctype == "application/xhtml+xml");
-        let key: Cow<'_, str> = if prefix.is_empty() { Cow::Borrowed(suffix) } else { Cow::Owned(format!("{prefix}_{suffix}")) };
+        let key: Cow<'_, str> =
+            if prefix.is_empty() { Cow::Borrowed(suffix) } else { Cow::Owned(format!("{prefix}_{suffix}")) };
         if suffix == "svg" && self.svg_ok > 0 {
             self.svg_ok -= 1;
         }
-        let inline = in_xhtml && !self.stack.last().is_some_and(|f| f.element == content_frame_name(&key));
+        let inline = in_xhtml && self.stack.last().is_none_or(|f| f.element != content_frame_name(&key));
         if inline {
             if !VOID_ELEMENTS.contains(&suffix) {
                 self.handle_data(Cow::Owned(format!("</{suffix}>")), false);
@@ -839,17 +873,16 @@ impl<'a> Handler<'a> {
             self.pop(&key);
         }
 
-        if self.basestack.pop().is_some() {
-            if let Some(b) = self.basestack.last() {
-                if !b.is_empty() {
-                    self.baseuri = b.clone();
-                }
-            }
+        if self.basestack.pop().is_some()
+            && let Some(b) = self.basestack.last()
+            && !b.is_empty()
+        {
+            self.baseuri = b.clone();
         }
-        if self.langstack.pop().is_some() {
-            if let Some(l) = self.langstack.last() {
-                self.lang = l.clone();
-            }
+        if self.langstack.pop().is_some()
+            && let Some(l) = self.langstack.last()
+        {
+            self.lang = l.clone();
         }
         self.depth -= 1;
         self.unwind_scopes();
@@ -871,10 +904,10 @@ impl<'a> Handler<'a> {
         }
         if let Some(v) = get(attrs, "href") {
             self.dispatch_start("link", &Vec::new());
-            if let Some(f) = self.stack.last_mut() {
-                if f.element == "link" {
-                    f.pieces = vec![Cow::Owned(v.to_string())];
-                }
+            if let Some(f) = self.stack.last_mut()
+                && f.element == "link"
+            {
+                f.pieces = vec![Cow::Owned(v.to_string())];
             }
             self.dispatch_end("link");
         }
@@ -913,13 +946,12 @@ impl<'a> Handler<'a> {
     fn end_category(&mut self) {
         let Some(value) = self.pop("category").filter(|v| !v.is_empty()) else { return };
         let ctx = self.ctx();
-        if let Some(Value::Array(tags)) = ctx.get_mut("tags") {
-            if let Some(Value::Object(last)) = tags.last_mut() {
-                if last.get("term").is_none_or(|t| t.is_null() || t.as_str() == Some("")) {
-                    last.insert("term".into(), Value::String(value));
-                    return;
-                }
-            }
+        if let Some(Value::Array(tags)) = ctx.get_mut("tags")
+            && let Some(Value::Object(last)) = tags.last_mut()
+            && last.get("term").is_none_or(|t| t.is_null() || t.as_str() == Some(""))
+        {
+            last.insert("term".into(), Value::String(value));
+            return;
         }
         self.add_tag(Some(value), None, None);
     }
@@ -986,10 +1018,10 @@ impl<'a> Handler<'a> {
     }
 
     fn save_where(&mut self, geometry: Option<Dict>) {
-        if let Some(g) = geometry {
-            if let Some(Value::Object(w)) = self.ctx().get_mut("where") {
-                w.extend(g);
-            }
+        if let Some(g) = geometry
+            && let Some(Value::Object(w)) = self.ctx().get_mut("where")
+        {
+            w.extend(g);
         }
     }
 
@@ -1024,7 +1056,7 @@ impl<'a> Handler<'a> {
         match key {
             "rss" => {
                 if !self.version.starts_with("rss") {
-                    let v = get(&attrs, "version").unwrap_or("");
+                    let v = get(attrs, "version").unwrap_or("");
                     self.version = match v {
                         "0.91" => "rss091u".into(),
                         "0.92" => "rss092".into(),
@@ -1042,7 +1074,7 @@ impl<'a> Handler<'a> {
             "feed" => {
                 self.infeed = true;
                 if self.version.is_empty() {
-                    self.version = match get(&attrs, "version") {
+                    self.version = match get(attrs, "version") {
                         Some("0.1") => "atom01".into(),
                         Some("0.2") => "atom02".into(),
                         Some("0.3") => "atom03".into(),
@@ -1086,8 +1118,8 @@ impl<'a> Handler<'a> {
             "height" => self.push("height", false),
             "url" | "homepage" | "uri" => self.push("href", true),
             "email" | "itunes_email" => self.push("email", false),
-            "subtitle" | "tagline" | "itunes_subtitle" => self.push_content("subtitle", &attrs, "text/plain", true),
-            "rights" | "copyright" | "dc_rights" => self.push_content("rights", &attrs, "text/plain", true),
+            "subtitle" | "tagline" | "itunes_subtitle" => self.push_content("subtitle", attrs, "text/plain", true),
+            "rights" | "copyright" | "dc_rights" => self.push_content("rights", attrs, "text/plain", true),
             "item" | "entry" => {
                 self.entries.push(Dict::new());
                 self.entry_depths.push(HashMap::new());
@@ -1095,7 +1127,7 @@ impl<'a> Handler<'a> {
                 self.inentry = true;
                 self.guidislink = false;
                 self.title_depth = -1;
-                if let Some(id) = get(&attrs, "rdf:about") {
+                if let Some(id) = get(attrs, "rdf:about") {
                     let id = id.to_string();
                     self.ctx().insert("id".into(), Value::String(id));
                 }
@@ -1107,7 +1139,7 @@ impl<'a> Handler<'a> {
             "updated" | "modified" | "lastbuilddate" | "dc_date" | "dcterms_modified" => self.push("updated", true),
             "created" | "dcterms_created" => self.push("created", true),
             "expirationdate" => self.push("expired", true),
-            "category" | "keywords" | "dc_subject" => self.start_category(&attrs),
+            "category" | "keywords" | "dc_subject" => self.start_category(attrs),
             "media_category" => {
                 let mut attrs = attrs.clone();
                 if get(&attrs, "scheme").is_none() {
@@ -1116,31 +1148,31 @@ impl<'a> Handler<'a> {
                 self.start_category(&attrs);
             }
             "itunes_category" => {
-                let text = get(&attrs, "text").map(str::to_string);
+                let text = get(attrs, "text").map(str::to_string);
                 self.add_tag(text, Some("http://www.itunes.com/".into()), None);
                 self.push("category", true);
             }
             "cloud" => {
-                let d = Value::Object(attrs_to_dict(&attrs));
+                let d = Value::Object(attrs_to_dict(attrs));
                 self.ctx().insert("cloud".into(), d);
             }
             "link" => self.start_link(attrs.clone()),
             "guid" | "id" => {
-                self.guidislink = get(&attrs, "ispermalink").unwrap_or("true") == "true";
+                self.guidislink = get(attrs, "ispermalink").unwrap_or("true") == "true";
                 self.push("id", true);
             }
             "title" | "dc_title" | "media_title" => {
                 if self.svg_ok > 0 {
                     return false;
                 }
-                self.start_title(&attrs);
+                self.start_title(attrs);
             }
-            "description" | "dc_description" | "media_description" => self.start_description(&attrs),
+            "description" | "dc_description" | "media_description" => self.start_description(attrs),
             "abstract" => {
                 let expecting = self.infeed || self.inentry || self.insource;
-                self.push_content("description", &attrs, "text/plain", expecting);
+                self.push_content("description", attrs, "text/plain", expecting);
             }
-            "info" | "feedburner_browserfriendly" => self.push_content("info", &attrs, "text/plain", true),
+            "info" | "feedburner_browserfriendly" => self.push_content("info", attrs, "text/plain", true),
             "generator" => {
                 let mut attrs = attrs.clone();
                 if !attrs.is_empty() {
@@ -1157,10 +1189,10 @@ impl<'a> Handler<'a> {
             "summary" | "itunes_summary" => {
                 if self.ctx().contains_key("summary") && !self.has_content {
                     self.summary_key = Some("content");
-                    self.start_content(&attrs);
+                    self.start_content(attrs);
                 } else {
                     self.summary_key = Some("summary");
-                    self.push_content("summary", &attrs, "text/plain", true);
+                    self.push_content("summary", attrs, "text/plain", true);
                 }
             }
             "enclosure" => {
@@ -1170,18 +1202,18 @@ impl<'a> Handler<'a> {
                 self.append_to("links", Value::Object(attrs_to_dict(&attrs)));
             }
             "source" => {
-                if let Some(u) = get(&attrs, "url") {
+                if let Some(u) = get(attrs, "url") {
                     self.source.insert("href".into(), Value::String(u.to_string()));
                 }
                 self.push("source", true);
                 self.insource = true;
                 self.title_depth = -1;
             }
-            "content" => self.start_content(&attrs),
-            "body" | "xhtml_body" => self.push_content("content", &attrs, "application/xhtml+xml", true),
+            "content" => self.start_content(attrs),
+            "body" | "xhtml_body" => self.push_content("content", attrs, "application/xhtml+xml", true),
             "content_encoded" | "fullitem" => {
                 self.has_content = true;
-                self.push_content("content", &attrs, "text/html", true);
+                self.push_content("content", attrs, "text/html", true);
             }
             "newlocation" => self.push("newlocation", true),
             "tags" => self.push("tags", true),
@@ -1192,7 +1224,9 @@ impl<'a> Handler<'a> {
             }
             "itunes_image" | "itunes_link" => {
                 self.push("itunes_image", false);
-                if let Some(h) = get(&attrs, "href").filter(|h| !h.is_empty()).or_else(|| get(&attrs, "url").filter(|h| !h.is_empty())) {
+                if let Some(h) =
+                    get(attrs, "href").filter(|h| !h.is_empty()).or_else(|| get(attrs, "url").filter(|h| !h.is_empty()))
+                {
                     let mut d = Dict::new();
                     d.insert("href".into(), Value::String(h.to_string()));
                     self.ctx().insert("image".into(), Value::Object(d));
@@ -1203,22 +1237,22 @@ impl<'a> Handler<'a> {
                 let k = key.to_string();
                 let ctx = self.ctx();
                 if !ctx.contains_key(&k) {
-                    ctx.insert(k, Value::Object(attrs_to_dict(&attrs)));
+                    ctx.insert(k, Value::Object(attrs_to_dict(attrs)));
                 }
                 self.push(&key["media_".len()..], true);
             }
             "media_credit" => {
-                self.append_to("media_credit", Value::Object(attrs_to_dict(&attrs)));
+                self.append_to("media_credit", Value::Object(attrs_to_dict(attrs)));
                 self.push("credit", true);
             }
-            "media_content" => self.append_to("media_content", Value::Object(attrs_to_dict(&attrs))),
+            "media_content" => self.append_to("media_content", Value::Object(attrs_to_dict(attrs))),
             "media_thumbnail" => {
                 self.push("url", true);
-                self.append_to("media_thumbnail", Value::Object(attrs_to_dict(&attrs)));
+                self.append_to("media_thumbnail", Value::Object(attrs_to_dict(attrs)));
             }
             "media_player" => {
                 self.push("media_player", false);
-                let d = Value::Object(attrs_to_dict(&attrs));
+                let d = Value::Object(attrs_to_dict(attrs));
                 self.ctx().insert("media_player".into(), d);
             }
             "georss_point" | "georss_line" | "georss_polygon" | "georss_box" => self.start_geometry_container(),
@@ -1227,17 +1261,17 @@ impl<'a> Handler<'a> {
                 self.ctx().insert("where".into(), Value::Object(Dict::new()));
             }
             "gml_point" => {
-                self.parse_srs(&attrs);
+                self.parse_srs(attrs);
                 self.ingeometry = Geometry::Point;
                 self.push("geometry", false);
             }
             "gml_linestring" => {
-                self.parse_srs(&attrs);
+                self.parse_srs(attrs);
                 self.ingeometry = Geometry::LineString;
                 self.push("geometry", false);
             }
             "gml_polygon" => {
-                self.parse_srs(&attrs);
+                self.parse_srs(attrs);
                 self.push("geometry", false);
             }
             "gml_exterior" => self.push("geometry", false),
@@ -1249,27 +1283,27 @@ impl<'a> Handler<'a> {
             "psc_chapters" => {
                 if !self.ctx().contains_key("psc_chapters") {
                     self.psc_chapters_flag = true;
-                    let mut d = attrs_to_dict(&attrs);
+                    let mut d = attrs_to_dict(attrs);
                     d.insert("chapters".into(), Value::Array(Vec::new()));
                     self.ctx().insert("psc_chapters".into(), Value::Object(d));
                 }
             }
             "psc_chapter" => {
                 if self.psc_chapters_flag {
-                    let mut d = attrs_to_dict(&attrs);
-                    let start = get(&attrs, "start").and_then(parse_chapter_start);
+                    let mut d = attrs_to_dict(attrs);
+                    let start = get(attrs, "start").and_then(parse_chapter_start);
                     d.insert("start_parsed".into(), start.map_or(Value::Null, Value::from));
-                    if let Some(Value::Object(pc)) = self.ctx().get_mut("psc_chapters") {
-                        if let Some(Value::Array(ch)) = pc.get_mut("chapters") {
-                            ch.push(Value::Object(d));
-                        }
+                    if let Some(Value::Object(pc)) = self.ctx().get_mut("psc_chapters")
+                        && let Some(Value::Array(ch)) = pc.get_mut("chapters")
+                    {
+                        ch.push(Value::Object(d));
                     }
                 }
             }
             "cc_license" => {
                 let mut d = Dict::new();
                 d.insert("rel".into(), Value::String("license".into()));
-                if let Some(v) = get(&attrs, "rdf:resource").filter(|v| !v.is_empty()) {
+                if let Some(v) = get(attrs, "rdf:resource").filter(|v| !v.is_empty()) {
                     d.insert("href".into(), Value::String(v.to_string()));
                 }
                 self.append_to("links", Value::Object(d));
@@ -1293,7 +1327,8 @@ impl<'a> Handler<'a> {
             let r = self.resolve_uri(&h);
             set(&mut attrs, "href", r);
         }
-        if get(&attrs, "rel") == Some("alternate") && is_html_type(&map_content_type(get(&attrs, "type").unwrap_or(""))) {
+        if get(&attrs, "rel") == Some("alternate") && is_html_type(&map_content_type(get(&attrs, "type").unwrap_or("")))
+        {
             self.isentrylink = true;
         }
         let expecting = self.infeed || self.inentry || self.insource;
@@ -1302,10 +1337,8 @@ impl<'a> Handler<'a> {
         let isentrylink = self.isentrylink;
         let ctx = self.ctx();
         let links = ctx.entry("links".to_string()).or_insert_with(|| Value::Array(Vec::new()));
-        if !skip {
-            if let Value::Array(a) = links {
-                a.push(Value::Object(attrs_to_dict(&attrs)));
-            }
+        if !skip && let Value::Array(a) = links {
+            a.push(Value::Object(attrs_to_dict(&attrs)));
         }
         match href {
             Some(h) => {
@@ -1469,11 +1502,11 @@ impl<'a> Handler<'a> {
             "dcterms_valid" => {
                 let v = self.pop("validity").unwrap_or_default();
                 for part in v.split(';') {
-                    if let Some((k, val)) = part.split_once('=') {
-                        if k == "start" || k == "end" {
-                            self.save(&format!("validity_{k}"), Value::String(val.to_string()), true);
-                            self.save_date(&format!("validity_{k}_parsed"), Some(val.to_string()));
-                        }
+                    if let Some((k, val)) = part.split_once('=')
+                        && (k == "start" || k == "end")
+                    {
+                        self.save(&format!("validity_{k}"), Value::String(val.to_string()), true);
+                        self.save_date(&format!("validity_{k}_parsed"), Some(val.to_string()));
                     }
                 }
             }
@@ -1508,10 +1541,10 @@ impl<'a> Handler<'a> {
             "media_rating" | "media_license" => {
                 let inner = &key["media_".len()..];
                 let v = self.pop(inner);
-                if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
-                    if let Some(Value::Object(d)) = self.ctx().get_mut(key) {
-                        d.insert("content".into(), Value::String(v));
-                    }
+                if let Some(v) = v.filter(|v| !v.trim().is_empty())
+                    && let Some(Value::Object(d)) = self.ctx().get_mut(key)
+                {
+                    d.insert("content".into(), Value::String(v));
                 }
             }
             "media_restriction" => {
@@ -1525,24 +1558,21 @@ impl<'a> Handler<'a> {
             }
             "media_credit" => {
                 let v = self.pop("credit");
-                if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
-                    if let Some(Value::Array(a)) = self.ctx().get_mut("media_credit") {
-                        if let Some(Value::Object(d)) = a.last_mut() {
-                            d.insert("content".into(), Value::String(v));
-                        }
-                    }
+                if let Some(v) = v.filter(|v| !v.trim().is_empty())
+                    && let Some(Value::Array(a)) = self.ctx().get_mut("media_credit")
+                    && let Some(Value::Object(d)) = a.last_mut()
+                {
+                    d.insert("content".into(), Value::String(v));
                 }
             }
             "media_thumbnail" => {
                 let v = self.pop("url");
-                if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
-                    if let Some(Value::Array(a)) = self.ctx().get_mut("media_thumbnail") {
-                        if let Some(Value::Object(d)) = a.last_mut() {
-                            if !d.contains_key("url") {
-                                d.insert("url".into(), Value::String(v));
-                            }
-                        }
-                    }
+                if let Some(v) = v.filter(|v| !v.trim().is_empty())
+                    && let Some(Value::Array(a)) = self.ctx().get_mut("media_thumbnail")
+                    && let Some(Value::Object(d)) = a.last_mut()
+                    && !d.contains_key("url")
+                {
+                    d.insert("url".into(), Value::String(v));
                 }
             }
             "media_player" => {
@@ -1758,7 +1788,8 @@ fn find_email(s: &str) -> Option<(usize, usize)> {
 }
 
 fn coords(value: &str, swap: bool, dims: usize) -> Option<Vec<Vec<f64>>> {
-    let nums: Vec<f64> = value.replace(',', " ").split_whitespace().map(|t| t.parse::<f64>()).collect::<Result<_, _>>().ok()?;
+    let nums: Vec<f64> =
+        value.replace(',', " ").split_whitespace().map(|t| t.parse::<f64>()).collect::<Result<_, _>>().ok()?;
     let mut out = Vec::new();
     let mut it = nums.into_iter();
     while let (Some(a), Some(b)) = (it.next(), it.next()) {
@@ -1834,8 +1865,14 @@ mod tests {
 
     #[test]
     fn author_strings() {
-        assert_eq!(split_author("jo@example.com (Jo Bloggs)"), (Some("Jo Bloggs".into()), Some("jo@example.com".into())));
-        assert_eq!(split_author("Jo Bloggs <jo@example.co.uk>"), (Some("Jo Bloggs".into()), Some("jo@example.co.uk".into())));
+        assert_eq!(
+            split_author("jo@example.com (Jo Bloggs)"),
+            (Some("Jo Bloggs".into()), Some("jo@example.com".into()))
+        );
+        assert_eq!(
+            split_author("Jo Bloggs <jo@example.co.uk>"),
+            (Some("Jo Bloggs".into()), Some("jo@example.co.uk".into()))
+        );
         assert_eq!(split_author("Jo Bloggs"), (Some("Jo Bloggs".into()), None));
     }
 

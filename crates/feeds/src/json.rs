@@ -64,7 +64,12 @@ fn link(href: &str, rel: &str, ctype: &str) -> Value {
     serde_json::json!({ "href": href, "rel": rel, "type": ctype })
 }
 
-pub(crate) fn parse(text: &str, opts: &ParseOptions, encoding: String, bozo: Option<String>) -> Result<ParsedFeed, FeedError> {
+pub(crate) fn parse(
+    text: &str,
+    opts: &ParseOptions,
+    encoding: String,
+    bozo: Option<String>,
+) -> Result<ParsedFeed, FeedError> {
     let doc: Value = serde_json::from_str(text).map_err(|e| FeedError::Json(e.to_string()))?;
     if !doc.is_object() {
         return Err(FeedError::Json("the top level is not an object".into()));
@@ -116,7 +121,9 @@ pub(crate) fn parse(text: &str, opts: &ParseOptions, encoding: String, bozo: Opt
             continue;
         }
         let mut e = Dict::new();
-        if let Some(id) = item.get("id").and_then(|v| v.as_str().map(str::to_string).or_else(|| v.as_number().map(|n| n.to_string()))) {
+        if let Some(id) =
+            item.get("id").and_then(|v| v.as_str().map(str::to_string).or_else(|| v.as_number().map(|n| n.to_string())))
+        {
             e.insert("id".into(), Value::String(id));
         }
         if let Some(t) = str_of(item, "title") {
@@ -142,11 +149,11 @@ pub(crate) fn parse(text: &str, opts: &ParseOptions, encoding: String, bozo: Opt
         if let Some(s) = str_of(item, "summary") {
             e.insert("summary_detail".into(), detail("text/plain", &s, &base));
             e.insert("summary".into(), Value::String(s));
-        } else if let Some(Value::Object(first)) = content.first() {
-            if let Some(v) = first.get("value") {
-                e.insert("summary".into(), v.clone());
-                e.insert("summary_detail".into(), Value::Object(first.clone()));
-            }
+        } else if let Some(Value::Object(first)) = content.first()
+            && let Some(v) = first.get("value")
+        {
+            e.insert("summary".into(), v.clone());
+            e.insert("summary_detail".into(), Value::Object(first.clone()));
         }
         if !content.is_empty() {
             e.insert("content".into(), Value::Array(content));

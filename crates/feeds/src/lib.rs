@@ -13,6 +13,8 @@
 use chrono::{DateTime, Utc};
 
 pub mod compat;
+pub mod discover;
+pub mod opml;
 mod dates;
 mod encoding;
 mod entities;
@@ -340,7 +342,10 @@ pub fn parse_str(input: &str, opts: &ParseOptions) -> Result<ParsedFeed, FeedErr
     let mut bozo = None;
     if let Some(ct) = &opts.content_type {
         let (mime, _) = encoding::parse_content_type(ct);
-        let xmlish = mime.ends_with("/xml") || mime.ends_with("+xml") || mime.contains("json") || mime.ends_with("xml-dtd")
+        let xmlish = mime.ends_with("/xml")
+            || mime.ends_with("+xml")
+            || mime.contains("json")
+            || mime.ends_with("xml-dtd")
             || mime.ends_with("xml-external-parsed-entity");
         if !xmlish {
             bozo = Some(format!("{ct} is not an XML media type"));
@@ -441,7 +446,8 @@ fn parse_xml(
         h.end(n);
     }
     let bozo = encoding_bozo.or(tok.error.clone()).or(structure_error).or(h.bozo.take());
-    let raw = Raw { feed: std::mem::take(&mut h.feed), entries: std::mem::take(&mut h.entries), version: h.version.clone() };
+    let raw =
+        Raw { feed: std::mem::take(&mut h.feed), entries: std::mem::take(&mut h.entries), version: h.version.clone() };
     Ok(finish(raw, encoding, bozo))
 }
 

@@ -14,7 +14,8 @@ fn s(d: &Dict, k: &str) -> Option<String> {
 fn date(d: &Dict, k: &str) -> Option<DateTime<Utc>> {
     let a = d.get(k)?.as_array()?;
     let n = |i: usize| a.get(i).and_then(Value::as_i64);
-    let day = NaiveDate::from_ymd_opt(i32::try_from(n(0)?).ok()?, u32::try_from(n(1)?).ok()?, u32::try_from(n(2)?).ok()?)?;
+    let day =
+        NaiveDate::from_ymd_opt(i32::try_from(n(0)?).ok()?, u32::try_from(n(1)?).ok()?, u32::try_from(n(2)?).ok()?)?;
     let t = day.and_hms_opt(u32::try_from(n(3)?).ok()?, u32::try_from(n(4)?).ok()?, u32::try_from(n(5)?).ok()?)?;
     Some(Utc.from_utc_datetime(&t))
 }
@@ -63,10 +64,10 @@ fn categories(d: &Dict) -> Vec<String> {
     let Some(tags) = d.get("tags").and_then(Value::as_array) else { return Vec::new() };
     let mut out: Vec<String> = Vec::new();
     for t in tags.iter().filter_map(Value::as_object) {
-        if let Some(term) = s(t, "term").or_else(|| s(t, "label")) {
-            if !out.contains(&term) {
-                out.push(term);
-            }
+        if let Some(term) = s(t, "term").or_else(|| s(t, "label"))
+            && !out.contains(&term)
+        {
+            out.push(term);
         }
     }
     out
@@ -96,12 +97,12 @@ pub(crate) fn feed_meta(d: &Dict) -> FeedMeta {
         .and_then(|i| s(i, "href").or_else(|| s(i, "url")))
         .or_else(|| s(d, "logo"));
     let mut authors = people(d, "authors");
-    if authors.is_empty() {
-        if let Some(a) = d.get("author_detail").and_then(Value::as_object) {
-            let p = Person { name: s(a, "name"), email: s(a, "email"), uri: s(a, "href") };
-            if p != Person::default() {
-                authors.push(p);
-            }
+    if authors.is_empty()
+        && let Some(a) = d.get("author_detail").and_then(Value::as_object)
+    {
+        let p = Person { name: s(a, "name"), email: s(a, "email"), uri: s(a, "href") };
+        if p != Person::default() {
+            authors.push(p);
         }
     }
     FeedMeta {
@@ -162,23 +163,25 @@ pub(crate) fn entry(d: &Dict) -> Entry {
                 .collect()
         })
         .unwrap_or_default();
-    let enclosures = enclosures.into_iter().zip(lengths.into_iter().chain(std::iter::repeat(None))).map(|(mut e, l)| {
-        e.length = l;
-        e
-    });
+    let enclosures =
+        enclosures.into_iter().zip(lengths.into_iter().chain(std::iter::repeat(None))).map(|(mut e, l)| {
+            e.length = l;
+            e
+        });
     let mut enclosures: Vec<Enclosure> = enclosures.collect();
     let media = |k: &str| -> Vec<&Dict> {
         d.get(k).and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_object).collect()).unwrap_or_default()
     };
     for m in media("media_content") {
-        if let Some(url) = s(m, "url") {
-            if !enclosures.iter().any(|e| e.url == url) && !is_image(m) {
-                enclosures.push(Enclosure {
-                    url,
-                    mime_type: s(m, "type"),
-                    length: s(m, "filesize").and_then(|n| n.trim().parse().ok()),
-                });
-            }
+        if let Some(url) = s(m, "url")
+            && !enclosures.iter().any(|e| e.url == url)
+            && !is_image(m)
+        {
+            enclosures.push(Enclosure {
+                url,
+                mime_type: s(m, "type"),
+                length: s(m, "filesize").and_then(|n| n.trim().parse().ok()),
+            });
         }
     }
     let image = media("media_thumbnail")
@@ -187,15 +190,18 @@ pub(crate) fn entry(d: &Dict) -> Entry {
         .or_else(|| media("media_content").into_iter().filter(|m| is_image(m)).find_map(|m| s(m, "url")))
         .or_else(|| d.get("image").and_then(Value::as_object).and_then(|i| s(i, "href")))
         .or_else(|| {
-            all_links.iter().find(|l| l.rel == "enclosure" && l.mime_type.as_deref().is_some_and(|t| t.starts_with("image/"))).map(|l| l.href.clone())
+            all_links
+                .iter()
+                .find(|l| l.rel == "enclosure" && l.mime_type.as_deref().is_some_and(|t| t.starts_with("image/")))
+                .map(|l| l.href.clone())
         });
     let mut authors = people(d, "authors");
-    if authors.is_empty() {
-        if let Some(a) = d.get("author_detail").and_then(Value::as_object) {
-            let p = Person { name: s(a, "name"), email: s(a, "email"), uri: s(a, "href") };
-            if p != Person::default() {
-                authors.push(p);
-            }
+    if authors.is_empty()
+        && let Some(a) = d.get("author_detail").and_then(Value::as_object)
+    {
+        let p = Person { name: s(a, "name"), email: s(a, "email"), uri: s(a, "href") };
+        if p != Person::default() {
+            authors.push(p);
         }
     }
     let language = title_detail

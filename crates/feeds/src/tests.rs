@@ -61,9 +61,11 @@ fn atom10_text_constructs_and_base() {
 
 #[test]
 fn rss10_rdf() {
-    let f = p(r#"<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+    let f = p(
+        r#"<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">
 <channel rdf:about="http://x/"><title>R</title><link>http://x/</link></channel>
-<item rdf:about="http://x/1"><title>One</title><link>http://x/1</link><dc:date>2004-01-01T00:00:00Z</dc:date></item></rdf:RDF>"#);
+<item rdf:about="http://x/1"><title>One</title><link>http://x/1</link><dc:date>2004-01-01T00:00:00Z</dc:date></item></rdf:RDF>"#,
+    );
     assert_eq!(f.version, FeedVersion::Rss10);
     assert_eq!(f.entries[0].id.as_deref(), Some("http://x/1"));
     assert!(f.entries[0].updated.is_some());
@@ -93,7 +95,9 @@ fn json_feed() {
 
 #[test]
 fn lenient_with_broken_markup() {
-    let f = p("<rss version=\"2.0\"><channel><title>A & B &nbsp;\u{1}</title><item><title>x</title><link>http://e/?a=1&b=2</link></item>");
+    let f = p(
+        "<rss version=\"2.0\"><channel><title>A & B &nbsp;\u{1}</title><item><title>x</title><link>http://e/?a=1&b=2</link></item>",
+    );
     assert!(f.bozo.is_some());
     assert_eq!(f.feed.title.as_deref(), Some("A & B \u{a0}\u{1}"));
     assert_eq!(f.entries[0].link.as_deref(), Some("http://e/?a=1&b=2"));
@@ -102,7 +106,10 @@ fn lenient_with_broken_markup() {
 #[test]
 fn not_feeds_are_errors() {
     assert_eq!(parse(b"  ", &ParseOptions::default()).err(), Some(FeedError::Empty));
-    assert!(matches!(parse(b"<!doctype html><html><body>x</body></html>", &ParseOptions::default()), Err(FeedError::Html(_))));
+    assert!(matches!(
+        parse(b"<!doctype html><html><body>x</body></html>", &ParseOptions::default()),
+        Err(FeedError::Html(_))
+    ));
     assert!(matches!(parse(b"just text", &ParseOptions::default()), Err(FeedError::NoContent(_))));
 }
 
@@ -119,7 +126,10 @@ fn base_from_content_location() {
 
 #[test]
 fn encodings_are_detected() {
-    let f = parse(b"<?xml version='1.0' encoding='windows-1252'?><rss><channel><title>\x93q\x94</title></channel></rss>", &ParseOptions::default());
+    let f = parse(
+        b"<?xml version='1.0' encoding='windows-1252'?><rss><channel><title>\x93q\x94</title></channel></rss>",
+        &ParseOptions::default(),
+    );
     let f = f.ok();
     assert_eq!(f.as_ref().and_then(|f| f.feed.title.clone()).as_deref(), Some("\u{201c}q\u{201d}"));
     assert_eq!(f.map(|f| f.encoding).as_deref(), Some("windows-1252"));

@@ -6,9 +6,9 @@ use url::Url;
 
 const SAFE_SCHEMES: &[&str] = &[
     "file", "ftp", "gopher", "h323", "hdl", "http", "https", "imap", "magnet", "mailto", "mms", "news", "nntp",
-    "prospero", "rsync", "rtsp", "rtspu", "sftp", "shttp", "sip", "sips", "snews", "svn", "svn+ssh", "telnet",
-    "wais", "aim", "callto", "cvs", "facetime", "feed", "git", "gtalk", "irc", "ircs", "irc6", "itms", "msnim",
-    "skype", "ssh", "smb", "ymsg",
+    "prospero", "rsync", "rtsp", "rtspu", "sftp", "shttp", "sip", "sips", "snews", "svn", "svn+ssh", "telnet", "wais",
+    "aim", "callto", "cvs", "facetime", "feed", "git", "gtalk", "irc", "ircs", "irc6", "itms", "msnim", "skype", "ssh",
+    "smb", "ymsg",
 ];
 
 /// The scheme of `s` if it starts with one (`http:`), lowercased.
@@ -25,11 +25,12 @@ fn scheme_of(s: &str) -> Option<String> {
 
 /// Collapses `http:////host` to `http://host`, which some feeds produce.
 fn fix_slashes(uri: &str) -> Cow<'_, str> {
-    if let Some(i) = uri.find("://") {
-        if scheme_of(uri).is_some_and(|s| s.len() == i) && uri[i + 3..].starts_with('/') {
-            let rest = uri[i + 3..].trim_start_matches('/');
-            return Cow::Owned(format!("{}{}", &uri[..i + 3], rest));
-        }
+    if let Some(i) = uri.find("://")
+        && scheme_of(uri).is_some_and(|s| s.len() == i)
+        && uri[i + 3..].starts_with('/')
+    {
+        let rest = uri[i + 3..].trim_start_matches('/');
+        return Cow::Owned(format!("{}{}", &uri[..i + 3], rest));
     }
     Cow::Borrowed(uri)
 }

@@ -19,11 +19,7 @@ pub(crate) struct Attr<'a> {
 #[derive(Debug)]
 pub(crate) enum Event<'a> {
     /// `<name attr="v">`, or `<name/>` when `empty`.
-    Start {
-        name: &'a str,
-        attrs: Vec<Attr<'a>>,
-        empty: bool,
-    },
+    Start { name: &'a str, attrs: Vec<Attr<'a>>, empty: bool },
     /// `</name>`.
     End { name: &'a str },
     /// Character data with references resolved, or a CDATA section's contents.
@@ -72,7 +68,7 @@ impl<'a> Tokenizer<'a> {
             let rest = &self.src[self.pos..];
             let rb = rest.as_bytes();
             if rest.starts_with("<!--") {
-                match memchr::memmem::find(rest[4..].as_bytes(), b"-->") {
+                match memchr::memmem::find(&rest.as_bytes()[4..], b"-->") {
                     Some(i) => self.pos += 4 + i + 3,
                     None => {
                         self.fail(|| "unterminated comment".into());
@@ -81,8 +77,7 @@ impl<'a> Tokenizer<'a> {
                 }
                 continue;
             }
-            if rest.starts_with("<![CDATA[") {
-                let body = &rest[9..];
+            if let Some(body) = rest.strip_prefix("<![CDATA[") {
                 let (text, adv) = match memchr::memmem::find(body.as_bytes(), b"]]>") {
                     Some(i) => (&body[..i], 9 + i + 3),
                     None => {
@@ -177,14 +172,17 @@ impl<'a> Tokenizer<'a> {
             i += 1;
         }
         let decl = &rest[..i.min(rest.len())];
-        if decl.len() > 9 && decl[..9].eq_ignore_ascii_case("<!DOCTYPE") && decl.to_ascii_lowercase().contains("netscape") {
+        if decl.len() > 9
+            && decl.as_bytes()[..9].eq_ignore_ascii_case(b"<!DOCTYPE")
+            && decl.to_ascii_lowercase().contains("netscape")
+        {
             self.netscape_doctype = true;
         }
-        if let (Some(s), Some(e)) = (subset_start, subset_end) {
-            if rest[..s].to_ascii_uppercase().starts_with("<!DOCTYPE") {
-                let subset = rest[s..e].to_string();
-                self.read_entity_decls(&subset);
-            }
+        if let (Some(s), Some(e)) = (subset_start, subset_end)
+            && rest.as_bytes()[..s].to_ascii_uppercase().starts_with(b"<!DOCTYPE")
+        {
+            let subset = rest[s..e].to_string();
+            self.read_entity_decls(&subset);
         }
         if i >= rb.len() {
             self.fail(|| "unterminated declaration".into());
@@ -208,12 +206,12 @@ impl<'a> Tokenizer<'a> {
                 continue;
             }
             let q = value.chars().next();
-            if let Some(q @ ('"' | '\'')) = q {
-                if let Some(end) = value[1..].find(q) {
-                    let v = value[1..1 + end].to_string();
-                    if self.doc_entities.len() < 1024 && v.len() < 4096 && !v.contains('&') {
-                        self.doc_entities.push((name.to_string(), v));
-                    }
+            if let Some(q @ ('"' | '\'')) = q
+                && let Some(end) = value[1..].find(q)
+            {
+                let v = value[1..1 + end].to_string();
+                if self.doc_entities.len() < 1024 && v.len() < 4096 && !v.contains('&') {
+                    self.doc_entities.push((name.to_string(), v));
                 }
             }
         }

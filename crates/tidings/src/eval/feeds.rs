@@ -13,14 +13,20 @@ use tidings_feeds::{ParseOptions, compat};
 /// Decodes "text" input the way the reference harness does: by BOM, else as UTF-8.
 fn decode_text(bytes: &[u8]) -> String {
     fn utf16(b: &[u8], be: bool) -> String {
-        let units: Vec<u16> =
-            b.chunks_exact(2).map(|c| if be { u16::from_be_bytes([c[0], c[1]]) } else { u16::from_le_bytes([c[0], c[1]]) }).collect();
+        let units: Vec<u16> = b
+            .chunks_exact(2)
+            .map(|c| if be { u16::from_be_bytes([c[0], c[1]]) } else { u16::from_le_bytes([c[0], c[1]]) })
+            .collect();
         String::from_utf16_lossy(&units)
     }
     fn utf32(b: &[u8], be: bool) -> String {
         b.chunks_exact(4)
             .map(|c| {
-                let v = if be { u32::from_be_bytes([c[0], c[1], c[2], c[3]]) } else { u32::from_le_bytes([c[0], c[1], c[2], c[3]]) };
+                let v = if be {
+                    u32::from_be_bytes([c[0], c[1], c[2], c[3]])
+                } else {
+                    u32::from_le_bytes([c[0], c[1], c[2], c[3]])
+                };
                 char::from_u32(v).unwrap_or('\u{fffd}')
             })
             .collect()
@@ -56,7 +62,11 @@ fn predict(case: &Value, dir: &Path) -> Value {
     };
     let text_input = case.get("input").and_then(Value::as_str) == Some("text");
     let parsed = catch_unwind(AssertUnwindSafe(|| {
-        if text_input { tidings_feeds::parse_str(&decode_text(&bytes), &opts) } else { tidings_feeds::parse(&bytes, &opts) }
+        if text_input {
+            tidings_feeds::parse_str(&decode_text(&bytes), &opts)
+        } else {
+            tidings_feeds::parse(&bytes, &opts)
+        }
     }));
     match parsed {
         Ok(Ok(feed)) => json!({ "file": file, "result": compat::feedparser_view(&feed) }),
@@ -75,13 +85,18 @@ pub fn run(cases: &Path, out: &Path) -> anyhow::Result<String> {
     let (mut n, mut refused, mut panicked, mut bozo) = (0usize, 0usize, 0usize, 0usize);
     let started = std::time::Instant::now();
     for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-        let case: Value = serde_json::from_str(line).with_context(|| format!("{}:{}: invalid JSON", cases.display(), i + 1))?;
+        let case: Value =
+            serde_json::from_str(line).with_context(|| format!("{}:{}: invalid JSON", cases.display(), i + 1))?;
         let pred = predict(&case, dir);
         n += 1;
         match pred.get("result") {
             Some(r) => {
                 bozo += usize::from(r.get("bozo").and_then(Value::as_bool).unwrap_or(false));
-                refused += usize::from(r.get("version").and_then(Value::as_str) == Some("") && r["entries"].as_array().is_some_and(Vec::is_empty) && r["feed"].as_object().is_some_and(|f| f.is_empty()));
+                refused += usize::from(
+                    r.get("version").and_then(Value::as_str) == Some("")
+                        && r["entries"].as_array().is_some_and(Vec::is_empty)
+                        && r["feed"].as_object().is_some_and(|f| f.is_empty()),
+                );
             }
             None => panicked += usize::from(pred.get("error").and_then(Value::as_str) == Some("parser panicked")),
         }
