@@ -320,13 +320,30 @@ fn error_chain(err: &reqwest::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut cause = std::error::Error::source(err);
     while let Some(e) = cause {
-        let text = e.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
+        let text = match tls_error(e) {
+            // rustls' own words ("received corrupt message …") do not say that TLS is what failed.
+            Some(tls) => format!("TLS handshake failed: {tls}"),
+            None => e.to_string(),
+        };
+        // hyper's "client error (Connect)" and a nested reqwest error's "request or response body error" only
+        // repeat what the causes below them say.
+        let wrapper = text.starts_with("client error (") || e.is::<reqwest::Error>();
+        if !wrapper && !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }
         cause = e.source();
     }
     if parts.is_empty() { err.to_string() } else { parts.join(": ") }
+}
+
+/// The rustls error inside `e`, which arrives wrapped in one or more `io::Error`s.
+fn tls_error<'a>(mut e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    loop {
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        e = e.downcast_ref::<std::io::Error>()?.get_ref()?;
+    }
 }
 
 fn header_string(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {

@@ -81,6 +81,7 @@ impl FixtureServer {
             .route("/big", get(big_with_length))
             .route("/big-stream", get(big_stream))
             .route("/bomb", get(bomb))
+            .route("/bad-gzip", get(|| async { encoded(b"this is not gzip at all".to_vec(), "gzip") }))
             .route("/loop-a", get(|| async { redirect("/loop-b") }))
             .route("/loop-b", get(|| async { redirect("/loop-a") }))
             .route("/chain/{n}", get(chain))
