@@ -184,6 +184,10 @@ impl Fetcher {
     }
 
     /// Fetches `url` with a GET made conditional by `validators`.
+    ///
+    /// The per-host limit is taken on `url`'s host and held for the whole fetch, redirects included (a
+    /// hop to another host counts against the host the source names). Error statuses other than 304 are
+    /// errors: 410 is [`FetchError::Gone`], the rest [`FetchError::Status`] with any `Retry-After`.
     pub async fn fetch(&self, url: &str, validators: &Validators) -> Result<FetchResponse, FetchError> {
         LAST_HOP.scope(RefCell::new(None), self.fetch_in_scope(url, validators)).await
     }
