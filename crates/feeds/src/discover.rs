@@ -37,7 +37,10 @@ pub fn looks_like_feed(body: &[u8]) -> bool {
     if trimmed.starts_with('{') {
         return trimmed.contains("jsonfeed.org") || trimmed.contains("\"items\"");
     }
-    (trimmed.starts_with("<?xml") || trimmed.starts_with("<rss") || trimmed.starts_with("<feed") || trimmed.starts_with("<rdf"))
+    (trimmed.starts_with("<?xml")
+        || trimmed.starts_with("<rss")
+        || trimmed.starts_with("<feed")
+        || trimmed.starts_with("<rdf"))
         && !trimmed.contains("<html")
 }
 
@@ -136,7 +139,8 @@ fn parse_attributes(text: &str, mut i: usize) -> (Vec<(String, String)>, usize) 
             if i < bytes.len() && (bytes[i] == b'"' || bytes[i] == b'\'') {
                 let quote = bytes[i];
                 let value_start = i + 1;
-                let value_end = bytes[value_start..].iter().position(|&b| b == quote).map_or(bytes.len(), |p| value_start + p);
+                let value_end =
+                    bytes[value_start..].iter().position(|&b| b == quote).map_or(bytes.len(), |p| value_start + p);
                 value = decode_basic_entities(&text[value_start..value_end]);
                 i = (value_end + 1).min(bytes.len());
             } else {
@@ -179,7 +183,11 @@ mod tests {
         let urls: Vec<_> = feeds.iter().map(|f| f.url.as_str()).collect();
         assert_eq!(
             urls,
-            ["https://example.org/feed.xml?a=1&b=2", "https://cdn.example.org/atom.xml", "https://example.org/news/feed.json"]
+            [
+                "https://example.org/feed.xml?a=1&b=2",
+                "https://cdn.example.org/atom.xml",
+                "https://example.org/news/feed.json"
+            ]
         );
         assert_eq!(feeds[0].title.as_deref(), Some("All news"));
     }
@@ -202,7 +210,10 @@ mod tests {
     #[test]
     fn garbage_does_not_panic() {
         assert!(discover_feeds(b"<link", "https://e.org/").is_empty());
-        assert!(discover_feeds(b"<link rel=\"alternate\" type=\"application/rss+xml\" href=\"", "https://e.org/").is_empty());
+        assert!(
+            discover_feeds(b"<link rel=\"alternate\" type=\"application/rss+xml\" href=\"", "https://e.org/")
+                .is_empty()
+        );
         assert!(discover_feeds("<link é=\"x\" ü".as_bytes(), "not a url").is_empty());
     }
 }

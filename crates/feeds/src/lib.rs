@@ -13,14 +13,14 @@
 use chrono::{DateTime, Utc};
 
 pub mod compat;
-pub mod discover;
-pub mod opml;
 mod dates;
+pub mod discover;
 mod encoding;
 mod entities;
 mod handler;
 mod json;
 mod model;
+pub mod opml;
 mod text;
 mod urls;
 mod xml;

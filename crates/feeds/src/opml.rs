@@ -1,7 +1,7 @@
 //! OPML import and export: the subscription lists that every feed reader exchanges.
 
-use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
 
 /// One feed from an OPML file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,10 +46,9 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<OpmlFeed>, OpmlError> {
     let mut folders: Vec<Option<String>> = Vec::new();
     let mut saw_opml = false;
     loop {
-        let event = reader.read_event().map_err(|e| OpmlError::Xml {
-            position: reader.error_position(),
-            message: e.to_string(),
-        })?;
+        let event = reader
+            .read_event()
+            .map_err(|e| OpmlError::Xml { position: reader.error_position(), message: e.to_string() })?;
         match event {
             Event::Start(ref tag) | Event::Empty(ref tag) => {
                 let is_empty = matches!(event, Event::Empty(_));
@@ -63,7 +62,11 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<OpmlFeed>, OpmlError> {
                 }
                 let attrs = attributes(tag);
                 let get = |key: &str| {
-                    attrs.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.trim().to_owned()).filter(|v| !v.is_empty())
+                    attrs
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                        .map(|(_, v)| v.trim().to_owned())
+                        .filter(|v| !v.is_empty())
                 };
                 let label = get("title").or_else(|| get("text"));
                 match get("xmlUrl") {

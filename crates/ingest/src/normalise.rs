@@ -7,8 +7,8 @@
 use std::collections::HashSet;
 
 use sha2::{Digest, Sha256};
-use tidings_core::urlnorm::canonical_url;
 use tidings_core::NewArticle;
+use tidings_core::urlnorm::canonical_url;
 use tidings_feeds::{Entry, ParsedFeed, TextKind};
 
 /// Turns feed HTML into safe HTML: an allow-list of tags and attributes, absolute links and images, and
@@ -65,7 +65,24 @@ pub fn html_to_text(html: &str) -> String {
             }
             if matches!(
                 name.as_str(),
-                "p" | "br" | "div" | "li" | "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "blockquote" | "tr" | "figcaption" | "section" | "article" | "ul" | "ol" | "pre" | "hr"
+                "p" | "br"
+                    | "div"
+                    | "li"
+                    | "h1"
+                    | "h2"
+                    | "h3"
+                    | "h4"
+                    | "h5"
+                    | "h6"
+                    | "blockquote"
+                    | "tr"
+                    | "figcaption"
+                    | "section"
+                    | "article"
+                    | "ul"
+                    | "ol"
+                    | "pre"
+                    | "hr"
             ) {
                 out.push('\n');
             }
@@ -115,8 +132,12 @@ pub fn feed_articles(feed: &ParsedFeed, base: &str) -> Vec<NewArticle> {
 fn entry_article(entry: &Entry, feed: &ParsedFeed, sanitizer: &Sanitizer) -> NewArticle {
     let summary = entry.summary.as_ref().map(|s| text_value(s, sanitizer));
     // Feeds sometimes carry several content elements (say plain text and HTML); the longest is the fullest.
-    let content =
-        entry.content.iter().max_by_key(|c| c.value.len()).map(|c| text_value(c, sanitizer)).filter(|(_, t)| !t.is_empty());
+    let content = entry
+        .content
+        .iter()
+        .max_by_key(|c| c.value.len())
+        .map(|c| text_value(c, sanitizer))
+        .filter(|(_, t)| !t.is_empty());
     let content_text = content.as_ref().or(summary.as_ref()).map(|(_, t)| t.clone()).unwrap_or_default();
 
     let url = entry.link.clone().filter(|l| l.starts_with("http://") || l.starts_with("https://"));
@@ -127,11 +148,8 @@ fn entry_article(entry: &Entry, feed: &ParsedFeed, sanitizer: &Sanitizer) -> New
         .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| fallback_title(&content_text));
-    let hash = if content_text.is_empty() {
-        content_hash(&format!("title:{title}"))
-    } else {
-        content_hash(&content_text)
-    };
+    let hash =
+        if content_text.is_empty() { content_hash(&format!("title:{title}")) } else { content_hash(&content_text) };
     let guid = entry
         .id
         .clone()
@@ -173,11 +191,7 @@ fn entry_article(entry: &Entry, feed: &ParsedFeed, sanitizer: &Sanitizer) -> New
 
 fn fallback_title(text: &str) -> String {
     let words: Vec<&str> = text.split_whitespace().take(12).collect();
-    if words.is_empty() {
-        "(untitled)".to_owned()
-    } else {
-        format!("{}…", words.join(" "))
-    }
+    if words.is_empty() { "(untitled)".to_owned() } else { format!("{}…", words.join(" ")) }
 }
 
 #[cfg(test)]
@@ -188,7 +202,10 @@ mod tests {
     fn sanitizer_strips_script_and_handlers_and_absolutises() {
         let s = Sanitizer::new(Some("https://news.example/feed.xml"));
         let out = s.clean(r#"<p onclick="x()">Hi <a href="/a">link</a><script>alert(1)</script><img src="i.png" onerror="y()"></p><form><input></form>"#);
-        assert!(!out.contains("script") && !out.contains("onclick") && !out.contains("onerror") && !out.contains("<form"), "{out}");
+        assert!(
+            !out.contains("script") && !out.contains("onclick") && !out.contains("onerror") && !out.contains("<form"),
+            "{out}"
+        );
         assert!(out.contains(r#"href="https://news.example/a""#), "{out}");
         assert!(out.contains(r#"src="https://news.example/i.png""#), "{out}");
         assert!(out.contains("noopener noreferrer"), "{out}");
@@ -202,7 +219,8 @@ mod tests {
 
     #[test]
     fn text_keeps_paragraphs_as_lines() {
-        let text = html_to_text("<p>One &amp; two</p><p>Three<br>four</p><script>var x = '<p>';</script><style>p{}</style>");
+        let text =
+            html_to_text("<p>One &amp; two</p><p>Three<br>four</p><script>var x = '<p>';</script><style>p{}</style>");
         assert_eq!(text, "One & two\nThree\nfour");
     }
 

@@ -13,11 +13,17 @@ use include_dir::{Dir, include_dir};
 use tidings_core::Config;
 use tokio_util::sync::CancellationToken;
 
+const DEMO_OUTLETS_PORT: u16 = 18_080;
+
 static DEMO: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/demo");
 
 /// Serves the bundled demo outlets on 127.0.0.1 until `shutdown`; returns the origin (`http://127.0.0.1:PORT`).
 pub(crate) async fn start_fixture_server(shutdown: CancellationToken) -> anyhow::Result<String> {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.context("starting the demo outlets' server")?;
+    // A fixed port keeps the outlets' URLs (and so the stored GUIDs) stable across `demo --keep` runs.
+    let listener = match tokio::net::TcpListener::bind(("127.0.0.1", DEMO_OUTLETS_PORT)).await {
+        Ok(listener) => listener,
+        Err(_) => tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.context("starting the demo outlets' server")?,
+    };
     let origin = format!("http://{}", listener.local_addr().context("reading the demo server address")?);
     let base = origin.clone();
     let app = axum::Router::new().fallback(move |uri: Uri| {
@@ -66,7 +72,8 @@ pub(crate) fn opml(origin: &str) -> anyhow::Result<String> {
 pub(crate) async fn run(mut config: Config, listen: Option<SocketAddr>, keep: bool) -> anyhow::Result<()> {
     let demo_dir = config.data_dir.join("demo");
     if !keep && demo_dir.exists() {
-        std::fs::remove_dir_all(&demo_dir).with_context(|| format!("clearing the old demo in {}", demo_dir.display()))?;
+        std::fs::remove_dir_all(&demo_dir)
+            .with_context(|| format!("clearing the old demo in {}", demo_dir.display()))?;
     }
     std::fs::create_dir_all(&demo_dir).with_context(|| format!("creating {}", demo_dir.display()))?;
     config.data_dir = demo_dir;
@@ -89,7 +96,10 @@ pub(crate) async fn run(mut config: Config, listen: Option<SocketAddr>, keep: bo
     let ingester = crate::ingester(&config, store.clone())?;
     let polled = ingester.poll_due(chrono::Utc::now()).await?;
     let articles = store.count_articles().await?;
-    eprintln!("Demo: {polled} fictional outlets polled, {articles} articles stored in {}", config.effective_database_url());
+    eprintln!(
+        "Demo: {polled} fictional outlets polled, {articles} articles stored in {}",
+        config.effective_database_url()
+    );
     drop(store);
     let result = crate::serve(config).await;
     fixtures.cancel();

@@ -37,7 +37,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         println!("{summary}");
         return Ok(());
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
     runtime.block_on(async move {
         match cli.command {
             Command::Serve { listen } => {
@@ -85,7 +86,9 @@ fn init_logging(config: &Config, verbose: u8) {
         1 => "debug".to_owned(),
         _ => "trace".to_owned(),
     };
-    let filter = EnvFilter::try_from_default_env().or_else(|_| EnvFilter::try_new(&default)).unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(&default))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }
 
@@ -113,9 +116,9 @@ pub(crate) async fn serve(config: Config) -> anyhow::Result<()> {
     } else {
         None
     };
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("listening on {} (is another server using the port? set --listen or TIDINGS_LISTEN)", config.listen))?;
+    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| {
+        format!("listening on {} (is another server using the port? set --listen or TIDINGS_LISTEN)", config.listen)
+    })?;
     let address = listener.local_addr().context("reading the listening address")?;
     tracing::info!(%address, "serving");
     eprintln!("Tidings is serving at http://{address}  (Ctrl-C to stop)");

@@ -29,12 +29,7 @@ pub(crate) async fn run(config: &Config, command: SourcesCommand) -> anyhow::Res
             let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let feeds = opml::parse(&bytes).with_context(|| format!("reading OPML file {}", file.display()))?;
             let report = import(&store, &feeds, true).await?;
-            println!(
-                "imported {} sources from {} ({} already followed)",
-                report.added,
-                file.display(),
-                report.already
-            );
+            println!("imported {} sources from {} ({} already followed)", report.added, file.display(), report.already);
         }
         SourcesCommand::Export { file } => {
             let feeds: Vec<OpmlFeed> = store
@@ -79,7 +74,7 @@ pub(crate) async fn run(config: &Config, command: SourcesCommand) -> anyhow::Res
                     PollOutcome::NotModified => bar.println(format!("{}: not modified", source.url)),
                     PollOutcome::Failed(error) => {
                         failed += 1;
-                        bar.println(format!("{error}"));
+                        bar.println(error);
                     }
                 }
                 bar.inc(1);
@@ -98,7 +93,11 @@ pub(crate) struct ImportReport {
 }
 
 /// Follows every feed of an OPML list; feeds already followed are skipped, not errors.
-pub(crate) async fn import(store: &Arc<dyn Store>, feeds: &[OpmlFeed], show_progress: bool) -> anyhow::Result<ImportReport> {
+pub(crate) async fn import(
+    store: &Arc<dyn Store>,
+    feeds: &[OpmlFeed],
+    show_progress: bool,
+) -> anyhow::Result<ImportReport> {
     let bar = if show_progress { progress(feeds.len() as u64, "importing") } else { ProgressBar::hidden() };
     let mut report = ImportReport { added: 0, already: 0 };
     for feed in feeds {
@@ -147,11 +146,16 @@ fn print_table(sources: &[Source]) {
         return;
     }
     let now = Utc::now();
-    println!("{:>4}  {:<28} {:<12} {:<20} {:>6}  {:<20}  LAST ERROR", "ID", "SOURCE", "CATEGORY", "LAST SUCCESS", "ERRORS", "NEXT POLL");
+    println!(
+        "{:>4}  {:<28} {:<12} {:<20} {:>6}  {:<20}  LAST ERROR",
+        "ID", "SOURCE", "CATEGORY", "LAST SUCCESS", "ERRORS", "NEXT POLL"
+    );
     for s in sources {
         let name = s.title.clone().unwrap_or_else(|| s.url.clone());
-        let success = s.last_success_at.map(|t| tidings_web::timefmt::relative(t, now)).unwrap_or_else(|| "never".into());
-        let next = if s.disabled { "stopped".to_owned() } else { s.next_poll_at.format("%Y-%m-%d %H:%M UTC").to_string() };
+        let success =
+            s.last_success_at.map(|t| tidings_web::timefmt::relative(t, now)).unwrap_or_else(|| "never".into());
+        let next =
+            if s.disabled { "stopped".to_owned() } else { s.next_poll_at.format("%Y-%m-%d %H:%M UTC").to_string() };
         println!(
             "{:>4}  {:<28} {:<12} {:<20} {:>6}  {:<20}  {}",
             s.id,

@@ -76,7 +76,11 @@ async fn stylesheet() -> Response {
 }
 
 /// Serves `router` on `listener` until `shutdown` is cancelled, letting requests in flight finish.
-pub async fn serve(listener: tokio::net::TcpListener, state: AppState, shutdown: CancellationToken) -> std::io::Result<()> {
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
     axum::serve(listener, router(state)).with_graceful_shutdown(async move { shutdown.cancelled().await }).await
 }
 

@@ -71,7 +71,10 @@ fn parse_cursor(raw: &str) -> Option<ArticleCursor> {
     Some(ArticleCursor { published_at, id: id.parse().ok()? })
 }
 
-pub(crate) async fn index(State(state): State<AppState>, Query(query): Query<IndexQuery>) -> Result<Response, PageError> {
+pub(crate) async fn index(
+    State(state): State<AppState>,
+    Query(query): Query<IndexQuery>,
+) -> Result<Response, PageError> {
     let cursor = match query.after.as_deref() {
         None => None,
         Some(raw) => Some(parse_cursor(raw).ok_or_else(|| PageError::NotFound(format!("No such page: {raw:?}.")))?),
@@ -107,10 +110,9 @@ pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<i64>) 
     let when = fields.published_at.unwrap_or(article.fetched_at);
     let outlet = source.as_ref().map(source_name).unwrap_or_else(|| host_of(fields.url.as_deref().unwrap_or("")));
     // Stored HTML was sanitised at ingestion; it is the only unescaped value on the page.
-    let body_html = fields
-        .content_html
-        .or(fields.summary_html)
-        .unwrap_or_else(|| askama::filters::escape(&fields.content_text, askama::filters::Html).map(|s| s.to_string()).unwrap_or_default());
+    let body_html = fields.content_html.or(fields.summary_html).unwrap_or_else(|| {
+        askama::filters::escape(&fields.content_text, askama::filters::Html).map(|s| s.to_string()).unwrap_or_default()
+    });
     page(
         &ArticlePage {
             title: fields.title,

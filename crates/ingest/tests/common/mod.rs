@@ -58,7 +58,7 @@ const GOOD_FEED: &str = r#"<?xml version="1.0" encoding="utf-8"?>
     <guid isPermaLink="false">gazette-3</guid>
     <link>https://gazette.example/news/bakery</link>
     <pubDate>Wed, 25 Nov 2026 08:15:00 +0000</pubDate>
-    <description>A family bakery on Mill Street won the regional bread prize for its rye loaf.</description>
+    <description>A family bakery on Mill Street won the regional bread prize for its rye loaf. The judges praised the crust and the slow fermentation, and the owners said the recipe came from a grandmother who baked in the same oven for forty years.</description>
   </item>
 </channel>
 </rss>"#;
@@ -72,7 +72,7 @@ const CHURNED_FEED: &str = r#"<?xml version="1.0" encoding="utf-8"?>
     <link>http://www.gazette.example/news/storm?utm_source=rss&amp;utm_medium=feed</link><description>Other words.</description></item>
   <item><title>Rye loaf takes the prize</title><guid isPermaLink="false">new-guid-3</guid>
     <link>https://gazette.example/2026/11/25/bakery-prize</link>
-    <description>A family bakery on  Mill Street won the regional bread prize for its rye loaf.</description></item>
+    <description>A family bakery on  Mill Street won the regional bread prize for its rye loaf. The judges praised the crust and the slow fermentation, and the owners said the recipe came from a grandmother who baked in the same oven for forty years.</description></item>
   <item><title>Library extends opening hours</title><guid isPermaLink="false">gazette-4</guid>
     <link>https://gazette.example/news/library</link><description>The library will open until nine.</description></item>
 </channel></rss>"#;

@@ -1,0 +1,69 @@
+//! The newcomer's first command: `tidings demo` serves a populated site, and SIGTERM stops it cleanly.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn http_get(address: &str, path: &str) -> String {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[test]
+fn demo_serves_the_fictional_outlets_and_stops_on_sigterm() {
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tidings"))
+        .args(["demo", "--listen", "127.0.0.1:0"])
+        .env("TIDINGS_DATA_DIR", data.path())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let started = Instant::now();
+    let mut log = Vec::new();
+    let address = loop {
+        let line = rx.recv_timeout(Duration::from_secs(60)).expect("demo printed its address within a minute");
+        log.push(line.clone());
+        if let Some(rest) = line.split("serving at http://").nth(1) {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    assert!(started.elapsed() < Duration::from_secs(60), "{log:?}");
+    assert!(log.iter().any(|l| l.contains("10 fictional outlets polled")), "{log:?}");
+
+    let home = http_get(&address, "/");
+    assert!(home.starts_with("HTTP/1.1 200"), "{home}");
+    for title in ["tram", "Imke", "Nimbus"] {
+        assert!(home.contains(title), "the demo's articles are on the home page ({title}): {home}");
+    }
+    let sources = http_get(&address, "/sources");
+    assert!(sources.contains("Harbor Herald") && sources.contains("Bytewire"), "{sources}");
+    assert!(!sources.contains("class=\"failing\""), "every demo outlet polled cleanly: {sources}");
+
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "demo did not stop within 20 s of SIGTERM");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "graceful shutdown exits 0: {status:?}");
+}

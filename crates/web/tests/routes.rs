@@ -1,0 +1,128 @@
+//! Every route in-process: status, content and security headers.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use chrono::Utc;
+use tidings_core::{NewArticle, NewSource, PollSuccess, SourceKind, Store};
+use tidings_web::{AppState, router};
+use tower::ServiceExt;
+
+struct Site {
+    store: std::sync::Arc<dyn Store>,
+    _dir: tempfile::TempDir,
+}
+
+async fn site() -> Site {
+    let dir = tempfile::tempdir().unwrap();
+    let store = tidings_store::open(&format!("sqlite://{}", dir.path().join("web.db").display())).await.unwrap();
+    let source = store
+        .add_source(NewSource {
+            url: "https://gazette.example/feed.xml".into(),
+            kind: SourceKind::Feed,
+            title: Some("Gazette <b>".into()),
+            site_url: None,
+            category: Some("Local".into()),
+        })
+        .await
+        .unwrap();
+    let now = Utc::now();
+    let article = |n: i64, title: &str, html: &str| NewArticle {
+        guid: format!("g{n}"),
+        url: Some(format!("https://gazette.example/{n}")),
+        canonical_url: Some(format!("https://gazette.example/{n}")),
+        title: title.into(),
+        content_html: Some(html.into()),
+        content_text: format!("Body {n}"),
+        published_at: Some(now - chrono::Duration::minutes(26 + n)),
+        content_hash: format!("h{n}"),
+        ..NewArticle::default()
+    };
+    let poll = PollSuccess {
+        articles: vec![
+            article(1, "Tram approved", "<p>The council voted.</p>"),
+            article(2, "<script>alert(1)</script> headline", "<p>Safe body</p>"),
+        ],
+        next_poll_at: now,
+        poll_interval_secs: 1800,
+        ..PollSuccess::default()
+    };
+    store.record_poll(source.id, now, poll).await.unwrap();
+    Site { store, _dir: dir }
+}
+
+async fn get(site: &Site, path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
+    let app = router(AppState::new(site.store.clone()));
+    let response = app.oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    (status, headers, String::from_utf8(body.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn home_lists_newest_articles_with_relative_times() {
+    let site = site().await;
+    let (status, headers, body) = get(&site, "/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Tram approved"), "{body}");
+    assert!(body.contains("27 minutes ago"), "relative time rendered: {body}");
+    assert!(body.contains("<time datetime=\""), "{body}");
+    assert!(body.find("Tram approved") < body.find("headline"), "newest first");
+    assert!(!body.contains("<script>alert(1)</script>"), "titles are escaped: {body}");
+    assert!(body.contains("&lt;script&gt;") || body.contains("&#60;script&#62;"), "{body}");
+    let csp = headers.get("content-security-policy").unwrap().to_str().unwrap();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline")
+    );
+    assert_eq!(headers.get("x-content-type-options").unwrap(), "nosniff");
+    assert_eq!(headers.get("referrer-policy").unwrap(), "no-referrer");
+}
+
+#[tokio::test]
+async fn article_page_shows_body_and_outlet() {
+    let site = site().await;
+    let id = site.store.latest_articles(1, None).await.unwrap()[0].id;
+    let (status, _, body) = get(&site, &format!("/articles/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("<p>The council voted.</p>"), "{body}");
+    assert!(body.contains("Gazette &lt;b&gt;") || body.contains("Gazette &#60;b&#62;"), "{body}");
+    assert!(body.contains("rel=\"noopener noreferrer\""), "{body}");
+}
+
+#[tokio::test]
+async fn missing_things_are_404_pages() {
+    let site = site().await;
+    for path in ["/articles/99999", "/sources/99999", "/nowhere", "/?after=garbage"] {
+        let (status, headers, body) = get(&site, path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert!(body.contains("Not found"), "{path}: {body}");
+        assert!(headers.contains_key("content-security-policy"), "{path}");
+    }
+    let (status, _, _) = get(&site, "/articles/not-a-number").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn sources_page_shows_health() {
+    let site = site().await;
+    let (status, _, body) = get(&site, "/sources").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("https://gazette.example/feed.xml") && body.contains("Local"), "{body}");
+    let (status, _, body) = get(&site, "/sources/1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Tram approved"), "{body}");
+}
+
+#[tokio::test]
+async fn health_and_assets() {
+    let site = site().await;
+    assert_eq!(get(&site, "/healthz").await.0, StatusCode::OK);
+    let (status, _, body) = get(&site, "/readyz").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("2 articles"), "{body}");
+    let (status, headers, _) = get(&site, "/static/site.css").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/css"));
+}
