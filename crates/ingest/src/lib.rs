@@ -113,6 +113,18 @@ impl Ingester {
                 self.fail(source, started, error.to_string(), retry_after, permanent).await?
             }
         };
+        let label = match &outcome {
+            PollOutcome::Stored { inserted, duplicates } => {
+                metrics::counter!("tidings_articles_inserted_total").increment(*inserted as u64);
+                metrics::counter!("tidings_articles_duplicate_total").increment(*duplicates as u64);
+                "stored"
+            }
+            PollOutcome::NotModified => "not_modified",
+            PollOutcome::Failed(_) => "failed",
+        };
+        metrics::counter!("tidings_polls_total", "outcome" => label).increment(1);
+        metrics::histogram!("tidings_poll_duration_seconds")
+            .record((Utc::now() - started).to_std().unwrap_or_default().as_secs_f64());
         match &outcome {
             PollOutcome::Failed(error) => tracing::warn!(source = source.id, url = %source.url, %error, "poll failed"),
             PollOutcome::Stored { inserted, duplicates } => {

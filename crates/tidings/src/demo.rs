@@ -85,6 +85,7 @@ pub(crate) async fn run(mut config: Config, listen: Option<SocketAddr>, keep: bo
     config.fetch.allow_private_networks = true;
     config.poll.tick_secs = config.poll.tick_secs.min(5);
 
+    let metrics = crate::install_metrics();
     let fixtures = CancellationToken::new();
     let origin = start_fixture_server(fixtures.clone()).await?;
     tracing::info!(%origin, "demo outlets are being served");
@@ -101,7 +102,7 @@ pub(crate) async fn run(mut config: Config, listen: Option<SocketAddr>, keep: bo
         config.effective_database_url()
     );
     drop(store);
-    let result = crate::serve(config).await;
+    let result = crate::serve(config, metrics).await;
     fixtures.cancel();
     result
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
+use metrics_exporter_prometheus::PrometheusHandle;
 use tidings_core::{Config, Store};
 use tidings_fetch::Fetcher;
 use tidings_ingest::Ingester;
@@ -46,7 +47,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 if let Some(listen) = listen {
                     config.listen = listen;
                 }
-                serve(config).await
+                serve(config, install_metrics()).await
             }
             Command::Demo { listen, keep } => demo::run(config, listen, keep).await,
             Command::Sources(command) => sources::run(&config, command).await,
@@ -106,7 +107,7 @@ pub(crate) fn ingester(config: &Config, store: Arc<dyn Store>) -> anyhow::Result
 }
 
 /// Runs the web server and the poller until SIGINT or SIGTERM; both finish their work in progress first.
-pub(crate) async fn serve(config: Config) -> anyhow::Result<()> {
+pub(crate) async fn serve(config: Config, metrics: Option<PrometheusHandle>) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
     let shutdown = CancellationToken::new();
     spawn_signal_handler(shutdown.clone());
@@ -122,13 +123,29 @@ pub(crate) async fn serve(config: Config) -> anyhow::Result<()> {
     let address = listener.local_addr().context("reading the listening address")?;
     tracing::info!(%address, "serving");
     eprintln!("Tidings is serving at http://{address}  (Ctrl-C to stop)");
-    tidings_web::serve(listener, tidings_web::AppState::new(store), shutdown.clone()).await.context("web server")?;
+    let mut state = tidings_web::AppState::new(store);
+    if let Some(handle) = metrics {
+        state = state.with_metrics(handle);
+    }
+    tidings_web::serve(listener, state, shutdown.clone()).await.context("web server")?;
     shutdown.cancel();
     if let Some(poller) = poller {
         let _ = poller.await;
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Installs the process's metrics recorder; `/metrics` renders it. Counters recorded before this are lost,
+/// so it runs before any work starts.
+pub(crate) fn install_metrics() -> Option<PrometheusHandle> {
+    match metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder() {
+        Ok(handle) => Some(handle),
+        Err(error) => {
+            tracing::warn!(%error, "metrics disabled");
+            None
+        }
+    }
 }
 
 fn spawn_signal_handler(shutdown: CancellationToken) {

@@ -55,6 +55,9 @@ fn demo_serves_the_fictional_outlets_and_stops_on_sigterm() {
     assert!(sources.contains("Harbor Herald") && sources.contains("Bytewire"), "{sources}");
     assert!(!sources.contains("class=\"failing\""), "every demo outlet polled cleanly: {sources}");
 
+    let metrics = http_get(&address, "/metrics");
+    assert!(metrics.contains("tidings_polls_total{outcome=\"stored\"} 10"), "{metrics}");
+
     let pid = child.id().to_string();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let deadline = Instant::now() + Duration::from_secs(20);

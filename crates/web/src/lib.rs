@@ -11,9 +11,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
+use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use metrics_exporter_prometheus::PrometheusHandle;
 use tidings_core::Store;
 use tokio_util::sync::CancellationToken;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -23,13 +25,20 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub struct AppState {
     /// The store.
     pub store: Arc<dyn Store>,
+    metrics: Option<PrometheusHandle>,
     request_ids: Arc<AtomicU64>,
 }
 
 impl AppState {
     /// State over `store`.
     pub fn new(store: Arc<dyn Store>) -> AppState {
-        AppState { store, request_ids: Arc::new(AtomicU64::new(1)) }
+        AppState { store, metrics: None, request_ids: Arc::new(AtomicU64::new(1)) }
+    }
+
+    /// Serves the process's metrics at `/metrics` in Prometheus' text format.
+    pub fn with_metrics(mut self, handle: PrometheusHandle) -> AppState {
+        self.metrics = Some(handle);
+        self
     }
 
     fn next_request_id(&self) -> String {
@@ -51,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/site.css", get(stylesheet))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(pages::ready))
+        .route("/metrics", get(metrics))
         .fallback(pages::not_found)
         .with_state(state)
         .layer(SetResponseHeaderLayer::overriding(
@@ -65,6 +75,13 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("same-origin"),
         ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    match &state.metrics {
+        Some(handle) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle.render()).into_response(),
+        None => (StatusCode::NOT_FOUND, "metrics are not enabled in this process").into_response(),
+    }
 }
 
 async fn stylesheet() -> Response {

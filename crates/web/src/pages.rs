@@ -92,6 +92,8 @@ pub(crate) async fn index(
 #[template(path = "article.html")]
 struct ArticlePage {
     title: String,
+    lang: Option<String>,
+    rtl: bool,
     source_id: i64,
     outlet: String,
     author: Option<String>,
@@ -115,6 +117,8 @@ pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<i64>) 
     });
     page(
         &ArticlePage {
+            rtl: fields.language.as_deref().is_some_and(is_right_to_left),
+            lang: fields.language.clone(),
             title: fields.title,
             source_id: article.source_id,
             outlet,
@@ -127,6 +131,12 @@ pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<i64>) 
         },
         &state,
     )
+}
+
+/// Languages written right to left, by primary subtag.
+fn is_right_to_left(language: &str) -> bool {
+    let primary = language.split(['-', '_']).next().unwrap_or("").to_ascii_lowercase();
+    matches!(primary.as_str(), "ar" | "he" | "iw" | "fa" | "ur" | "yi" | "ps" | "sd" | "ug" | "dv" | "ckb" | "syr")
 }
 
 fn source_name(source: &Source) -> String {

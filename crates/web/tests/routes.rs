@@ -43,6 +43,9 @@ async fn site() -> Site {
         articles: vec![
             article(1, "Tram approved", "<p>The council voted.</p>"),
             article(2, "<script>alert(1)</script> headline", "<p>Safe body</p>"),
+            NewArticle {
+                language: Some("he-IL".into()), ..article(3, "מועצת העיר אישרה", "<p>גוף</p>")
+            },
         ],
         next_poll_at: now,
         poll_interval_secs: 1800,
@@ -92,6 +95,24 @@ async fn article_page_shows_body_and_outlet() {
 }
 
 #[tokio::test]
+async fn right_to_left_articles_are_marked_with_their_language() {
+    let site = site().await;
+    let items = site.store.latest_articles(10, None).await.unwrap();
+    let hebrew = items.iter().find(|a| a.title.starts_with('מ')).unwrap();
+    let (_, _, body) = get(&site, &format!("/articles/{}", hebrew.id)).await;
+    assert!(body.contains(r#"lang="he-IL" dir="rtl""#), "{body}");
+    let latin = items.iter().find(|a| a.title == "Tram approved").unwrap();
+    let (_, _, body) = get(&site, &format!("/articles/{}", latin.id)).await;
+    assert!(!body.contains("dir=\"rtl\""), "{body}");
+}
+
+#[tokio::test]
+async fn metrics_are_off_unless_a_recorder_is_given() {
+    let site = site().await;
+    assert_eq!(get(&site, "/metrics").await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
 async fn missing_things_are_404_pages() {
     let site = site().await;
     for path in ["/articles/99999", "/sources/99999", "/nowhere", "/?after=garbage"] {
@@ -121,7 +142,7 @@ async fn health_and_assets() {
     assert_eq!(get(&site, "/healthz").await.0, StatusCode::OK);
     let (status, _, body) = get(&site, "/readyz").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(body.contains("2 articles"), "{body}");
+    assert!(body.contains("3 articles"), "{body}");
     let (status, headers, _) = get(&site, "/static/site.css").await;
     assert_eq!(status, StatusCode::OK);
     assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/css"));

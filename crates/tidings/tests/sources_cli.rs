@@ -1,0 +1,115 @@
+//! `tidings sources …` and configuration errors, through the real binary.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::{Command, Output};
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env { dir: tempfile::tempdir().unwrap() }
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_tidings"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("TIDINGS_DATA_DIR", self.dir.path().join("data"))
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+}
+
+const OPML: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/subscriptions.opml");
+
+#[test]
+fn import_list_export_remove() {
+    let env = Env::new();
+    assert!(env.ok(&["sources", "import", OPML]).contains("imported 3 sources"));
+    assert!(env.ok(&["sources", "import", OPML]).contains("imported 0 sources"), "a second import adds nothing");
+
+    let listed: serde_json::Value = serde_json::from_str(&env.ok(&["sources", "list", "--json"])).unwrap();
+    let sources = listed.as_array().unwrap();
+    assert_eq!(sources.len(), 3);
+    assert_eq!(sources[1]["title"], "Canal & Quay");
+    assert_eq!(sources[1]["category"], "World/Europe");
+    assert_eq!(sources[0]["error_count"], 0);
+
+    let table = env.ok(&["sources", "list"]);
+    assert!(table.contains("LAST SUCCESS") && table.contains("never") && table.contains("Northwind Post"), "{table}");
+
+    let exported = env.ok(&["sources", "export"]);
+    assert!(
+        exported.contains("xmlUrl=\"https://canal.example/feed\"") && exported.contains("text=\"World/Europe\""),
+        "{exported}"
+    );
+
+    assert!(env.ok(&["sources", "remove", "https://canal.example/feed"]).contains("removed source"));
+    assert!(
+        env.ok(&["sources", "add", "https://new.example/feed.xml", "--no-discover", "--category", "Tech"])
+            .contains("added source")
+    );
+    let listed: serde_json::Value = serde_json::from_str(&env.ok(&["sources", "list", "--json"])).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 3);
+
+    let again = env.run(&["sources", "add", "https://new.example/feed.xml", "--no-discover"]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+
+    let missing = env.run(&["sources", "remove", "999"]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no source \"999\""));
+}
+
+#[test]
+fn a_broken_opml_file_is_named_in_the_error() {
+    let env = Env::new();
+    let path = env.dir.path().join("broken.opml");
+    std::fs::write(&path, "<html><body>not opml</body></html>").unwrap();
+    let out = env.run(&["sources", "import", path.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("broken.opml") && stderr.contains("not an OPML document"), "{stderr}");
+}
+
+#[test]
+fn adding_a_private_address_is_refused_by_the_guard() {
+    let env = Env::new();
+    let out = env.run(&["sources", "add", "http://169.254.169.254/latest/meta-data/"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("169.254.169.254") && stderr.contains("blocked"), "{stderr}");
+}
+
+#[test]
+fn config_errors_name_the_file_or_variable() {
+    let env = Env::new();
+    std::fs::write(env.dir.path().join("tidings.toml"), "[fetch]\ntimeout = 5\n").unwrap();
+    let out = env.run(&["config"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("tidings.toml") && stderr.contains("timeout"), "{stderr}");
+
+    std::fs::remove_file(env.dir.path().join("tidings.toml")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tidings"))
+        .arg("config")
+        .env("TIDINGS_POLL__CONCURRENCY", "many")
+        .current_dir(env.dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("TIDINGS_POLL__CONCURRENCY"));
+
+    let shown = env.ok(&["config"]);
+    assert!(shown.contains("allow_private_networks = false"), "{shown}");
+}
