@@ -117,6 +117,7 @@ async fn every_bad_source_gets_a_clear_error_and_the_good_one_still_works() {
     for ((path, words), source) in cases.iter().zip(&bad) {
         let source = reload(&store, source.id).await;
         let error = source.last_error.clone().unwrap_or_default();
+        eprintln!("{path:>12} → {error}");
         assert_eq!(source.error_count, 1, "{path}: {error}");
         assert!(error.contains(&source.url), "{path}: the error names the URL: {error}");
         for word in *words {
@@ -145,6 +146,34 @@ async fn the_guard_blocks_loopback_and_metadata_addresses_by_default() {
     }
     assert_eq!(server.hits("/good.xml"), 0, "no request reached the loopback server");
     assert_eq!(store.store.count_articles().await.unwrap(), 0);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn redirects_into_private_addresses_are_blocked_with_the_guard_on() {
+    let server = FixtureServer::start().await;
+    let store = TestStore::new().await;
+    // The guard stays on; only the fixture server's own address is let through, so the first hop works and
+    // the redirect's target is what the guard judges.
+    let fetcher = tidings_fetch::Fetcher::builder(&fast_fetch_config(false))
+        .allow_address(std::net::IpAddr::from([127, 0, 0, 1]))
+        .build()
+        .unwrap();
+    let ingester = Ingester::new(store.store.clone(), std::sync::Arc::new(fetcher), PollConfig::default());
+    let good = add(&store, server.url("/good.xml")).await;
+    let to_metadata = add(&store, server.url("/to-metadata")).await;
+    let to_loopback = add(&store, server.url("/to-loopback")).await;
+    ingester.poll_due(Utc::now() + chrono::Duration::seconds(1)).await.unwrap();
+
+    for (source, address) in [(&to_metadata, "169.254.169.254"), (&to_loopback, "127.0.0.2")] {
+        let source = reload(&store, source.id).await;
+        let error = source.last_error.unwrap_or_default();
+        assert!(error.contains("blocked") && error.contains(address), "{error}");
+        assert_eq!(source.error_count, 1);
+    }
+    assert_eq!(server.hits("/good.xml"), 1, "only the good source's own request reached good.xml");
+    assert_eq!(reload(&store, good.id).await.error_count, 0);
+    assert_eq!(store.store.count_articles().await.unwrap(), 3);
     store.close().await;
 }
 

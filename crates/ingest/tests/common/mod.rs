@@ -142,6 +142,13 @@ async fn respond(path: &str, headers: &HeaderMap, bomb: &[u8]) -> Response {
         )
             .into_response(),
         "/loop" => (StatusCode::FOUND, [(header::LOCATION, "/loop")]).into_response(),
+        "/to-metadata" => {
+            (StatusCode::FOUND, [(header::LOCATION, "http://169.254.169.254/latest/meta-data/")]).into_response()
+        }
+        "/to-loopback" => {
+            let port = headers.get(header::HOST).and_then(|h| h.to_str().ok()).and_then(|h| h.rsplit(':').next()).unwrap_or("80");
+            (StatusCode::FOUND, [(header::LOCATION, format!("http://127.0.0.2:{port}/good.xml"))]).into_response()
+        }
         "/hang" => {
             tokio::time::sleep(Duration::from_secs(30)).await;
             (xml, GOOD_FEED).into_response()
