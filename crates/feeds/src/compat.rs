@@ -47,14 +47,19 @@ fn with_derived(d: &Dict) -> Value {
 /// (with `*_detail` records and `*_parsed` 9-item UTC tuples) and `entries`.
 pub fn feedparser_view(feed: &ParsedFeed) -> Value {
     let mut top = Map::new();
+    // The typed parse does not keep feedparser's records; rebuild them from the same input.
+    let raw = match feed.source.reparse() {
+        Ok(r) => r.raw,
+        Err(e) => return error_view(&e, &feed.encoding),
+    };
     top.insert("bozo".into(), Value::Bool(feed.bozo.is_some()));
     if let Some(b) = &feed.bozo {
         top.insert("bozo_exception".into(), Value::String(b.clone()));
     }
     top.insert("encoding".into(), Value::String(feed.encoding.clone()));
-    top.insert("version".into(), Value::String(feed.raw.version.clone()));
-    top.insert("feed".into(), with_derived(&feed.raw.feed));
-    top.insert("entries".into(), Value::Array(feed.raw.entries.iter().map(with_derived).collect()));
+    top.insert("version".into(), Value::String(raw.version.clone()));
+    top.insert("feed".into(), with_derived(&raw.feed));
+    top.insert("entries".into(), Value::Array(raw.entries.iter().map(with_derived).collect()));
     Value::Object(top)
 }
 

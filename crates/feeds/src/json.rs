@@ -5,7 +5,7 @@ use serde_json::Value;
 use crate::dates::{parse_date, time_tuple};
 use crate::handler::Dict;
 use crate::urls::urljoin;
-use crate::{FeedError, ParseOptions, ParsedFeed, Raw};
+use crate::{FeedError, ParseOptions, Raw, RawResult};
 
 fn str_of(v: &Value, k: &str) -> Option<String> {
     v.get(k).and_then(Value::as_str).map(str::to_string)
@@ -69,7 +69,7 @@ pub(crate) fn parse(
     opts: &ParseOptions,
     encoding: String,
     bozo: Option<String>,
-) -> Result<ParsedFeed, FeedError> {
+) -> Result<RawResult, FeedError> {
     let doc: Value = serde_json::from_str(text).map_err(|e| FeedError::Json(e.to_string()))?;
     if !doc.is_object() {
         return Err(FeedError::Json("the top level is not an object".into()));
@@ -197,5 +197,5 @@ pub(crate) fn parse(
         entries.push(e);
     }
     let raw = Raw { feed, entries, version: version.to_string() };
-    Ok(crate::finish(raw, encoding, bozo))
+    Ok(RawResult { raw, encoding, bozo })
 }

@@ -305,10 +305,46 @@ pub struct ParsedFeed {
     pub feed: FeedMeta,
     /// The entries, in document order.
     pub entries: Vec<Entry>,
-    raw: Raw,
+    /// What was parsed, so [`compat::feedparser_view`] can rebuild feedparser's layout on demand.
+    source: std::sync::Arc<Source>,
 }
 
-/// The records in feedparser's layout that the typed view was built from.
+/// The input of a parse, kept for [`compat::feedparser_view`].
+pub(crate) enum Source {
+    /// Bytes given to [`parse`].
+    Bytes(Vec<u8>, ParseOptions),
+    /// Text given to [`parse_str`].
+    Str(String, ParseOptions),
+}
+
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (kind, len) = match self {
+            Source::Bytes(b, _) => ("bytes", b.len()),
+            Source::Str(s, _) => ("str", s.len()),
+        };
+        write!(f, "Source({kind}, {len} bytes)")
+    }
+}
+
+impl Source {
+    /// Parses the input again into feedparser-layout records.
+    pub(crate) fn reparse(&self) -> Result<RawResult, FeedError> {
+        match self {
+            Source::Bytes(b, o) => parse_raw(b, o),
+            Source::Str(s, o) => parse_str_raw(s, o),
+        }
+    }
+}
+
+/// Records in feedparser's layout plus the encoding and bozo reason they were read with.
+pub(crate) struct RawResult {
+    pub raw: Raw,
+    pub encoding: String,
+    pub bozo: Option<String>,
+}
+
+/// Records in feedparser's layout, from which the typed view is built.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Raw {
     pub feed: Dict,
@@ -321,6 +357,11 @@ pub(crate) struct Raw {
 /// Returns `Err` only when nothing feed-like could be read (an empty body, an HTML page, text
 /// with no elements); every other problem is reported in [`ParsedFeed::bozo`].
 pub fn parse(input: &[u8], opts: &ParseOptions) -> Result<ParsedFeed, FeedError> {
+    let r = parse_raw(input, opts)?;
+    Ok(finish(r, Source::Bytes(input.to_vec(), opts.clone())))
+}
+
+fn parse_raw(input: &[u8], opts: &ParseOptions) -> Result<RawResult, FeedError> {
     if input.iter().all(u8::is_ascii_whitespace) {
         return Err(FeedError::Empty);
     }
@@ -335,6 +376,11 @@ pub fn parse(input: &[u8], opts: &ParseOptions) -> Result<ParsedFeed, FeedError>
 /// Parses a feed that is already text (so its declared encoding is ignored); `encoding` is
 /// reported as `utf-8`, as feedparser does for text input.
 pub fn parse_str(input: &str, opts: &ParseOptions) -> Result<ParsedFeed, FeedError> {
+    let r = parse_str_raw(input, opts)?;
+    Ok(finish(r, Source::Str(input.to_string(), opts.clone())))
+}
+
+fn parse_str_raw(input: &str, opts: &ParseOptions) -> Result<RawResult, FeedError> {
     let body = input.strip_prefix('\u{feff}').unwrap_or(input);
     if body.trim().is_empty() {
         return Err(FeedError::Empty);
@@ -371,7 +417,7 @@ fn parse_xml(
     encoding: String,
     encoding_bozo: Option<String>,
     utf8: bool,
-) -> Result<ParsedFeed, FeedError> {
+) -> Result<RawResult, FeedError> {
     let lang = opts.content_language.clone().filter(|l| !l.is_empty());
     let mut h = Handler::new(base_of(opts), lang, utf8);
     let mut tok = xml::Tokenizer::new(text);
@@ -448,14 +494,17 @@ fn parse_xml(
     let bozo = encoding_bozo.or(tok.error.clone()).or(structure_error).or(h.bozo.take());
     let raw =
         Raw { feed: std::mem::take(&mut h.feed), entries: std::mem::take(&mut h.entries), version: h.version.clone() };
-    Ok(finish(raw, encoding, bozo))
+    Ok(RawResult { raw, encoding, bozo })
 }
 
-pub(crate) fn finish(raw: Raw, encoding: String, bozo: Option<String>) -> ParsedFeed {
-    let version = FeedVersion::from_feedparser_str(&raw.version);
-    let feed = model::feed_meta(&raw.feed);
-    let entries = raw.entries.iter().map(model::entry).collect();
-    ParsedFeed { version, encoding, bozo, feed, entries, raw }
+/// Builds the typed view, moving values out of the records.
+fn finish(r: RawResult, source: Source) -> ParsedFeed {
+    let RawResult { raw, encoding, bozo } = r;
+    let Raw { mut feed, entries, version } = raw;
+    let version = FeedVersion::from_feedparser_str(&version);
+    let feed = model::feed_meta(&mut feed);
+    let entries = entries.into_iter().map(model::entry).collect();
+    ParsedFeed { version, encoding, bozo, feed, entries, source: std::sync::Arc::new(source) }
 }
 
 #[cfg(test)]

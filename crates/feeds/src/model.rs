@@ -1,4 +1,4 @@
-//! Builds the typed model from the feedparser-layout records.
+//! Builds the typed model from the feedparser-layout records, moving values out of them.
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde_json::Value;
@@ -7,8 +7,17 @@ use crate::handler::Dict;
 use crate::text::strip_html;
 use crate::{Enclosure, Entry, FeedMeta, Link, Person, Text, TextKind};
 
-fn s(d: &Dict, k: &str) -> Option<String> {
-    d.get(k).and_then(Value::as_str).filter(|v| !v.is_empty()).map(str::to_string)
+/// Takes a non-empty string value out of `d`.
+fn s(d: &mut Dict, k: &str) -> Option<String> {
+    match d.remove(k) {
+        Some(Value::String(v)) if !v.is_empty() => Some(v),
+        _ => None,
+    }
+}
+
+/// A non-empty string value of `d`, borrowed.
+fn sr<'d>(d: &'d Dict, k: &str) -> Option<&'d str> {
+    d.get(k).and_then(Value::as_str).filter(|v| !v.is_empty())
 }
 
 fn date(d: &Dict, k: &str) -> Option<DateTime<Utc>> {
@@ -20,14 +29,55 @@ fn date(d: &Dict, k: &str) -> Option<DateTime<Utc>> {
     Some(Utc.from_utc_datetime(&t))
 }
 
-fn text(d: &Dict, k: &str) -> Option<Text> {
-    let detail = d.get(&format!("{k}_detail")).and_then(Value::as_object);
-    let value = detail.and_then(|x| x.get("value")).and_then(Value::as_str).map(str::to_string).or_else(|| s(d, k))?;
+fn take_object(d: &mut Dict, k: &str) -> Option<Dict> {
+    match d.remove(k) {
+        Some(Value::Object(o)) => Some(o),
+        _ => None,
+    }
+}
+
+fn take_objects(d: &mut Dict, k: &str) -> Vec<Dict> {
+    match d.remove(k) {
+        Some(Value::Array(a)) => a
+            .into_iter()
+            .filter_map(|v| match v {
+                Value::Object(o) => Some(o),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The text construct `k`, from `{k}_detail` (`detail_key`) or the bare value.
+fn text(d: &mut Dict, k: &str, detail_key: &str) -> Option<Text> {
+    let mut detail = take_object(d, detail_key);
+    let value = match detail.as_mut().and_then(|x| x.remove("value")) {
+        Some(Value::String(v)) => v,
+        _ => s(d, k)?,
+    };
     Some(text_from(detail, value))
 }
 
-fn text_from(detail: Option<&Dict>, value: String) -> Text {
-    let media_type = detail.and_then(|x| x.get("type")).and_then(Value::as_str).unwrap_or("text/html").to_string();
+fn opt_string(d: &mut Dict, k: &str) -> Option<String> {
+    match d.remove(k) {
+        Some(Value::String(v)) => Some(v),
+        _ => None,
+    }
+}
+
+fn text_from(detail: Option<Dict>, value: String) -> Text {
+    let Some(mut detail) = detail else {
+        return Text {
+            kind: TextKind::Html,
+            value,
+            language: None,
+            base: None,
+            media_type: "text/html".to_string(),
+            src: None,
+        };
+    };
+    let media_type = opt_string(&mut detail, "type").unwrap_or_else(|| "text/html".to_string());
     let kind = match media_type.as_str() {
         "text/plain" => TextKind::Text,
         "application/xhtml+xml" => TextKind::Xhtml,
@@ -36,10 +86,10 @@ fn text_from(detail: Option<&Dict>, value: String) -> Text {
     Text {
         kind,
         value,
-        language: detail.and_then(|x| x.get("language")).and_then(Value::as_str).map(str::to_string),
-        base: detail.and_then(|x| x.get("base")).and_then(Value::as_str).filter(|b| !b.is_empty()).map(str::to_string),
+        language: opt_string(&mut detail, "language"),
+        base: opt_string(&mut detail, "base").filter(|b| !b.is_empty()),
         media_type,
-        src: detail.and_then(|x| x.get("src")).and_then(Value::as_str).map(str::to_string),
+        src: opt_string(&mut detail, "src"),
     }
 }
 
@@ -51,20 +101,35 @@ fn plain(t: &Text) -> String {
     }
 }
 
-fn people(d: &Dict, k: &str) -> Vec<Person> {
-    let Some(list) = d.get(k).and_then(Value::as_array) else { return Vec::new() };
-    list.iter()
-        .filter_map(Value::as_object)
-        .map(|p| Person { name: s(p, "name"), email: s(p, "email"), uri: s(p, "href") })
+fn person(mut p: Dict) -> Person {
+    Person { name: s(&mut p, "name"), email: s(&mut p, "email"), uri: s(&mut p, "href") }
+}
+
+fn people(d: &mut Dict, k: &str) -> Vec<Person> {
+    take_objects(d, k)
+        .into_iter()
+        .map(person)
         .filter(|p| p.name.is_some() || p.email.is_some() || p.uri.is_some())
         .collect()
 }
 
-fn categories(d: &Dict) -> Vec<String> {
-    let Some(tags) = d.get("tags").and_then(Value::as_array) else { return Vec::new() };
+fn authors(d: &mut Dict) -> Vec<Person> {
+    let mut authors = people(d, "authors");
+    if authors.is_empty()
+        && let Some(a) = take_object(d, "author_detail")
+    {
+        let p = person(a);
+        if p != Person::default() {
+            authors.push(p);
+        }
+    }
+    authors
+}
+
+fn categories(d: &mut Dict) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for t in tags.iter().filter_map(Value::as_object) {
-        if let Some(term) = s(t, "term").or_else(|| s(t, "label"))
+    for mut t in take_objects(d, "tags") {
+        if let Some(term) = s(&mut t, "term").or_else(|| s(&mut t, "label"))
             && !out.contains(&term)
         {
             out.push(term);
@@ -73,38 +138,29 @@ fn categories(d: &Dict) -> Vec<String> {
     out
 }
 
-fn links(d: &Dict) -> Vec<Link> {
-    let Some(list) = d.get("links").and_then(Value::as_array) else { return Vec::new() };
-    list.iter()
-        .filter_map(Value::as_object)
-        .filter_map(|l| {
-            Some(Link {
-                href: s(l, "href")?,
-                rel: s(l, "rel").unwrap_or_else(|| "alternate".into()),
-                mime_type: s(l, "type"),
-                title: s(l, "title"),
-            })
-        })
-        .collect()
+/// All links, plus the length of each enclosure link (in order).
+fn links(d: &mut Dict) -> (Vec<Link>, Vec<Option<u64>>) {
+    let mut out = Vec::new();
+    let mut lengths = Vec::new();
+    for mut l in take_objects(d, "links") {
+        let Some(href) = s(&mut l, "href") else { continue };
+        let rel = s(&mut l, "rel").unwrap_or_else(|| "alternate".into());
+        if rel == "enclosure" {
+            lengths.push(sr(&l, "length").and_then(|n| n.trim().parse().ok()));
+        }
+        out.push(Link { href, rel, mime_type: s(&mut l, "type"), title: s(&mut l, "title") });
+    }
+    (out, lengths)
 }
 
-pub(crate) fn feed_meta(d: &Dict) -> FeedMeta {
-    let title_detail = text(d, "title");
-    let subtitle_detail = text(d, "subtitle");
-    let image = d
-        .get("image")
-        .and_then(Value::as_object)
-        .and_then(|i| s(i, "href").or_else(|| s(i, "url")))
+pub(crate) fn feed_meta(d: &mut Dict) -> FeedMeta {
+    let title_detail = text(d, "title", "title_detail");
+    let subtitle_detail = text(d, "subtitle", "subtitle_detail");
+    let image = take_object(d, "image")
+        .and_then(|mut i| s(&mut i, "href").or_else(|| s(&mut i, "url")))
         .or_else(|| s(d, "logo"));
-    let mut authors = people(d, "authors");
-    if authors.is_empty()
-        && let Some(a) = d.get("author_detail").and_then(Value::as_object)
-    {
-        let p = Person { name: s(a, "name"), email: s(a, "email"), uri: s(a, "href") };
-        if p != Person::default() {
-            authors.push(p);
-        }
-    }
+    let authors = authors(d);
+    let rights = text(d, "rights", "rights_detail").as_ref().map(plain);
     FeedMeta {
         title: title_detail.as_ref().map(plain),
         link: s(d, "link"),
@@ -115,101 +171,74 @@ pub(crate) fn feed_meta(d: &Dict) -> FeedMeta {
         authors,
         categories: categories(d),
         id: s(d, "id"),
-        rights: text(d, "rights").as_ref().map(plain),
+        rights,
         generator: s(d, "generator"),
         icon: s(d, "icon"),
-        links: links(d),
+        links: links(d).0,
         title_detail,
         subtitle_detail,
         published: date(d, "published_parsed"),
-        ttl: s(d, "ttl").and_then(|t| t.trim().parse().ok()),
+        ttl: sr(d, "ttl").and_then(|t| t.trim().parse().ok()),
     }
 }
 
 fn is_image(m: &Dict) -> bool {
-    let medium = s(m, "medium");
-    let ty = s(m, "type");
-    medium.as_deref() == Some("image") || ty.as_deref().is_some_and(|t| t.starts_with("image/"))
+    sr(m, "medium") == Some("image") || sr(m, "type").is_some_and(|t| t.starts_with("image/"))
 }
 
-pub(crate) fn entry(d: &Dict) -> Entry {
-    let title_detail = text(d, "title");
-    let summary = text(d, "summary");
-    let content: Vec<Text> = d
-        .get("content")
-        .and_then(Value::as_array)
-        .map(|list| {
-            list.iter()
-                .filter_map(Value::as_object)
-                .map(|c| text_from(Some(c), c.get("value").and_then(Value::as_str).unwrap_or("").to_string()))
-                .collect()
+pub(crate) fn entry(mut d: Dict) -> Entry {
+    let d = &mut d;
+    let title_detail = text(d, "title", "title_detail");
+    let summary = text(d, "summary", "summary_detail");
+    let content: Vec<Text> = take_objects(d, "content")
+        .into_iter()
+        .map(|mut c| {
+            let v = match c.remove("value") {
+                Some(Value::String(v)) => v,
+                _ => String::new(),
+            };
+            text_from(Some(c), v)
         })
-        .unwrap_or_default();
-    let all_links = links(d);
-    let enclosures = all_links
+        .collect();
+    let (all_links, lengths) = links(d);
+    let mut enclosures: Vec<Enclosure> = all_links
         .iter()
         .filter(|l| l.rel == "enclosure")
-        .map(|l| Enclosure { url: l.href.clone(), mime_type: l.mime_type.clone(), length: None })
-        .collect::<Vec<_>>();
-    // Lengths live on the raw link records; pick them up in order.
-    let lengths: Vec<Option<u64>> = d
-        .get("links")
-        .and_then(Value::as_array)
-        .map(|l| {
-            l.iter()
-                .filter_map(Value::as_object)
-                .filter(|l| s(l, "rel").as_deref() == Some("enclosure") && s(l, "href").is_some())
-                .map(|l| s(l, "length").and_then(|n| n.trim().parse().ok()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let enclosures =
-        enclosures.into_iter().zip(lengths.into_iter().chain(std::iter::repeat(None))).map(|(mut e, l)| {
-            e.length = l;
-            e
-        });
-    let mut enclosures: Vec<Enclosure> = enclosures.collect();
-    let media = |k: &str| -> Vec<&Dict> {
-        d.get(k).and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_object).collect()).unwrap_or_default()
-    };
-    for m in media("media_content") {
-        if let Some(url) = s(m, "url")
+        .zip(lengths.into_iter().chain(std::iter::repeat(None)))
+        .map(|(l, length)| Enclosure { url: l.href.clone(), mime_type: l.mime_type.clone(), length })
+        .collect();
+    let media_content = take_objects(d, "media_content");
+    for m in &media_content {
+        if let Some(url) = sr(m, "url")
             && !enclosures.iter().any(|e| e.url == url)
             && !is_image(m)
         {
             enclosures.push(Enclosure {
-                url,
-                mime_type: s(m, "type"),
-                length: s(m, "filesize").and_then(|n| n.trim().parse().ok()),
+                url: url.to_string(),
+                mime_type: sr(m, "type").map(str::to_string),
+                length: sr(m, "filesize").and_then(|n| n.trim().parse().ok()),
             });
         }
     }
-    let image = media("media_thumbnail")
+    let image = take_objects(d, "media_thumbnail")
         .into_iter()
-        .find_map(|m| s(m, "url").or_else(|| s(m, "href")))
-        .or_else(|| media("media_content").into_iter().filter(|m| is_image(m)).find_map(|m| s(m, "url")))
-        .or_else(|| d.get("image").and_then(Value::as_object).and_then(|i| s(i, "href")))
+        .find_map(|m| sr(&m, "url").or_else(|| sr(&m, "href")).map(str::to_string))
+        .or_else(|| media_content.iter().filter(|m| is_image(m)).find_map(|m| sr(m, "url")).map(str::to_string))
+        .or_else(|| take_object(d, "image").and_then(|mut i| s(&mut i, "href")))
         .or_else(|| {
             all_links
                 .iter()
                 .find(|l| l.rel == "enclosure" && l.mime_type.as_deref().is_some_and(|t| t.starts_with("image/")))
                 .map(|l| l.href.clone())
         });
-    let mut authors = people(d, "authors");
-    if authors.is_empty()
-        && let Some(a) = d.get("author_detail").and_then(Value::as_object)
-    {
-        let p = Person { name: s(a, "name"), email: s(a, "email"), uri: s(a, "href") };
-        if p != Person::default() {
-            authors.push(p);
-        }
-    }
+    let authors = authors(d);
     let language = title_detail
         .as_ref()
         .and_then(|t| t.language.clone())
         .or_else(|| summary.as_ref().and_then(|t| t.language.clone()))
         .or_else(|| content.first().and_then(|t| t.language.clone()))
         .or_else(|| s(d, "language"));
+    let rights = text(d, "rights", "rights_detail").as_ref().map(plain);
     Entry {
         id: s(d, "id"),
         title: title_detail.as_ref().map(plain),
@@ -227,6 +256,6 @@ pub(crate) fn entry(d: &Dict) -> Entry {
         title_detail,
         comments: s(d, "comments"),
         contributors: people(d, "contributors"),
-        rights: text(d, "rights").as_ref().map(plain),
+        rights,
     }
 }
