@@ -1,0 +1,681 @@
+//! Finding the article body: boilerplate subtrees are marked dead (by tag, role, visibility and class/id
+//! vocabulary), paragraphs are scored readability-style and their scores flow to their ancestors, the best
+//! container and its qualifying siblings are rendered to a stream of lines, and each line is judged again
+//! trafilatura-style (link density, promo and "Related:" patterns, duplicate captions).
+
+use url::Url;
+
+use crate::dom::Dom;
+use crate::meta::{Meta, clean_byline, plausible_name};
+use crate::render::{Line, LineKind, render_lines, to_html};
+use crate::text::{collapse, text_weight};
+
+/// What the body pass found.
+pub struct Body {
+    pub lines: Vec<String>,
+    pub html: String,
+    pub captions: Vec<String>,
+    pub originally_published_by: Option<String>,
+    pub bylines: Vec<String>,
+    pub source: &'static str,
+}
+
+/// Per-node figures from one bottom-up pass.
+#[derive(Clone, Copy, Default)]
+pub struct Stats {
+    /// Letters and digits below the node (live nodes only).
+    pub text: u32,
+    /// Of which inside links.
+    pub link: u32,
+    /// Commas below the node.
+    pub commas: u32,
+    /// Letters and digits in the node's own text children.
+    pub direct: u32,
+}
+
+fn tokens(s: &str) -> impl Iterator<Item = &str> {
+    s.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|t| !t.is_empty())
+}
+
+/// Class/id vocabulary of page chrome. A token matches when it starts with one of these (so
+/// `sharebar`, `social-links`, `relatedStories` all match) — compared lower-case.
+const NEGATIVE_PREFIXES: &[&str] = &[
+    "share",
+    "sharing",
+    "social",
+    "related",
+    "recommend",
+    "newsletter",
+    "subscri",
+    "promo",
+    "advert",
+    "sponsor",
+    "comment",
+    "disqus",
+    "breadcrumb",
+    "sidebar",
+    "footer",
+    "masthead",
+    "cookie",
+    "consent",
+    "gdpr",
+    "paywall",
+    "popup",
+    "modal",
+    "outbrain",
+    "taboola",
+    "signup",
+    "toolbar",
+    "pagination",
+    "pager",
+    "byline",
+    "author",
+    "trending",
+    "popular",
+    "mostread",
+    "readmore",
+    "morestories",
+    "navbar",
+    "navigation",
+    "widget",
+    "banner",
+    "skiplink",
+    "login",
+    "signin",
+    "register",
+    "dateline",
+    "timestamp",
+    "credit",
+    "copyright",
+    "disclaimer",
+    "tags",
+    "keywords",
+    "tooltip",
+    "overlay",
+    "inread",
+    "dfp",
+    "adslot",
+    "adunit",
+    "adwrap",
+    "adbox",
+    "adcontainer",
+    "nocontent",
+    "hidden",
+    "offscreen",
+    "bio",
+    "follow",
+    "rating",
+    "printonly",
+    "embed",
+    "playlist",
+];
+
+/// Tokens that must match exactly (too short or too common as prefixes).
+const NEGATIVE_EXACT: &[&str] = &[
+    "ad", "ads", "adv", "nav", "menu", "header", "meta", "date", "time", "tag", "rail", "aside",
+    "secondary", "complementary", "print", "rss", "tools", "utility", "hide", "sr", "player", "more",
+    "links", "email", "alert", "teaser", "teasers", "card", "cards", "topics", "breaking", "ticker",
+    "masthead", "toc",
+];
+
+/// Tokens that mark a likely article container.
+const POSITIVE: &[&str] = &[
+    "article", "articlebody", "body", "content", "entry", "main", "post", "story", "text", "blog",
+    "prose", "rte", "richtext",
+];
+
+fn class_id(n: &crate::dom::Node) -> String {
+    let mut s = String::new();
+    if let Some(c) = n.attr("class") {
+        s.push_str(c);
+    }
+    if let Some(c) = n.attr("id") {
+        s.push(' ');
+        s.push_str(c);
+    }
+    s.make_ascii_lowercase();
+    s
+}
+
+fn negative_class(ci: &str) -> bool {
+    tokens(ci).any(|t| {
+        NEGATIVE_EXACT.contains(&t) || NEGATIVE_PREFIXES.iter().any(|p| t.starts_with(p))
+    })
+}
+
+fn class_weight(ci: &str) -> f32 {
+    let mut w = 0.0;
+    if tokens(ci).any(|t| POSITIVE.iter().any(|p| t.starts_with(p))) {
+        w += 25.0;
+    }
+    if negative_class(ci) {
+        w -= 25.0;
+    }
+    w
+}
+
+/// Whether a class/id names an article body outright (itemprop handled separately).
+fn body_class(ci: &str) -> bool {
+    [
+        "article-body",
+        "articlebody",
+        "article__body",
+        "story-body",
+        "storybody",
+        "entry-content",
+        "post-content",
+        "article-content",
+        "story-content",
+        "article-text",
+        "post-body",
+        "body-text",
+        "article__content",
+        "story__body",
+    ]
+    .iter()
+    .any(|p| ci.contains(p))
+}
+
+/// Hard chrome: never article text whatever its size.
+fn dead_tag(tag: &str) -> bool {
+    matches!(
+        tag,
+        "nav" | "aside" | "footer" | "menu" | "form" | "head" | "title" | "meta" | "label" | "fieldset"
+    )
+}
+
+fn hidden(n: &crate::dom::Node) -> bool {
+    if n.attr("hidden").is_some() || n.attr("aria-hidden") == Some("true") {
+        return true;
+    }
+    if let Some(style) = n.attr("style") {
+        let s: String = style
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if s.contains("display:none") || s.contains("visibility:hidden") {
+            return true;
+        }
+    }
+    matches!(
+        n.attr("role"),
+        Some(
+            "navigation"
+                | "complementary"
+                | "banner"
+                | "contentinfo"
+                | "dialog"
+                | "alertdialog"
+                | "search"
+                | "menu"
+                | "menubar"
+                | "toolbar"
+                | "tablist"
+        )
+    )
+}
+
+/// Bottom-up figures for every node, skipping dead subtrees.
+fn compute_stats(dom: &Dom, dead: &[bool]) -> Vec<Stats> {
+    let nodes = &dom.nodes;
+    let mut st = vec![Stats::default(); nodes.len()];
+    for i in (1..nodes.len()).rev() {
+        if dead[i] {
+            continue;
+        }
+        let n = &nodes[i];
+        if n.tag.is_none() {
+            let w = text_weight(&n.text) as u32;
+            st[i].text = w;
+            st[i].commas = n.text.chars().filter(|&c| c == ',' || c == '，' || c == '、').count() as u32;
+            let p = n.parent as usize;
+            st[p].direct += w;
+        } else if n.is("a") {
+            st[i].link = st[i].text;
+        }
+        let s = st[i];
+        let p = &mut st[n.parent as usize];
+        p.text += s.text;
+        p.link += s.link;
+        p.commas += s.commas;
+    }
+    st
+}
+
+pub fn extract_body(dom: &Dom, meta: &Meta, base: Option<&Url>) -> Body {
+    let nodes = &dom.nodes;
+    let n = nodes.len();
+    let none_dead = vec![false; n];
+    let raw = compute_stats(dom, &none_dead);
+    let total = raw.first().map_or(0, |s| s.text).max(1);
+
+    let mut dead = vec![false; n];
+    let mut bylines: Vec<String> = Vec::new();
+    let mut body_marked: Vec<usize> = Vec::new();
+    for i in 1..n {
+        let node = &nodes[i];
+        if dead[node.parent as usize] {
+            dead[i] = true;
+            continue;
+        }
+        let Some(tag) = node.tag.as_deref() else { continue };
+        if dead_tag(tag) {
+            // A page wrapped whole in one <form> (ASP.NET) would lose everything.
+            dead[i] = !(tag == "form" && raw[i].text * 2 > total);
+            continue;
+        }
+        if hidden(node) {
+            dead[i] = true;
+            continue;
+        }
+        let ci = class_id(node);
+        let prop = node.attr("itemprop").unwrap_or("");
+        if prop == "articleBody" || body_class(&ci) {
+            body_marked.push(i);
+            continue;
+        }
+        if ci.is_empty() {
+            continue;
+        }
+        if negative_class(&ci) {
+            let big = raw[i].text * 2 > total && !matches!(tag, "li" | "a" | "span");
+            if tokens(&ci).any(|t| t.starts_with("byline") || t.starts_with("author"))
+                && raw[i].text < 200
+            {
+                let t = clean_byline(&crate::meta::text_of(dom, i));
+                if plausible_name(&t) && !bylines.contains(&t) {
+                    bylines.push(t);
+                }
+            }
+            if !big {
+                dead[i] = true;
+            }
+        }
+    }
+
+    let st = compute_stats(dom, &dead);
+
+    // Readability-style scores: each paragraph adds to its ancestors, less the further up.
+    let mut score = vec![0f32; n];
+    let mut touched = vec![false; n];
+    for i in 1..n {
+        if dead[i] {
+            continue;
+        }
+        let node = &nodes[i];
+        let Some(tag) = node.tag.as_deref() else { continue };
+        let is_para = match tag {
+            "p" | "pre" | "td" | "blockquote" => true,
+            "div" | "section" | "article" | "span" | "font" | "dd" | "li" => {
+                st[i].direct >= 40
+            }
+            _ => false,
+        };
+        if !is_para {
+            continue;
+        }
+        let s = &st[i];
+        let w = if matches!(tag, "div" | "section" | "article" | "span" | "font" | "dd" | "li") {
+            s.direct
+        } else {
+            s.text
+        };
+        if w < 25 {
+            continue;
+        }
+        let ld = if s.text > 0 { s.link as f32 / s.text as f32 } else { 0.0 };
+        if ld > 0.5 {
+            continue;
+        }
+        let ps = 1.0 + s.commas.min(20) as f32 + (w as f32 / 100.0).min(3.0);
+        let mut a = node.parent as usize;
+        let mut level = 0;
+        while level < 5 && a != 0 {
+            if !touched[a] {
+                touched[a] = true;
+                score[a] = init_score(&nodes[a]);
+            }
+            let div = match level {
+                0 => 1.0,
+                1 => 2.0,
+                l => l as f32 * 3.0,
+            };
+            score[a] += ps / div;
+            a = nodes[a].parent as usize;
+            level += 1;
+        }
+    }
+    let mut best: Option<(usize, f32)> = None;
+    for i in 1..n {
+        if !touched[i] || dead[i] {
+            continue;
+        }
+        let ld = if st[i].text > 0 {
+            st[i].link as f32 / st[i].text as f32
+        } else {
+            0.0
+        };
+        let mut s = score[i] * (1.0 - ld);
+        if body_marked.contains(&i) && st[i].text > 200 {
+            s *= 1.5;
+            s += 30.0;
+        }
+        score[i] = s;
+        if best.is_none_or(|(_, b)| s > b) {
+            best = Some((i, s));
+        }
+    }
+
+    let mut roots: Vec<usize> = Vec::new();
+    if let Some((top, top_score)) = best {
+        // Climb while the parent holds little beyond the candidate: wrappers add nothing, and a body split
+        // into sibling blocks is found at their common parent.
+        let mut c = top;
+        loop {
+            let p = nodes[c].parent as usize;
+            if p == 0 || dead[p] || nodes[p].is("body") || nodes[p].is("html") {
+                break;
+            }
+            let extra = st[p].text.saturating_sub(st[c].text);
+            let extra_link = st[p].link.saturating_sub(st[c].link);
+            let parent_score = if touched[p] { score[p] } else { 0.0 };
+            if (extra as f32) < st[c].text as f32 * 0.1
+                || (parent_score > top_score * 0.9 && extra_link * 3 < extra)
+            {
+                c = p;
+            } else {
+                break;
+            }
+        }
+        let parent = nodes[c].parent as usize;
+        let threshold = (top_score * 0.2).max(10.0);
+        for s in dom.children(parent) {
+            if s == c {
+                roots.push(s);
+                continue;
+            }
+            if dead[s] || nodes[s].tag.is_none() {
+                continue;
+            }
+            let ss = &st[s];
+            let ld = if ss.text > 0 { ss.link as f32 / ss.text as f32 } else { 1.0 };
+            let sib_score = if touched[s] { score[s] } else { 0.0 };
+            let class_bonus = if class_weight(&class_id(&nodes[s])) > 0.0 { top_score * 0.2 } else { 0.0 };
+            let keep = sib_score + class_bonus >= threshold
+                || (nodes[s].is("p") && ss.text > 80 && ld < 0.25)
+                || (nodes[s].is("p") && ss.text > 0 && ld == 0.0 && ends_sentence(dom, s));
+            if keep {
+                roots.push(s);
+            }
+        }
+    }
+
+    let lines = render_lines(dom, &dead, &roots, base);
+    let mut body = judge(lines, meta);
+    body.bylines = bylines;
+
+    // A page whose markup hides the body (client-side rendering) may still state it in JSON-LD.
+    if let Some(ab) = &meta.article_body {
+        let ld_weight = text_weight(ab);
+        let got: usize = body.lines.iter().map(|l| text_weight(l)).sum();
+        if got * 2 < ld_weight {
+            let lines: Vec<String> = ab
+                .split('\n')
+                .map(collapse)
+                .filter(|l| !l.is_empty())
+                .collect();
+            body.html = lines
+                .iter()
+                .map(|l| format!("<p>{}</p>", crate::render::escape(l)))
+                .collect();
+            body.lines = lines;
+            body.source = "json-ld";
+        }
+    }
+    body
+}
+
+fn ends_sentence(dom: &Dom, i: usize) -> bool {
+    let t = crate::meta::text_of(dom, i);
+    let t = t.trim_end();
+    t.ends_with('.') || t.ends_with('。') || t.ends_with('!') || t.ends_with('?')
+}
+
+fn init_score(n: &crate::dom::Node) -> f32 {
+    let base = match n.tag_str() {
+        "div" | "article" | "section" | "main" => 5.0,
+        "pre" | "td" | "blockquote" => 3.0,
+        "address" | "ol" | "ul" | "dl" | "dd" | "dt" | "li" | "form" => -3.0,
+        "h1" | "h2" | "h3" | "h4" | "h5" | "h6" | "th" => -5.0,
+        _ => 0.0,
+    };
+    base + class_weight(&class_id(n))
+}
+
+/// Line-level judgement: the second filter, for chrome that sits inside the article container.
+fn judge(lines: Vec<Line>, meta: &Meta) -> Body {
+    let mut kept: Vec<Line> = Vec::new();
+    let mut captions: Vec<String> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    let mut originally = None;
+    let title_norm = meta.title.as_deref().map(norm);
+    for line in lines {
+        match line.kind {
+            LineKind::Image => {
+                kept.push(line);
+                continue;
+            }
+            LineKind::Caption => {
+                let key = norm(&line.text);
+                if !key.is_empty() && !captions.iter().any(|c| norm(c) == key) {
+                    captions.push(line.text.clone());
+                    kept.push(line);
+                }
+                continue;
+            }
+            _ => {}
+        }
+        let t = &line.text;
+        let w = text_weight(t);
+        if w == 0 {
+            continue;
+        }
+        let key = norm(t);
+        if captions.iter().any(|c| norm(c) == key) || caption_like(t) {
+            continue;
+        }
+        if matches!(line.kind, LineKind::Heading(1)) || title_norm.as_deref() == Some(key.as_str()) {
+            continue;
+        }
+        if w < 200 && seen.contains(&key) {
+            continue;
+        }
+        let ld = line.link as f32 / w as f32;
+        if ld > 0.5 || (ld > 0.3 && w < 100) {
+            continue;
+        }
+        if let Some(publisher) = syndication_credit(t) {
+            originally.get_or_insert(publisher);
+            continue;
+        }
+        if is_boilerplate_line(t, w, line.link > 0) {
+            continue;
+        }
+        seen.push(key);
+        kept.push(line);
+    }
+    // Drop trailing headings and list stubs left after the body ended ("Related Articles").
+    while kept
+        .last()
+        .is_some_and(|l| matches!(l.kind, LineKind::Heading(_)))
+    {
+        kept.pop();
+    }
+    let html = to_html(&kept);
+    let lines = kept
+        .iter()
+        .filter(|l| !matches!(l.kind, LineKind::Image | LineKind::Caption))
+        .map(|l| l.text.clone())
+        .collect();
+    Body {
+        lines,
+        html,
+        captions,
+        originally_published_by: originally,
+        bylines: Vec::new(),
+        source: "dom",
+    }
+}
+
+fn norm(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Photo credits and caption-ish stubs printed as paragraphs.
+fn caption_like(t: &str) -> bool {
+    let l = t.to_lowercase();
+    let w = text_weight(t);
+    w < 80
+        && (l.starts_with("photo:")
+            || l.starts_with("image:")
+            || l.starts_with("photograph:")
+            || l.starts_with("picture:")
+            || l.starts_with("(photo")
+            || l.starts_with("credit:")
+            || l.ends_with("getty images")
+            || l.ends_with("/ afp")
+            || l.ends_with("/afp")
+            || l.ends_with("/ reuters")
+            || l.ends_with("/reuters")
+            || l.ends_with("/ap")
+            || l.ends_with("/ ap"))
+}
+
+/// "This article originally appeared in the Example Post, …" → "the Example Post".
+fn syndication_credit(t: &str) -> Option<String> {
+    let l = t.to_lowercase();
+    let markers = [
+        "this article originally appeared in ",
+        "this article originally appeared on ",
+        "this article was originally published in ",
+        "this article was originally published on ",
+        "this article was originally published by ",
+        "this story originally appeared in ",
+        "this story originally appeared on ",
+        "this story was originally published in ",
+        "this story was originally published on ",
+        "this story was originally published by ",
+        "originally published in ",
+        "originally published on ",
+        "originally published by ",
+        "this article first appeared in ",
+        "this article first appeared on ",
+        "this story first appeared in ",
+        "this story first appeared on ",
+    ];
+    for m in markers {
+        if let Some(pos) = l.find(m) {
+            if pos > 40 {
+                continue;
+            }
+            let start = pos + m.len();
+            let rest = t.get(start..)?;
+            let end = rest
+                .find([',', '.', ';', '(', '—'])
+                .unwrap_or(rest.len());
+            let name = rest[..end].trim();
+            let name = name.strip_prefix("the ").unwrap_or(name);
+            if !name.is_empty() && name.chars().count() < 80 {
+                return Some(name.trim().to_owned());
+            }
+        }
+    }
+    None
+}
+
+/// Short promotional or navigational lines inside an article container.
+fn is_boilerplate_line(t: &str, w: usize, has_link: bool) -> bool {
+    let l = t.trim().to_lowercase();
+    const STARTS: &[&str] = &[
+        "related:",
+        "related articles",
+        "related stories",
+        "related coverage",
+        "more:",
+        "read more",
+        "read also",
+        "also read",
+        "see also",
+        "recommended",
+        "advertisement",
+        "sponsored",
+        "sign up",
+        "subscribe",
+        "download the app",
+        "get the app",
+        "share this",
+        "share on",
+        "follow us",
+        "click here",
+        "listen to this article",
+        "scroll to continue",
+        "continue reading",
+        "story continues",
+        "article continues",
+        "watch:",
+        "watch now",
+        "video:",
+        "comments",
+        "no comments",
+        "copyright ©",
+        "copyright (c)",
+        "©",
+        "all rights reserved",
+        "this content is",
+        "you might also like",
+        "more from",
+        "most read",
+        "trending",
+        "loading",
+        "we've noticed",
+        "already a subscriber",
+        "to continue reading",
+        "please enable",
+        "this article was generated",
+        "ai-generated",
+        "this story was generated",
+    ];
+    if w < 250 && STARTS.iter().any(|s| l.starts_with(s)) {
+        return true;
+    }
+    if w < 40 && has_link && (l.ends_with('»') || l.ends_with('›') || l.ends_with("→")) {
+        return true;
+    }
+    const PROMO: &[&str] = &[
+        "newsletter",
+        "sign up for",
+        "subscribe to",
+        "subscribe now",
+        "download our app",
+        "download the app",
+        "get our app",
+        "app store",
+        "google play",
+        "our new platform",
+        "follow us on",
+        "all rights reserved",
+        "cookie",
+        "javascript",
+        "ad blocker",
+        "adblock",
+    ];
+    if w < 300 && PROMO.iter().any(|p| l.contains(p)) {
+        return true;
+    }
+    t.len() < 40 && t.chars().all(|c| !c.is_lowercase()) && l.contains("advert")
+}
