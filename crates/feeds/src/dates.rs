@@ -265,7 +265,85 @@ pub fn parse_date(input: &str) -> Option<DateTime<Utc>> {
     if s.is_empty() || s.len() > 200 {
         return None;
     }
+    if let Some(d) = fast(s.as_bytes()) {
+        return Some(d);
+    }
     w3dtf(s).or_else(|| rfc822(s)).or_else(|| iso8601_compact(s)).or_else(|| asctime(s)).or_else(|| perforce(s))
+}
+
+fn digits(b: &[u8]) -> Option<i64> {
+    let mut v = 0i64;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + i64::from(c - b'0');
+    }
+    Some(v)
+}
+
+/// The two shapes nearly every feed uses, without allocating: `2003-12-31T10:14:55Z` /
+/// `…+01:00` and `Wed, 31 Dec 2003 10:14:55 +0000` / `… GMT`. Gives exactly what the general
+/// parsers give for them; anything else (including invalid values) is left to those.
+fn fast(b: &[u8]) -> Option<DateTime<Utc>> {
+    let d = |r: std::ops::Range<usize>| b.get(r).and_then(digits);
+    let at = |i: usize, c: u8| b.get(i) == Some(&c);
+    if (b.len() == 20 || b.len() == 25) && at(4, b'-') && at(7, b'-') && at(10, b'T') && at(13, b':') && at(16, b':') {
+        let offset = if b.len() == 20 {
+            if !at(19, b'Z') {
+                return None;
+            }
+            0
+        } else {
+            let sign = match b[19] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            if !at(22, b':') {
+                return None;
+            }
+            sign * (d(20..22)? * 60 + d(23..25)?)
+        };
+        return build(d(0..4)?, d(5..7)?, d(8..10)?, d(11..13)?, d(14..16)?, d(17..19)?, offset);
+    }
+    if (b.len() == 31 || b.len() == 29)
+        && at(3, b',')
+        && at(4, b' ')
+        && at(7, b' ')
+        && at(11, b' ')
+        && at(16, b' ')
+        && at(19, b':')
+        && at(22, b':')
+        && at(25, b' ')
+    {
+        let lower3 = |i: usize| -> Option<[u8; 3]> {
+            let s = b.get(i..i + 3)?;
+            Some([s[0].to_ascii_lowercase(), s[1].to_ascii_lowercase(), s[2].to_ascii_lowercase()])
+        };
+        let day_name = lower3(0)?;
+        if !DAYS.iter().any(|n| n.as_bytes() == day_name) {
+            return None;
+        }
+        let mon = lower3(8)?;
+        let month = MONTHS.iter().position(|m| m.as_bytes() == mon)? as i64 + 1;
+        let offset = if b.len() == 31 {
+            let sign = match b[26] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            sign * (d(27..29)? * 60 + d(29..31)?)
+        } else {
+            let z = lower3(26)?;
+            if &z != b"gmt" && &z != b"utc" {
+                return None;
+            }
+            0
+        };
+        return build(d(12..16)?, month, d(5..7)?, d(17..19)?, d(20..22)?, d(23..25)?, offset);
+    }
+    None
 }
 
 /// Python's `time.struct_time` for a UTC instant, as feedparser's `*_parsed` fields hold it.
@@ -289,6 +367,39 @@ mod tests {
 
     fn iso(s: &str) -> String {
         parse_date(s).map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string()).unwrap_or_default()
+    }
+
+    #[test]
+    fn fast_path_matches_general_parsers() {
+        let samples = [
+            "2003-12-31T10:14:55Z",
+            "2003-12-31T10:14:55+01:30",
+            "2003-12-31T10:14:55-08:00",
+            "2024-02-29T23:59:60Z",
+            "2023-02-29T10:00:00Z",
+            "0000-01-01T00:00:00Z",
+            "2003-13-31T10:14:55Z",
+            "Wed, 31 Dec 2003 10:14:55 +0000",
+            "wed, 31 dec 2003 23:14:55 -0530",
+            "Sat, 01 Feb 2025 12:34:56 GMT",
+            "Sat, 01 Oct 2025 12:34:56 UTC",
+            "Thu, 01 Jan 2004 19:48:21 +0100",
+            "Xyz, 01 Jan 2004 19:48:21 +0100",
+            "Thu, 32 Jan 2004 19:48:21 +0100",
+            "Thu, 01 Foo 2004 19:48:21 +0100",
+            "Thu, 01 Jan 2004 25:48:21 +0100",
+        ];
+        for s in samples {
+            let general = w3dtf(s)
+                .or_else(|| rfc822(s))
+                .or_else(|| iso8601_compact(s))
+                .or_else(|| asctime(s))
+                .or_else(|| perforce(s));
+            assert_eq!(parse_date(s), general, "{s}");
+            if let Some(f) = fast(s.as_bytes()) {
+                assert_eq!(Some(f), general, "{s}");
+            }
+        }
     }
 
     #[test]

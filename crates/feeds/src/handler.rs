@@ -114,6 +114,25 @@ fn map_content_type(t: &str) -> String {
     }
 }
 
+/// `is_html_type(&map_content_type(t))` without allocating.
+fn is_html_content_type(t: &str) -> bool {
+    t.eq_ignore_ascii_case("html")
+        || t.eq_ignore_ascii_case("xhtml")
+        || t.eq_ignore_ascii_case("text/html")
+        || t.eq_ignore_ascii_case("application/xhtml+xml")
+}
+
+/// The key of `element`'s detail record: `title_detail`, `summary_detail`, …
+fn detail_key(element: &str) -> String {
+    match element {
+        "title" => "title_detail".to_string(),
+        "summary" => "summary_detail".to_string(),
+        "subtitle" => "subtitle_detail".to_string(),
+        "rights" => "rights_detail".to_string(),
+        _ => format!("{element}_detail"),
+    }
+}
+
 fn is_html_type(t: &str) -> bool {
     t == "text/html" || t == "application/xhtml+xml"
 }
@@ -358,8 +377,7 @@ impl<'a> Handler<'a> {
         }
         let frame = self.stack.pop()?;
         let mut pieces = frame.pieces;
-        let ctype = self.cp.as_ref().map(|c| c.ctype.clone());
-        if self.version == "atom10" && ctype.as_deref() == Some("application/xhtml+xml") {
+        if self.version == "atom10" && self.cp.as_ref().is_some_and(|c| c.ctype == "application/xhtml+xml") {
             strip_wrapping_div(&mut pieces);
         }
         let mut output: String =
@@ -373,15 +391,14 @@ impl<'a> Handler<'a> {
         if !frame.expecting_text {
             return Some(output);
         }
-        let mut element = element.to_string();
+        let mut element: &str = element;
         if let Some(cp) = &self.cp
             && cp.base64
             && let Some(s) = base64_decode(&output).and_then(|b| String::from_utf8(b).ok())
         {
             output = s;
         }
-        if CAN_BE_RELATIVE_URI.contains(&element.as_str()) && !output.is_empty() && (element != "id" || self.guidislink)
-        {
+        if CAN_BE_RELATIVE_URI.contains(&element) && !output.is_empty() && (element != "id" || self.guidislink) {
             output = urljoin(&self.baseuri, &output);
         }
         if !self.version.starts_with("atom")
@@ -394,12 +411,8 @@ impl<'a> Handler<'a> {
         if let Some(cp) = &mut self.cp {
             cp.base64 = false;
         }
-        let effective = self.cp.as_ref().map_or("text/html".to_string(), |c| map_content_type(&c.ctype));
-        if is_html_type(&effective)
-            && CAN_CONTAIN_RELATIVE_URIS.contains(&element.as_str())
-            && !self.baseuri.is_empty()
-            && output.contains('<')
-        {
+        let html = self.cp.as_ref().is_none_or(|c| is_html_content_type(&c.ctype));
+        if html && CAN_CONTAIN_RELATIVE_URIS.contains(&element) && !self.baseuri.is_empty() && output.contains('<') {
             output = resolve_relative_uris(&output, &self.baseuri);
         }
         let mut out: Cow<'_, str> = Cow::Owned(output);
@@ -408,7 +421,7 @@ impl<'a> Handler<'a> {
         }
         let output = fix_cp1252(out).into_owned();
 
-        if matches!(element.as_str(), "category" | "tags" | "itunes_keywords") {
+        if matches!(element, "category" | "tags" | "itunes_keywords") {
             return Some(output);
         }
         if element == "title" && -1 < self.title_depth && self.title_depth <= self.depth {
@@ -452,26 +465,36 @@ impl<'a> Handler<'a> {
                 }
             } else {
                 if element == "description" {
-                    element = "summary".into();
+                    element = "summary";
                 }
                 let depth = self.depth;
-                let old = self.entry_depths.get(n).and_then(|m| m.get(&element).copied());
-                if old.is_none_or(|d| depth <= d) {
-                    if let Some(m) = self.entry_depths.get_mut(n) {
-                        m.insert(element.clone(), depth);
-                    }
-                    self.entries[n].insert(element.clone(), Value::String(output.clone()));
+                let store = match self.entry_depths.get_mut(n) {
+                    Some(m) => match m.get_mut(element) {
+                        Some(d) if depth <= *d => {
+                            *d = depth;
+                            true
+                        }
+                        Some(_) => false,
+                        None => {
+                            m.insert(element.to_string(), depth);
+                            true
+                        }
+                    },
+                    None => true,
+                };
+                if store {
+                    self.entries[n].insert(element.to_string(), Value::String(output.clone()));
                 }
                 if self.incontent > 0
                     && let Some(cp) = &self.cp
                 {
                     let d = cp.to_dict(&output);
-                    self.entries[n].insert(format!("{element}_detail"), d);
+                    self.entries[n].insert(detail_key(element), d);
                 }
             }
         } else if self.infeed || self.insource {
             if element == "description" {
-                element = "subtitle".into();
+                element = "subtitle";
             }
             let detail = if self.incontent > 0 { self.cp.as_ref().map(|c| c.to_dict(&output)) } else { None };
             let isentrylink = self.isentrylink;
@@ -487,9 +510,9 @@ impl<'a> Handler<'a> {
                     last.insert("href".into(), Value::String(fixed));
                 }
             } else {
-                ctx.insert(element.clone(), Value::String(output.clone()));
+                ctx.insert(element.to_string(), Value::String(output.clone()));
                 if let Some(d) = detail {
-                    ctx.insert(format!("{element}_detail"), d);
+                    ctx.insert(detail_key(element), d);
                 }
             }
         }
