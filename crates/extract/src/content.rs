@@ -31,6 +31,8 @@ pub struct Stats {
     pub commas: u32,
     /// Letters and digits in the node's own text children.
     pub direct: u32,
+    /// Letters and digits inside `<p>` elements.
+    pub ptext: u32,
 }
 
 fn tokens(s: &str) -> impl Iterator<Item = &str> {
@@ -107,7 +109,6 @@ const NEGATIVE_PREFIXES: &[&str] = &[
     "follow",
     "rating",
     "printonly",
-    "embed",
     "playlist",
 ];
 
@@ -115,7 +116,7 @@ const NEGATIVE_PREFIXES: &[&str] = &[
 const NEGATIVE_EXACT: &[&str] = &[
     "ad", "ads", "adv", "nav", "menu", "header", "meta", "date", "time", "tag", "rail", "aside",
     "secondary", "complementary", "print", "rss", "tools", "utility", "hide", "sr", "player", "more",
-    "links", "email", "alert", "teaser", "teasers", "card", "cards", "topics", "breaking", "ticker",
+    "links", "email", "alert", "teaser", "teasers", "card", "cards", "topics", "ticker",
     "masthead", "toc",
 ];
 
@@ -144,9 +145,27 @@ fn negative_class(ci: &str) -> bool {
     })
 }
 
+/// Chrome names that stay chrome even next to a content-ish token ("related-posts", "comment-body").
+const STRONG_NEGATIVE: &[&str] = &[
+    "share", "social", "related", "recommend", "newsletter", "subscri", "promo", "advert",
+    "sponsor", "comment", "disqus", "breadcrumb", "outbrain", "taboola", "cookie", "consent",
+    "paywall", "popup", "modal", "footer", "navbar", "navigation", "trending", "popular", "mostread",
+];
+
+fn strong_negative(ci: &str) -> bool {
+    tokens(ci).any(|t| {
+        matches!(t, "ad" | "ads" | "nav" | "menu")
+            || STRONG_NEGATIVE.iter().any(|p| t.starts_with(p))
+    })
+}
+
+fn positive_class(ci: &str) -> bool {
+    tokens(ci).any(|t| POSITIVE.iter().any(|p| t.starts_with(p)))
+}
+
 fn class_weight(ci: &str) -> f32 {
     let mut w = 0.0;
-    if tokens(ci).any(|t| POSITIVE.iter().any(|p| t.starts_with(p))) {
+    if positive_class(ci) {
         w += 25.0;
     }
     if negative_class(ci) {
@@ -234,12 +253,15 @@ fn compute_stats(dom: &Dom, dead: &[bool]) -> Vec<Stats> {
             st[p].direct += w;
         } else if n.is("a") {
             st[i].link = st[i].text;
+        } else if n.is("p") {
+            st[i].ptext = st[i].text;
         }
         let s = st[i];
         let p = &mut st[n.parent as usize];
         p.text += s.text;
         p.link += s.link;
         p.commas += s.commas;
+        p.ptext += s.ptext;
     }
     st
 }
@@ -250,6 +272,7 @@ pub fn extract_body(dom: &Dom, meta: &Meta, base: Option<&Url>) -> Body {
     let none_dead = vec![false; n];
     let raw = compute_stats(dom, &none_dead);
     let total = raw.first().map_or(0, |s| s.text).max(1);
+    let ptotal = raw.first().map_or(0, |s| s.ptext).max(1);
 
     let mut dead = vec![false; n];
     let mut bylines: Vec<String> = Vec::new();
@@ -280,7 +303,14 @@ pub fn extract_body(dom: &Dom, meta: &Meta, base: Option<&Url>) -> Body {
             continue;
         }
         if negative_class(&ci) {
-            let big = raw[i].text * 2 > total && !matches!(tag, "li" | "a" | "span");
+            let share = raw[i].ptext as f32 / ptotal as f32;
+            let big = if matches!(tag, "article" | "main" | "body" | "html") {
+                true
+            } else if strong_negative(&ci) {
+                share > 0.6
+            } else {
+                share > 0.3 || positive_class(&ci)
+            };
             if tokens(&ci).any(|t| t.starts_with("byline") || t.starts_with("author"))
                 && raw[i].text < 200
             {
@@ -412,6 +442,17 @@ pub fn extract_body(dom: &Dom, meta: &Meta, base: Option<&Url>) -> Body {
         }
     }
 
+    if std::env::var_os("TIDINGS_EXTRACT_DEBUG").is_some() {
+        for &r in &roots {
+            eprintln!("root {r} <{} {}> text={} score={}", nodes[r].tag_str(), class_id(&nodes[r]), st[r].text, score[r]);
+        }
+        let mut a = roots.first().copied().unwrap_or(0);
+        while a != 0 {
+            eprintln!("  up <{} {}> dead={} text={} raw={}", nodes[a].tag_str(), class_id(&nodes[a]), dead[a], st[a].text, raw[a].text);
+            a = nodes[a].parent as usize;
+        }
+        for i in 0..n { if dead[i] && !dead[nodes[i].parent as usize] && raw[i].text > 300 { eprintln!("  dead <{} {}> raw={}", nodes[i].tag_str(), class_id(&nodes[i]), raw[i].text); } }
+    }
     let lines = render_lines(dom, &dead, &roots, base);
     let mut body = judge(lines, meta);
     body.bylines = bylines;
@@ -500,7 +541,7 @@ fn judge(lines: Vec<Line>, meta: &Meta) -> Body {
             originally.get_or_insert(publisher);
             continue;
         }
-        if is_boilerplate_line(t, w, line.link > 0) {
+        if is_boilerplate_line(t, w, line.link > 0) || is_dateline_stub(t, w) {
             continue;
         }
         seen.push(key);
@@ -596,6 +637,36 @@ fn syndication_credit(t: &str) -> Option<String> {
         }
     }
     None
+}
+
+const MONTHS: &[&str] = &[
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
+/// Date and byline stubs above or below the text ("Updated Nov. 19, 2019 8:21 am ET", "By", "12.11.2018").
+fn is_dateline_stub(t: &str, w: usize) -> bool {
+    if w >= 60 {
+        return false;
+    }
+    let l = t.trim().to_lowercase();
+    let words: Vec<&str> = l.split_whitespace().collect();
+    if words.len() > 10 {
+        return false;
+    }
+    if matches!(words.first(), Some(&("by" | "by:" | "updated" | "updated:" | "published" | "published:" | "posted" | "posted:" | "last" | "von" | "por" | "par")))
+        && words.len() <= 10
+    {
+        return true;
+    }
+    let digits = l.chars().filter(char::is_ascii_digit).count();
+    let has_year = l
+        .split(|c: char| !c.is_ascii_digit())
+        .any(|d| d.len() == 4 && (d.starts_with("19") || d.starts_with("20")));
+    let has_month = words
+        .iter()
+        .any(|w| MONTHS.iter().any(|m| w.trim_matches(|c: char| !c.is_alphabetic()).starts_with(m) && w.len() <= 10));
+    let has_clock = l.contains(':') && digits >= 3 && (l.contains("am") || l.contains("pm") || l.contains("gmt") || l.contains("et") || l.contains("utc"));
+    (has_year && (has_month || digits >= 6) && words.len() <= 8) || (has_clock && words.len() <= 8)
 }
 
 /// Short promotional or navigational lines inside an article container.
