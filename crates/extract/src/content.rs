@@ -149,7 +149,7 @@ fn negative_class(ci: &str) -> bool {
 const STRONG_NEGATIVE: &[&str] = &[
     "share", "social", "related", "recommend", "newsletter", "subscri", "promo", "advert",
     "sponsor", "comment", "disqus", "breadcrumb", "outbrain", "taboola", "cookie", "consent",
-    "paywall", "popup", "modal", "footer", "navbar", "navigation", "trending", "popular", "mostread",
+    "popup", "modal", "footer", "navbar", "navigation", "trending", "popular", "mostread",
 ];
 
 fn strong_negative(ci: &str) -> bool {
@@ -432,8 +432,10 @@ pub fn extract_body(dom: &Dom, meta: &Meta, base: Option<&Url>) -> Body {
             let ss = &st[s];
             let ld = if ss.text > 0 { ss.link as f32 / ss.text as f32 } else { 1.0 };
             let sib_score = if touched[s] { score[s] } else { 0.0 };
-            let class_bonus = if class_weight(&class_id(&nodes[s])) > 0.0 { top_score * 0.2 } else { 0.0 };
-            let keep = sib_score + class_bonus >= threshold
+            // Readability's rule: a sibling styled like the candidate is likely more of the same body.
+            let same_class = nodes[s].attr("class").is_some() && nodes[s].attr("class") == nodes[c].attr("class");
+            let class_bonus = if same_class { top_score * 0.2 } else { 0.0 };
+            let keep = (sib_score > 0.0 && sib_score + class_bonus >= threshold && ld < 0.25)
                 || (nodes[s].is("p") && ss.text > 80 && ld < 0.25)
                 || (nodes[s].is("p") && ss.text > 0 && ld == 0.0 && ends_sentence(dom, s));
             if keep {
@@ -534,7 +536,8 @@ fn judge(lines: Vec<Line>, meta: &Meta) -> Body {
             continue;
         }
         let ld = line.link as f32 / w as f32;
-        if ld > 0.5 || (ld > 0.3 && w < 100) {
+        let list = matches!(line.kind, LineKind::ListItem | LineKind::Heading(_));
+        if ld > 0.8 || (ld > 0.5 && (list || w < 20)) {
             continue;
         }
         if let Some(publisher) = syndication_credit(t) {
