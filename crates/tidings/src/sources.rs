@@ -67,16 +67,18 @@ pub(crate) async fn run(config: &Config, command: SourcesCommand) -> anyhow::Res
             let mut failed = 0;
             for source in &targets {
                 bar.set_message(source.url.clone());
-                match ingester.poll_source(source).await? {
+                let line = match ingester.poll_source(source).await? {
                     PollOutcome::Stored { inserted, duplicates } => {
-                        bar.println(format!("{}: {inserted} new, {duplicates} already stored", source.url))
+                        format!("{}: {inserted} new, {duplicates} already stored", source.url)
                     }
-                    PollOutcome::NotModified => bar.println(format!("{}: not modified", source.url)),
+                    PollOutcome::NotModified => format!("{}: not modified", source.url),
                     PollOutcome::Failed(error) => {
                         failed += 1;
-                        bar.println(error);
+                        error
                     }
-                }
+                };
+                // `println` on the bar prints nothing when stdout is not a terminal; suspend always does.
+                bar.suspend(|| println!("{line}"));
                 bar.inc(1);
             }
             bar.finish_and_clear();
