@@ -36,8 +36,7 @@ pub struct Stats {
 }
 
 fn tokens(s: &str) -> impl Iterator<Item = &str> {
-    s.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|t| !t.is_empty())
+    s.split(|c: char| !c.is_ascii_alphanumeric()).filter(|t| !t.is_empty())
 }
 
 /// Class/id vocabulary of page chrome. A token matches when it starts with one of these (so
@@ -114,16 +113,56 @@ const NEGATIVE_PREFIXES: &[&str] = &[
 
 /// Tokens that must match exactly (too short or too common as prefixes).
 const NEGATIVE_EXACT: &[&str] = &[
-    "ad", "ads", "adv", "nav", "menu", "header", "meta", "date", "time", "tag", "rail", "aside",
-    "secondary", "complementary", "print", "rss", "tools", "utility", "hide", "sr", "player", "more",
-    "links", "email", "alert", "teaser", "teasers", "card", "cards", "topics", "ticker",
-    "masthead", "toc",
+    "ad",
+    "ads",
+    "adv",
+    "nav",
+    "menu",
+    "header",
+    "meta",
+    "date",
+    "time",
+    "tag",
+    "rail",
+    "aside",
+    "secondary",
+    "complementary",
+    "print",
+    "rss",
+    "tools",
+    "utility",
+    "hide",
+    "sr",
+    "player",
+    "more",
+    "links",
+    "email",
+    "alert",
+    "teaser",
+    "teasers",
+    "card",
+    "cards",
+    "topics",
+    "ticker",
+    "masthead",
+    "toc",
 ];
 
 /// Tokens that mark a likely article container.
 const POSITIVE: &[&str] = &[
-    "article", "articlebody", "body", "content", "entry", "main", "post", "story", "text", "blog",
-    "prose", "rte", "richtext",
+    "article",
+    "articlebody",
+    "body",
+    "content",
+    "entry",
+    "main",
+    "post",
+    "story",
+    "text",
+    "blog",
+    "prose",
+    "rte",
+    "richtext",
 ];
 
 fn class_id(n: &crate::dom::Node) -> String {
@@ -140,23 +179,39 @@ fn class_id(n: &crate::dom::Node) -> String {
 }
 
 fn negative_class(ci: &str) -> bool {
-    tokens(ci).any(|t| {
-        NEGATIVE_EXACT.contains(&t) || NEGATIVE_PREFIXES.iter().any(|p| t.starts_with(p))
-    })
+    tokens(ci).any(|t| NEGATIVE_EXACT.contains(&t) || NEGATIVE_PREFIXES.iter().any(|p| t.starts_with(p)))
 }
 
 /// Chrome names that stay chrome even next to a content-ish token ("related-posts", "comment-body").
 const STRONG_NEGATIVE: &[&str] = &[
-    "share", "social", "related", "recommend", "newsletter", "subscri", "promo", "advert",
-    "sponsor", "comment", "disqus", "breadcrumb", "outbrain", "taboola", "cookie", "consent",
-    "popup", "modal", "footer", "navbar", "navigation", "trending", "popular", "mostread",
+    "share",
+    "social",
+    "related",
+    "recommend",
+    "newsletter",
+    "subscri",
+    "promo",
+    "advert",
+    "sponsor",
+    "comment",
+    "disqus",
+    "breadcrumb",
+    "outbrain",
+    "taboola",
+    "cookie",
+    "consent",
+    "popup",
+    "modal",
+    "footer",
+    "navbar",
+    "navigation",
+    "trending",
+    "popular",
+    "mostread",
 ];
 
 fn strong_negative(ci: &str) -> bool {
-    tokens(ci).any(|t| {
-        matches!(t, "ad" | "ads" | "nav" | "menu")
-            || STRONG_NEGATIVE.iter().any(|p| t.starts_with(p))
-    })
+    tokens(ci).any(|t| matches!(t, "ad" | "ads" | "nav" | "menu") || STRONG_NEGATIVE.iter().any(|p| t.starts_with(p)))
 }
 
 fn positive_class(ci: &str) -> bool {
@@ -198,10 +253,7 @@ fn body_class(ci: &str) -> bool {
 
 /// Hard chrome: never article text whatever its size.
 fn dead_tag(tag: &str) -> bool {
-    matches!(
-        tag,
-        "nav" | "aside" | "footer" | "menu" | "form" | "head" | "title" | "meta" | "label" | "fieldset"
-    )
+    matches!(tag, "nav" | "aside" | "footer" | "menu" | "form" | "head" | "title" | "meta" | "label" | "fieldset")
 }
 
 fn hidden(n: &crate::dom::Node) -> bool {
@@ -209,11 +261,7 @@ fn hidden(n: &crate::dom::Node) -> bool {
         return true;
     }
     if let Some(style) = n.attr("style") {
-        let s: String = style
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect::<String>()
-            .to_ascii_lowercase();
+        let s: String = style.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase();
         if s.contains("display:none") || s.contains("visibility:hidden") {
             return true;
         }
@@ -311,9 +359,7 @@ pub fn extract_body(dom: &Dom, meta: &Meta, base: Option<&Url>) -> Body {
             } else {
                 share > 0.3 || positive_class(&ci)
             };
-            if tokens(&ci).any(|t| t.starts_with("byline") || t.starts_with("author"))
-                && raw[i].text < 200
-            {
+            if tokens(&ci).any(|t| t.starts_with("byline") || t.starts_with("author")) && raw[i].text < 200 {
                 let t = clean_byline(&crate::meta::text_of(dom, i));
                 if plausible_name(&t) && !bylines.contains(&t) {
                     bylines.push(t);
@@ -338,9 +384,7 @@ pub fn extract_body(dom: &Dom, meta: &Meta, base: Option<&Url>) -> Body {
         let Some(tag) = node.tag.as_deref() else { continue };
         let is_para = match tag {
             "p" | "pre" | "td" | "blockquote" => true,
-            "div" | "section" | "article" | "span" | "font" | "dd" | "li" => {
-                st[i].direct >= 40
-            }
+            "div" | "section" | "article" | "span" | "font" | "dd" | "li" => st[i].direct >= 40,
             _ => false,
         };
         if !is_para {
@@ -382,11 +426,7 @@ pub fn extract_body(dom: &Dom, meta: &Meta, base: Option<&Url>) -> Body {
         if !touched[i] || dead[i] {
             continue;
         }
-        let ld = if st[i].text > 0 {
-            st[i].link as f32 / st[i].text as f32
-        } else {
-            0.0
-        };
+        let ld = if st[i].text > 0 { st[i].link as f32 / st[i].text as f32 } else { 0.0 };
         let mut s = score[i] * (1.0 - ld);
         if body_marked.contains(&i) && st[i].text > 200 {
             s *= 1.5;
@@ -398,6 +438,33 @@ pub fn extract_body(dom: &Dom, meta: &Meta, base: Option<&Url>) -> Body {
         }
     }
 
+    // Second opinion on the container, trafilatura-like: credit every rendered line of the page as good
+    // (a sentence-length line that passes the line judge) or bad (chrome) to its ancestors, and take the
+    // element with the most good text net of bad. Unlike per-paragraph scores this finds a body split
+    // into many sibling blocks at their common parent.
+    let all = render_lines(dom, &dead, &[0], base);
+    let mut good = vec![0f32; n];
+    let mut bad = vec![0f32; n];
+    for l in &all {
+        if matches!(l.kind, LineKind::Image | LineKind::Caption) {
+            continue;
+        }
+        let w = text_weight(&l.text) as f32;
+        if line_is_good(l, meta) {
+            if w >= 40.0 {
+                good[l.owner] += w;
+            } else {
+                bad[l.owner] += w * SHORT_PENALTY;
+            }
+        } else {
+            bad[l.owner] += w;
+        }
+    }
+    for i in (1..n).rev() {
+        let p = nodes[i].parent as usize;
+        good[p] += good[i];
+        bad[p] += bad[i];
+    }
     let mut roots: Vec<usize> = Vec::new();
     if let Some((top, top_score)) = best {
         // Climb while the parent holds little beyond the candidate: wrappers add nothing, and a body split
@@ -411,9 +478,7 @@ pub fn extract_body(dom: &Dom, meta: &Meta, base: Option<&Url>) -> Body {
             let extra = st[p].text.saturating_sub(st[c].text);
             let extra_link = st[p].link.saturating_sub(st[c].link);
             let parent_score = if touched[p] { score[p] } else { 0.0 };
-            if (extra as f32) < st[c].text as f32 * 0.1
-                || (parent_score > top_score * 0.9 && extra_link * 3 < extra)
-            {
+            if (extra as f32) < st[c].text as f32 * 0.1 || (parent_score > top_score * 0.9 && extra_link * 3 < extra) {
                 c = p;
             } else {
                 break;
@@ -435,8 +500,9 @@ pub fn extract_body(dom: &Dom, meta: &Meta, base: Option<&Url>) -> Body {
             // Readability's rule: a sibling styled like the candidate is likely more of the same body.
             let same_class = nodes[s].attr("class").is_some() && nodes[s].attr("class") == nodes[c].attr("class");
             let class_bonus = if same_class { top_score * 0.2 } else { 0.0 };
+            let para_like = nodes[s].is("p") || st[s].direct >= 40;
             let keep = (sib_score > 0.0 && sib_score + class_bonus >= threshold && ld < 0.25)
-                || (nodes[s].is("p") && ss.text > 80 && ld < 0.25)
+                || (para_like && ss.text > 80 && ld < 0.25)
                 || (nodes[s].is("p") && ss.text > 0 && ld == 0.0 && ends_sentence(dom, s));
             if keep {
                 roots.push(s);
@@ -444,16 +510,63 @@ pub fn extract_body(dom: &Dom, meta: &Meta, base: Option<&Url>) -> Body {
         }
     }
 
+    let mut net_best: Option<(usize, f32)> = None;
+    for i in 1..n {
+        if dead[i] || nodes[i].tag.is_none() {
+            continue;
+        }
+        let v = good[i] - ALPHA * bad[i];
+        if net_best.is_none_or(|(_, b)| v > b) {
+            net_best = Some((i, v));
+        }
+    }
+    if let Some((net, _)) = net_best {
+        let got: f32 = roots.iter().map(|&r| good[r]).sum();
+        let inside = roots.iter().any(|&r| r < net && net < nodes[r].end as usize);
+        if got < 0.3 * good[net] {
+            // The scored container holds a small part of the page's body-like text: scoring was misled.
+            roots = vec![net];
+        } else if inside && good[net] >= 0.9 * got {
+            // A tighter container with (almost) all the same body text and less chrome.
+            roots = vec![net];
+        }
+    }
     if std::env::var_os("TIDINGS_EXTRACT_DEBUG").is_some() {
+        if let Some((i, v)) = net_best {
+            eprintln!(
+                "net best {i} <{} {}> v={v} good={} bad={}",
+                nodes[i].tag_str(),
+                class_id(&nodes[i]),
+                good[i],
+                bad[i]
+            );
+        }
         for &r in &roots {
-            eprintln!("root {r} <{} {}> text={} score={}", nodes[r].tag_str(), class_id(&nodes[r]), st[r].text, score[r]);
+            eprintln!(
+                "root {r} <{} {}> text={} score={}",
+                nodes[r].tag_str(),
+                class_id(&nodes[r]),
+                st[r].text,
+                score[r]
+            );
         }
         let mut a = roots.first().copied().unwrap_or(0);
         while a != 0 {
-            eprintln!("  up <{} {}> dead={} text={} raw={}", nodes[a].tag_str(), class_id(&nodes[a]), dead[a], st[a].text, raw[a].text);
+            eprintln!(
+                "  up <{} {}> dead={} text={} raw={}",
+                nodes[a].tag_str(),
+                class_id(&nodes[a]),
+                dead[a],
+                st[a].text,
+                raw[a].text
+            );
             a = nodes[a].parent as usize;
         }
-        for i in 0..n { if dead[i] && !dead[nodes[i].parent as usize] && raw[i].text > 300 { eprintln!("  dead <{} {}> raw={}", nodes[i].tag_str(), class_id(&nodes[i]), raw[i].text); } }
+        for i in 0..n {
+            if dead[i] && !dead[nodes[i].parent as usize] && raw[i].text > 300 {
+                eprintln!("  dead <{} {}> raw={}", nodes[i].tag_str(), class_id(&nodes[i]), raw[i].text);
+            }
+        }
     }
     let lines = render_lines(dom, &dead, &roots, base);
     let mut body = judge(lines, meta);
@@ -464,20 +577,36 @@ pub fn extract_body(dom: &Dom, meta: &Meta, base: Option<&Url>) -> Body {
         let ld_weight = text_weight(ab);
         let got: usize = body.lines.iter().map(|l| text_weight(l)).sum();
         if got * 2 < ld_weight {
-            let lines: Vec<String> = ab
-                .split('\n')
-                .map(collapse)
-                .filter(|l| !l.is_empty())
-                .collect();
-            body.html = lines
-                .iter()
-                .map(|l| format!("<p>{}</p>", crate::render::escape(l)))
-                .collect();
+            let lines: Vec<String> = ab.split('\n').map(collapse).filter(|l| !l.is_empty()).collect();
+            body.html = lines.iter().map(|l| format!("<p>{}</p>", crate::render::escape(l))).collect();
             body.lines = lines;
             body.source = "json-ld";
         }
     }
     body
+}
+
+/// Weight of a short (under 40 letters) line that passes the judge: neither clearly body nor chrome.
+const SHORT_PENALTY: f32 = 0.3;
+/// How much one letter of chrome costs against one letter of body text when ranking containers.
+const ALPHA: f32 = 1.0;
+
+/// The stateless part of [`judge`], for ranking containers.
+fn line_is_good(line: &Line, meta: &Meta) -> bool {
+    let t = &line.text;
+    let w = text_weight(t);
+    if w == 0 || matches!(line.kind, LineKind::Heading(1)) {
+        return false;
+    }
+    if meta.title.as_deref().is_some_and(|x| norm(x) == norm(t)) {
+        return false;
+    }
+    let ld = line.link as f32 / w as f32;
+    let list = matches!(line.kind, LineKind::ListItem | LineKind::Heading(_));
+    if ld > 0.8 || (ld > 0.5 && (list || w < 20)) {
+        return false;
+    }
+    !(is_boilerplate_line(t, w, line.link > 0) || is_dateline_stub(t, w) || caption_like(t))
 }
 
 fn ends_sentence(dom: &Dom, i: usize) -> bool {
@@ -551,10 +680,7 @@ fn judge(lines: Vec<Line>, meta: &Meta) -> Body {
         kept.push(line);
     }
     // Drop trailing headings and list stubs left after the body ended ("Related Articles").
-    while kept
-        .last()
-        .is_some_and(|l| matches!(l.kind, LineKind::Heading(_)))
-    {
+    while kept.last().is_some_and(|l| matches!(l.kind, LineKind::Heading(_))) {
         kept.pop();
     }
     let html = to_html(&kept);
@@ -563,21 +689,11 @@ fn judge(lines: Vec<Line>, meta: &Meta) -> Body {
         .filter(|l| !matches!(l.kind, LineKind::Image | LineKind::Caption))
         .map(|l| l.text.clone())
         .collect();
-    Body {
-        lines,
-        html,
-        captions,
-        originally_published_by: originally,
-        bylines: Vec::new(),
-        source: "dom",
-    }
+    Body { lines, html, captions, originally_published_by: originally, bylines: Vec::new(), source: "dom" }
 }
 
 fn norm(s: &str) -> String {
-    s.chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
+    s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
 
 /// Photo credits and caption-ish stubs printed as paragraphs.
@@ -629,9 +745,7 @@ fn syndication_credit(t: &str) -> Option<String> {
             }
             let start = pos + m.len();
             let rest = t.get(start..)?;
-            let end = rest
-                .find([',', '.', ';', '(', '—'])
-                .unwrap_or(rest.len());
+            let end = rest.find([',', '.', ';', '(', '—']).unwrap_or(rest.len());
             let name = rest[..end].trim();
             let name = name.strip_prefix("the ").unwrap_or(name);
             if !name.is_empty() && name.chars().count() < 80 {
@@ -642,9 +756,7 @@ fn syndication_credit(t: &str) -> Option<String> {
     None
 }
 
-const MONTHS: &[&str] = &[
-    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-];
+const MONTHS: &[&str] = &["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 
 /// Date and byline stubs above or below the text ("Updated Nov. 19, 2019 8:21 am ET", "By", "12.11.2018").
 fn is_dateline_stub(t: &str, w: usize) -> bool {
@@ -656,19 +768,35 @@ fn is_dateline_stub(t: &str, w: usize) -> bool {
     if words.len() > 10 {
         return false;
     }
-    if matches!(words.first(), Some(&("by" | "by:" | "updated" | "updated:" | "published" | "published:" | "posted" | "posted:" | "last" | "von" | "por" | "par")))
-        && words.len() <= 10
+    if matches!(
+        words.first(),
+        Some(
+            &("by"
+                | "by:"
+                | "updated"
+                | "updated:"
+                | "published"
+                | "published:"
+                | "posted"
+                | "posted:"
+                | "last"
+                | "von"
+                | "por"
+                | "par")
+        )
+    ) && words.len() <= 10
     {
         return true;
     }
     let digits = l.chars().filter(char::is_ascii_digit).count();
-    let has_year = l
-        .split(|c: char| !c.is_ascii_digit())
-        .any(|d| d.len() == 4 && (d.starts_with("19") || d.starts_with("20")));
+    let has_year =
+        l.split(|c: char| !c.is_ascii_digit()).any(|d| d.len() == 4 && (d.starts_with("19") || d.starts_with("20")));
     let has_month = words
         .iter()
         .any(|w| MONTHS.iter().any(|m| w.trim_matches(|c: char| !c.is_alphabetic()).starts_with(m) && w.len() <= 10));
-    let has_clock = l.contains(':') && digits >= 3 && (l.contains("am") || l.contains("pm") || l.contains("gmt") || l.contains("et") || l.contains("utc"));
+    let has_clock = l.contains(':')
+        && digits >= 3
+        && (l.contains("am") || l.contains("pm") || l.contains("gmt") || l.contains("et") || l.contains("utc"));
     (has_year && (has_month || digits >= 6) && words.len() <= 8) || (has_clock && words.len() <= 8)
 }
 

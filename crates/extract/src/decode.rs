@@ -40,12 +40,7 @@ pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> Result<String, E
 }
 
 fn check_content_type(ct: &str) -> Result<(), ExtractError> {
-    let mime = ct
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let mime = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     let ok = mime.is_empty()
         || mime == "text/html"
         || mime == "application/xhtml+xml"
@@ -54,11 +49,7 @@ fn check_content_type(ct: &str) -> Result<(), ExtractError> {
         || mime == "text/xml"
         || mime == "application/octet-stream"
         || mime == "text/plain";
-    if ok {
-        Ok(())
-    } else {
-        Err(ExtractError::NotHtml(format!("content type {mime}")))
-    }
+    if ok { Ok(()) } else { Err(ExtractError::NotHtml(format!("content type {mime}"))) }
 }
 
 fn charset_from_content_type(ct: &str) -> Option<&'static Encoding> {
@@ -91,14 +82,9 @@ fn sniff_binary(bytes: &[u8]) -> Result<(), ExtractError> {
         }
     }
     let head = &bytes[..bytes.len().min(8192)];
-    let controls = head
-        .iter()
-        .filter(|&&b| b < 0x09 || (0x0E..0x20).contains(&b) && b != 0x1B)
-        .count();
+    let controls = head.iter().filter(|&&b| b < 0x09 || (0x0E..0x20).contains(&b) && b != 0x1B).count();
     if head.contains(&0) || controls * 20 > head.len() {
-        return Err(ExtractError::NotHtml(
-            "the input is binary data (control bytes)".into(),
-        ));
+        return Err(ExtractError::NotHtml("the input is binary data (control bytes)".into()));
     }
     Ok(())
 }
@@ -110,32 +96,19 @@ fn prescan_meta(head: &[u8]) -> Option<&'static Encoding> {
     let mut from = 0;
     while let Some(pos) = find(&lower[from..], b"<meta") {
         let start = from + pos;
-        let end = lower[start..]
-            .iter()
-            .position(|&b| b == b'>')
-            .map_or(lower.len(), |e| start + e);
+        let end = lower[start..].iter().position(|&b| b == b'>').map_or(lower.len(), |e| start + e);
         let tag = &lower[start..end];
         if let Some(cs) = find(tag, b"charset") {
             let rest = &tag[cs + 7..];
-            let rest = rest
-                .iter()
-                .position(|&b| b != b' ' && b != b'=')
-                .map_or(&rest[rest.len()..], |p| &rest[p..]);
-            let rest = rest
-                .strip_prefix(b"\"")
-                .or_else(|| rest.strip_prefix(b"'"))
-                .unwrap_or(rest);
+            let rest = rest.iter().position(|&b| b != b' ' && b != b'=').map_or(&rest[rest.len()..], |p| &rest[p..]);
+            let rest = rest.strip_prefix(b"\"").or_else(|| rest.strip_prefix(b"'")).unwrap_or(rest);
             let label_end = rest
                 .iter()
                 .position(|&b| b == b'"' || b == b'\'' || b == b';' || b == b' ' || b == b'/')
                 .unwrap_or(rest.len());
             if let Some(enc) = Encoding::for_label(&rest[..label_end]) {
                 // The standard maps a declared x-user-defined to windows-1252.
-                return Some(if enc == encoding_rs::X_USER_DEFINED {
-                    encoding_rs::WINDOWS_1252
-                } else {
-                    enc
-                });
+                return Some(if enc == encoding_rs::X_USER_DEFINED { encoding_rs::WINDOWS_1252 } else { enc });
             }
         }
         from = end;
@@ -171,22 +144,15 @@ pub fn check_markup(source: &str) -> Result<(), ExtractError> {
         return Err(ExtractError::NotHtml("the input is JSON".into()));
     }
     let head = &trimmed.as_bytes()[..trimmed.len().min(65536)];
-    let has_tag = head
-        .windows(2)
-        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'!'));
+    let has_tag = head.windows(2).any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'!'));
     if !has_tag {
-        return Err(ExtractError::NotHtml(
-            "no HTML markup in the first 64 KiB (plain text?)".into(),
-        ));
+        return Err(ExtractError::NotHtml("no HTML markup in the first 64 KiB (plain text?)".into()));
     }
     if head.starts_with(b"<?xml") {
         let lower = String::from_utf8_lossy(&head[..head.len().min(2048)]).to_ascii_lowercase();
-        if (lower.contains("<rss") || lower.contains("<feed") || lower.contains("<rdf:rdf"))
-            && !lower.contains("<html")
+        if (lower.contains("<rss") || lower.contains("<feed") || lower.contains("<rdf:rdf")) && !lower.contains("<html")
         {
-            return Err(ExtractError::NotHtml(
-                "the input is a feed (RSS/Atom), not a page".into(),
-            ));
+            return Err(ExtractError::NotHtml("the input is a feed (RSS/Atom), not a page".into()));
         }
     }
     Ok(())
@@ -222,20 +188,15 @@ mod tests {
 
     #[test]
     fn detection_without_declaration() {
-        let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode("<p>日本語のニュース記事です。東京で会議が開かれました。</p>");
+        let (bytes, _, _) =
+            encoding_rs::SHIFT_JIS.encode("<p>日本語のニュース記事です。東京で会議が開かれました。</p>");
         let s = decode_html(&bytes, None).unwrap();
         assert!(s.contains("日本語のニュース"), "{s}");
     }
 
     #[test]
     fn binary_refused() {
-        assert!(matches!(
-            decode_html(b"\x89PNG\r\n\x1a\n\0\0", None),
-            Err(ExtractError::NotHtml(_))
-        ));
-        assert!(matches!(
-            decode_html(b"hello", Some("image/png")),
-            Err(ExtractError::NotHtml(_))
-        ));
+        assert!(matches!(decode_html(b"\x89PNG\r\n\x1a\n\0\0", None), Err(ExtractError::NotHtml(_))));
+        assert!(matches!(decode_html(b"hello", Some("image/png")), Err(ExtractError::NotHtml(_))));
     }
 }

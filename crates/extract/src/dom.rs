@@ -19,10 +19,7 @@ pub struct Node {
 
 impl Node {
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| &**k == name)
-            .map(|(_, v)| v.as_str())
+        self.attrs.iter().find(|(k, _)| &**k == name).map(|(_, v)| v.as_str())
     }
 
     pub fn is(&self, tag: &str) -> bool {
@@ -72,11 +69,7 @@ fn dropped(tag: &str) -> bool {
 impl Dom {
     pub fn parse(source: &str) -> Dom {
         let doc = Document::from(source);
-        let mut dom = Dom {
-            nodes: Vec::with_capacity(doc.tree.len()),
-            json_ld: Vec::new(),
-            title: None,
-        };
+        let mut dom = Dom { nodes: Vec::with_capacity(doc.tree.len()), json_ld: Vec::new(), title: None };
         let mut stack: Vec<(NodeRef<'_>, u32)> = vec![(doc.tree.root(), 0)];
         while let Some((node, parent)) = stack.pop() {
             let idx = dom.nodes.len() as u32;
@@ -89,21 +82,15 @@ impl Dom {
                     attrs: Vec::new(),
                     text: String::new(),
                 }),
-                NodeData::Text { contents } => Some(Node {
-                    parent,
-                    end: 0,
-                    tag: None,
-                    attrs: Vec::new(),
-                    text: contents.to_string(),
-                }),
+                NodeData::Text { contents } => {
+                    Some(Node { parent, end: 0, tag: None, attrs: Vec::new(), text: contents.to_string() })
+                }
                 NodeData::Element(el) => {
                     let name = &el.name.local;
                     if dropped(name) {
                         keep_children = false;
                         if &**name == "script"
-                            && el.attrs.iter().any(|a| {
-                                &*a.name.local == "type" && a.value.contains("ld+json")
-                            })
+                            && el.attrs.iter().any(|a| &*a.name.local == "type" && a.value.contains("ld+json"))
                         {
                             return Some(Node {
                                 parent,
@@ -119,11 +106,7 @@ impl Dom {
                         parent,
                         end: 0,
                         tag: Some(name.clone()),
-                        attrs: el
-                            .attrs
-                            .iter()
-                            .map(|a| (a.name.local.clone(), a.value.to_string()))
-                            .collect(),
+                        attrs: el.attrs.iter().map(|a| (a.name.local.clone(), a.value.to_string())).collect(),
                         text: String::new(),
                     })
                 }
@@ -178,11 +161,7 @@ impl Dom {
 
     /// Children of `i`, in order.
     pub fn children(&self, i: usize) -> Children<'_> {
-        Children {
-            dom: self,
-            next: i + 1,
-            end: self.nodes[i].end as usize,
-        }
+        Children { dom: self, next: i + 1, end: self.nodes[i].end as usize }
     }
 }
 

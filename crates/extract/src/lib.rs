@@ -100,10 +100,7 @@ pub enum ExtractError {
 pub fn extract(html: &[u8], options: &ExtractOptions) -> Result<ExtractedArticle, ExtractError> {
     let limit = options.max_bytes.unwrap_or(DEFAULT_MAX_BYTES);
     if html.len() > limit {
-        return Err(ExtractError::TooLarge {
-            size: html.len(),
-            limit,
-        });
+        return Err(ExtractError::TooLarge { size: html.len(), limit });
     }
     let source = decode::decode_html(html, options.content_type.as_deref())?;
     extract_str(&source, options)
@@ -113,16 +110,10 @@ pub fn extract(html: &[u8], options: &ExtractOptions) -> Result<ExtractedArticle
 pub fn extract_str(source: &str, options: &ExtractOptions) -> Result<ExtractedArticle, ExtractError> {
     let limit = options.max_bytes.unwrap_or(DEFAULT_MAX_BYTES);
     if source.len() > limit {
-        return Err(ExtractError::TooLarge {
-            size: source.len(),
-            limit,
-        });
+        return Err(ExtractError::TooLarge { size: source.len(), limit });
     }
     decode::check_markup(source)?;
-    let base = options
-        .url
-        .as_deref()
-        .and_then(|u| url::Url::parse(u).ok());
+    let base = options.url.as_deref().and_then(|u| url::Url::parse(u).ok());
     let dom = dom::Dom::parse(source);
     let mut meta = meta::collect(&dom, base.as_ref());
     let base = meta

@@ -52,19 +52,12 @@ struct Sources {
 impl Sources {
     fn meta(&self, keys: &[&str]) -> Option<String> {
         keys.iter().find_map(|k| {
-            self.metas
-                .iter()
-                .find(|(name, v)| name == k && !v.trim().is_empty())
-                .map(|(_, v)| collapse(v))
+            self.metas.iter().find(|(name, v)| name == k && !v.trim().is_empty()).map(|(_, v)| collapse(v))
         })
     }
 
     fn metas_all(&self, key: &str) -> Vec<String> {
-        self.metas
-            .iter()
-            .filter(|(name, v)| name == key && !v.trim().is_empty())
-            .map(|(_, v)| collapse(v))
-            .collect()
+        self.metas.iter().filter(|(name, v)| name == key && !v.trim().is_empty()).map(|(_, v)| collapse(v)).collect()
     }
 }
 
@@ -118,10 +111,7 @@ pub fn collect(dom: &Dom, base: Option<&Url>) -> Meta {
                 s.time_datetime = n.attr("datetime").map(str::to_owned);
             }
             "a" => {
-                if n
-                    .attr("rel")
-                    .is_some_and(|r| r.split_whitespace().any(|t| t == "author"))
-                {
+                if n.attr("rel").is_some_and(|r| r.split_whitespace().any(|t| t == "author")) {
                     let t = collapse(&text_of(dom, i));
                     if plausible_name(&t) {
                         s.rel_authors.push(t);
@@ -143,10 +133,7 @@ pub fn collect(dom: &Dom, base: Option<&Url>) -> Meta {
                     let name = (i + 1..n.end as usize)
                         .find(|&j| nodes[j].attr("itemprop") == Some("name"))
                         .map(|j| {
-                            nodes[j]
-                                .attr("content")
-                                .map(str::to_owned)
-                                .unwrap_or_else(|| collapse(&text_of(dom, j)))
+                            nodes[j].attr("content").map(str::to_owned).unwrap_or_else(|| collapse(&text_of(dom, j)))
                         })
                         .unwrap_or_else(value);
                     let name = clean_byline(&name);
@@ -416,11 +403,7 @@ fn read_json_ld(root: &Value, s: &mut Sources) {
             }
         }
         if s.ld_body.is_none() && article.is_some_and(|a| std::ptr::eq(a, obj)) {
-            s.ld_body = obj
-                .get("articleBody")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-                .filter(|b| b.len() > 200);
+            s.ld_body = obj.get("articleBody").and_then(Value::as_str).map(str::to_owned).filter(|b| b.len() > 200);
         }
     }
 }
@@ -435,11 +418,7 @@ fn image_of(v: Option<&Value>) -> Option<String> {
     match v? {
         Value::String(s) => Some(s.clone()),
         Value::Array(a) => a.iter().find_map(|x| image_of(Some(x))),
-        Value::Object(o) => o
-            .get("url")
-            .or_else(|| o.get("contentUrl"))
-            .and_then(Value::as_str)
-            .map(str::to_owned),
+        Value::Object(o) => o.get("url").or_else(|| o.get("contentUrl")).and_then(Value::as_str).map(str::to_owned),
         _ => None,
     }
 }
@@ -457,8 +436,7 @@ pub fn clean_byline(s: &str) -> String {
             t = head.to_owned();
         }
     }
-    t.trim_matches(|c: char| c.is_whitespace() || c == ',' || c == ':' || c == '|')
-        .to_owned()
+    t.trim_matches(|c: char| c.is_whitespace() || c == ',' || c == ':' || c == '|').to_owned()
 }
 
 fn split_names(s: &str) -> Vec<String> {

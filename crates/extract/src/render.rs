@@ -28,6 +28,8 @@ pub struct Line {
     pub html: String,
     /// Letters and digits inside links.
     pub link: usize,
+    /// The parent of the line's last text node: where its weight is credited when ranking containers.
+    pub owner: usize,
 }
 
 #[derive(Clone, Copy)]
@@ -102,6 +104,7 @@ struct Walker<'a> {
     pre: u32,
     quote: u32,
     item: u32,
+    owner: usize,
 }
 
 impl Walker<'_> {
@@ -109,11 +112,7 @@ impl Walker<'_> {
         let raw = std::mem::take(&mut self.text);
         let html = std::mem::take(&mut self.html);
         let link = std::mem::take(&mut self.link);
-        let text = if self.pre > 0 {
-            raw.trim_matches('\n').to_owned()
-        } else {
-            collapse(&raw)
-        };
+        let text = if self.pre > 0 { raw.trim_matches('\n').to_owned() } else { collapse(&raw) };
         if text.is_empty() {
             return;
         }
@@ -130,12 +129,7 @@ impl Walker<'_> {
         } else {
             LineKind::Para
         };
-        self.lines.push(Line {
-            kind,
-            text,
-            html: html.trim().to_owned(),
-            link,
-        });
+        self.lines.push(Line { kind, text, html: html.trim().to_owned(), link, owner: self.owner });
     }
 
     fn abs(&self, u: &str) -> Option<String> {
@@ -171,6 +165,7 @@ pub fn render_lines(dom: &Dom, dead: &[bool], roots: &[usize], base: Option<&Url
         pre: 0,
         quote: 0,
         item: 0,
+        owner: 0,
     };
     for &root in roots {
         let end = nodes[root].end as usize;
@@ -202,6 +197,9 @@ pub fn render_lines(dom: &Dom, dead: &[bool], roots: &[usize], base: Option<&Url
                 escape_into(&mut w.html, &n.text);
                 if w.link_depth > 0 {
                     w.link += text_weight(&n.text);
+                }
+                if !n.text.trim().is_empty() {
+                    w.owner = n.parent as usize;
                 }
                 j += 1;
                 continue;
@@ -268,9 +266,7 @@ pub fn render_lines(dom: &Dom, dead: &[bool], roots: &[usize], base: Option<&Url
                         .iter()
                         .find_map(|a| n.attr(a).filter(|v| !v.trim().is_empty() && !v.starts_with("data:")))
                         .or_else(|| {
-                            n.attr("srcset")
-                                .or_else(|| n.attr("data-srcset"))
-                                .and_then(|s| s.split_whitespace().next())
+                            n.attr("srcset").or_else(|| n.attr("data-srcset")).and_then(|s| s.split_whitespace().next())
                         })
                         .and_then(|s| w.abs(s));
                     let tiny = n.attr("width").is_some_and(|v| v.trim() == "1" || v.trim() == "0");
@@ -281,6 +277,7 @@ pub fn render_lines(dom: &Dom, dead: &[bool], roots: &[usize], base: Option<&Url
                             text: collapse(n.attr("alt").unwrap_or("")),
                             html: src,
                             link: 0,
+                            owner: j,
                         });
                     }
                 }
@@ -403,8 +400,27 @@ pub fn to_html(lines: &[Line]) -> String {
 /// The allow-list: structure, emphasis, links and images only; relative URLs made absolute.
 pub fn sanitize(html: &str, base: Option<&Url>) -> String {
     let tags: HashSet<&str> = [
-        "p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "pre", "code", "em",
-        "strong", "a", "figure", "figcaption", "img", "br", "sup", "sub",
+        "p",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "ul",
+        "ol",
+        "li",
+        "blockquote",
+        "pre",
+        "code",
+        "em",
+        "strong",
+        "a",
+        "figure",
+        "figcaption",
+        "img",
+        "br",
+        "sup",
+        "sub",
     ]
     .into_iter()
     .collect();

@@ -44,11 +44,7 @@ pub fn word_count(s: &str) -> usize {
 
 /// Reading time at 230 words a minute, rounded up.
 pub fn reading_minutes(words: usize) -> u32 {
-    if words == 0 {
-        0
-    } else {
-        u32::try_from(words.div_ceil(230)).unwrap_or(u32::MAX)
-    }
+    if words == 0 { 0 } else { u32::try_from(words.div_ceil(230)).unwrap_or(u32::MAX) }
 }
 
 /// Characters that count towards "how much text": letters and digits only, so punctuation-heavy chrome
