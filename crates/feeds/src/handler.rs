@@ -20,7 +20,7 @@ use crate::xml::Attr;
 pub(crate) type Dict = Map<String, Value>;
 
 /// Maps a namespace URI to the prefix feedparser uses for its elements ("" for the core formats).
-fn standard_prefix(uri: &str) -> Option<&'static str> {
+pub(crate) fn standard_prefix(uri: &str) -> Option<&'static str> {
     Some(match uri {
         ""
         | "http://backend.userland.com/rss"
@@ -89,7 +89,7 @@ fn standard_prefix(uri: &str) -> Option<&'static str> {
     })
 }
 
-fn normalize_uri(uri: &str) -> Cow<'_, str> {
+pub(crate) fn normalize_uri(uri: &str) -> Cow<'_, str> {
     let lower = uri.to_ascii_lowercase();
     if lower.contains("backend.userland.com/rss") {
         return Cow::Borrowed("http://backend.userland.com/rss");
@@ -1693,7 +1693,7 @@ fn enforce_href(attrs: &mut Attrs) {
 }
 
 /// `?a=1&b;=2` style damage from HTML-entity-aware serialisers: `&name;` → `&name`.
-fn fix_query_entities(s: &str) -> String {
+pub(crate) fn fix_query_entities(s: &str) -> String {
     if !s.contains('&') {
         return s.to_string();
     }
@@ -1740,7 +1740,7 @@ fn strip_wrapping_div(pieces: &mut Vec<Cow<'_, str>>) {
 }
 
 /// Splits an RSS author string such as `jo@example.com (Jo Bloggs)` into name and email.
-fn split_author(author: &str) -> (Option<String>, Option<String>) {
+pub(crate) fn split_author(author: &str) -> (Option<String>, Option<String>) {
     let Some((start, end)) = find_email(author) else {
         return (Some(author.to_string()), None);
     };

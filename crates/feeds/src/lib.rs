@@ -17,6 +17,7 @@ mod dates;
 pub mod discover;
 mod encoding;
 mod entities;
+mod fast;
 mod handler;
 mod json;
 mod model;
@@ -357,15 +358,30 @@ pub(crate) struct Raw {
 /// Returns `Err` only when nothing feed-like could be read (an empty body, an HTML page, text
 /// with no elements); every other problem is reported in [`ParsedFeed::bozo`].
 pub fn parse(input: &[u8], opts: &ParseOptions) -> Result<ParsedFeed, FeedError> {
-    let r = parse_raw(input, opts)?;
-    Ok(finish(r, Source::Bytes(input.to_vec(), opts.clone())))
+    if input.iter().all(u8::is_ascii_whitespace) {
+        return Err(FeedError::Empty);
+    }
+    let decoded = encoding::decode(input, opts.content_type.as_deref());
+    let source = || std::sync::Arc::new(Source::Bytes(input.to_vec(), opts.clone()));
+    if !decoded.json
+        && decoded.bozo.is_none()
+        && decoded.encoding.eq_ignore_ascii_case("utf-8")
+        && opts.content_language.as_deref().is_none_or(str::is_empty)
+        && let Some((version, feed, entries)) = fast::parse_rss(&decoded.text, &base_of(opts))
+    {
+        return Ok(ParsedFeed { version, encoding: decoded.encoding, bozo: None, feed, entries, source: source() });
+    }
+    Ok(finish(parse_decoded(decoded, opts)?, source()))
 }
 
 fn parse_raw(input: &[u8], opts: &ParseOptions) -> Result<RawResult, FeedError> {
     if input.iter().all(u8::is_ascii_whitespace) {
         return Err(FeedError::Empty);
     }
-    let decoded = encoding::decode(input, opts.content_type.as_deref());
+    parse_decoded(encoding::decode(input, opts.content_type.as_deref()), opts)
+}
+
+fn parse_decoded(decoded: encoding::Decoded<'_>, opts: &ParseOptions) -> Result<RawResult, FeedError> {
     let utf8 = decoded.encoding.eq_ignore_ascii_case("utf-8");
     if decoded.json {
         return json::parse(&decoded.text, opts, decoded.encoding, decoded.bozo);
@@ -377,7 +393,7 @@ fn parse_raw(input: &[u8], opts: &ParseOptions) -> Result<RawResult, FeedError> 
 /// reported as `utf-8`, as feedparser does for text input.
 pub fn parse_str(input: &str, opts: &ParseOptions) -> Result<ParsedFeed, FeedError> {
     let r = parse_str_raw(input, opts)?;
-    Ok(finish(r, Source::Str(input.to_string(), opts.clone())))
+    Ok(finish(r, std::sync::Arc::new(Source::Str(input.to_string(), opts.clone()))))
 }
 
 fn parse_str_raw(input: &str, opts: &ParseOptions) -> Result<RawResult, FeedError> {
@@ -498,13 +514,13 @@ fn parse_xml(
 }
 
 /// Builds the typed view, moving values out of the records.
-fn finish(r: RawResult, source: Source) -> ParsedFeed {
+fn finish(r: RawResult, source: std::sync::Arc<Source>) -> ParsedFeed {
     let RawResult { raw, encoding, bozo } = r;
     let Raw { mut feed, entries, version } = raw;
     let version = FeedVersion::from_feedparser_str(&version);
     let feed = model::feed_meta(&mut feed);
     let entries = entries.into_iter().map(model::entry).collect();
-    ParsedFeed { version, encoding, bozo, feed, entries, source: std::sync::Arc::new(source) }
+    ParsedFeed { version, encoding, bozo, feed, entries, source }
 }
 
 #[cfg(test)]
