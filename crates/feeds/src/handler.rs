@@ -4,7 +4,8 @@
 //! precedence rules (first `<title>` wins, `<content:encoded>` also fills an empty summary, a
 //! `<guid>` is a link unless `isPermaLink="false"`) follow feedparser, because its test suite is
 //! our conformance bar and its behaviour is what feed publishers have tested against for twenty
-//! years. The typed model is derived from these records afterwards.
+//! years. The typed model is derived from these records afterwards, except for the plain RSS 2.0
+//! documents that `crate::fast` turns into the typed model directly (with the same rules).
 
 use std::borrow::Cow;
 use std::collections::HashMap;

@@ -8,6 +8,7 @@
 //!
 //! [`compat::feedparser_view`] renders a result in Python feedparser's layout, which is how the
 //! parser is held to feedparser's conformance suite (`tidings eval feeds`).
+//! That layout is rebuilt from the input on demand; [`parse`] itself only builds the typed model.
 #![deny(missing_docs)]
 
 use chrono::{DateTime, Utc};
