@@ -151,9 +151,10 @@ fn parse_attributes(text: &str, mut i: usize) -> (Vec<(String, String)>, usize) 
                 value = decode_basic_entities(&text[value_start..i]);
             }
         }
-        if name.is_empty() {
-            i += 1;
-        } else {
+        // An empty name means the scan stopped at a stray `=`, which the value branch above consumed, so the
+        // loop always advances. Stepping one more byte here could land past the end (`<base =`) or inside a
+        // multi-byte character (`<link ="x"é>`), and the next slice would panic.
+        if !name.is_empty() {
             attrs.push((name, value));
         }
     }
@@ -215,5 +216,15 @@ mod tests {
                 .is_empty()
         );
         assert!(discover_feeds("<link é=\"x\" ü".as_bytes(), "not a url").is_empty());
+    }
+
+    #[test]
+    fn stray_equals_sign_does_not_step_past_the_end_or_into_a_character() {
+        // Found by the `discover` fuzz target: `<base =` sliced past the end of the text, and `<link ="x"é>`
+        // sliced inside `é`.
+        assert!(discover_feeds(b"<base =", "https://e.org/").is_empty());
+        assert!(discover_feeds("<link =\"x\"é>".as_bytes(), "https://e.org/").is_empty());
+        let html = r#"<link ="x" rel="alternate" type="application/rss+xml" href="/f">"#;
+        assert_eq!(discover_feeds(html.as_bytes(), "https://e.org/")[0].url, "https://e.org/f");
     }
 }
