@@ -46,6 +46,16 @@ pub enum Command {
     /// Add, import, export, list, poll and remove sources.
     #[command(subcommand)]
     Sources(SourcesCommand),
+    /// Extract the article from a news page (a file, or a URL fetched with the configured fetcher and its
+    /// SSRF guard) and print it as JSON: title, byline, times, site, canonical URL, image, language, clean
+    /// text and safe HTML.
+    Extract {
+        /// A file path, or an http(s) URL.
+        source: String,
+        /// The page's URL, to resolve relative links and images when SOURCE is a file.
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+    },
     /// Print the effective configuration (file and environment merged) as TOML.
     Config,
     /// Run an evaluation over a benchmark set and write predictions for its scorer.
@@ -103,6 +113,14 @@ pub enum EvalCommand {
     Feeds {
         /// The cases file (paths in it are relative to its folder).
         cases: PathBuf,
+        /// Where to write the predictions (JSON lines).
+        out: PathBuf,
+    },
+    /// Extract every .html / .html.gz page under DIR (recursively) and write {"id", "text"} per page, the
+    /// id being the file name up to its first dot, for ../shared/bench/extraction/score.py.
+    Extraction {
+        /// Folder of pages.
+        dir: PathBuf,
         /// Where to write the predictions (JSON lines).
         out: PathBuf,
     },

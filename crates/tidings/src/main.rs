@@ -33,8 +33,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let config = load_config(cli.config.as_deref())?;
     init_logging(&config, cli.verbose);
     // Evaluations are CPU-bound batch jobs on files: no runtime needed.
-    if let Command::Eval(EvalCommand::Feeds { cases, out }) = &cli.command {
-        let summary = eval::feeds::run(cases, out)?;
+    if let Command::Eval(command) = &cli.command {
+        let summary = match command {
+            EvalCommand::Feeds { cases, out } => eval::feeds::run(cases, out)?,
+            EvalCommand::Extraction { dir, out } => eval::extraction::run(dir, out)?,
+        };
         println!("{summary}");
         return Ok(());
     }
@@ -51,6 +54,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Command::Demo { listen, keep } => demo::run(config, listen, keep).await,
             Command::Sources(command) => sources::run(&config, command).await,
+            Command::Extract { source, url } => extract_command(&config, &source, url).await,
             Command::Config => {
                 println!("{}", toml_of(&config)?);
                 Ok(())
@@ -62,6 +66,32 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn toml_of(config: &Config) -> anyhow::Result<String> {
     toml::to_string_pretty(config).context("serialising the configuration")
+}
+
+/// `tidings extract`: one page, from a file or over HTTP, printed as JSON.
+async fn extract_command(config: &Config, source: &str, url: Option<String>) -> anyhow::Result<()> {
+    let is_url = source.starts_with("http://") || source.starts_with("https://");
+    let (bytes, options) = if is_url {
+        let fetcher = Fetcher::new(&config.fetch).context("building the HTTP client")?;
+        let fetched = match fetcher.fetch(source, &tidings_fetch::Validators::default()).await? {
+            tidings_fetch::FetchResponse::Ok(body) => body,
+            tidings_fetch::FetchResponse::NotModified { final_url } => {
+                anyhow::bail!("{final_url}: server answered 304 Not Modified to an unconditional request")
+            }
+        };
+        let options = tidings_extract::ExtractOptions {
+            url: Some(url.unwrap_or_else(|| fetched.final_url.clone())),
+            content_type: fetched.content_type.clone(),
+            ..Default::default()
+        };
+        (fetched.body.to_vec(), options)
+    } else {
+        let bytes = std::fs::read(source).with_context(|| format!("reading {source}"))?;
+        (bytes, tidings_extract::ExtractOptions { url, ..Default::default() })
+    };
+    let article = tidings_extract::extract(&bytes, &options).with_context(|| format!("extracting {source}"))?;
+    println!("{}", serde_json::to_string_pretty(&article)?);
+    Ok(())
 }
 
 /// Reads the config file (`--config`, `TIDINGS_CONFIG`, or `./tidings.toml` when it exists) and the

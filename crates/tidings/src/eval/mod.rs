@@ -1,3 +1,4 @@
 //! `tidings eval …`: runs a pipeline stage over a benchmark set and writes predictions for its scorer.
 
+pub mod extraction;
 pub mod feeds;
