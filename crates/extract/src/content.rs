@@ -630,7 +630,8 @@ fn init_score(n: &crate::dom::Node) -> f32 {
 fn judge(lines: Vec<Line>, meta: &Meta) -> Body {
     let mut kept: Vec<Line> = Vec::new();
     let mut captions: Vec<String> = Vec::new();
-    let mut seen: Vec<String> = Vec::new();
+    let mut caption_keys: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut originally = None;
     let title_norm = meta.title.as_deref().map(norm);
     for line in lines {
@@ -641,7 +642,7 @@ fn judge(lines: Vec<Line>, meta: &Meta) -> Body {
             }
             LineKind::Caption => {
                 let key = norm(&line.text);
-                if !key.is_empty() && !captions.iter().any(|c| norm(c) == key) {
+                if !key.is_empty() && caption_keys.insert(key) {
                     captions.push(line.text.clone());
                     kept.push(line);
                 }
@@ -655,7 +656,7 @@ fn judge(lines: Vec<Line>, meta: &Meta) -> Body {
             continue;
         }
         let key = norm(t);
-        if captions.iter().any(|c| norm(c) == key) || caption_like(t) {
+        if caption_keys.contains(&key) || caption_like(t) {
             continue;
         }
         if matches!(line.kind, LineKind::Heading(1)) || title_norm.as_deref() == Some(key.as_str()) {
@@ -676,7 +677,7 @@ fn judge(lines: Vec<Line>, meta: &Meta) -> Body {
         if is_boilerplate_line(t, w, line.link > 0) || is_dateline_stub(t, w) {
             continue;
         }
-        seen.push(key);
+        seen.insert(key);
         kept.push(line);
     }
     // Drop trailing headings and list stubs left after the body ended ("Related Articles").

@@ -158,6 +158,105 @@ pub fn check_markup(source: &str) -> Result<(), ExtractError> {
     Ok(())
 }
 
+/// Deepest element nesting passed to the parser. Real pages stay under a few hundred; the HTML tree
+/// builder checks element scopes by scanning its stack of open elements, so a page nesting 100,000
+/// elements costs it quadratic time unless the excess is removed first.
+pub const MAX_NESTING: usize = 512;
+
+/// Elements that never hold children or close themselves implicitly, so they do not count as depth.
+fn no_depth(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"br"
+            | b"img"
+            | b"meta"
+            | b"link"
+            | b"input"
+            | b"hr"
+            | b"area"
+            | b"base"
+            | b"col"
+            | b"embed"
+            | b"param"
+            | b"source"
+            | b"track"
+            | b"wbr"
+            | b"p"
+            | b"li"
+            | b"td"
+            | b"th"
+            | b"tr"
+            | b"option"
+            | b"dt"
+            | b"dd"
+            | b"tbody"
+            | b"thead"
+            | b"colgroup"
+            | b"!doctype"
+    )
+}
+
+/// Drops start tags nested deeper than `max` (and as many end tags after them), keeping all text: a
+/// best-effort flattening of hostile markup in one linear pass. Pages within the limit are untouched.
+pub fn cap_nesting(src: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    let b = src.as_bytes();
+    let scan = |mut out: Option<&mut String>| -> bool {
+        let (mut depth, mut skipped, mut last, mut i) = (0usize, 0usize, 0usize, 0usize);
+        let mut exceeded = false;
+        while let Some(off) = b[i..].iter().position(|&c| c == b'<') {
+            let start = i + off;
+            let close = b.get(start + 1) == Some(&b'/');
+            let name_start = start + 1 + usize::from(close);
+            let name_len =
+                b[name_start..].iter().take(16).take_while(|c| c.is_ascii_alphanumeric() || **c == b'!').count();
+            if name_len == 0 {
+                i = start + 1;
+                continue;
+            }
+            let end = b[start..].iter().position(|&c| c == b'>').map_or(b.len(), |e| start + e + 1);
+            let name: Vec<u8> = b[name_start..name_start + name_len].to_ascii_lowercase();
+            let self_closing = end >= 2 && b[end - 2] == b'/';
+            let mut drop = false;
+            if !no_depth(&name) && !self_closing {
+                if close {
+                    if skipped > 0 {
+                        skipped -= 1;
+                        drop = true;
+                    } else {
+                        depth = depth.saturating_sub(1);
+                    }
+                } else if depth >= max {
+                    skipped += 1;
+                    drop = true;
+                    exceeded = true;
+                } else {
+                    depth += 1;
+                }
+            }
+            if drop {
+                if let Some(o) = out.as_deref_mut() {
+                    o.push_str(&src[last..start]);
+                }
+                last = end;
+            }
+            i = end.max(start + 1);
+            if i >= b.len() {
+                break;
+            }
+        }
+        if let Some(o) = out {
+            o.push_str(&src[last.min(src.len())..]);
+        }
+        exceeded
+    };
+    if !scan(None) {
+        return std::borrow::Cow::Borrowed(src);
+    }
+    let mut out = String::with_capacity(src.len());
+    scan(Some(&mut out));
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -58,7 +58,6 @@ fn dropped(tag: &str) -> bool {
             | "textarea"
             | "button"
             | "input"
-            | "link"
             | "audio"
             | "video"
             | "map"

@@ -114,7 +114,8 @@ pub fn extract_str(source: &str, options: &ExtractOptions) -> Result<ExtractedAr
     }
     decode::check_markup(source)?;
     let base = options.url.as_deref().and_then(|u| url::Url::parse(u).ok());
-    let dom = dom::Dom::parse(source);
+    let capped = decode::cap_nesting(source, decode::MAX_NESTING);
+    let dom = dom::Dom::parse(&capped);
     let mut meta = meta::collect(&dom, base.as_ref());
     let base = meta
         .base_href

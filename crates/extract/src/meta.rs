@@ -74,10 +74,8 @@ pub fn collect(dom: &Dom, base: Option<&Url>) -> Meta {
     while i < nodes.len() {
         let n = &nodes[i];
         match n.tag_str() {
-            "html" => {
-                if s.html_lang.is_none() {
-                    s.html_lang = n.attr("lang").or_else(|| n.attr("xml:lang")).map(str::to_owned);
-                }
+            "html" if s.html_lang.is_none() => {
+                s.html_lang = n.attr("lang").or_else(|| n.attr("xml:lang")).map(str::to_owned);
             }
             "meta" => {
                 let key = n
@@ -89,17 +87,15 @@ pub fn collect(dom: &Dom, base: Option<&Url>) -> Meta {
                     s.metas.push((k.trim().to_ascii_lowercase(), v.to_owned()));
                 }
             }
-            "link" => {
-                if let (Some(rel), Some(href)) = (n.attr("rel"), n.attr("href")) {
-                    if rel.eq_ignore_ascii_case("canonical") && s.canonical.is_none() {
-                        s.canonical = Some(href.trim().to_owned());
-                    }
+            "link" if s.canonical.is_none() => {
+                if let (Some(rel), Some(href)) = (n.attr("rel"), n.attr("href"))
+                    && rel.eq_ignore_ascii_case("canonical")
+                {
+                    s.canonical = Some(href.trim().to_owned());
                 }
             }
-            "base" => {
-                if base_href.is_none() {
-                    base_href = n.attr("href").map(|h| h.trim().to_owned());
-                }
+            "base" if base_href.is_none() => {
+                base_href = n.attr("href").map(|h| h.trim().to_owned());
             }
             "h1" if s.h1.is_none() => {
                 let t = collapse(&text_of(dom, i));
@@ -110,12 +106,10 @@ pub fn collect(dom: &Dom, base: Option<&Url>) -> Meta {
             "time" if s.time_datetime.is_none() => {
                 s.time_datetime = n.attr("datetime").map(str::to_owned);
             }
-            "a" => {
-                if n.attr("rel").is_some_and(|r| r.split_whitespace().any(|t| t == "author")) {
-                    let t = collapse(&text_of(dom, i));
-                    if plausible_name(&t) {
-                        s.rel_authors.push(t);
-                    }
+            "a" if n.attr("rel").is_some_and(|r| r.split_whitespace().any(|t| t == "author")) => {
+                let t = collapse(&text_of(dom, i));
+                if plausible_name(&t) {
+                    s.rel_authors.push(t);
                 }
             }
             _ => {}
@@ -130,7 +124,7 @@ pub fn collect(dom: &Dom, base: Option<&Url>) -> Meta {
             match prop {
                 "author" | "creator" if !n.is("meta") => {
                     // An author microdata item holds its name in a child itemprop=name.
-                    let name = (i + 1..n.end as usize)
+                    let name = (i + 1..(n.end as usize).min(i + 200))
                         .find(|&j| nodes[j].attr("itemprop") == Some("name"))
                         .map(|j| {
                             nodes[j].attr("content").map(str::to_owned).unwrap_or_else(|| collapse(&text_of(dom, j)))
@@ -282,7 +276,9 @@ pub fn collect(dom: &Dom, base: Option<&Url>) -> Meta {
 /// Concatenated text of a subtree (no separators: for short inline things like headings and names).
 pub fn text_of(dom: &Dom, i: usize) -> String {
     let mut out = String::new();
-    for n in &dom.nodes[i..dom.nodes[i].end as usize] {
+    // Bounded: callers want short things, and a hostile page may nest thousands of empty elements.
+    let end = (dom.nodes[i].end as usize).min(i + 2000);
+    for n in &dom.nodes[i..end] {
         if n.tag.is_none() {
             out.push_str(&n.text);
             if out.len() > 4096 {

@@ -189,11 +189,7 @@ pub fn render_lines(dom: &Dom, dead: &[bool], roots: &[usize], base: Option<&Url
             let n = &nodes[j];
             let e = n.end as usize;
             let Some(tag) = n.tag.as_deref() else {
-                if w.pre > 0 {
-                    w.text.push_str(&n.text);
-                } else {
-                    w.text.push_str(&n.text);
-                }
+                w.text.push_str(&n.text);
                 escape_into(&mut w.html, &n.text);
                 if w.link_depth > 0 {
                     w.link += text_weight(&n.text);

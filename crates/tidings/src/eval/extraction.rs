@@ -28,16 +28,11 @@ pub fn run(dir: &Path, out: &Path) -> anyhow::Result<String> {
     let (mut ok, mut failed, mut panicked) = (0usize, 0usize, 0usize);
     let started = std::time::Instant::now();
     for path in &files {
-        let id = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .and_then(|n| n.split('.').next())
-            .unwrap_or_default()
-            .to_owned();
+        let id =
+            path.file_name().and_then(|n| n.to_str()).and_then(|n| n.split('.').next()).unwrap_or_default().to_owned();
         let bytes = read_page(path)?;
-        let result = std::panic::catch_unwind(|| {
-            tidings_extract::extract(&bytes, &tidings_extract::ExtractOptions::default())
-        });
+        let result =
+            std::panic::catch_unwind(|| tidings_extract::extract(&bytes, &tidings_extract::ExtractOptions::default()));
         let text = match result {
             Ok(Ok(article)) => {
                 ok += 1;
