@@ -631,7 +631,7 @@ fn judge(lines: Vec<Line>, meta: &Meta) -> Body {
     let mut kept: Vec<Line> = Vec::new();
     let mut captions: Vec<String> = Vec::new();
     let mut caption_keys: std::collections::HashSet<String> = std::collections::HashSet::new();
-    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut last_key: Option<String> = None;
     let mut originally = None;
     let title_norm = meta.title.as_deref().map(norm);
     for line in lines {
@@ -662,7 +662,9 @@ fn judge(lines: Vec<Line>, meta: &Meta) -> Body {
         if matches!(line.kind, LineKind::Heading(1)) || title_norm.as_deref() == Some(key.as_str()) {
             continue;
         }
-        if w < 200 && seen.contains(&key) {
+        // Only an immediate repeat is a rendering artefact (headline or caption printed twice); the same
+        // line further on can be real (recipe steps, refrains, list entries).
+        if w < 200 && last_key.as_deref() == Some(key.as_str()) {
             continue;
         }
         let ld = line.link as f32 / w as f32;
@@ -677,7 +679,7 @@ fn judge(lines: Vec<Line>, meta: &Meta) -> Body {
         if is_boilerplate_line(t, w, line.link > 0) || is_dateline_stub(t, w) {
             continue;
         }
-        seen.insert(key);
+        last_key = Some(key);
         kept.push(line);
     }
     // Drop trailing headings and list stubs left after the body ended ("Related Articles").
