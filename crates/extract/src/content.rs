@@ -350,7 +350,9 @@ pub fn extract_body(dom: &Dom, meta: &Meta, base: Option<&Url>) -> Body {
         if ci.is_empty() {
             continue;
         }
-        if negative_class(&ci) {
+        // Embedded posts (tweets, Instagram) are quoted content: their wrappers often say "social", but
+        // their chrome is judged line by line instead.
+        if negative_class(&ci) && !ci.contains("embed") {
             let share = raw[i].ptext as f32 / ptotal as f32;
             let big = if matches!(tag, "article" | "main" | "body" | "html") {
                 true
@@ -586,6 +588,9 @@ pub fn extract_body(dom: &Dom, meta: &Meta, base: Option<&Url>) -> Body {
     body
 }
 
+/// A link-dense list item or heading longer than this is content (a summary bullet), not navigation.
+const LIST_LINK_MAX: usize = 100;
+
 /// Weight of a short (under 40 letters) line that passes the judge: neither clearly body nor chrome.
 const SHORT_PENALTY: f32 = 0.3;
 /// How much one letter of chrome costs against one letter of body text when ranking containers.
@@ -603,7 +608,7 @@ fn line_is_good(line: &Line, meta: &Meta) -> bool {
     }
     let ld = line.link as f32 / w as f32;
     let list = matches!(line.kind, LineKind::ListItem | LineKind::Heading(_));
-    if ld > 0.8 || (ld > 0.5 && (list || w < 20)) {
+    if ld > 0.8 || (ld > 0.5 && ((list && w < LIST_LINK_MAX) || w < 20)) {
         return false;
     }
     !(is_boilerplate_line(t, w, line.link > 0) || is_dateline_stub(t, w) || caption_like(t))
@@ -669,7 +674,7 @@ fn judge(lines: Vec<Line>, meta: &Meta) -> Body {
         }
         let ld = line.link as f32 / w as f32;
         let list = matches!(line.kind, LineKind::ListItem | LineKind::Heading(_));
-        if ld > 0.8 || (ld > 0.5 && (list || w < 20)) {
+        if ld > 0.8 || (ld > 0.5 && ((list && w < LIST_LINK_MAX) || w < 20)) {
             continue;
         }
         if let Some(publisher) = syndication_credit(t) {
