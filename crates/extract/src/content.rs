@@ -859,8 +859,48 @@ fn is_boilerplate_line(t: &str, w: usize, has_link: bool) -> bool {
         "this article was generated",
         "ai-generated",
         "this story was generated",
+        "reach the reporter",
+        "chat with us",
+        "join our",
+        "explore further",
+        "you may also like",
+        "you might like",
+        "previous post",
+        "next post",
+        "previous article",
+        "next article",
+        "our standards",
+        "this post may contain affiliate",
+        "this article contains affiliate",
+        "[button",
+        "note: we are temporarily",
+        "tags:",
+        "filed under",
+        "topics:",
     ];
     if w < 250 && STARTS.iter().any(|s| l.starts_with(s)) {
+        return true;
+    }
+    const LABELS: &[&str] = &[
+        "caption", "tags", "topics", "advert", "advertisement", "ad", "anzeige", "werbung", "iklan",
+        "publicidad", "publicité", "pubblicità", "реклама", "share", "close", "print", "email",
+    ];
+    let bare = l.trim_matches(|c: char| !c.is_alphanumeric());
+    if LABELS.contains(&bare) {
+        return true;
+    }
+    if let Some(rest) = bare.strip_prefix("image ")
+        && rest.split(" of ").count() == 2
+        && rest.chars().all(|c| c.is_ascii_digit() || c == ' ' || c == 'o' || c == 'f')
+    {
+        return true;
+    }
+    if w < 150
+        && (l.contains("follow") || l.contains("find us") || l.contains("like us"))
+        && ["twitter", "facebook", "instagram", "linkedin", "youtube", "tiktok"]
+            .iter()
+            .any(|n| l.contains(n))
+    {
         return true;
     }
     if w < 40 && has_link && (l.ends_with('»') || l.ends_with('›') || l.ends_with("→")) {
