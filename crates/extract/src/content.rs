@@ -882,8 +882,23 @@ fn is_boilerplate_line(t: &str, w: usize, has_link: bool) -> bool {
         return true;
     }
     const LABELS: &[&str] = &[
-        "caption", "tags", "topics", "advert", "advertisement", "ad", "anzeige", "werbung", "iklan",
-        "publicidad", "publicité", "pubblicità", "реклама", "share", "close", "print", "email",
+        "caption",
+        "tags",
+        "topics",
+        "advert",
+        "advertisement",
+        "ad",
+        "anzeige",
+        "werbung",
+        "iklan",
+        "publicidad",
+        "publicité",
+        "pubblicità",
+        "реклама",
+        "share",
+        "close",
+        "print",
+        "email",
     ];
     let bare = l.trim_matches(|c: char| !c.is_alphanumeric());
     if LABELS.contains(&bare) {
@@ -897,9 +912,7 @@ fn is_boilerplate_line(t: &str, w: usize, has_link: bool) -> bool {
     }
     if w < 150
         && (l.contains("follow") || l.contains("find us") || l.contains("like us"))
-        && ["twitter", "facebook", "instagram", "linkedin", "youtube", "tiktok"]
-            .iter()
-            .any(|n| l.contains(n))
+        && ["twitter", "facebook", "instagram", "linkedin", "youtube", "tiktok"].iter().any(|n| l.contains(n))
     {
         return true;
     }
@@ -928,4 +941,58 @@ fn is_boilerplate_line(t: &str, w: usize, has_link: bool) -> bool {
         return true;
     }
     t.len() < 40 && t.chars().all(|c| !c.is_lowercase()) && l.contains("advert")
+}
+
+/// The longest `"articleBody": "…"` JSON string anywhere in the page source (hydration state of
+/// client-rendered sites), with any markup inside it reduced to line breaks.
+pub fn script_article_body(source: &str) -> Option<String> {
+    const KEY: &str = "\"articleBody\"";
+    let mut best: Option<String> = None;
+    let mut from = 0;
+    let mut tries = 0;
+    while let Some(pos) = source[from..].find(KEY) {
+        tries += 1;
+        if tries > 20 {
+            break;
+        }
+        let start = from + pos + KEY.len();
+        from = start;
+        let rest = source[start..].trim_start();
+        let Some(rest) = rest.strip_prefix(':') else { continue };
+        let rest = rest.trim_start();
+        if !rest.starts_with('"') {
+            continue;
+        }
+        let bytes = rest.as_bytes();
+        let mut i = 1;
+        while i < bytes.len() && bytes[i] != b'"' {
+            i += if bytes[i] == b'\\' { 2 } else { 1 };
+        }
+        let Some(lit) = rest.get(..(i + 1).min(rest.len())) else { continue };
+        if let Ok(text) = serde_json::from_str::<String>(lit)
+            && best.as_ref().is_none_or(|b| text.len() > b.len())
+        {
+            best = Some(text);
+        }
+    }
+    let text = best?;
+    let text = if text.contains('<') { strip_tags(&text) } else { text };
+    (text_weight(&text) > 200).then_some(text)
+}
+
+fn strip_tags(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_tag = false;
+    for c in s.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push('\n');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }

@@ -125,6 +125,11 @@ pub fn extract_str(source: &str, options: &ExtractOptions) -> Result<ExtractedAr
             None => url::Url::parse(h).ok(),
         })
         .or(base);
+    if meta.article_body.is_none() {
+        // Client-rendered pages often carry the article only in a hydration script's JSON; it is used
+        // only when the markup yields much less text.
+        meta.article_body = content::script_article_body(source);
+    }
     let body = content::extract_body(&dom, &meta, base.as_ref());
     if meta.authors.is_empty() {
         meta.authors = body.bylines.clone();
