@@ -687,6 +687,12 @@ fn judge(lines: Vec<Line>, meta: &Meta) -> Body {
         last_key = Some(key);
         kept.push(line);
     }
+    // Press-release boilerplate closes many wire stories: "About X" and "X is a leading provider of…".
+    while kept.last().is_some_and(|l| {
+        matches!(l.kind, LineKind::Para | LineKind::Heading(_)) && is_company_boilerplate(&l.text)
+    }) {
+        kept.pop();
+    }
     // Drop trailing headings and list stubs left after the body ended ("Related Articles").
     while kept.last().is_some_and(|l| matches!(l.kind, LineKind::Heading(_))) {
         kept.pop();
@@ -764,10 +770,43 @@ fn syndication_credit(t: &str) -> Option<String> {
     None
 }
 
+/// "About Acme" / "Acme is a global provider of…" / "Acme is headquartered in…".
+fn is_company_boilerplate(t: &str) -> bool {
+    let words: Vec<&str> = t.split_whitespace().collect();
+    if words.len() <= 5 && words.first().is_some_and(|w| *w == "About") {
+        return true;
+    }
+    if words.len() > 120 || !t.starts_with(|c: char| c.is_uppercase()) {
+        return false;
+    }
+    let l = t.to_lowercase();
+    let head: String = l.chars().take(60).collect();
+    let intro = [" is a ", " is an ", " is the ", " is headquartered", " was founded", " are a "]
+        .iter()
+        .any(|p| head.contains(p));
+    let corporate = [
+        "global", "leading", "provider", "headquartered", "founded in", "employs", "listed on",
+        "subsidiaries", "company", "nasdaq", "nyse",
+    ]
+    .iter()
+    .filter(|k| l.contains(*k))
+    .count();
+    intro && corporate >= 2
+}
+
 const MONTHS: &[&str] = &["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 
 /// Date and byline stubs above or below the text ("Updated Nov. 19, 2019 8:21 am ET", "By", "12.11.2018").
 fn is_dateline_stub(t: &str, w: usize) -> bool {
+    if w < 120 {
+        let l = t.to_lowercase();
+        if ["publicado por", "posted by", "published by", "written by", "posted in", "posted on"]
+            .iter()
+            .any(|p| l.contains(p))
+        {
+            return true;
+        }
+    }
     if w >= 60 {
         return false;
     }
