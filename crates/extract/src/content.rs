@@ -688,9 +688,10 @@ fn judge(lines: Vec<Line>, meta: &Meta) -> Body {
         kept.push(line);
     }
     // Press-release boilerplate closes many wire stories: "About X" and "X is a leading provider of…".
-    while kept.last().is_some_and(|l| {
-        matches!(l.kind, LineKind::Para | LineKind::Heading(_)) && is_company_boilerplate(&l.text)
-    }) {
+    while kept
+        .last()
+        .is_some_and(|l| matches!(l.kind, LineKind::Para | LineKind::Heading(_)) && is_company_boilerplate(&l.text))
+    {
         kept.pop();
     }
     // Drop trailing headings and list stubs left after the body ended ("Related Articles").
@@ -785,8 +786,17 @@ fn is_company_boilerplate(t: &str) -> bool {
         .iter()
         .any(|p| head.contains(p));
     let corporate = [
-        "global", "leading", "provider", "headquartered", "founded in", "employs", "listed on",
-        "subsidiaries", "company", "nasdaq", "nyse",
+        "global",
+        "leading",
+        "provider",
+        "headquartered",
+        "founded in",
+        "employs",
+        "listed on",
+        "subsidiaries",
+        "company",
+        "nasdaq",
+        "nyse",
     ]
     .iter()
     .filter(|k| l.contains(*k))
@@ -870,7 +880,6 @@ fn is_boilerplate_line(t: &str, w: usize, has_link: bool) -> bool {
         "share this",
         "share on",
         "follow us",
-        "click here",
         "listen to this article",
         "scroll to continue",
         "continue reading",
@@ -960,8 +969,9 @@ fn is_boilerplate_line(t: &str, w: usize, has_link: bool) -> bool {
     }
     const PROMO: &[&str] = &[
         "newsletter",
-        "sign up for",
-        "subscribe to",
+        "sign up for our",
+        "sign up to our",
+        "subscribe to our",
         "subscribe now",
         "download our app",
         "download the app",
