@@ -133,7 +133,6 @@ const NEGATIVE_EXACT: &[&str] = &[
     "utility",
     "hide",
     "sr",
-    "player",
     "more",
     "links",
     "email",
