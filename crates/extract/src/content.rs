@@ -102,7 +102,6 @@ const NEGATIVE_PREFIXES: &[&str] = &[
     "adbox",
     "adcontainer",
     "nocontent",
-    "hidden",
     "offscreen",
     "bio",
     "follow",
@@ -139,8 +138,6 @@ const NEGATIVE_EXACT: &[&str] = &[
     "alert",
     "teaser",
     "teasers",
-    "card",
-    "cards",
     "topics",
     "ticker",
     "masthead",
@@ -368,6 +365,13 @@ pub fn extract_body(dom: &Dom, meta: &Meta, base: Option<&Url>) -> Body {
             }
             if !big {
                 dead[i] = true;
+                if std::env::var_os("TIDINGS_EXTRACT_DEADLOG").is_some() {
+                    let tok: Vec<&str> = tokens(&ci)
+                        .filter(|t| NEGATIVE_EXACT.contains(t) || NEGATIVE_PREFIXES.iter().any(|p| t.starts_with(p)))
+                        .collect();
+                    let txt = crate::text::collapse(&crate::meta::text_of(dom, i));
+                    eprintln!("DEAD\t{}\t{}", tok.join(","), txt.chars().take(300).collect::<String>());
+                }
             }
         }
     }
