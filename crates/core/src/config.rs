@@ -47,6 +47,8 @@ pub struct Config {
     pub fetch: FetchConfig,
     /// How often sources are polled.
     pub poll: PollConfig,
+    /// When item pages are fetched and their article extracted.
+    pub extract: ExtractConfig,
 }
 
 impl Default for Config {
@@ -58,6 +60,7 @@ impl Default for Config {
             log: "info".to_owned(),
             fetch: FetchConfig::default(),
             poll: PollConfig::default(),
+            extract: ExtractConfig::default(),
         }
     }
 }
@@ -222,6 +225,26 @@ impl Default for PollConfig {
             concurrency: 8,
             tick_secs: 5,
         }
+    }
+}
+
+/// The extraction stage: fetching an item's web page and extracting the article from it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ExtractConfig {
+    /// Run the stage inside the poller.
+    pub enabled: bool,
+    /// Under `auto` (each source's default), a feed text shorter than this many characters is a teaser.
+    pub teaser_max_chars: i64,
+    /// Pages fetched at once.
+    pub concurrency: usize,
+    /// Pages taken per poller tick.
+    pub batch_size: i64,
+}
+
+impl Default for ExtractConfig {
+    fn default() -> Self {
+        ExtractConfig { enabled: true, teaser_max_chars: 1000, concurrency: 4, batch_size: 32 }
     }
 }
 

@@ -40,6 +40,40 @@ impl SourceKind {
     }
 }
 
+/// When the pipeline fetches an item's web page and extracts the article from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ExtractMode {
+    /// Only when the feed carries a teaser (its text is shorter than `extract.teaser_max_chars`).
+    #[default]
+    Auto,
+    /// For every item, even when the feed has the full text.
+    Always,
+    /// Never: the feed's text is all we keep.
+    Never,
+}
+
+impl ExtractMode {
+    /// The name stored in the database and used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExtractMode::Auto => "auto",
+            ExtractMode::Always => "always",
+            ExtractMode::Never => "never",
+        }
+    }
+
+    /// Parses a stored or typed name.
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "auto" => Some(ExtractMode::Auto),
+            "always" => Some(ExtractMode::Always),
+            "never" => Some(ExtractMode::Never),
+            _ => None,
+        }
+    }
+}
+
 /// A source the operator asked Tidings to follow.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewSource {
@@ -92,6 +126,8 @@ pub struct Source {
     pub poll_interval_secs: i64,
     /// Set when polling has stopped for good (for example a 410 Gone); the reason is in `last_error`.
     pub disabled: bool,
+    /// When its items' pages are fetched and extracted.
+    pub extract_mode: ExtractMode,
 }
 
 /// An article as it comes out of a feed item (and, later, extraction), ready to be stored.
@@ -139,6 +175,30 @@ pub struct Article {
     pub fields: NewArticle,
     /// When Tidings first stored it.
     pub fetched_at: DateTime<Utc>,
+    /// The article extracted from its web page, when that was done and worked.
+    pub extracted: Option<ExtractedBody>,
+    /// Why extracting its web page failed, shown to the operator; the feed's text is used instead.
+    pub extraction_error: Option<String>,
+}
+
+/// The body of an article extracted from its web page; stored beside the feed's own text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExtractedBody {
+    /// Safe HTML.
+    pub html: String,
+    /// Plain text, paragraphs as lines.
+    pub text: String,
+    /// Words in `text`.
+    pub word_count: i64,
+}
+
+/// An article whose web page is due for extraction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtractionJob {
+    /// The article.
+    pub article_id: ArticleId,
+    /// Its page.
+    pub url: String,
 }
 
 /// An article with its outlet, for lists.

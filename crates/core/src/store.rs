@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    Article, ArticleCursor, ArticleId, ArticleListItem, NewSource, PollFailure, PollReport, PollSuccess, Source,
-    SourceId,
+    Article, ArticleCursor, ArticleId, ArticleListItem, ExtractMode, ExtractedBody, ExtractionJob, NewSource,
+    PollFailure, PollReport, PollSuccess, Source, SourceId,
 };
 
 /// Errors from a storage backend.
@@ -72,6 +72,19 @@ pub trait Store: Send + Sync + 'static {
     async fn record_poll(&self, source: SourceId, at: DateTime<Utc>, poll: PollSuccess) -> StoreResult<PollReport>;
     /// Records a failed poll on the source: the error, one more consecutive failure, the next attempt.
     async fn record_failure(&self, source: SourceId, at: DateTime<Utc>, failure: PollFailure) -> StoreResult<()>;
+
+    /// Sets when a source's item pages are fetched and extracted.
+    async fn set_extract_mode(&self, id: SourceId, mode: ExtractMode) -> StoreResult<()>;
+    /// Articles whose page has not been extracted (nor failed to be), newest first: every article of an
+    /// `always` source, and those of an `auto` source whose feed text is shorter than `teaser_max_chars`.
+    async fn pending_extractions(&self, limit: i64, teaser_max_chars: i64) -> StoreResult<Vec<ExtractionJob>>;
+    /// Stores the outcome of extracting an article's page: the body, or the error to show the operator.
+    async fn record_extraction(
+        &self,
+        article: ArticleId,
+        at: DateTime<Utc>,
+        outcome: Result<ExtractedBody, String>,
+    ) -> StoreResult<()>;
 
     /// The newest articles, newest first, after `cursor` when given.
     async fn latest_articles(&self, limit: i64, cursor: Option<ArticleCursor>) -> StoreResult<Vec<ArticleListItem>>;

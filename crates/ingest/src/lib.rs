@@ -4,6 +4,7 @@
 //! outcome, good or bad, ends as a store write, and the loop goes on.
 #![deny(missing_docs)]
 
+mod extraction;
 pub mod normalise;
 
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use tidings_core::config::PollConfig;
+use tidings_core::config::{ExtractConfig, PollConfig};
 use tidings_core::{NewSource, PollFailure, PollSuccess, Source, SourceKind, Store, StoreError};
 use tidings_feeds::discover::{COMMON_FEED_PATHS, discover_feeds, looks_like_feed};
 use tidings_feeds::{ParseOptions, ParsedFeed};
@@ -62,12 +63,19 @@ pub struct Ingester {
     store: Arc<dyn Store>,
     fetcher: Arc<Fetcher>,
     poll: PollConfig,
+    extract: ExtractConfig,
 }
 
 impl Ingester {
     /// An ingester writing to `store` through `fetcher`.
     pub fn new(store: Arc<dyn Store>, fetcher: Arc<Fetcher>, poll: PollConfig) -> Ingester {
-        Ingester { store, fetcher, poll }
+        Ingester { store, fetcher, poll, extract: ExtractConfig::default() }
+    }
+
+    /// Uses `extract` for the extraction stage instead of the defaults.
+    pub fn with_extract_config(mut self, extract: ExtractConfig) -> Ingester {
+        self.extract = extract;
+        self
     }
 
     /// Polls one source and records the outcome on it. Only a store failure is returned as an error.
@@ -179,6 +187,13 @@ impl Ingester {
                 Ok(0) => {}
                 Ok(n) => tracing::debug!(polled = n, "poll batch done"),
                 Err(error) => tracing::error!(%error, "poller: store failure"),
+            }
+            if self.extract.enabled && !shutdown.is_cancelled() {
+                match self.extract_pending().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::debug!(extracted = n, "extraction batch done"),
+                    Err(error) => tracing::error!(%error, "extraction: store failure"),
+                }
             }
             tokio::select! {
                 _ = shutdown.cancelled() => break,

@@ -12,8 +12,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 use tidings_core::{
-    Article, ArticleCursor, ArticleId, ArticleListItem, NewArticle, NewSource, PollFailure, PollReport, PollSuccess,
-    Source, SourceId, SourceKind, Store, StoreError, StoreResult,
+    Article, ArticleCursor, ArticleId, ArticleListItem, ExtractMode, ExtractedBody, ExtractionJob, NewArticle,
+    NewSource, PollFailure, PollReport, PollSuccess, Source, SourceId, SourceKind, Store, StoreError, StoreResult,
 };
 
 use crate::time::DbTime;
@@ -63,7 +63,8 @@ impl<DB: Database> SqlStore<DB> {
 macro_rules! source_columns {
     () => {
         "id, url, kind, title, site_url, category, created_at, etag, last_modified, last_polled_at, \
-         last_success_at, last_error, last_error_at, error_count, next_poll_at, poll_interval_secs, disabled"
+         last_success_at, last_error, last_error_at, error_count, next_poll_at, poll_interval_secs, disabled, \
+         extract_mode"
     };
 }
 
@@ -158,6 +159,7 @@ where
         next_poll_at: time("next_poll_at")?,
         poll_interval_secs: row.try_get("poll_interval_secs")?,
         disabled: row.try_get("disabled")?,
+        extract_mode: ExtractMode::parse(&row.try_get::<String, _>("extract_mode")?).unwrap_or_default(),
     })
 }
 
@@ -348,6 +350,7 @@ where
     // sqlx implements Encode for Option per backend, not generically.
     for<'a> Option<&'a str>: Encode<'a, DB>,
     Option<DbTime>: for<'q> Encode<'q, DB>,
+    Option<i64>: for<'q> Encode<'q, DB>,
 {
     fn backend(&self) -> &'static str {
         DB::BACKEND
@@ -528,7 +531,8 @@ where
         let doing = || format!("reading article {id}");
         let Some(row) = sqlx::query(
             "SELECT id, source_id, guid, url, canonical_url, title, author, summary_html, content_html, \
-             content_text, published_at, updated_at, language, image_url, content_hash, fetched_at \
+             content_text, published_at, updated_at, language, image_url, content_hash, fetched_at, \
+             extracted_html, extracted_text, word_count, extraction_error \
              FROM articles WHERE id = $1",
         )
         .bind(id)
@@ -553,6 +557,18 @@ where
                 id: row.try_get("id")?,
                 source_id: row.try_get("source_id")?,
                 fetched_at: row.try_get::<DbTime, _>("fetched_at")?.0,
+                extracted: match (
+                    row.try_get::<Option<String>, _>("extracted_html")?,
+                    row.try_get::<Option<String>, _>("extracted_text")?,
+                ) {
+                    (Some(html), Some(text)) => Some(ExtractedBody {
+                        html,
+                        text,
+                        word_count: row.try_get::<Option<i64>, _>("word_count")?.unwrap_or_default(),
+                    }),
+                    _ => None,
+                },
+                extraction_error: row.try_get("extraction_error")?,
                 fields: NewArticle {
                     guid: row.try_get("guid")?,
                     url: row.try_get("url")?,
@@ -572,6 +588,61 @@ where
             })
         };
         read().map(Some).map_err(db_err(doing()))
+    }
+
+    async fn set_extract_mode(&self, id: SourceId, mode: ExtractMode) -> StoreResult<()> {
+        let row = sqlx::query("UPDATE sources SET extract_mode = $2 WHERE id = $1 RETURNING id")
+            .bind(id)
+            .bind(mode.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err(format_args!("setting the extraction mode of source {id}")))?;
+        row.map(|_| ()).ok_or(StoreError::NotFound { what: "source", id })
+    }
+
+    async fn pending_extractions(&self, limit: i64, teaser_max_chars: i64) -> StoreResult<Vec<ExtractionJob>> {
+        let doing = "listing articles to extract";
+        let rows = sqlx::query(
+            "SELECT a.id, a.url FROM articles a JOIN sources s ON s.id = a.source_id \
+             WHERE a.extracted_at IS NULL AND a.url IS NOT NULL \
+               AND (s.extract_mode = 'always' OR (s.extract_mode = 'auto' AND length(a.content_text) < $2)) \
+             ORDER BY a.id DESC LIMIT $1",
+        )
+        .bind(limit.max(0))
+        .bind(teaser_max_chars)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err(doing))?;
+        rows.iter()
+            .map(|row| Ok(ExtractionJob { article_id: row.try_get("id")?, url: row.try_get("url")? }))
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(db_err(doing))
+    }
+
+    async fn record_extraction(
+        &self,
+        article: ArticleId,
+        at: DateTime<Utc>,
+        outcome: Result<ExtractedBody, String>,
+    ) -> StoreResult<()> {
+        let (html, text, words, error) = match &outcome {
+            Ok(body) => (Some(clean(&body.html)), Some(clean(&body.text)), Some(body.word_count), None),
+            Err(error) => (None, None, None, Some(clean(error))),
+        };
+        let row = sqlx::query(
+            "UPDATE articles SET extracted_html = $2, extracted_text = $3, word_count = $4, \
+             extraction_error = $5, extracted_at = $6 WHERE id = $1 RETURNING id",
+        )
+        .bind(article)
+        .bind(html.as_deref())
+        .bind(text.as_deref())
+        .bind(words)
+        .bind(error.as_deref())
+        .bind(DbTime(at))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err(format_args!("recording the extraction of article {article}")))?;
+        row.map(|_| ()).ok_or(StoreError::NotFound { what: "article", id: article })
     }
 
     async fn count_articles(&self) -> StoreResult<i64> {

@@ -736,3 +736,49 @@ async fn concurrent_polls_of_one_source_store_each_item_once() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_extraction_queue_follows_each_sources_mode_and_takes_each_page_once() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let auto = source(&store, "https://auto.example/feed").await;
+        let always = source(&store, "https://always.example/feed").await;
+        let never = source(&store, "https://never.example/feed").await;
+        assert_eq!(auto.extract_mode, tidings_core::ExtractMode::Auto, "auto is the default");
+        store.set_extract_mode(always.id, tidings_core::ExtractMode::Always).await.unwrap();
+        store.set_extract_mode(never.id, tidings_core::ExtractMode::Never).await.unwrap();
+        assert_eq!(store.source(never.id).await.unwrap().unwrap().extract_mode, tidings_core::ExtractMode::Never);
+
+        let full = NewArticle { content_text: "x".repeat(2000), ..item("full") };
+        store.record_poll(auto.id, at(9, 0), poll(vec![item("teaser"), full.clone()], at(9, 0))).await.unwrap();
+        store.record_poll(always.id, at(9, 0), poll(vec![full.clone()], at(9, 0))).await.unwrap();
+        store.record_poll(never.id, at(9, 0), poll(vec![item("never")], at(9, 0))).await.unwrap();
+
+        let jobs = store.pending_extractions(10, 1000).await.unwrap();
+        let urls: Vec<&str> = jobs.iter().map(|j| j.url.as_str()).collect();
+        assert_eq!(urls, ["https://news.example/full?utm_source=rss", "https://news.example/teaser?utm_source=rss"]);
+        let always_job = jobs[0].article_id;
+        let teaser_job = jobs[1].article_id;
+
+        let body = tidings_core::ExtractedBody {
+            html: "<p>Whole story</p>".into(),
+            text: "Whole story".into(),
+            word_count: 2,
+        };
+        store.record_extraction(always_job, at(9, 5), Ok(body.clone())).await.unwrap();
+        store.record_extraction(teaser_job, at(9, 5), Err("https://news.example/teaser: 404".into())).await.unwrap();
+        assert!(store.pending_extractions(10, 1000).await.unwrap().is_empty(), "each page is tried once");
+
+        let done = store.article(always_job).await.unwrap().unwrap();
+        assert_eq!(done.extracted, Some(body));
+        assert_eq!(done.extraction_error, None);
+        assert_eq!(done.fields.content_text.len(), 2000, "the feed's own text is kept beside the extraction");
+        let failed = store.article(teaser_job).await.unwrap().unwrap();
+        assert_eq!(failed.extracted, None);
+        assert_eq!(failed.extraction_error.as_deref(), Some("https://news.example/teaser: 404"));
+
+        let missing = store.record_extraction(999_999, at(9, 6), Err("x".into())).await.unwrap_err();
+        assert!(matches!(missing, StoreError::NotFound { what: "article", .. }), "{missing}");
+    })
+    .await;
+}

@@ -4,6 +4,11 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use tidings_core::ExtractMode;
+
+fn parse_extract_mode(value: &str) -> Result<ExtractMode, String> {
+    ExtractMode::parse(value).ok_or_else(|| format!("{value:?} is not a mode: use auto, always or never"))
+}
 
 /// Tidings: your own news aggregator. Follows RSS, Atom and JSON feeds, stores their articles, and serves
 /// them on a web site.
@@ -76,6 +81,18 @@ pub enum SourcesCommand {
         /// Add the URL as a feed as it is, without fetching it first.
         #[arg(long)]
         no_discover: bool,
+        /// When to fetch each item's page and extract the full article: auto (only when the feed has a
+        /// teaser), always, or never.
+        #[arg(long, value_name = "MODE", default_value = "auto", value_parser = parse_extract_mode)]
+        extract: ExtractMode,
+    },
+    /// Set when a source's item pages are fetched and extracted: auto, always or never.
+    Extract {
+        /// Source id or URL.
+        source: String,
+        /// auto (only teasers), always, or never.
+        #[arg(value_parser = parse_extract_mode)]
+        mode: ExtractMode,
     },
     /// Follow every feed in an OPML file, with categories from its folders.
     Import {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
-use tidings_core::{Config, NewSource, Source, SourceKind, Store, StoreError};
+use tidings_core::{Config, ExtractMode, NewSource, Source, SourceKind, Store, StoreError};
 use tidings_feeds::opml::{self, OpmlFeed};
 use tidings_ingest::PollOutcome;
 
@@ -15,7 +15,7 @@ use crate::{ingester, open_store};
 pub(crate) async fn run(config: &Config, command: SourcesCommand) -> anyhow::Result<()> {
     let store = open_store(config).await?;
     match command {
-        SourcesCommand::Add { url, category, no_discover } => {
+        SourcesCommand::Add { url, category, no_discover, extract } => {
             let mut new = if no_discover {
                 NewSource { url: url.clone(), kind: SourceKind::Feed, title: None, site_url: None, category: None }
             } else {
@@ -23,6 +23,9 @@ pub(crate) async fn run(config: &Config, command: SourcesCommand) -> anyhow::Res
             };
             new.category = category;
             let source = store.add_source(new).await?;
+            if extract != ExtractMode::default() {
+                store.set_extract_mode(source.id, extract).await?;
+            }
             println!("added source {} {} ({})", source.id, source.url, source.title.as_deref().unwrap_or("untitled"));
         }
         SourcesCommand::Import { file } => {
@@ -51,6 +54,11 @@ pub(crate) async fn run(config: &Config, command: SourcesCommand) -> anyhow::Res
             } else {
                 print_table(&sources);
             }
+        }
+        SourcesCommand::Extract { source, mode } => {
+            let found = find(&store, &source).await?;
+            store.set_extract_mode(found.id, mode).await?;
+            println!("source {} {}: extraction {}", found.id, found.url, mode.as_str());
         }
         SourcesCommand::Remove { source } => {
             let found = find(&store, &source).await?;
@@ -82,7 +90,8 @@ pub(crate) async fn run(config: &Config, command: SourcesCommand) -> anyhow::Res
                 bar.inc(1);
             }
             bar.finish_and_clear();
-            println!("polled {} sources, {failed} failed", targets.len());
+            let extracted = if config.extract.enabled { ingester.extract_all_pending().await? } else { 0 };
+            println!("polled {} sources, {failed} failed; {extracted} article pages extracted", targets.len());
         }
     }
     Ok(())

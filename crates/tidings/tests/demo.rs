@@ -45,6 +45,7 @@ fn demo_serves_the_fictional_outlets_and_stops_on_sigterm() {
     };
     assert!(started.elapsed() < Duration::from_secs(60), "{log:?}");
     assert!(log.iter().any(|l| l.contains("10 fictional outlets polled")), "{log:?}");
+    assert!(!log.iter().any(|l| l.contains("extraction failed")), "every teaser page extracts: {log:?}");
 
     let home = http_get(&address, "/");
     assert!(home.starts_with("HTTP/1.1 200"), "{home}");

@@ -91,6 +91,7 @@ pub(crate) async fn index(
 #[derive(Template)]
 #[template(path = "article.html")]
 struct ArticlePage {
+    extraction_error: Option<String>,
     title: String,
     lang: Option<String>,
     rtl: bool,
@@ -111,12 +112,21 @@ pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<i64>) 
     let fields = article.fields;
     let when = fields.published_at.unwrap_or(article.fetched_at);
     let outlet = source.as_ref().map(source_name).unwrap_or_else(|| host_of(fields.url.as_deref().unwrap_or("")));
-    // Stored HTML was sanitised at ingestion; it is the only unescaped value on the page.
-    let body_html = fields.content_html.or(fields.summary_html).unwrap_or_else(|| {
-        askama::filters::escape(&fields.content_text, askama::filters::Html).map(|s| s.to_string()).unwrap_or_default()
-    });
+    // Stored HTML was sanitised at ingestion; it is the only unescaped value on the page. The page's extracted
+    // article wins over the feed's text when it is the longer of the two (the feed had a teaser).
+    let feed_words = fields.content_text.split_whitespace().count() as i64;
+    let body_html = match article.extracted {
+        Some(extracted) if extracted.word_count > feed_words => extracted.html,
+        _ => fields.content_html.or(fields.summary_html).unwrap_or_else(|| {
+            askama::filters::escape(&fields.content_text, askama::filters::Html)
+                .map(|s| s.to_string())
+                .unwrap_or_default()
+        }),
+    };
+    let extraction_error = article.extraction_error;
     page(
         &ArticlePage {
+            extraction_error,
             rtl: fields.language.as_deref().is_some_and(is_right_to_left),
             lang: fields.language.clone(),
             title: fields.title,

@@ -107,6 +107,30 @@ async fn right_to_left_articles_are_marked_with_their_language() {
 }
 
 #[tokio::test]
+async fn the_extracted_article_replaces_a_teaser_and_a_failure_is_noted() {
+    let site = site().await;
+    let items = site.store.latest_articles(10, None).await.unwrap();
+    let tram = items.iter().find(|a| a.title == "Tram approved").unwrap().id;
+    let other = items.iter().find(|a| a.title.ends_with("headline")).unwrap().id;
+    let body = tidings_core::ExtractedBody {
+        html: "<p>The council voted seven to two for the tram after a long debate.</p>".into(),
+        text: "The council voted seven to two for the tram after a long debate.".into(),
+        word_count: 13,
+    };
+    site.store.record_extraction(tram, Utc::now(), Ok(body)).await.unwrap();
+    site.store
+        .record_extraction(other, Utc::now(), Err("https://gazette.example/2: server answered 404".into()))
+        .await
+        .unwrap();
+
+    let (_, _, page) = get(&site, &format!("/articles/{tram}")).await;
+    assert!(page.contains("seven to two for the tram"), "{page}");
+    assert!(!page.contains("could not be fetched"), "{page}");
+    let (_, _, page) = get(&site, &format!("/articles/{other}")).await;
+    assert!(page.contains("Safe body") && page.contains("could not be fetched") && page.contains("404"), "{page}");
+}
+
+#[tokio::test]
 async fn metrics_are_off_unless_a_recorder_is_given() {
     let site = site().await;
     assert_eq!(get(&site, "/metrics").await.0, StatusCode::NOT_FOUND);

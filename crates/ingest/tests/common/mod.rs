@@ -77,6 +77,30 @@ const CHURNED_FEED: &str = r#"<?xml version="1.0" encoding="utf-8"?>
     <link>https://gazette.example/news/library</link><description>The library will open until nine.</description></item>
 </channel></rss>"#;
 
+/// A feed of teasers whose items link to pages on the fixture server (`{BASE}` is replaced per request).
+const TEASER_FEED: &str = r#"<?xml version="1.0"?>
+<rss version="2.0"><channel><title>Teaser Times</title><link>{BASE}/</link>
+  <item><title>Ferry timetable changes</title><guid>teaser-1</guid><link>{BASE}/articles/ferry.html</link>
+    <description>The ferry company changes its winter timetable…</description></item>
+  <item><title>Vanished page</title><guid>teaser-2</guid><link>{BASE}/articles/vanished.html</link>
+    <description>This page is gone.</description></item>
+</channel></rss>"#;
+
+const ARTICLE_PAGE: &str = r#"<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Ferry timetable changes for winter | Teaser Times</title>
+<meta property="og:title" content="Ferry timetable changes for winter">
+<script>window.tracker = 1;</script></head>
+<body><nav><a href="/">Home</a> <a href="/local">Local</a> <a href="/sport">Sport</a></nav>
+<article><h1>Ferry timetable changes for winter</h1>
+<p class="byline">By Jon Ekdahl</p>
+<p>The island ferry will run four crossings a day instead of six from the first of December, the operator said on Monday, citing lower passenger numbers and the cost of fuel over the winter months.</p>
+<p>The first boat will leave the harbour at seven in the morning and the last will return at half past six in the evening. Weekend services are unchanged, and the night crossing on Fridays will continue until the end of January.</p>
+<p>Residents of the island said the change would make commuting to the mainland harder. "We were not asked," said Maren Holt, who runs the shop by the pier. The council has asked the operator to review the decision in March.</p>
+<p>Related: <a href="/other">Bridge repairs start next week</a></p>
+</article>
+<aside><h2>Most read</h2><ul><li><a href="/a">One</a></li><li><a href="/b">Two</a></li></ul></aside>
+<footer>© Teaser Times</footer></body></html>"#;
+
 const PAGE: &str = "<!doctype html><html><head><title>Just a page</title></head><body><p>Hello</p></body></html>";
 
 impl FixtureServer {
@@ -124,6 +148,11 @@ async fn respond(path: &str, headers: &HeaderMap, bomb: &[u8]) -> Response {
                 .into_response()
         }
         "/churned.xml" => (xml, CHURNED_FEED).into_response(),
+        "/teaser.xml" => {
+            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
+            (xml, TEASER_FEED.replace("{BASE}", &format!("http://{host}"))).into_response()
+        }
+        "/articles/ferry.html" => ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], ARTICLE_PAGE).into_response(),
         "/page.html" | "/plain/" => ([(header::CONTENT_TYPE, "text/html")], PAGE).into_response(),
         "/site/" => (
             [(header::CONTENT_TYPE, "text/html")],
