@@ -105,6 +105,8 @@ struct Walker<'a> {
     quote: u32,
     item: u32,
     owner: usize,
+    /// Images met inside the current line, emitted after it so they do not cut a paragraph in two.
+    pending: Vec<Line>,
 }
 
 impl Walker<'_> {
@@ -114,6 +116,7 @@ impl Walker<'_> {
         let link = std::mem::take(&mut self.link);
         let text = if self.pre > 0 { raw.trim_matches('\n').to_owned() } else { collapse(&raw) };
         if text.is_empty() {
+            self.lines.append(&mut self.pending);
             return;
         }
         let kind = if self.caption > 0 {
@@ -130,6 +133,7 @@ impl Walker<'_> {
             LineKind::Para
         };
         self.lines.push(Line { kind, text, html: html.trim().to_owned(), link, owner: self.owner });
+        self.lines.append(&mut self.pending);
     }
 
     fn abs(&self, u: &str) -> Option<String> {
@@ -166,6 +170,7 @@ pub fn render_lines(dom: &Dom, dead: &[bool], roots: &[usize], base: Option<&Url
         quote: 0,
         item: 0,
         owner: 0,
+        pending: Vec::new(),
     };
     for &root in roots {
         let end = nodes[root].end as usize;
@@ -267,8 +272,8 @@ pub fn render_lines(dom: &Dom, dead: &[bool], roots: &[usize], base: Option<&Url
                         .and_then(|s| w.abs(s));
                     let tiny = n.attr("width").is_some_and(|v| v.trim() == "1" || v.trim() == "0");
                     if let Some(src) = src.filter(|_| !tiny) {
-                        w.flush();
-                        w.lines.push(Line {
+                        
+                        w.pending.push(Line {
                             kind: LineKind::Image,
                             text: collapse(n.attr("alt").unwrap_or("")),
                             html: src,
