@@ -857,9 +857,19 @@ fn is_dateline_stub(t: &str, w: usize) -> bool {
     let has_month = words
         .iter()
         .any(|w| MONTHS.iter().any(|m| w.trim_matches(|c: char| !c.is_alphabetic()).starts_with(m) && w.len() <= 10));
-    let has_clock = l.contains(':')
-        && digits >= 3
-        && (l.contains("am") || l.contains("pm") || l.contains("gmt") || l.contains("et") || l.contains("utc"));
+    let clock_time = words.iter().any(|w| {
+        let w = w.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+        w.split_once(':').is_some_and(|(h, m)| {
+            !h.is_empty() && h.len() <= 2 && h.chars().all(|c| c.is_ascii_digit()) && m.starts_with(|c: char| c.is_ascii_digit())
+        })
+    });
+    let zone = words.iter().any(|w| {
+        matches!(
+            w.trim_matches(|c: char| !c.is_alphanumeric() && c != '.'),
+            "am" | "pm" | "a.m." | "p.m." | "gmt" | "et" | "est" | "edt" | "pt" | "utc" | "bst" | "cet" | "cest" | "ist" | "ast"
+        )
+    });
+    let has_clock = clock_time && zone;
     (has_year && (has_month || digits >= 6) && words.len() <= 8) || (has_clock && words.len() <= 8)
 }
 
