@@ -368,13 +368,6 @@ pub fn extract_body(dom: &Dom, meta: &Meta, base: Option<&Url>) -> Body {
             }
             if !big {
                 dead[i] = true;
-                if std::env::var_os("TIDINGS_EXTRACT_DEADLOG").is_some() {
-                    let tok: Vec<&str> = tokens(&ci)
-                        .filter(|t| NEGATIVE_EXACT.contains(t) || NEGATIVE_PREFIXES.iter().any(|p| t.starts_with(p)))
-                        .collect();
-                    let txt = crate::text::collapse(&crate::meta::text_of(dom, i));
-                    eprintln!("DEAD\t{}\t{}", tok.join(","), txt.chars().take(300).collect::<String>());
-                }
             }
         }
     }
@@ -537,43 +530,6 @@ pub fn extract_body(dom: &Dom, meta: &Meta, base: Option<&Url>) -> Body {
         } else if inside && good[net] >= 0.9 * got {
             // A tighter container with (almost) all the same body text and less chrome.
             roots = vec![net];
-        }
-    }
-    if std::env::var_os("TIDINGS_EXTRACT_DEBUG").is_some() {
-        if let Some((i, v)) = net_best {
-            eprintln!(
-                "net best {i} <{} {}> v={v} good={} bad={}",
-                nodes[i].tag_str(),
-                class_id(&nodes[i]),
-                good[i],
-                bad[i]
-            );
-        }
-        for &r in &roots {
-            eprintln!(
-                "root {r} <{} {}> text={} score={}",
-                nodes[r].tag_str(),
-                class_id(&nodes[r]),
-                st[r].text,
-                score[r]
-            );
-        }
-        let mut a = roots.first().copied().unwrap_or(0);
-        while a != 0 {
-            eprintln!(
-                "  up <{} {}> dead={} text={} raw={}",
-                nodes[a].tag_str(),
-                class_id(&nodes[a]),
-                dead[a],
-                st[a].text,
-                raw[a].text
-            );
-            a = nodes[a].parent as usize;
-        }
-        for i in 0..n {
-            if dead[i] && !dead[nodes[i].parent as usize] && raw[i].text > 300 {
-                eprintln!("  dead <{} {}> raw={}", nodes[i].tag_str(), class_id(&nodes[i]), raw[i].text);
-            }
         }
     }
     let lines = render_lines(dom, &dead, &roots, base);
@@ -860,13 +816,29 @@ fn is_dateline_stub(t: &str, w: usize) -> bool {
     let clock_time = words.iter().any(|w| {
         let w = w.trim_matches(|c: char| !c.is_ascii_alphanumeric());
         w.split_once(':').is_some_and(|(h, m)| {
-            !h.is_empty() && h.len() <= 2 && h.chars().all(|c| c.is_ascii_digit()) && m.starts_with(|c: char| c.is_ascii_digit())
+            !h.is_empty()
+                && h.len() <= 2
+                && h.chars().all(|c| c.is_ascii_digit())
+                && m.starts_with(|c: char| c.is_ascii_digit())
         })
     });
     let zone = words.iter().any(|w| {
         matches!(
             w.trim_matches(|c: char| !c.is_alphanumeric() && c != '.'),
-            "am" | "pm" | "a.m." | "p.m." | "gmt" | "et" | "est" | "edt" | "pt" | "utc" | "bst" | "cet" | "cest" | "ist" | "ast"
+            "am" | "pm"
+                | "a.m."
+                | "p.m."
+                | "gmt"
+                | "et"
+                | "est"
+                | "edt"
+                | "pt"
+                | "utc"
+                | "bst"
+                | "cet"
+                | "cest"
+                | "ist"
+                | "ast"
         )
     });
     let has_clock = clock_time && zone;

@@ -272,7 +272,6 @@ pub fn render_lines(dom: &Dom, dead: &[bool], roots: &[usize], base: Option<&Url
                         .and_then(|s| w.abs(s));
                     let tiny = n.attr("width").is_some_and(|v| v.trim() == "1" || v.trim() == "0");
                     if let Some(src) = src.filter(|_| !tiny) {
-                        
                         w.pending.push(Line {
                             kind: LineKind::Image,
                             text: collapse(n.attr("alt").unwrap_or("")),
