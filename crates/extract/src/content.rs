@@ -443,7 +443,7 @@ pub fn extract_body(dom: &Dom, meta: &Meta, base: Option<&Url>) -> Body {
     // (a sentence-length line that passes the line judge) or bad (chrome) to its ancestors, and take the
     // element with the most good text net of bad. Unlike per-paragraph scores this finds a body split
     // into many sibling blocks at their common parent.
-    let all = render_lines(dom, &dead, &[0], base);
+    let all = render_lines(dom, &dead, &[0], base, false);
     let mut good = vec![0f32; n];
     let mut bad = vec![0f32; n];
     for l in &all {
@@ -532,7 +532,7 @@ pub fn extract_body(dom: &Dom, meta: &Meta, base: Option<&Url>) -> Body {
             roots = vec![net];
         }
     }
-    let lines = render_lines(dom, &dead, &roots, base);
+    let lines = render_lines(dom, &dead, &roots, base, true);
     let mut body = judge(lines, meta);
     body.bylines = bylines;
 

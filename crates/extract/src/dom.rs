@@ -65,6 +65,38 @@ fn dropped(tag: &str) -> bool {
     )
 }
 
+/// Attributes some later pass reads; the rest (tracking data-*, handlers, layout) is not copied.
+fn kept_attr(name: &str) -> bool {
+    matches!(
+        name,
+        "class"
+            | "id"
+            | "href"
+            | "src"
+            | "data-src"
+            | "data-original"
+            | "data-lazy-src"
+            | "srcset"
+            | "data-srcset"
+            | "alt"
+            | "width"
+            | "hidden"
+            | "aria-hidden"
+            | "style"
+            | "role"
+            | "itemprop"
+            | "property"
+            | "name"
+            | "content"
+            | "http-equiv"
+            | "rel"
+            | "datetime"
+            | "lang"
+            | "xml:lang"
+            | "type"
+    )
+}
+
 impl Dom {
     pub fn parse(source: &str) -> Dom {
         let doc = Document::from(source);
@@ -105,7 +137,12 @@ impl Dom {
                         parent,
                         end: 0,
                         tag: Some(name.clone()),
-                        attrs: el.attrs.iter().map(|a| (a.name.local.clone(), a.value.to_string())).collect(),
+                        attrs: el
+                            .attrs
+                            .iter()
+                            .filter(|a| kept_attr(&a.name.local))
+                            .map(|a| (a.name.local.clone(), a.value.to_string()))
+                            .collect(),
                         text: String::new(),
                     })
                 }

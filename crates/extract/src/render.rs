@@ -107,6 +107,7 @@ struct Walker<'a> {
     owner: usize,
     /// Images met inside the current line, emitted after it so they do not cut a paragraph in two.
     pending: Vec<Line>,
+    want_html: bool,
 }
 
 impl Walker<'_> {
@@ -155,7 +156,9 @@ fn is_caption_class(n: &crate::dom::Node) -> bool {
     })
 }
 
-pub fn render_lines(dom: &Dom, dead: &[bool], roots: &[usize], base: Option<&Url>) -> Vec<Line> {
+/// Renders the live parts of `roots` to lines. With `want_html` false only text and link weights are
+/// produced (the cheap pass that ranks containers over the whole page).
+pub fn render_lines(dom: &Dom, dead: &[bool], roots: &[usize], base: Option<&Url>, want_html: bool) -> Vec<Line> {
     let nodes = &dom.nodes;
     let mut w = Walker {
         base,
@@ -171,6 +174,7 @@ pub fn render_lines(dom: &Dom, dead: &[bool], roots: &[usize], base: Option<&Url
         item: 0,
         owner: 0,
         pending: Vec::new(),
+        want_html,
     };
     for &root in roots {
         let end = nodes[root].end as usize;
@@ -195,7 +199,9 @@ pub fn render_lines(dom: &Dom, dead: &[bool], roots: &[usize], base: Option<&Url
             let e = n.end as usize;
             let Some(tag) = n.tag.as_deref() else {
                 w.text.push_str(&n.text);
-                escape_into(&mut w.html, &n.text);
+                if w.want_html {
+                    escape_into(&mut w.html, &n.text);
+                }
                 if w.link_depth > 0 {
                     w.link += text_weight(&n.text);
                 }
@@ -241,7 +247,7 @@ pub fn render_lines(dom: &Dom, dead: &[bool], roots: &[usize], base: Option<&Url
                 }
                 "a" => {
                     w.link_depth += 1;
-                    match n.attr("href").and_then(|h| w.abs(h)) {
+                    match n.attr("href").filter(|_| w.want_html).and_then(|h| w.abs(h)) {
                         Some(h) => {
                             w.html.push_str("<a href=\"");
                             escape_into(&mut w.html, &h);
