@@ -770,6 +770,10 @@ const MONTHS: &[&str] = &["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug"
 
 /// Date and byline stubs above or below the text ("Updated Nov. 19, 2019 8:21 am ET", "By", "12.11.2018").
 fn is_dateline_stub(t: &str, w: usize) -> bool {
+    // "— Jane Roe (@jane) November 18, 2019" closes an embedded post: part of the quote, not a dateline.
+    if t.contains("(@") {
+        return false;
+    }
     if w < 120 {
         let l = t.to_lowercase();
         if ["publicado por", "posted by", "published by", "written by", "posted in", "posted on"]
