@@ -649,6 +649,10 @@ fn judge(lines: Vec<Line>, meta: &Meta) -> Body {
         last_key = Some(key);
         kept.push(line);
     }
+    // An author bio closing the body: "Jane Roe is a reporter who covers…", named like a byline.
+    while kept.last().is_some_and(|l| l.kind == LineKind::Para && is_author_bio(&l.text, &meta.authors)) {
+        kept.pop();
+    }
     // Press-release boilerplate closes many wire stories: "About X" and "X is a leading provider of…".
     while kept
         .last()
@@ -731,6 +735,19 @@ fn syndication_credit(t: &str) -> Option<String> {
         }
     }
     None
+}
+
+fn is_author_bio(t: &str, authors: &[String]) -> bool {
+    if text_weight(t) > 600 {
+        return false;
+    }
+    authors.iter().any(|a| {
+        let first = a.split_whitespace().next().unwrap_or("");
+        (t.starts_with(a.as_str()) || (first.len() > 2 && t.starts_with(first)))
+            && [" is a ", " is an ", " is the ", " writes ", " covers ", " reports ", " has been "]
+                .iter()
+                .any(|v| t.contains(v))
+    })
 }
 
 /// "About Acme" / "Acme is a global provider of…" / "Acme is headquartered in…".
@@ -899,6 +916,15 @@ fn is_boilerplate_line(t: &str, w: usize, has_link: bool) -> bool {
         "this article was generated",
         "ai-generated",
         "this story was generated",
+        "reporting by",
+        "(reporting by",
+        "additional reporting",
+        "editing by",
+        "(editing by",
+        "writing by",
+        "compiled by",
+        "if you enjoyed this article",
+        "this article is related to",
         "reach the reporter",
         "chat with us",
         "join our",
@@ -957,6 +983,13 @@ fn is_boilerplate_line(t: &str, w: usize, has_link: bool) -> bool {
         return true;
     }
     if w < 40 && has_link && (l.ends_with('»') || l.ends_with('›') || l.ends_with("→")) {
+        return true;
+    }
+    if w < 300
+        && (l.contains("contributed to this report")
+            || l.contains("contributed reporting")
+            || (l.contains("affiliate") && (l.contains("commission") || l.contains("links"))))
+    {
         return true;
     }
     const PROMO: &[&str] = &[
