@@ -743,7 +743,8 @@ fn is_author_bio(t: &str, authors: &[String]) -> bool {
     }
     authors.iter().any(|a| {
         let first = a.split_whitespace().next().unwrap_or("");
-        (t.starts_with(a.as_str()) || (first.len() > 2 && t.starts_with(first)))
+        let head: String = t.chars().take(80).collect();
+        (head.contains(a.as_str()) || (first.len() > 2 && t.starts_with(first)))
             && [" is a ", " is an ", " is the ", " writes ", " covers ", " reports ", " has been "]
                 .iter()
                 .any(|v| t.contains(v))
@@ -1069,4 +1070,39 @@ fn strip_tags(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syndication_credit_names_the_publisher() {
+        assert_eq!(
+            syndication_credit("This article originally appeared in the South Example Post, the region's paper.")
+                .as_deref(),
+            Some("South Example Post")
+        );
+        assert_eq!(syndication_credit("The mayor originally opposed the plan."), None);
+    }
+
+    #[test]
+    fn closing_boilerplate() {
+        assert!(is_company_boilerplate("Acme is a leading global provider of widgets, headquartered in Baar."));
+        assert!(is_company_boilerplate("About Acme"));
+        assert!(!is_company_boilerplate("The council is a body of nine members elected every four years."));
+        let authors = vec!["Jane Roe".to_owned()];
+        assert!(is_author_bio("Jane Roe is a reporter covering city hall.", &authors));
+        assert!(!is_author_bio("The mayor is a former teacher.", &authors));
+    }
+
+    #[test]
+    fn line_patterns() {
+        assert!(is_boilerplate_line("Related: Another story", 18, true));
+        assert!(is_boilerplate_line("(Reporting by Jane Roe; Editing by John Doe)", 30, false));
+        assert!(!is_boilerplate_line("The related cases were heard on Monday.", 30, false));
+        assert!(is_dateline_stub("Updated Nov. 19, 2019 8:21 am ET", 20));
+        assert!(!is_dateline_stub("1a etapa: 10 de março – Interlagos", 25));
+        assert!(!is_dateline_stub("— Jane Roe (@jane) November 18, 2019", 25));
+    }
 }
