@@ -3,7 +3,7 @@
 
 Usage: python3 bench/extraction_speed.py [DIR] [--python /tmp/trafvenv/bin/python] [--rounds 3]
 
-Times every page (parsing included) `rounds` times and keeps each page's median; prints median and p99
+Times every page (parsing included) in `rounds` alternating rounds and keeps each page's median; prints median and p99
 ms per page for each tool, the pages/s ratio (sum of per-page times), and each process's peak memory.
 trafilatura comes from a venv (`python3 -m venv /tmp/trafvenv && /tmp/trafvenv/bin/pip install
 trafilatura lxml_html_clean`); ours is the `speed` example of crates/extract, built in release mode.
@@ -62,14 +62,24 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("dir", nargs="?", default=DEFAULT_DIR)
     ap.add_argument("--python", default="/tmp/trafvenv/bin/python")
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=5)
     a = ap.parse_args()
     subprocess.run(["cargo", "build", "--quiet", "--release", "-p", "tidings-extract", "--example", "speed"],
                    cwd=ROOT, check=True)
     exe = os.path.join(ROOT, "target", "release", "examples", "speed")
-    ours_out, ours_mem = timed([exe, a.dir, str(a.rounds)])
-    traf_out, traf_mem = timed([a.python, "-c", TRAF, a.dir, str(a.rounds)])
-    ours, traf = json.loads(ours_out), json.loads(traf_out)
+    # Rounds alternate between the tools so that load from anything else on the machine falls on both
+    # alike; each page keeps its median over the rounds.
+    ours_runs, traf_runs, ours_mem, traf_mem = [], [], 0, 0
+    for _ in range(a.rounds):
+        out, mem = timed([exe, a.dir, "1"])
+        ours_runs.append(json.loads(out))
+        ours_mem = max(ours_mem, mem or 0)
+        out, mem = timed([a.python, "-c", TRAF, a.dir, "1"])
+        traf_runs.append(json.loads(out))
+        traf_mem = max(traf_mem, mem or 0)
+    median = lambda xs: sorted(xs)[len(xs) // 2]
+    ours = {k: median([r[k] for r in ours_runs]) for k in ours_runs[0]}
+    traf = {k: median([r[k] for r in traf_runs]) for k in traf_runs[0]}
     common = sorted(set(ours) & set(traf))
     ours = {k: ours[k] for k in common}
     traf = {k: traf[k] for k in common}

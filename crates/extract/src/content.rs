@@ -536,18 +536,22 @@ pub fn extract_body(dom: &Dom, meta: &Meta, base: Option<&Url>) -> Body {
     let mut body = judge(lines, meta);
     body.bylines = bylines;
 
-    // A page whose markup hides the body (client-side rendering) may still state it in JSON-LD.
     if let Some(ab) = &meta.article_body {
-        let ld_weight = text_weight(ab);
-        let got: usize = body.lines.iter().map(|l| text_weight(l)).sum();
-        if got * 2 < ld_weight {
-            let lines: Vec<String> = ab.split('\n').map(collapse).filter(|l| !l.is_empty()).collect();
-            body.html = lines.iter().map(|l| format!("<p>{}</p>", crate::render::escape(l))).collect();
-            body.lines = lines;
-            body.source = "json-ld";
-        }
+        use_stated_body(&mut body, ab);
     }
     body
+}
+
+/// A page whose markup hides the body (client-side rendering) may still state it in JSON-LD or in a
+/// hydration script: that text replaces what the markup gave when it is more than twice as long.
+pub fn use_stated_body(body: &mut Body, stated: &str) {
+    let got: usize = body.lines.iter().map(|l| text_weight(l)).sum();
+    if got * 2 < text_weight(stated) {
+        let lines: Vec<String> = stated.split('\n').map(collapse).filter(|l| !l.is_empty()).collect();
+        body.html = lines.iter().map(|l| format!("<p>{}</p>", crate::render::escape(l))).collect();
+        body.lines = lines;
+        body.source = "json-ld";
+    }
 }
 
 /// A link-dense list item or heading longer than this is content (a summary bullet), not navigation.
@@ -1025,14 +1029,16 @@ pub fn script_article_body(source: &str) -> Option<String> {
     let mut best: Option<String> = None;
     let mut from = 0;
     let mut tries = 0;
-    while let Some(pos) = source[from..].find(KEY) {
+    let finder = memchr::memmem::Finder::new(KEY);
+    while let Some(pos) = finder.find(&source.as_bytes()[from..]) {
         tries += 1;
         if tries > 20 {
             break;
         }
         let start = from + pos + KEY.len();
         from = start;
-        let rest = source[start..].trim_start();
+        let Some(rest) = source.get(start..) else { continue };
+        let rest = rest.trim_start();
         let Some(rest) = rest.strip_prefix(':') else { continue };
         let rest = rest.trim_start();
         if !rest.starts_with('"') {

@@ -203,21 +203,29 @@ pub fn cap_nesting(src: &str, max: usize) -> std::borrow::Cow<'_, str> {
     let scan = |mut out: Option<&mut String>| -> bool {
         let (mut depth, mut skipped, mut last, mut i) = (0usize, 0usize, 0usize, 0usize);
         let mut exceeded = false;
-        while let Some(off) = b[i..].iter().position(|&c| c == b'<') {
+        while let Some(off) = memchr::memchr(b'<', &b[i..]) {
             let start = i + off;
             let close = b.get(start + 1) == Some(&b'/');
             let name_start = start + 1 + usize::from(close);
-            let name_len =
-                b[name_start..].iter().take(16).take_while(|c| c.is_ascii_alphanumeric() || **c == b'!').count();
+            let mut name = [0u8; 16];
+            let mut name_len = 0;
+            while name_len < name.len() {
+                match b.get(name_start + name_len) {
+                    Some(&c) if c.is_ascii_alphanumeric() || c == b'!' => {
+                        name[name_len] = c.to_ascii_lowercase();
+                        name_len += 1;
+                    }
+                    _ => break,
+                }
+            }
             if name_len == 0 {
                 i = start + 1;
                 continue;
             }
-            let end = b[start..].iter().position(|&c| c == b'>').map_or(b.len(), |e| start + e + 1);
-            let name: Vec<u8> = b[name_start..name_start + name_len].to_ascii_lowercase();
+            let end = memchr::memchr(b'>', &b[start..]).map_or(b.len(), |e| start + e + 1);
             let self_closing = end >= 2 && b[end - 2] == b'/';
             let mut drop = false;
-            if !no_depth(&name) && !self_closing {
+            if !no_depth(&name[..name_len]) && !self_closing {
                 if close {
                     if skipped > 0 {
                         skipped -= 1;

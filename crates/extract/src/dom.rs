@@ -174,9 +174,10 @@ impl Dom {
             }
             dom.nodes.push(n);
             if keep_children {
-                let mut children: Vec<NodeRef<'_>> = node.children_it(true).collect();
-                // children_it(true) yields last-first, which is the order a LIFO stack wants.
-                for c in children.drain(..) {
+                // Last child first, so that the LIFO stack yields them in document order.
+                let mut child = node.last_child();
+                while let Some(c) = child {
+                    child = c.prev_sibling();
                     stack.push((c, idx));
                 }
             }

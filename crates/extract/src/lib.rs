@@ -125,12 +125,17 @@ pub fn extract_str(source: &str, options: &ExtractOptions) -> Result<ExtractedAr
             None => url::Url::parse(h).ok(),
         })
         .or(base);
+    let mut body = content::extract_body(&dom, &meta, base.as_ref());
     if meta.article_body.is_none() {
-        // Client-rendered pages often carry the article only in a hydration script's JSON; it is used
-        // only when the markup yields much less text.
-        meta.article_body = content::script_article_body(source);
+        // Client-rendered pages often carry the article only in a hydration script's JSON. Looking for
+        // it costs a scan of the whole source, so only when the markup gave little.
+        let got: usize = body.lines.iter().map(|l| text::text_weight(l)).sum();
+        if got < 1500
+            && let Some(stated) = content::script_article_body(source)
+        {
+            content::use_stated_body(&mut body, &stated);
+        }
     }
-    let body = content::extract_body(&dom, &meta, base.as_ref());
     if meta.authors.is_empty() {
         meta.authors = body.bylines.clone();
     }
