@@ -147,6 +147,13 @@ pub fn collect(dom: &Dom, base: Option<&Url>) -> Meta {
         i += 1;
     }
 
+    let page_url = base;
+    // `<base href>` re-bases every relative URL of the page, metadata included.
+    let based = base_href.as_deref().and_then(|h| match base {
+        Some(b) => b.join(h).ok(),
+        None => Url::parse(h).ok(),
+    });
+    let base = based.as_ref().or(base);
     let abs = |u: &str| -> String {
         let u = u.trim();
         match base {
@@ -241,7 +248,7 @@ pub fn collect(dom: &Dom, base: Option<&Url>) -> Meta {
         .or(s.ld_url.clone())
         .map(|u| abs(&u))
         .filter(|u| u.starts_with("http"))
-        .or_else(|| base.map(|b| b.to_string()));
+        .or_else(|| page_url.map(|b| b.to_string()));
     let lead_image = s
         .meta(&["og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src"])
         .or(s.ld_image.clone())
