@@ -21,6 +21,12 @@ pub enum ConfigError {
         /// What is wrong.
         message: String,
     },
+    /// The settings parse but do not make sense together (from the file or the environment).
+    #[error("invalid configuration: {message}")]
+    Invalid {
+        /// What is wrong.
+        message: String,
+    },
     /// An environment variable names no setting, or its value has the wrong type.
     #[error("environment variable {name}: {message}")]
     Env {
@@ -113,7 +119,7 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        let bad = |message: String| ConfigError::File { path: "configuration".to_owned(), message };
+        let bad = |message: String| ConfigError::Invalid { message };
         if self.poll.min_interval_secs == 0 || self.poll.min_interval_secs > self.poll.max_interval_secs {
             return Err(bad(format!(
                 "poll.min_interval_secs ({}) must be at least 1 and at most poll.max_interval_secs ({})",
@@ -123,12 +129,31 @@ impl Config {
         if self.fetch.max_redirects > 20 {
             return Err(bad(format!("fetch.max_redirects ({}) must be at most 20", self.fetch.max_redirects)));
         }
-        if self.fetch.per_host_concurrency == 0 || self.poll.concurrency == 0 {
-            return Err(bad("fetch.per_host_concurrency and poll.concurrency must be at least 1".to_owned()));
+        if self.poll.max_interval_secs > MAX_INTERVAL_SECS {
+            return Err(bad(format!(
+                "poll.max_interval_secs ({}) must be at most {MAX_INTERVAL_SECS} (30 days)",
+                self.poll.max_interval_secs
+            )));
+        }
+        if self.poll.error_backoff_secs == 0 || self.poll.tick_secs == 0 {
+            return Err(bad("poll.error_backoff_secs and poll.tick_secs must be at least 1".to_owned()));
+        }
+        if self.fetch.per_host_concurrency == 0 || self.poll.concurrency == 0 || self.extract.concurrency == 0 {
+            return Err(bad(
+                "fetch.per_host_concurrency, poll.concurrency and extract.concurrency must be at least 1".to_owned()
+            ));
+        }
+        if self.extract.batch_size < 1 || self.extract.teaser_max_chars < 0 {
+            return Err(bad(
+                "extract.batch_size must be at least 1 and extract.teaser_max_chars not negative".to_owned()
+            ));
         }
         Ok(())
     }
 }
+
+/// The longest a source may go unpolled; longer would read as "never" and risks date overflow downstream.
+const MAX_INTERVAL_SECS: u64 = 30 * 24 * 60 * 60;
 
 fn parse_env_value(raw: &str) -> toml::Value {
     // Parse as the right-hand side of a TOML assignment so `true`, `30` and `["a"]` get their types.
@@ -279,6 +304,15 @@ mod tests {
         let err = Config::load(Some(("my.toml", "[fetch]\ntimeout = 3\n")), Vec::new()).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("my.toml") && text.contains("timeout"), "{text}");
+    }
+
+    #[test]
+    fn absurd_intervals_are_refused() {
+        let err =
+            Config::load(Some(("t.toml", "[poll]\nmax_interval_secs = 10000000000000\n")), Vec::new()).unwrap_err();
+        assert!(err.to_string().contains("max_interval_secs"), "{err}");
+        let err = Config::load(Some(("t.toml", "[poll]\nerror_backoff_secs = 0\n")), Vec::new()).unwrap_err();
+        assert!(err.to_string().contains("error_backoff_secs"), "{err}");
     }
 
     #[test]

@@ -64,6 +64,9 @@ pub trait Store: Send + Sync + 'static {
     async fn sources(&self) -> StoreResult<Vec<Source>>;
     /// Enabled sources whose `next_poll_at` is at or before `now`, soonest first.
     async fn due_sources(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<Source>>;
+    /// Resumes polling a source that was stopped (410 Gone, an invalid URL): clears its error count and makes
+    /// it due at `now`.
+    async fn enable_source(&self, id: SourceId, now: DateTime<Utc>) -> StoreResult<()>;
     /// Makes a source due now (for `sources poll` and tests).
     async fn schedule_now(&self, id: SourceId, now: DateTime<Utc>) -> StoreResult<()>;
 

@@ -49,8 +49,9 @@ pub fn canonical_url(raw: &str) -> Option<String> {
     }
     let host = url.host_str()?.to_ascii_lowercase();
     let host = host.strip_prefix("www.").unwrap_or(&host).trim_end_matches('.');
+    // `url` already drops a port that is its scheme's default; any port left matters, whatever the scheme.
     let port = match url.port() {
-        Some(80) | Some(443) | None => String::new(),
+        None => String::new(),
         Some(p) => format!(":{p}"),
     };
     let mut params: Vec<(String, String)> = url
@@ -99,6 +100,8 @@ mod tests {
     fn ports() {
         assert_eq!(canonical_url("http://e.com:80/x").unwrap(), "https://e.com/x");
         assert_eq!(canonical_url("http://e.com:8080/x").unwrap(), "https://e.com:8080/x");
+        assert_eq!(canonical_url("https://e.com:443/x").unwrap(), "https://e.com/x");
+        assert_ne!(canonical_url("https://e.com:80/x"), canonical_url("https://e.com/x"));
     }
 
     proptest! {

@@ -164,7 +164,8 @@ fn decode_basic_entities(value: &str) -> String {
     if !value.contains('&') {
         return value.to_owned();
     }
-    value.replace("&amp;", "&").replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">")
+    // `&amp;` last, so `&amp;quot;` stays the text `&quot;` instead of becoming a quote.
+    value.replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 }
 
 #[cfg(test)]

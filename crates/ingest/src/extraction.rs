@@ -8,7 +8,7 @@ use tidings_core::{ExtractedBody, ExtractionJob, StoreError};
 use tidings_fetch::{FetchResponse, Validators};
 
 use crate::Ingester;
-use crate::normalise::{Sanitizer, html_to_text};
+use crate::normalise::Sanitizer;
 
 impl Ingester {
     /// Extracts one batch of pending articles, `extract.concurrency` pages at a time; returns how many were
@@ -68,7 +68,7 @@ impl Ingester {
         }
         // The extractor's HTML is already safe; sanitising again here, last, keeps one policy for all stored HTML.
         let html = Sanitizer::new(Some(&final_url)).clean(&extracted.html);
-        let text = if extracted.text.is_empty() { html_to_text(&html) } else { extracted.text };
+        let text = extracted.text;
         let word_count = text.split_whitespace().count() as i64;
         Ok(ExtractedBody { html, text, word_count })
     }

@@ -85,15 +85,21 @@ impl Ingester {
         let fetched = self.fetcher.fetch(&source.url, &validators).await;
         let outcome = match fetched {
             Ok(FetchResponse::NotModified { .. }) => {
-                let interval = Duration::from_secs(source.poll_interval_secs.max(1) as u64);
+                // The stored interval is clamped again: the operator may have narrowed the bounds since.
+                let interval = Duration::from_secs(
+                    (source.poll_interval_secs.max(1) as u64)
+                        .clamp(self.poll.min_interval_secs, self.poll.max_interval_secs),
+                );
                 let success = PollSuccess {
                     not_modified: true,
-                    next_poll_at: started + interval,
+                    next_poll_at: after(started, interval),
                     poll_interval_secs: interval.as_secs() as i64,
                     ..PollSuccess::default()
                 };
-                self.store.record_poll(source.id, started, success).await?;
-                PollOutcome::NotModified
+                match self.store.record_poll(source.id, started, success).await {
+                    Ok(_) => PollOutcome::NotModified,
+                    Err(error) => self.store_failed(source, started, error).await?,
+                }
             }
             Ok(FetchResponse::Ok(body)) => match parse_body(&body) {
                 Ok(feed) => {
@@ -105,13 +111,15 @@ impl Ingester {
                         etag: body.etag.clone(),
                         last_modified: body.last_modified.clone(),
                         feed_title: feed.feed.title.clone(),
-                        site_url: feed.feed.link.clone(),
+                        site_url: normalise::web_url(feed.feed.link.as_deref()),
                         not_modified: false,
-                        next_poll_at: started + interval,
+                        next_poll_at: after(started, interval),
                         poll_interval_secs: interval.as_secs() as i64,
                     };
-                    let report = self.store.record_poll(source.id, started, success).await?;
-                    PollOutcome::Stored { inserted: report.inserted, duplicates: report.duplicates }
+                    match self.store.record_poll(source.id, started, success).await {
+                        Ok(report) => PollOutcome::Stored { inserted: report.inserted, duplicates: report.duplicates },
+                        Err(error) => self.store_failed(source, started, error).await?,
+                    }
                 }
                 Err(message) => self.fail(source, started, message, None, false).await?,
             },
@@ -143,6 +151,23 @@ impl Ingester {
         Ok(outcome)
     }
 
+    /// A poll whose storing failed (the database refused something in it) is recorded as a failure of the
+    /// source, with backoff, so it neither vanishes nor comes back every tick ahead of every other source.
+    /// A source that no longer exists, or a store that cannot record even that, is the caller's problem.
+    async fn store_failed(
+        &self,
+        source: &Source,
+        at: DateTime<Utc>,
+        error: StoreError,
+    ) -> Result<PollOutcome, StoreError> {
+        if matches!(error, StoreError::NotFound { .. }) {
+            return Err(error);
+        }
+        tracing::error!(source = source.id, url = %source.url, %error, "storing a poll failed");
+        let message = format!("{}: the feed was read but storing it failed: {error}", source.url);
+        self.fail(source, at, message, None, false).await
+    }
+
     async fn fail(
         &self,
         source: &Source,
@@ -153,7 +178,7 @@ impl Ingester {
     ) -> Result<PollOutcome, StoreError> {
         let consecutive = u32::try_from(source.error_count.saturating_add(1)).unwrap_or(1);
         let delay = backoff(consecutive, retry_after, &self.poll);
-        let failure = PollFailure { error: error.clone(), next_poll_at: at + delay, disable };
+        let failure = PollFailure { error: error.clone(), next_poll_at: after(at, delay), disable };
         self.store.record_failure(source.id, at, failure).await?;
         Ok(PollOutcome::Failed(error))
     }
@@ -250,12 +275,17 @@ impl Ingester {
     }
 }
 
+/// `at + delay`, saturating far in the future instead of overflowing on absurd delays.
+fn after(at: DateTime<Utc>, delay: Duration) -> DateTime<Utc> {
+    chrono::TimeDelta::from_std(delay).ok().and_then(|d| at.checked_add_signed(d)).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
 fn source_from_feed(url: &str, feed: &ParsedFeed) -> NewSource {
     NewSource {
         url: url.to_owned(),
         kind: SourceKind::Feed,
         title: feed.feed.title.clone(),
-        site_url: feed.feed.link.clone(),
+        site_url: normalise::web_url(feed.feed.link.as_deref()),
         category: None,
     }
 }

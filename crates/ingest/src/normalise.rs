@@ -12,7 +12,7 @@ use tidings_core::urlnorm::canonical_url;
 use tidings_feeds::{Entry, ParsedFeed, TextKind};
 
 /// Turns feed HTML into safe HTML: an allow-list of tags and attributes, absolute links and images, and
-/// `rel="noopener noreferrer"` on every link.
+/// `rel="noopener noreferrer nofollow"` on every link.
 pub struct Sanitizer {
     builder: ammonia::Builder<'static>,
 }
@@ -23,10 +23,9 @@ impl Sanitizer {
         let mut builder = ammonia::Builder::default();
         builder.link_rel(Some("noopener noreferrer nofollow"));
         builder.url_schemes(HashSet::from(["http", "https", "mailto"]));
-        builder.rm_tags(["img"]).add_tags(["img", "figure", "figcaption", "picture", "source", "time"]);
+        builder.add_tags(["figure", "figcaption", "picture", "time"]);
         builder.add_tag_attributes("img", ["src", "alt", "width", "height", "loading"]);
         builder.add_tag_attributes("time", ["datetime"]);
-        builder.add_tag_attributes("source", ["srcset", "type"]);
         builder.add_generic_attributes(["lang", "dir"]);
         match base.and_then(|b| url::Url::parse(b).ok()) {
             Some(base) => {
@@ -140,21 +139,26 @@ fn entry_article(entry: &Entry, feed: &ParsedFeed, sanitizer: &Sanitizer) -> New
         .filter(|(_, t)| !t.is_empty());
     let content_text = content.as_ref().or(summary.as_ref()).map(|(_, t)| t.clone()).unwrap_or_default();
 
-    let url = entry.link.clone().filter(|l| l.starts_with("http://") || l.starts_with("https://"));
-    let canonical = url.as_deref().and_then(canonical_url);
+    let url = web_url(entry.link.as_deref());
+    // A link to the site's home page identifies no article: items that all point there are not one item.
+    let canonical = url.as_deref().and_then(canonical_url).filter(|c| !is_home_page(c));
     let title = entry
         .title
         .as_deref()
         .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|t| !t.is_empty())
         .unwrap_or_else(|| fallback_title(&content_text));
-    let hash =
-        if content_text.is_empty() { content_hash(&format!("title:{title}")) } else { content_hash(&content_text) };
-    let guid = entry
-        .id
-        .clone()
-        .map(|id| id.trim().to_owned())
-        .filter(|id| !id.is_empty())
+    let guid = entry.id.as_deref().map(clean_key).filter(|id| !id.is_empty());
+    // An item without a body must not be recognised by its title alone ("Morning briefing" recurs daily), so
+    // its hash also covers whatever identifies it.
+    let hash = if content_text.is_empty() {
+        let key = guid.as_deref().or(canonical.as_deref()).unwrap_or("");
+        content_hash(&format!("title:{title}\nkey:{key}"))
+    } else {
+        content_hash(&content_text)
+    };
+    let guid = guid
+        .map(|id| if id.len() > MAX_KEY_BYTES { format!("sha256:{}", content_hash(&id)) } else { id })
         .or_else(|| canonical.clone())
         .unwrap_or_else(|| format!("hash:{hash}"));
     let authors: Vec<String> = entry
@@ -164,12 +168,12 @@ fn entry_article(entry: &Entry, feed: &ParsedFeed, sanitizer: &Sanitizer) -> New
         .map(|n| n.trim().to_owned())
         .filter(|n| !n.is_empty())
         .collect();
-    let image = entry.image.clone().or_else(|| {
+    let image = web_url(entry.image.as_deref()).or_else(|| {
         entry
             .enclosures
             .iter()
             .find(|e| e.mime_type.as_deref().is_some_and(|m| m.starts_with("image/")))
-            .map(|e| e.url.clone())
+            .and_then(|e| web_url(Some(&e.url)))
     });
     NewArticle {
         guid,
@@ -184,9 +188,41 @@ fn entry_article(entry: &Entry, feed: &ParsedFeed, sanitizer: &Sanitizer) -> New
         updated_at: entry.updated,
         language: entry.language.clone().or_else(|| feed.feed.language.clone()),
         image_url: image,
-        categories: entry.categories.iter().map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect(),
+        categories: entry
+            .categories
+            .iter()
+            .map(|c| c.trim())
+            .filter(|c| !c.is_empty() && c.len() <= MAX_CATEGORY_BYTES)
+            .take(MAX_CATEGORIES)
+            .map(str::to_owned)
+            .collect(),
         content_hash: hash,
     }
+}
+
+/// Keys longer than this are hashed: PostgreSQL cannot index values of a few kilobytes, and no real GUID is
+/// that long.
+const MAX_KEY_BYTES: usize = 512;
+/// Longer links are not real article links (and would not index either).
+const MAX_URL_BYTES: usize = 2048;
+const MAX_CATEGORY_BYTES: usize = 200;
+const MAX_CATEGORIES: usize = 50;
+
+/// An absolute http(s) URL of a sane length, or nothing: `javascript:` and friends never reach the store.
+pub fn web_url(raw: Option<&str>) -> Option<String> {
+    let raw = raw?.trim();
+    let lower = raw.get(..8).unwrap_or(raw).to_ascii_lowercase();
+    let is_web = lower.starts_with("http://") || lower.starts_with("https://");
+    (is_web && raw.len() <= MAX_URL_BYTES && url::Url::parse(raw).is_ok()).then(|| raw.to_owned())
+}
+
+fn is_home_page(canonical: &str) -> bool {
+    url::Url::parse(canonical).is_ok_and(|u| u.path() == "/" && u.query().is_none())
+}
+
+/// A GUID without control characters (NUL among them, which PostgreSQL refuses) or surrounding space.
+fn clean_key(raw: &str) -> String {
+    raw.chars().filter(|c| !c.is_control()).collect::<String>().trim().to_owned()
 }
 
 fn fallback_title(text: &str) -> String {
@@ -222,6 +258,21 @@ mod tests {
         let text =
             html_to_text("<p>One &amp; two</p><p>Three<br>four</p><script>var x = '<p>';</script><style>p{}</style>");
         assert_eq!(text, "One & two\nThree\nfour");
+    }
+
+    #[test]
+    fn only_web_urls_are_kept() {
+        assert_eq!(web_url(Some(" https://e.org/a ")).as_deref(), Some("https://e.org/a"));
+        assert_eq!(web_url(Some("javascript:alert(1)")), None);
+        assert_eq!(web_url(Some("HTTPS://E.ORG/")).as_deref(), Some("HTTPS://E.ORG/"));
+        assert_eq!(web_url(Some(&format!("https://e.org/{}", "a".repeat(3000)))), None);
+        assert_eq!(web_url(Some("é")), None);
+    }
+
+    #[test]
+    fn keys_lose_control_characters() {
+        assert_eq!(clean_key(" \u{0}id-1\u{7} "), "id-1");
+        assert_eq!(clean_key("\u{0}"), "");
     }
 
     #[test]

@@ -177,6 +177,30 @@ async fn redirects_into_private_addresses_are_blocked_with_the_guard_on() {
     store.close().await;
 }
 
+/// Regression: a NUL-only GUID became "" in the store and broke its constraint, so the poll was never stored
+/// and the source was retried every tick ahead of all others; a 5 kB GUID cannot be indexed by PostgreSQL.
+#[tokio::test]
+async fn nul_and_oversized_keys_are_normalised_not_fatal() {
+    let server = FixtureServer::start().await;
+    let store = TestStore::new().await;
+    let ingester = ingester(&store, true);
+    let source = add(&store, server.url("/odd-keys.json")).await;
+    let outcome = ingester.poll_source(&source).await.unwrap();
+    assert_eq!(outcome, PollOutcome::Stored { inserted: 3, duplicates: 0 });
+    let items = store.store.latest_articles(10, None).await.unwrap();
+    for item in &items {
+        let article = store.store.article(item.id).await.unwrap().unwrap();
+        assert!(!article.fields.guid.is_empty() && article.fields.guid.len() <= 512, "{}", article.fields.guid);
+        assert!(article.fields.categories.iter().all(|c| c.len() <= 200));
+        assert!(article.fields.url.as_deref().is_none_or(|u| u.starts_with("http")), "{:?}", article.fields.url);
+    }
+    assert_eq!(
+        ingester.poll_source(&reload(&store, source.id).await).await.unwrap(),
+        PollOutcome::Stored { inserted: 0, duplicates: 3 }
+    );
+    store.close().await;
+}
+
 #[tokio::test]
 async fn a_page_url_is_resolved_to_its_advertised_feed() {
     let server = FixtureServer::start().await;

@@ -102,7 +102,8 @@ impl Backend {
 }
 
 /// The URL with any password replaced, so it can go into errors and logs.
-fn redact(url: &str) -> String {
+/// The database URL with its password masked, for logs and error messages.
+pub fn redact(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut parsed) if parsed.password().is_some() => {
             // Only fails for URLs that cannot have a password, which this one has.

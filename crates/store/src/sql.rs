@@ -421,6 +421,19 @@ where
         .await
     }
 
+    async fn enable_source(&self, id: SourceId, now: DateTime<Utc>) -> StoreResult<()> {
+        let row = sqlx::query(
+            "UPDATE sources SET disabled = $2, error_count = 0, next_poll_at = $3 WHERE id = $1 RETURNING id",
+        )
+        .bind(id)
+        .bind(false)
+        .bind(DbTime(now))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err(format_args!("enabling source {id}")))?;
+        row.map(|_| ()).ok_or(StoreError::NotFound { what: "source", id })
+    }
+
     async fn schedule_now(&self, id: SourceId, now: DateTime<Utc>) -> StoreResult<()> {
         let row = sqlx::query("UPDATE sources SET next_poll_at = $2 WHERE id = $1 RETURNING id")
             .bind(id)

@@ -782,3 +782,21 @@ async fn the_extraction_queue_follows_each_sources_mode_and_takes_each_page_once
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_stopped_source_can_be_enabled_again() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let gone = source(&store, "https://gone.example/feed").await;
+        let failure = PollFailure { error: "410 Gone".into(), next_poll_at: at(10, 0), disable: true };
+        store.record_failure(gone.id, at(9, 0), failure).await.unwrap();
+        assert!(store.due_sources(at(23, 0), 10).await.unwrap().is_empty());
+        store.enable_source(gone.id, at(11, 0)).await.unwrap();
+        let again = store.source(gone.id).await.unwrap().unwrap();
+        assert!(!again.disabled);
+        assert_eq!(again.error_count, 0);
+        assert_eq!(again.last_error.as_deref(), Some("410 Gone"), "the last error stays on record");
+        assert_eq!(store.due_sources(at(11, 0), 10).await.unwrap().len(), 1);
+    })
+    .await;
+}

@@ -110,6 +110,11 @@ pub enum SourcesCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Resume polling a source that was stopped (after a 410 Gone or an invalid URL).
+    Enable {
+        /// Source id or URL.
+        source: String,
+    },
     /// Stop following a source (by id or URL) and delete its articles.
     Remove {
         /// Source id or URL.

@@ -18,10 +18,15 @@ const DEMO_OUTLETS_PORT: u16 = 18_080;
 static DEMO: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/demo");
 
 /// Serves the bundled demo outlets on 127.0.0.1 until `shutdown`; returns the origin (`http://127.0.0.1:PORT`).
-pub(crate) async fn start_fixture_server(shutdown: CancellationToken) -> anyhow::Result<String> {
+pub(crate) async fn start_fixture_server(shutdown: CancellationToken, keep: bool) -> anyhow::Result<String> {
     // A fixed port keeps the outlets' URLs (and so the stored GUIDs) stable across `demo --keep` runs.
     let listener = match tokio::net::TcpListener::bind(("127.0.0.1", DEMO_OUTLETS_PORT)).await {
         Ok(listener) => listener,
+        // A kept demo's sources point at the fixed port; another port would make every poll fail.
+        Err(error) if keep => {
+            return Err(error)
+                .context(format!("demo --keep needs 127.0.0.1:{DEMO_OUTLETS_PORT} for its outlets, and it is taken"));
+        }
         Err(_) => tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.context("starting the demo outlets' server")?,
     };
     let origin = format!("http://{}", listener.local_addr().context("reading the demo server address")?);
@@ -87,7 +92,7 @@ pub(crate) async fn run(mut config: Config, listen: Option<SocketAddr>, keep: bo
 
     let metrics = crate::install_metrics();
     let fixtures = CancellationToken::new();
-    let origin = start_fixture_server(fixtures.clone()).await?;
+    let origin = start_fixture_server(fixtures.clone(), keep).await?;
     tracing::info!(%origin, "demo outlets are being served");
     let store = crate::open_store(&config).await?;
     let feeds = tidings_feeds::opml::parse(opml(&origin)?.as_bytes()).context("reading the demo OPML")?;

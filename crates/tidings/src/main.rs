@@ -56,7 +56,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Sources(command) => sources::run(&config, command).await,
             Command::Extract { source, url } => extract_command(&config, &source, url).await,
             Command::Config => {
-                println!("{}", toml_of(&config)?);
+                let mut shown = config;
+                shown.database_url = tidings_store::redact(&shown.database_url);
+                println!("{}", toml_of(&shown)?);
                 Ok(())
             }
             Command::Eval(_) => Ok(()),
@@ -126,7 +128,9 @@ fn init_logging(config: &Config, verbose: u8) {
 /// Opens the configured store, creating the data directory for SQLite.
 pub(crate) async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     let url = config.effective_database_url();
-    let store = tidings_store::open(&url).await.with_context(|| format!("opening the database {url}"))?;
+    let store = tidings_store::open(&url)
+        .await
+        .with_context(|| format!("opening the database {}", tidings_store::redact(&url)))?;
     tracing::info!(backend = store.backend(), "store open");
     Ok(store)
 }
@@ -141,15 +145,16 @@ pub(crate) async fn serve(config: Config, metrics: Option<PrometheusHandle>) -> 
     let store = open_store(&config).await?;
     let shutdown = CancellationToken::new();
     spawn_signal_handler(shutdown.clone());
+    // Bind first: a taken port should stop us before any source is fetched.
+    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| {
+        format!("listening on {} (is another server using the port? set --listen or TIDINGS_LISTEN)", config.listen)
+    })?;
     let poller = if config.poll.enabled {
         let ingester = ingester(&config, store.clone())?;
         Some(tokio::spawn(ingester.run(shutdown.clone())))
     } else {
         None
     };
-    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| {
-        format!("listening on {} (is another server using the port? set --listen or TIDINGS_LISTEN)", config.listen)
-    })?;
     let address = listener.local_addr().context("reading the listening address")?;
     tracing::info!(%address, "serving");
     eprintln!("Tidings is serving at http://{address}  (Ctrl-C to stop)");
@@ -199,7 +204,12 @@ fn spawn_signal_handler(shutdown: CancellationToken) {
         }
         #[cfg(not(unix))]
         let _ = ctrl_c.await;
-        tracing::info!("shutting down: finishing requests and polls in progress");
+        tracing::info!("shutting down: finishing requests and polls in progress (Ctrl-C again to stop at once)");
         shutdown.cancel();
+        // Work in progress is transactional, so stopping hard on a second signal loses nothing stored.
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("stopping at once");
+            std::process::exit(130);
+        }
     });
 }

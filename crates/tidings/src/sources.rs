@@ -60,6 +60,11 @@ pub(crate) async fn run(config: &Config, command: SourcesCommand) -> anyhow::Res
             store.set_extract_mode(found.id, mode).await?;
             println!("source {} {}: extraction {}", found.id, found.url, mode.as_str());
         }
+        SourcesCommand::Enable { source } => {
+            let found = find(&store, &source).await?;
+            store.enable_source(found.id, Utc::now()).await?;
+            println!("source {} {} will be polled again", found.id, found.url);
+        }
         SourcesCommand::Remove { source } => {
             let found = find(&store, &source).await?;
             store.remove_source(found.id).await?;
@@ -117,7 +122,7 @@ pub(crate) async fn import(
             url: feed.xml_url.clone(),
             kind: SourceKind::Feed,
             title: feed.title.clone(),
-            site_url: feed.html_url.clone(),
+            site_url: tidings_ingest::normalise::web_url(feed.html_url.as_deref()),
             category: feed.category.clone(),
         };
         match store.add_source(new).await {

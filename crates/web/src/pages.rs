@@ -64,10 +64,11 @@ pub(crate) struct IndexQuery {
     after: Option<String>,
 }
 
-/// Cursors in links are `<unix seconds>_<id>`: short, and opaque enough to change later.
+/// Cursors in links are `<unix microseconds>_<id>`: the store orders by microseconds, so anything coarser would
+/// skip the articles that share the page's last second.
 fn parse_cursor(raw: &str) -> Option<ArticleCursor> {
-    let (secs, id) = raw.split_once('_')?;
-    let published_at = DateTime::from_timestamp(secs.parse().ok()?, 0)?;
+    let (micros, id) = raw.split_once('_')?;
+    let published_at = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
     Some(ArticleCursor { published_at, id: id.parse().ok()? })
 }
 
@@ -81,7 +82,7 @@ pub(crate) async fn index(
     };
     let items = state.store.latest_articles(PAGE_SIZE, cursor).await.map_err(|e| PageError::internal(&state, &e))?;
     let next = (items.len() as i64 == PAGE_SIZE)
-        .then(|| items.last().map(|last| format!("{}_{}", last.published_at.timestamp(), last.id)))
+        .then(|| items.last().map(|last| format!("{}_{}", last.published_at.timestamp_micros(), last.id)))
         .flatten();
     let now = Utc::now();
     let articles = items.into_iter().map(|item| ArticleRow::new(item, now)).collect();
@@ -91,7 +92,7 @@ pub(crate) async fn index(
 #[derive(Template)]
 #[template(path = "article.html")]
 struct ArticlePage {
-    extraction_error: Option<String>,
+    extraction_failed: bool,
     title: String,
     lang: Option<String>,
     rtl: bool,
@@ -123,10 +124,11 @@ pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<i64>) 
                 .unwrap_or_default()
         }),
     };
-    let extraction_error = article.extraction_error;
+    // The error itself can name internal addresses the fetcher refused; readers only learn that it failed.
+    let extraction_failed = article.extraction_error.is_some();
     page(
         &ArticlePage {
-            extraction_error,
+            extraction_failed,
             rtl: fields.language.as_deref().is_some_and(is_right_to_left),
             lang: fields.language.clone(),
             title: fields.title,
@@ -160,7 +162,6 @@ pub(crate) struct SourceRow {
     category: String,
     last_success: String,
     error_count: i32,
-    last_error: Option<String>,
     next_poll: String,
     failing: bool,
 }
@@ -183,7 +184,6 @@ pub(crate) async fn sources(State(state): State<AppState>) -> Result<Response, P
             category: s.category.clone().unwrap_or_default(),
             last_success: s.last_success_at.map(|t| timefmt::relative(t, now)).unwrap_or_else(|| "never".to_owned()),
             error_count: s.error_count,
-            last_error: s.last_error.clone(),
             next_poll: if s.disabled { "stopped".to_owned() } else { timefmt::absolute(s.next_poll_at) },
             failing: s.error_count > 0 || s.disabled,
         })
@@ -197,7 +197,7 @@ struct SourcePage {
     name: String,
     url: String,
     disabled: bool,
-    last_error: Option<String>,
+    failing: bool,
     articles: Vec<ArticleRow>,
 }
 
@@ -211,7 +211,7 @@ pub(crate) async fn source(State(state): State<AppState>, Path(id): Path<i64>) -
             name: source_name(&source),
             url: source.url.clone(),
             disabled: source.disabled,
-            last_error: source.last_error.clone(),
+            failing: source.error_count > 0,
             articles: items.into_iter().map(|item| ArticleRow::new(item, now)).collect(),
         },
         &state,

@@ -101,6 +101,15 @@ const ARTICLE_PAGE: &str = r#"<!doctype html><html lang="en"><head><meta charset
 <aside><h2>Most read</h2><ul><li><a href="/a">One</a></li><li><a href="/b">Two</a></li></ul></aside>
 <footer>© Teaser Times</footer></body></html>"#;
 
+/// Keys a database refuses or cannot index: a NUL-only id, a 5 kB id, a 5 kB category, a javascript: link.
+const ODD_KEYS_FEED: &str = concat!(
+    r#"{"version":"https://jsonfeed.org/version/1.1","title":"Odd Keys","items":["#,
+    r#"{"id":"\u0000","title":"Nul id","content_text":"An item whose id is a NUL character only."},"#,
+    r#"{"id":"LONGID","title":"Long id","content_text":"An item whose id is five kilobytes long.","tags":["LONGID"]},"#,
+    r#"{"id":"js","url":"javascript:alert(1)","title":"Script link","content_text":"An item linking to script."}"#,
+    "]}"
+);
+
 const PAGE: &str = "<!doctype html><html><head><title>Just a page</title></head><body><p>Hello</p></body></html>";
 
 impl FixtureServer {
@@ -148,6 +157,10 @@ async fn respond(path: &str, headers: &HeaderMap, bomb: &[u8]) -> Response {
                 .into_response()
         }
         "/churned.xml" => (xml, CHURNED_FEED).into_response(),
+        "/odd-keys.json" => {
+            let long: String = (0..5000).map(|i| char::from(b'a' + (i * 7 % 26) as u8)).collect();
+            ([(header::CONTENT_TYPE, "application/feed+json")], ODD_KEYS_FEED.replace("LONGID", &long)).into_response()
+        }
         "/teaser.xml" => {
             let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
             (xml, TEASER_FEED.replace("{BASE}", &format!("http://{host}"))).into_response()
