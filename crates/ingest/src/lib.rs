@@ -103,7 +103,10 @@ impl Ingester {
             }
             Ok(FetchResponse::Ok(body)) => match parse_body(&body) {
                 Ok(feed) => {
-                    let articles = feed_articles(&feed, &body.final_url);
+                    let mut articles = feed_articles(&feed, &body.final_url);
+                    // Feeds list newest first; stored oldest first, items that share a listing time (undated,
+                    // or dated to the day) keep the feed's order under the lists' newest-id-first tie-break.
+                    articles.reverse();
                     let dates: Vec<DateTime<Utc>> = articles.iter().filter_map(|a| a.published_at).collect();
                     let interval = adaptive_interval(&dates, &self.poll);
                     let success = PollSuccess {
@@ -252,24 +255,33 @@ impl Ingester {
             candidates.extend(COMMON_FEED_PATHS.iter().filter_map(|path| page.join(path).ok()).map(|u| u.to_string()));
         }
         let mut tried = Vec::new();
+        // The first advertised candidate's failure is the one worth showing: common paths mostly 404.
+        let mut first_error: Option<String> = None;
         for candidate in candidates {
             if tried.contains(&candidate) {
                 continue;
             }
             tried.push(candidate.clone());
-            if let Ok(FetchResponse::Ok(found)) = self.fetcher.fetch(&candidate, &Validators::default()).await
-                && let Ok(feed) = parse_body(&found)
-            {
-                let mut source = source_from_feed(&candidate, &feed);
-                source.site_url = source.site_url.or_else(|| Some(body.final_url.clone()));
-                return Ok(source);
-            }
+            let error = match self.fetcher.fetch(&candidate, &Validators::default()).await {
+                Ok(FetchResponse::Ok(found)) => match parse_body(&found) {
+                    Ok(feed) => {
+                        let mut source = source_from_feed(&candidate, &feed);
+                        source.site_url = source.site_url.or_else(|| normalise::web_url(Some(&body.final_url)));
+                        return Ok(source);
+                    }
+                    Err(error) => error,
+                },
+                Ok(FetchResponse::NotModified { final_url }) => format!("{final_url}: 304 Not Modified"),
+                Err(error) => error.to_string(),
+            };
+            first_error.get_or_insert(error);
         }
         Err(IngestError::NoFeed {
             url: url.to_owned(),
             reason: format!(
-                "the page is not a feed, and none of {} advertised or common feed locations answered with one",
-                tried.len()
+                "the page is not a feed, and none of {} advertised or common feed locations answered with one{}",
+                tried.len(),
+                first_error.map(|e| format!("; first failure: {e}")).unwrap_or_default()
             ),
         })
     }
