@@ -813,23 +813,20 @@ fn is_dateline_stub(t: &str, w: usize) -> bool {
     if words.len() > 10 {
         return false;
     }
-    if matches!(
-        words.first(),
-        Some(
-            &("by"
-                | "by:"
-                | "updated"
-                | "updated:"
-                | "published"
-                | "published:"
-                | "posted"
-                | "posted:"
-                | "last"
-                | "von"
-                | "por"
-                | "par")
-        )
-    ) && words.len() <= 10
+    let orig: Vec<&str> = t.split_whitespace().collect();
+    let first = words.first().copied().unwrap_or("");
+    // "By Jane Roe", "By: Staff" — but not "By the end of the day, it was over."
+    if matches!(first, "by" | "by:" | "von" | "por" | "par")
+        && (words.len() == 1
+            || (words.len() <= 7
+                && !t.trim_end().ends_with('.')
+                && orig.get(1).is_some_and(|w| w.starts_with(|c: char| c.is_uppercase()))))
+    {
+        return true;
+    }
+    // "Updated 8:21 am", "Published: 19.11.2019", "Last updated 2 hours ago"
+    if matches!(first, "updated" | "updated:" | "published" | "published:" | "posted" | "posted:" | "last")
+        && l.chars().any(|c| c.is_ascii_digit())
     {
         return true;
     }
@@ -884,15 +881,9 @@ fn is_boilerplate_line(t: &str, w: usize, has_link: bool) -> bool {
         "read also",
         "also read",
         "see also",
-        "recommended",
-        "advertisement",
-        "sponsored",
-        "sign up",
-        "subscribe",
         "download the app",
         "get the app",
         "share this",
-        "share on",
         "follow us",
         "listen to this article",
         "scroll to continue",
@@ -902,7 +893,6 @@ fn is_boilerplate_line(t: &str, w: usize, has_link: bool) -> bool {
         "watch:",
         "watch now",
         "video:",
-        "comments",
         "no comments",
         "copyright ©",
         "copyright (c)",
@@ -910,10 +900,6 @@ fn is_boilerplate_line(t: &str, w: usize, has_link: bool) -> bool {
         "all rights reserved",
         "this content is",
         "you might also like",
-        "more from",
-        "most read",
-        "trending",
-        "loading",
         "we've noticed",
         "already a subscriber",
         "to continue reading",
@@ -932,7 +918,6 @@ fn is_boilerplate_line(t: &str, w: usize, has_link: bool) -> bool {
         "this article is related to",
         "reach the reporter",
         "chat with us",
-        "join our",
         "explore further",
         "you may also like",
         "you might like",
@@ -950,6 +935,33 @@ fn is_boilerplate_line(t: &str, w: usize, has_link: bool) -> bool {
         "topics:",
     ];
     if w < 250 && STARTS.iter().any(|s| l.starts_with(s)) {
+        return true;
+    }
+    // Single-word labels only as labels ("Recommended:", "Trending now", "Sign up"), never as the
+    // first word of a sentence ("Recommended daily doses were…", "Subscribers will get…").
+    const LABEL_STARTS: &[&str] = &[
+        "recommended",
+        "advertisement",
+        "sponsored",
+        "sign up",
+        "subscribe",
+        "comments",
+        "trending",
+        "loading",
+        "more from",
+        "most read",
+        "join our",
+        "share on",
+    ];
+    let word_count = l.split_whitespace().count();
+    if w < 250
+        && LABEL_STARTS.iter().any(|s| {
+            l.strip_prefix(s).is_some_and(|rest| {
+                !rest.starts_with(|c: char| c.is_alphabetic())
+                    && (word_count <= 6 || rest.trim_start().starts_with(':') || *s == "join our")
+            })
+        })
+    {
         return true;
     }
     const LABELS: &[&str] = &[
@@ -997,8 +1009,11 @@ fn is_boilerplate_line(t: &str, w: usize, has_link: bool) -> bool {
     {
         return true;
     }
+    // Phrases, not topics: an article about newsletters, cookies or the App Store keeps its sentences.
     const PROMO: &[&str] = &[
-        "newsletter",
+        "our newsletter",
+        "the newsletter",
+        "newsletter:",
         "sign up for our",
         "sign up to our",
         "subscribe to our",
@@ -1006,17 +1021,26 @@ fn is_boilerplate_line(t: &str, w: usize, has_link: bool) -> bool {
         "download our app",
         "download the app",
         "get our app",
-        "app store",
-        "google play",
         "our new platform",
         "follow us on",
         "all rights reserved",
-        "cookie",
-        "javascript",
+        "we use cookies",
+        "accept cookies",
+        "cookie policy",
+        "cookie settings",
+        "enable javascript",
+        "javascript is disabled",
+        "javascript enabled",
         "ad blocker",
         "adblock",
     ];
     if w < 300 && PROMO.iter().any(|p| l.contains(p)) {
+        return true;
+    }
+    if w < 300
+        && (l.contains("app store") || l.contains("google play"))
+        && (l.contains("download") || l.contains("get the") || l.contains("available on"))
+    {
         return true;
     }
     t.len() < 40 && t.chars().all(|c| !c.is_lowercase()) && l.contains("advert")
@@ -1110,5 +1134,11 @@ mod tests {
         assert!(is_dateline_stub("Updated Nov. 19, 2019 8:21 am ET", 20));
         assert!(!is_dateline_stub("1a etapa: 10 de março – Interlagos", 25));
         assert!(!is_dateline_stub("— Jane Roe (@jane) November 18, 2019", 25));
+        assert!(is_dateline_stub("By Jane Roe and John Doe", 18));
+        assert!(!is_dateline_stub("By the end of the day, it was over.", 25));
+        assert!(!is_boilerplate_line("Recommended daily doses were raised last year.", 38, false));
+        assert!(!is_boilerplate_line("Subscribers will get the new edition first.", 36, false));
+        assert!(is_boilerplate_line("Recommended", 11, false));
+        assert!(is_boilerplate_line("Trending: the week in pictures", 24, true));
     }
 }
