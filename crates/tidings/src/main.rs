@@ -119,6 +119,9 @@ fn init_logging(config: &Config, verbose: u8) {
         1 => "debug".to_owned(),
         _ => "trace".to_owned(),
     };
+    // html5ever warns about every odd page it parses ("foster parenting not implemented"); that is the web's
+    // normal state, not something an operator can act on.
+    let default = if default.contains("html5ever") { default } else { format!("{default},html5ever=error") };
     let filter = EnvFilter::try_from_default_env()
         .or_else(|_| EnvFilter::try_new(&default))
         .unwrap_or_else(|_| EnvFilter::new("info"));
