@@ -1,0 +1,497 @@
+//! Online story clustering: each article joins the most similar active story or starts a new one, in arrival
+//! order, with a bounded amount of work per article.
+//!
+//! An article becomes a sparse vector of terms (title, opening and body words, weighted by field; names
+//! boosted; adjacent names also as a pair). Similarity is TF-IDF cosine with document frequencies counted
+//! online. Candidate stories come from an inverted index over each article's most distinctive terms, each
+//! posting list capped to its most recent stories, so the work per article does not grow with the number of
+//! articles stored. When dates exist, a story only takes articles within `window` of its activity. After an
+//! article joins, stories that have converged on the same event are merged.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::VecDeque;
+use std::fmt;
+
+use crate::tokenize::{is_title_case, tokenize};
+
+/// Identifies a story. After merges, [`StoryClusterer::resolve`] gives the story an id now belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StoryId(pub u32);
+
+impl fmt::Display for StoryId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "s{}", self.0)
+    }
+}
+
+/// One article to cluster.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClusterInput<'a> {
+    /// The headline.
+    pub title: &'a str,
+    /// The article text (or its opening); may be empty.
+    pub text: &'a str,
+    /// The outlet that published it, when known.
+    pub outlet: Option<&'a str>,
+    /// When it was published, when known.
+    pub published: Option<DateTime<Utc>>,
+}
+
+/// Tuning of the clusterer. The defaults are the recommended settings.
+#[derive(Debug, Clone)]
+pub struct ClusterConfig {
+    /// A story takes an article only if the article is dated within this span of the story's first and last
+    /// articles (ignored when either side has no date). Default 7 days.
+    pub window: TimeDelta,
+    /// Minimum cosine similarity between an article and a story's centroid for the article to join.
+    pub threshold: f32,
+    /// Minimum cosine similarity between two story centroids for them to merge.
+    pub merge_threshold: f32,
+    /// How many of an article's most distinctive terms are looked up in the index.
+    pub query_terms: usize,
+    /// How many of an article's most distinctive terms are indexed for its story.
+    pub index_terms: usize,
+    /// Each term's posting list keeps at most this many (most recent) stories.
+    pub postings_cap: usize,
+    /// At most this many candidate stories are scored in full per article.
+    pub candidates: usize,
+    /// Weight of a title word.
+    pub title_weight: f32,
+    /// Weight of a word in the opening of the text.
+    pub opening_weight: f32,
+    /// Weight of a later body word.
+    pub body_weight: f32,
+    /// Number of words that count as the opening.
+    pub opening_words: usize,
+    /// Words of text read at most (the rest adds little and costs time).
+    pub max_text_words: usize,
+    /// Multiplier for words that are (part of) names.
+    pub name_boost: f32,
+    /// Weight of a pair of adjacent names ("supreme court") relative to its words.
+    pub name_pair_weight: f32,
+    /// A story keeps at most this many terms in its centroid (the heaviest).
+    pub max_story_terms: usize,
+    /// Multiplier on the similarity to a story that already has an article from the same outlet.
+    pub same_outlet_factor: f32,
+    /// Average-link similarity is computed over at most this many of a story's most recent articles.
+    pub max_members: usize,
+    /// Terms are cut to at most this many characters (a crude, language-agnostic stemmer that conflates
+    /// "investigate" and "investigation"); 0 keeps them whole.
+    pub prefix_chars: usize,
+    /// Exponent applied to inverse document frequency (above 1 favours rare, distinctive terms).
+    pub idf_power: f32,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        Self {
+            window: TimeDelta::days(7),
+            threshold: 0.30,
+            merge_threshold: 0.5,
+            query_terms: 12,
+            index_terms: 24,
+            postings_cap: 64,
+            candidates: 24,
+            title_weight: 2.5,
+            opening_weight: 1.5,
+            body_weight: 1.0,
+            opening_words: 40,
+            max_text_words: 400,
+            name_boost: 1.0,
+            name_pair_weight: 0.0,
+            max_story_terms: 400,
+            same_outlet_factor: 1.0,
+            max_members: 16,
+            prefix_chars: 0,
+            idf_power: 1.0,
+        }
+    }
+}
+
+/// A story as the clusterer sees it.
+#[derive(Debug, Clone)]
+pub struct StoryView<'a> {
+    /// The story's id.
+    pub id: StoryId,
+    /// The headline: the title of the article that started the story.
+    pub headline: &'a str,
+    /// Number of articles.
+    pub size: usize,
+    /// Arrival numbers (0-based, in the order of `add`) of its articles.
+    pub articles: &'a [u32],
+    /// Distinct outlets, in order of appearance.
+    pub outlets: &'a [String],
+    /// Earliest publication date among its articles.
+    pub first_seen: Option<DateTime<Utc>>,
+    /// Latest publication date among its articles.
+    pub last_updated: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Default)]
+struct Story {
+    terms: FxHashMap<u32, f32>,
+    /// Term vectors of the most recent articles (at most `max_members`), for average-link similarity.
+    members: VecDeque<Vec<(u32, f32)>>,
+    headline: String,
+    articles: Vec<u32>,
+    outlets: Vec<String>,
+    first_seen: Option<DateTime<Utc>>,
+    last_updated: Option<DateTime<Utc>>,
+    /// Set when merged into another story.
+    merged_into: Option<u32>,
+}
+
+/// The online clusterer. See the module documentation.
+#[derive(Debug, Default)]
+pub struct StoryClusterer {
+    config: ClusterConfig,
+    vocab: FxHashMap<String, u32>,
+    df: Vec<u32>,
+    docs: u32,
+    postings: FxHashMap<u32, VecDeque<u32>>,
+    stories: Vec<Story>,
+    live_stories: usize,
+}
+
+impl StoryClusterer {
+    /// An empty clusterer.
+    pub fn new(config: ClusterConfig) -> Self {
+        Self { config, ..Self::default() }
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &ClusterConfig {
+        &self.config
+    }
+
+    /// Number of articles added.
+    pub fn articles(&self) -> usize {
+        self.docs as usize
+    }
+
+    /// Number of stories (after merges).
+    pub fn stories(&self) -> usize {
+        self.live_stories
+    }
+
+    /// The story `id` belongs to now (itself unless it was merged into another).
+    pub fn resolve(&self, id: StoryId) -> StoryId {
+        let mut cur = id.0;
+        while let Some(next) = self.stories.get(cur as usize).and_then(|s| s.merged_into) {
+            cur = next;
+        }
+        StoryId(cur)
+    }
+
+    /// The story `id` (resolved through merges), if it exists.
+    pub fn story(&self, id: StoryId) -> Option<StoryView<'_>> {
+        let id = self.resolve(id);
+        let s = self.stories.get(id.0 as usize)?;
+        Some(StoryView {
+            id,
+            headline: &s.headline,
+            size: s.articles.len(),
+            articles: &s.articles,
+            outlets: &s.outlets,
+            first_seen: s.first_seen,
+            last_updated: s.last_updated,
+        })
+    }
+
+    fn idf(&self, term: u32) -> f32 {
+        let df = self.df.get(term as usize).copied().unwrap_or(0) as f32;
+        let n = self.docs as f32;
+        ((n + 1.0) / (df + 0.5)).ln().max(0.0).powf(self.config.idf_power)
+    }
+
+    fn intern(&mut self, term: &str) -> u32 {
+        if let Some(&id) = self.vocab.get(term) {
+            return id;
+        }
+        let id = self.df.len() as u32;
+        self.vocab.insert(term.to_string(), id);
+        self.df.push(0);
+        id
+    }
+
+    /// Builds the raw (un-IDF-weighted) term vector of an article.
+    fn vectorize(&mut self, article: &ClusterInput<'_>) -> Vec<(u32, f32)> {
+        let cfg = &self.config;
+        let title = tokenize(article.title);
+        let mut text = tokenize(article.text);
+        text.truncate(cfg.max_text_words);
+        let title_case = is_title_case(&title);
+        let text_names: FxHashSet<&str> = text.iter().filter(|t| t.name).map(|t| t.term.as_str()).collect();
+        let mut raw: FxHashMap<String, f32> = FxHashMap::default();
+        let mut add_field = |tokens: &[crate::tokenize::Token], weight_at: &dyn Fn(usize) -> f32, in_title: bool| {
+            let mut prev_name: Option<&str> = None;
+            for (i, t) in tokens.iter().enumerate() {
+                if t.stop || (t.term.len() < 2 && t.term.is_ascii()) {
+                    prev_name = None;
+                    continue;
+                }
+                let name = if in_title && title_case {
+                    text_names.contains(t.term.as_str())
+                } else {
+                    t.name || (t.capitalised && text_names.contains(t.term.as_str()))
+                };
+                let w = weight_at(i) * if name { cfg.name_boost } else { 1.0 };
+                let term = truncate_chars(&t.term, cfg.prefix_chars);
+                *raw.entry(term.to_string()).or_default() += w;
+                if name {
+                    if let Some(p) = prev_name {
+                        *raw.entry(format!("{p} {term}")).or_default() += w * cfg.name_pair_weight;
+                    }
+                    prev_name = Some(term);
+                } else {
+                    prev_name = None;
+                }
+            }
+        };
+        let tw = cfg.title_weight;
+        add_field(&title, &|_| tw, true);
+        let (ow, bw, on) = (cfg.opening_weight, cfg.body_weight, cfg.opening_words);
+        add_field(&text, &|i| if i < on { ow } else { bw }, false);
+        let mut v: Vec<(u32, f32)> = raw.into_iter().map(|(t, w)| (self.intern(&t), (1.0 + w).ln())).collect();
+        v.sort_unstable_by_key(|&(t, _)| t);
+        v
+    }
+
+    fn in_window(&self, s: &Story, when: Option<DateTime<Utc>>) -> bool {
+        let Some(when) = when else { return true };
+        let w = self.config.window;
+        match (s.first_seen, s.last_updated) {
+            (Some(first), Some(last)) => when <= last + w && when >= first - w,
+            _ => true,
+        }
+    }
+
+    /// Adds an article: it joins the most similar active story or starts a new one. Returns that story.
+    pub fn add(&mut self, article: &ClusterInput<'_>) -> StoryId {
+        let vec = self.vectorize(article);
+        self.docs += 1;
+        for &(t, _) in &vec {
+            if let Some(df) = self.df.get_mut(t as usize) {
+                *df += 1;
+            }
+        }
+        let weighted: Vec<(u32, f32)> = vec.iter().map(|&(t, w)| (t, w * self.idf(t))).collect();
+        let norm = weighted.iter().map(|&(_, x)| x * x).sum::<f32>().sqrt();
+        let mut by_weight: Vec<(u32, f32)> = weighted.clone();
+        by_weight.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+
+        // Candidates from the inverted index.
+        let mut cand: FxHashMap<u32, f32> = FxHashMap::default();
+        for &(t, x) in by_weight.iter().take(self.config.query_terms) {
+            if let Some(list) = self.postings.get(&t) {
+                for &sid in list {
+                    let sid = self.resolve(StoryId(sid)).0;
+                    *cand.entry(sid).or_default() += x;
+                }
+            }
+        }
+        let mut cand: Vec<(u32, f32)> = cand.into_iter().collect();
+        cand.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        cand.truncate(self.config.candidates);
+
+        let mut scored: Vec<(u32, f32)> = Vec::with_capacity(cand.len());
+        if norm > 0.0 {
+            for &(sid, _) in &cand {
+                let Some(s) = self.stories.get(sid as usize) else { continue };
+                if !self.in_window(s, article.published) {
+                    continue;
+                }
+                let mut sim = self.average_link(&weighted, norm, s);
+                if let Some(o) = article.outlet
+                    && s.outlets.iter().any(|so| so == o)
+                {
+                    sim *= self.config.same_outlet_factor;
+                }
+                scored.push((sid, sim));
+            }
+        }
+        scored.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+
+        let chosen = match scored.first() {
+            Some(&(sid, sim)) if sim >= self.config.threshold => sid,
+            _ => {
+                let sid = self.stories.len() as u32;
+                self.stories.push(Story { headline: article.title.to_string(), ..Story::default() });
+                self.live_stories += 1;
+                sid
+            }
+        };
+        let seq = self.docs - 1;
+        self.join(chosen, &vec, seq, article);
+
+        // Index the article's distinctive terms for its story.
+        for &(t, _) in by_weight.iter().take(self.config.index_terms) {
+            let list = self.postings.entry(t).or_default();
+            if !list.contains(&chosen) {
+                list.push_back(chosen);
+                if list.len() > self.config.postings_cap {
+                    list.pop_front();
+                }
+            }
+        }
+
+        // Stories that have converged merge into the chosen one.
+        let mut target = chosen;
+        for &(other, sim) in scored.iter() {
+            if other == chosen || sim < self.config.threshold * 0.75 {
+                continue;
+            }
+            let (Some(a), Some(b)) = (self.stories.get(target as usize), self.stories.get(other as usize)) else {
+                continue;
+            };
+            if b.merged_into.is_some() || !self.in_window(b, a.last_updated) {
+                continue;
+            }
+            if self.story_similarity(a, b) >= self.config.merge_threshold {
+                target = self.merge(target, other);
+            }
+        }
+        StoryId(target)
+    }
+
+    fn story_similarity(&self, a: &Story, b: &Story) -> f32 {
+        let mut total = 0.0;
+        let mut n = 0usize;
+        for m in &a.members {
+            let w = self.weigh(m);
+            let norm = w.iter().map(|&(_, x)| x * x).sum::<f32>().sqrt();
+            total += self.average_link(&w, norm, b);
+            n += 1;
+        }
+        if n == 0 { 0.0 } else { total / n as f32 }
+    }
+
+    /// IDF-weights a raw term vector.
+    fn weigh(&self, raw: &[(u32, f32)]) -> Vec<(u32, f32)> {
+        raw.iter().map(|&(t, w)| (t, w * self.idf(t))).collect()
+    }
+
+    /// Mean cosine similarity between an IDF-weighted vector (with its norm) and a story's recent articles.
+    fn average_link(&self, weighted: &[(u32, f32)], norm: f32, s: &Story) -> f32 {
+        if norm <= 0.0 || s.members.is_empty() {
+            return 0.0;
+        }
+        let mut total = 0.0;
+        for m in &s.members {
+            let (mut dot, mut mnorm) = (0.0f32, 0.0f32);
+            let (mut i, mut j) = (0, 0);
+            while j < m.len() {
+                let (t, w) = m[j];
+                let x = w * self.idf(t);
+                mnorm += x * x;
+                while i < weighted.len() && weighted[i].0 < t {
+                    i += 1;
+                }
+                if i < weighted.len() && weighted[i].0 == t {
+                    dot += weighted[i].1 * x;
+                }
+                j += 1;
+            }
+            if mnorm > 0.0 {
+                total += dot / (norm * mnorm.sqrt());
+            }
+        }
+        total / s.members.len() as f32
+    }
+
+    fn join(&mut self, sid: u32, vec: &[(u32, f32)], seq: u32, article: &ClusterInput<'_>) {
+        let cap = self.config.max_story_terms;
+        let max_members = self.config.max_members;
+        let Some(s) = self.stories.get_mut(sid as usize) else { return };
+        for &(t, w) in vec {
+            *s.terms.entry(t).or_default() += w;
+        }
+        s.articles.push(seq);
+        s.members.push_back(vec.to_vec());
+        if s.members.len() > max_members {
+            s.members.pop_front();
+        }
+        if let Some(o) = article.outlet
+            && !s.outlets.iter().any(|so| so == o)
+        {
+            s.outlets.push(o.to_string());
+        }
+        if let Some(p) = article.published {
+            s.first_seen = Some(s.first_seen.map_or(p, |f| f.min(p)));
+            s.last_updated = Some(s.last_updated.map_or(p, |l| l.max(p)));
+        }
+        prune(&mut s.terms, cap);
+    }
+
+    /// Merges the smaller of two stories into the larger; returns the survivor.
+    fn merge(&mut self, a: u32, b: u32) -> u32 {
+        let (size_a, size_b) = match (self.stories.get(a as usize), self.stories.get(b as usize)) {
+            (Some(x), Some(y)) => (x.articles.len(), y.articles.len()),
+            _ => return a,
+        };
+        let (keep, gone) = if size_a >= size_b { (a, b) } else { (b, a) };
+        let taken = match self.stories.get_mut(gone as usize) {
+            Some(g) => {
+                g.merged_into = Some(keep);
+                std::mem::take(g)
+            }
+            None => return keep,
+        };
+        // `take` reset the marker; set it again on the emptied story.
+        if let Some(g) = self.stories.get_mut(gone as usize) {
+            g.merged_into = Some(keep);
+        }
+        let cap = self.config.max_story_terms;
+        let max_members = self.config.max_members;
+        if let Some(k) = self.stories.get_mut(keep as usize) {
+            for (t, w) in taken.terms {
+                *k.terms.entry(t).or_default() += w;
+            }
+            k.articles.extend(taken.articles);
+            k.members.extend(taken.members);
+            while k.members.len() > max_members {
+                k.members.pop_front();
+            }
+            k.articles.sort_unstable();
+            for o in taken.outlets {
+                if !k.outlets.contains(&o) {
+                    k.outlets.push(o);
+                }
+            }
+            k.first_seen = match (k.first_seen, taken.first_seen) {
+                (Some(x), Some(y)) => Some(x.min(y)),
+                (x, y) => x.or(y),
+            };
+            k.last_updated = match (k.last_updated, taken.last_updated) {
+                (Some(x), Some(y)) => Some(x.max(y)),
+                (x, y) => x.or(y),
+            };
+            prune(&mut k.terms, cap);
+        }
+        self.live_stories = self.live_stories.saturating_sub(1);
+        keep
+    }
+}
+
+/// The first `n` characters of `s` (all of it when `n` is 0).
+fn truncate_chars(s: &str, n: usize) -> &str {
+    if n == 0 {
+        return s;
+    }
+    match s.char_indices().nth(n) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// Keeps the `cap` heaviest terms (pruning to three quarters of it once it is exceeded).
+fn prune(terms: &mut FxHashMap<u32, f32>, cap: usize) {
+    if terms.len() <= cap {
+        return;
+    }
+    let mut v: Vec<(u32, f32)> = terms.drain().collect();
+    v.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    v.truncate(cap * 3 / 4);
+    terms.extend(v);
+}

@@ -1,0 +1,14 @@
+//! Text analysis for Tidings: tokenisation and online story clustering. Pure: text in, values out.
+//!
+//! ```
+//! use tidings_text::{ClusterConfig, ClusterInput, StoryClusterer};
+//! let mut c = StoryClusterer::new(ClusterConfig::default());
+//! let a = c.add(&ClusterInput { title: "Quake hits Chile", text: "A strong earthquake struck Chile.", ..Default::default() });
+//! assert_eq!(c.resolve(a), a);
+//! ```
+#![deny(missing_docs)]
+
+pub mod cluster;
+pub mod tokenize;
+
+pub use cluster::{ClusterConfig, ClusterInput, StoryClusterer, StoryId, StoryView};

@@ -1,0 +1,369 @@
+//! Language-agnostic word tokenisation for scripts that separate words with spaces, with light English
+//! stemming and stopwords, and a flag for names (capitalised words that are not merely sentence-initial).
+
+/// One word of a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// The normalised term: lowercased, possessive dropped, lightly stemmed.
+    pub term: String,
+    /// The word was capitalised where capitals are not required (mid-sentence), or is all-caps/mixed case:
+    /// likely part of a name.
+    pub name: bool,
+    /// The word was capitalised in the source text, wherever it stood.
+    pub capitalised: bool,
+    /// The word starts a sentence (or the text).
+    pub sentence_start: bool,
+    /// The word is a stopword (kept so that name sequences can be split by them).
+    pub stop: bool,
+}
+
+const STOPWORDS: &[&str] = &[
+    "a",
+    "about",
+    "above",
+    "after",
+    "again",
+    "against",
+    "all",
+    "also",
+    "am",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "because",
+    "been",
+    "before",
+    "being",
+    "below",
+    "between",
+    "both",
+    "but",
+    "by",
+    "can",
+    "could",
+    "did",
+    "do",
+    "does",
+    "doing",
+    "down",
+    "during",
+    "each",
+    "few",
+    "for",
+    "from",
+    "further",
+    "had",
+    "has",
+    "have",
+    "having",
+    "he",
+    "her",
+    "here",
+    "hers",
+    "herself",
+    "him",
+    "himself",
+    "his",
+    "how",
+    "i",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "itself",
+    "just",
+    "me",
+    "more",
+    "most",
+    "my",
+    "myself",
+    "no",
+    "nor",
+    "not",
+    "now",
+    "of",
+    "off",
+    "on",
+    "once",
+    "only",
+    "or",
+    "other",
+    "our",
+    "ours",
+    "ourselves",
+    "out",
+    "over",
+    "own",
+    "same",
+    "she",
+    "should",
+    "so",
+    "some",
+    "such",
+    "than",
+    "that",
+    "the",
+    "their",
+    "theirs",
+    "them",
+    "themselves",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "through",
+    "to",
+    "too",
+    "under",
+    "until",
+    "up",
+    "very",
+    "was",
+    "we",
+    "were",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "who",
+    "whom",
+    "why",
+    "will",
+    "with",
+    "would",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "said",
+    "says",
+    "say",
+    "new",
+    "one",
+    "two",
+    "first",
+    "last",
+    "year",
+    "years",
+    "week",
+    "day",
+    "days",
+    "time",
+    "according",
+    "told",
+    "like",
+    "many",
+    "much",
+    "may",
+    "might",
+    "must",
+    "per",
+    "since",
+    "still",
+    "yet",
+    "get",
+    "got",
+    "make",
+    "made",
+    "amid",
+    "among",
+    "via",
+    "us",
+    "mr",
+    "ms",
+    "mrs",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "news",
+    "report",
+    "reports",
+    "reported",
+    "people",
+    "including",
+    "could",
+    "can't",
+    "won't",
+    "don't",
+    "it's",
+];
+
+/// Whether a lowercased word is an English stopword.
+pub fn is_stopword(word: &str) -> bool {
+    STOPWORDS.contains(&word)
+}
+
+/// A light, consistent English suffix stripper (plurals, -ing, -ed, -ly); other scripts pass unchanged
+/// except for lowercasing. Conflation matters more here than linguistic accuracy.
+pub fn stem(word: &str) -> String {
+    let w = word;
+    if !w.is_ascii() || w.len() <= 3 || w.bytes().any(|b| b.is_ascii_digit()) {
+        return w.to_string();
+    }
+    let strip = |suffix: &str, min_rest: usize, add: &str| -> Option<String> {
+        w.strip_suffix(suffix).filter(|rest| rest.len() >= min_rest).map(|rest| format!("{rest}{add}"))
+    };
+    let s = strip("ies", 3, "y")
+        .or_else(|| strip("sses", 2, "ss"))
+        .or_else(|| if w.ends_with("ss") || w.ends_with("us") || w.ends_with("is") { None } else { strip("s", 3, "") })
+        .unwrap_or_else(|| w.to_string());
+    let w2 = s.as_str();
+    let undouble = |rest: &str| -> String {
+        let b = rest.as_bytes();
+        if b.len() >= 2 && b[b.len() - 1] == b[b.len() - 2] && !matches!(b[b.len() - 1], b'l' | b's' | b'z') {
+            rest[..rest.len() - 1].to_string()
+        } else {
+            rest.to_string()
+        }
+    };
+    if let Some(rest) = w2.strip_suffix("ing").filter(|r| r.len() >= 3) {
+        return undouble(rest);
+    }
+    if let Some(rest) = w2.strip_suffix("ed").filter(|r| r.len() >= 3) {
+        return undouble(rest);
+    }
+    if let Some(rest) = w2.strip_suffix("ly").filter(|r| r.len() >= 4) {
+        return rest.to_string();
+    }
+    s
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// Splits `text` into tokens. Digits joined by `.` or `,` stay one number ("1,000", "3.5"); internal
+/// apostrophes stay ("don't"); a trailing possessive `'s` is dropped.
+pub fn tokenize(text: &str) -> Vec<Token> {
+    let mut out = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    let mut sentence_start = true;
+    while i < chars.len() {
+        let c = chars[i];
+        if !is_word_char(c) {
+            if matches!(c, '.' | '!' | '?' | '\n' | ':' | ';' | '|' | '—' | '–') {
+                // "U.S." and "Jan. 6" end no sentence worth tracking; a lone period after a short word is
+                // ambiguous, so treat any terminator as a start (capitals there carry less weight).
+                sentence_start = true;
+            }
+            i += 1;
+            continue;
+        }
+        let mut word = String::new();
+        while i < chars.len() {
+            let c = chars[i];
+            if is_word_char(c) {
+                word.push(c);
+                i += 1;
+            } else if matches!(c, '\'' | '’') && i + 1 < chars.len() && chars[i + 1].is_alphabetic() && !word.is_empty()
+            {
+                word.push('\'');
+                i += 1;
+            } else if matches!(c, '.' | ',')
+                && i + 1 < chars.len()
+                && chars[i + 1].is_ascii_digit()
+                && word.chars().last().is_some_and(|d| d.is_ascii_digit())
+            {
+                if c == '.' {
+                    word.push('.');
+                }
+                i += 1;
+            } else if c == '.'
+                && word.chars().count() == 1
+                && word.chars().all(char::is_uppercase)
+                && i + 1 < chars.len()
+                && chars[i + 1].is_uppercase()
+            {
+                // Initialisms: "U.S.", "U.N.".
+                i += 1;
+            } else {
+                break;
+            }
+        }
+        let first = word.chars().next().unwrap_or(' ');
+        let capitalised = first.is_uppercase();
+        let upper_count = word.chars().filter(|c| c.is_uppercase()).count();
+        let mut lower = word.to_lowercase();
+        if let Some(rest) = lower.strip_suffix("'s") {
+            lower = rest.to_string();
+        }
+        let stop = is_stopword(&lower);
+        let name = !stop && ((capitalised && !sentence_start) || upper_count >= 2);
+        let term = stem(&lower);
+        if !term.is_empty() {
+            out.push(Token { term, name, capitalised, sentence_start, stop });
+        }
+        sentence_start = false;
+    }
+    out
+}
+
+/// Whether a title is written in title case (most content words capitalised), in which case its capitals say
+/// nothing about names.
+pub fn is_title_case(tokens: &[Token]) -> bool {
+    let content: Vec<&Token> =
+        tokens.iter().filter(|t| !t.stop && !t.term.chars().all(|c| c.is_ascii_digit())).collect();
+    if content.len() < 3 {
+        return false;
+    }
+    let caps = content.iter().filter(|t| t.capitalised).count();
+    caps * 10 >= content.len() * 7
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems_plurals_and_verbs_consistently() {
+        assert_eq!(stem("elections"), stem("election"));
+        assert_eq!(stem("policies"), "policy");
+        assert_eq!(stem("voting"), stem("voted"));
+        assert_eq!(stem("bus"), "bus");
+        assert_eq!(stem("crisis"), "crisis");
+    }
+
+    #[test]
+    fn names_are_mid_sentence_capitals() {
+        let toks = tokenize("The senator met Nancy Pelosi in Washington. Then they left.");
+        let names: Vec<&str> = toks.iter().filter(|t| t.name).map(|t| t.term.as_str()).collect();
+        assert_eq!(names, vec!["nancy", "pelosi", "washington"]);
+    }
+
+    #[test]
+    fn keeps_numbers_and_initialisms() {
+        let toks = tokenize("The U.S. spent $1,000.5 million on Jan. 6 and Biden's plan.");
+        let terms: Vec<&str> = toks.iter().map(|t| t.term.as_str()).collect();
+        assert!(terms.contains(&"us"), "{terms:?}");
+        assert!(terms.contains(&"1000.5"), "{terms:?}");
+        assert!(terms.contains(&"biden"), "{terms:?}");
+    }
+
+    #[test]
+    fn other_scripts_tokenise_on_spaces() {
+        let toks = tokenize("Выборы в Москве прошли спокойно");
+        assert_eq!(toks.len(), 5);
+        assert_eq!(toks[2].term, "москве");
+        assert!(toks[2].name);
+    }
+
+    #[test]
+    fn detects_title_case() {
+        assert!(is_title_case(&tokenize("Leak Investigations Triple Under Trump, Sessions Says")));
+        assert!(!is_title_case(&tokenize("Pelosi plans announcement on select committee to investigate siege")));
+    }
+}

@@ -1,0 +1,185 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Behaviour of the online story clusterer on small hand-written fixtures.
+
+use chrono::{TimeDelta, TimeZone, Utc};
+use proptest::prelude::*;
+use tidings_text::{ClusterConfig, ClusterInput, StoryClusterer, StoryId};
+
+/// Background articles on unrelated events, so that document frequencies mean something.
+const BACKGROUND: &[(&str, &str)] = &[
+    (
+        "City council approves new budget for schools",
+        "The city council voted on Tuesday to approve a budget that raises spending on public schools and libraries.",
+    ),
+    (
+        "Storm knocks out power to thousands on the coast",
+        "A winter storm brought heavy snow and strong winds, leaving thousands of homes without electricity.",
+    ),
+    (
+        "Central bank holds interest rates steady",
+        "The central bank kept its benchmark interest rate unchanged, citing slowing inflation and a cooling labour market.",
+    ),
+    (
+        "Football club sacks manager after losing streak",
+        "The club dismissed its manager after a run of six defeats left the team near the bottom of the league.",
+    ),
+    (
+        "Scientists discover new species of frog in rainforest",
+        "Researchers exploring the rainforest found a tiny frog species previously unknown to science.",
+    ),
+    (
+        "Airline cancels flights as pilots strike over pay",
+        "Hundreds of flights were cancelled after pilots walked out in a dispute over wages and working hours.",
+    ),
+    (
+        "Museum returns looted statues to Greece",
+        "The museum handed back ancient marble statues that investigators said had been looted decades ago.",
+    ),
+    (
+        "Tech company unveils foldable phone",
+        "The company showed off a smartphone with a folding screen and a longer battery life at its annual event.",
+    ),
+];
+
+fn input<'a>(title: &'a str, text: &'a str) -> ClusterInput<'a> {
+    ClusterInput { title, text, outlet: None, published: None }
+}
+
+fn with_background() -> StoryClusterer {
+    let mut c = StoryClusterer::new(ClusterConfig::default());
+    for (t, x) in BACKGROUND {
+        c.add(&input(t, x));
+    }
+    c
+}
+
+#[test]
+fn same_event_in_different_words_joins_one_story() {
+    let mut c = with_background();
+    let a = c.add(&input(
+        "Earthquake of magnitude 7.1 strikes off Valparaiso, Chile",
+        "A powerful earthquake struck off the coast of Valparaiso on Sunday, shaking buildings in Santiago and prompting a tsunami warning.",
+    ));
+    let b = c.add(&input(
+        "Chile quake: tsunami warning after 7.1 tremor near Valparaiso",
+        "Chilean authorities issued a tsunami warning after a magnitude 7.1 earthquake hit near Valparaiso, with tremors felt in Santiago.",
+    ));
+    assert_eq!(c.resolve(a), c.resolve(b));
+    assert_eq!(c.story(b).unwrap().size, 2);
+}
+
+#[test]
+fn different_events_stay_apart() {
+    let mut c = with_background();
+    let a = c.add(&input(
+        "Earthquake of magnitude 7.1 strikes off Valparaiso, Chile",
+        "A powerful earthquake struck off the coast of Valparaiso on Sunday, prompting a tsunami warning.",
+    ));
+    let b = c.add(&input(
+        "Parliament passes law on online privacy",
+        "Lawmakers passed a bill that limits how companies can collect and sell personal data gathered online.",
+    ));
+    let d = c.add(&input(
+        "Wildfire forces evacuations in California valley",
+        "Firefighters battled a fast-moving wildfire that forced thousands of residents to evacuate their homes.",
+    ));
+    assert_ne!(c.resolve(a), c.resolve(b));
+    assert_ne!(c.resolve(b), c.resolve(d));
+    assert_ne!(c.resolve(a), c.resolve(d));
+}
+
+#[test]
+fn every_article_gets_a_story_in_arrival_order() {
+    let mut c = StoryClusterer::new(ClusterConfig::default());
+    let ids: Vec<StoryId> = BACKGROUND.iter().map(|(t, x)| c.add(&input(t, x))).collect();
+    assert_eq!(c.articles(), BACKGROUND.len());
+    // Unrelated articles each start their own story, numbered in arrival order.
+    for (i, id) in ids.iter().enumerate() {
+        assert_eq!(c.resolve(*id), StoryId(i as u32));
+        assert_eq!(c.story(*id).unwrap().articles, &[i as u32]);
+    }
+    assert_eq!(c.stories(), BACKGROUND.len());
+}
+
+#[test]
+fn adding_is_incremental_earlier_assignments_stand() {
+    // Clustering a prefix gives the same stories as the same prefix within a longer run.
+    let articles: Vec<(String, String)> = (0..40)
+        .map(|i| {
+            let topic = ["harbour strike", "vaccine trial", "mayoral election", "bridge collapse"][i % 4];
+            (
+                format!("Update {i} on the {topic}"),
+                format!("Officials gave news about the {topic} today, report number {i}."),
+            )
+        })
+        .collect();
+    let mut short = StoryClusterer::new(ClusterConfig::default());
+    let mut long = StoryClusterer::new(ClusterConfig::default());
+    let mut a = Vec::new();
+    for (t, x) in &articles[..20] {
+        a.push(short.add(&input(t, x)));
+    }
+    let mut b = Vec::new();
+    for (t, x) in &articles {
+        b.push(long.add(&input(t, x)));
+    }
+    assert_eq!(a, b[..20].to_vec());
+}
+
+#[test]
+fn time_window_keeps_old_stories_closed() {
+    let mut c = with_background();
+    let t0 = Utc.with_ymd_and_hms(2025, 3, 1, 12, 0, 0).unwrap();
+    let text = "A powerful earthquake struck off the coast of Valparaiso, prompting a tsunami warning.";
+    let a = c.add(&ClusterInput { published: Some(t0), ..input("Earthquake strikes Valparaiso", text) });
+    let b = c.add(&ClusterInput {
+        published: Some(t0 + TimeDelta::days(1)),
+        ..input("Earthquake strikes Valparaiso", text)
+    });
+    let d = c.add(&ClusterInput {
+        published: Some(t0 + TimeDelta::days(30)),
+        ..input("Earthquake strikes Valparaiso", text)
+    });
+    assert_eq!(c.resolve(a), c.resolve(b));
+    assert_ne!(c.resolve(a), c.resolve(d));
+    let s = c.story(a).unwrap();
+    assert_eq!(s.first_seen, Some(t0));
+    assert_eq!(s.last_updated, Some(t0 + TimeDelta::days(1)));
+}
+
+#[test]
+fn outlets_and_headline_are_kept() {
+    let mut c = with_background();
+    let text = "A powerful earthquake struck off the coast of Valparaiso, prompting a tsunami warning.";
+    let a = c.add(&ClusterInput { outlet: Some("El Mercurio"), ..input("Earthquake strikes Valparaiso", text) });
+    c.add(&ClusterInput { outlet: Some("Reuters"), ..input("Valparaiso earthquake triggers tsunami warning", text) });
+    let s = c.story(a).unwrap();
+    assert_eq!(s.headline, "Earthquake strikes Valparaiso");
+    assert_eq!(s.outlets, &["El Mercurio".to_string(), "Reuters".to_string()]);
+}
+
+#[test]
+fn empty_articles_do_not_panic() {
+    let mut c = StoryClusterer::new(ClusterConfig::default());
+    let a = c.add(&input("", ""));
+    let b = c.add(&input("", ""));
+    assert_ne!(a, b, "empty articles share nothing");
+    c.add(&input("...", "!!! ??? ---"));
+}
+
+proptest! {
+    #[test]
+    fn never_panics_and_ids_resolve(articles in proptest::collection::vec((".{0,40}", ".{0,200}", proptest::option::of(0i64..100)), 0..30)) {
+        let mut c = StoryClusterer::new(ClusterConfig::default());
+        let t0 = Utc.with_ymd_and_hms(2025, 1, 1, 0, 0, 0).unwrap();
+        for (t, x, d) in &articles {
+            let id = c.add(&ClusterInput { title: t, text: x, outlet: None, published: d.map(|d| t0 + TimeDelta::days(d)) });
+            prop_assert!(c.story(id).is_some());
+        }
+        let total: usize = (0..c.articles() as u32).map(StoryId).filter_map(|id| {
+            let r = c.resolve(id);
+            (r == id).then(|| c.story(id).map(|s| s.size)).flatten()
+        }).sum();
+        prop_assert_eq!(total, articles.len());
+    }
+}
