@@ -72,6 +72,10 @@ pub struct ClusterConfig {
     pub name_pair_weight: f32,
     /// A story keeps at most this many terms in its centroid (the heaviest).
     pub max_story_terms: usize,
+    /// A story that no article has joined during this many arrivals is retired (its term vectors are freed
+    /// and it takes no more articles), which bounds memory for streams without dates. Dated stories retire
+    /// once the newest date seen is more than twice `window` past their last article (late arrivals still fit).
+    pub idle_articles: u32,
     /// Multiplier on the similarity to a story that already has an article from the same outlet.
     pub same_outlet_factor: f32,
     /// Average-link similarity is computed over at most this many of a story's most recent articles.
@@ -101,6 +105,7 @@ impl Default for ClusterConfig {
             name_boost: 1.0,
             name_pair_weight: 0.0,
             max_story_terms: 400,
+            idle_articles: 200_000,
             same_outlet_factor: 1.0,
             max_members: 16,
             prefix_chars: 0,
@@ -140,6 +145,10 @@ struct Story {
     last_updated: Option<DateTime<Utc>>,
     /// Set when merged into another story.
     merged_into: Option<u32>,
+    /// Arrival number of the last article that joined.
+    last_touch: u32,
+    /// Retired: inactive beyond the window, its term vectors freed; it takes no more articles.
+    retired: bool,
 }
 
 /// The online clusterer. See the module documentation.
@@ -152,6 +161,10 @@ pub struct StoryClusterer {
     postings: FxHashMap<u32, VecDeque<u32>>,
     stories: Vec<Story>,
     live_stories: usize,
+    /// (arrival number, story) of each join, oldest first, to retire inactive stories in O(1) amortised.
+    activity: VecDeque<(u32, u32)>,
+    /// The latest publication date seen.
+    latest: Option<DateTime<Utc>>,
 }
 
 impl StoryClusterer {
@@ -299,7 +312,7 @@ impl StoryClusterer {
         if norm > 0.0 {
             for &(sid, _) in &cand {
                 let Some(s) = self.stories.get(sid as usize) else { continue };
-                if !self.in_window(s, article.published) {
+                if s.retired || !self.in_window(s, article.published) {
                     continue;
                 }
                 let mut sim = self.average_link(&weighted, norm, s);
@@ -324,6 +337,9 @@ impl StoryClusterer {
         };
         let seq = self.docs - 1;
         self.join(chosen, &vec, seq, article);
+        if let Some(p) = article.published {
+            self.latest = Some(self.latest.map_or(p, |l| l.max(p)));
+        }
 
         // Index the article's distinctive terms for its story.
         for &(t, _) in by_weight.iter().take(self.config.index_terms) {
@@ -352,7 +368,36 @@ impl StoryClusterer {
                 target = self.merge(target, other);
             }
         }
+        self.activity.push_back((seq, target));
+        self.retire_inactive();
         StoryId(target)
+    }
+
+    /// Retires stories that have been idle too long (see [`ClusterConfig::idle_articles`]).
+    fn retire_inactive(&mut self) {
+        while let Some(&(seq, sid)) = self.activity.front() {
+            let Some(s) = self.stories.get(sid as usize) else {
+                self.activity.pop_front();
+                continue;
+            };
+            if s.merged_into.is_some() || s.retired || s.last_touch != seq {
+                // Stale entry: the story moved on (a later entry stands for it) or is gone.
+                self.activity.pop_front();
+                continue;
+            }
+            let idle = self.docs.saturating_sub(seq) > self.config.idle_articles;
+            let expired =
+                matches!((s.last_updated, self.latest), (Some(last), Some(now)) if last + self.config.window * 2 < now);
+            if !(idle || expired) {
+                break;
+            }
+            self.activity.pop_front();
+            if let Some(s) = self.stories.get_mut(sid as usize) {
+                s.retired = true;
+                s.members = VecDeque::new();
+                s.terms = FxHashMap::default();
+            }
+        }
     }
 
     fn story_similarity(&self, a: &Story, b: &Story) -> f32 {
@@ -408,6 +453,7 @@ impl StoryClusterer {
             *s.terms.entry(t).or_default() += w;
         }
         s.articles.push(seq);
+        s.last_touch = seq;
         s.members.push_back(vec.to_vec());
         if s.members.len() > max_members {
             s.members.pop_front();
@@ -449,6 +495,7 @@ impl StoryClusterer {
                 *k.terms.entry(t).or_default() += w;
             }
             k.articles.extend(taken.articles);
+            k.last_touch = k.last_touch.max(taken.last_touch);
             k.members.extend(taken.members);
             while k.members.len() > max_members {
                 k.members.pop_front();

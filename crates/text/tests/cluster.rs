@@ -183,3 +183,19 @@ proptest! {
         prop_assert_eq!(total, articles.len());
     }
 }
+
+#[test]
+fn idle_stories_retire_and_take_no_more_articles() {
+    let config = ClusterConfig { idle_articles: 8, ..ClusterConfig::default() };
+    let mut c = StoryClusterer::new(config);
+    let text = "A powerful earthquake struck off the coast of Valparaiso, prompting a tsunami warning.";
+    let a = c.add(&input("Earthquake strikes Valparaiso", text));
+    let b = c.add(&input("Earthquake strikes Valparaiso", text));
+    assert_eq!(c.resolve(a), c.resolve(b));
+    for (t, x) in BACKGROUND.iter().chain(BACKGROUND) {
+        c.add(&input(t, x));
+    }
+    let d = c.add(&input("Earthquake strikes Valparaiso", text));
+    assert_ne!(c.resolve(a), c.resolve(d), "the idle story was retired");
+    assert_eq!(c.story(a).unwrap().size, 2, "a retired story keeps its articles");
+}
