@@ -41,6 +41,7 @@ fn main() -> anyhow::Result<()> {
         prefix_chars: env_usize("PREFIX_CHARS", d.prefix_chars),
         idf_power: env_f32("IDF_POWER", d.idf_power),
         max_text_words: env_usize("MAX_TEXT_WORDS", d.max_text_words),
+        word_pair_weight: env_f32("WORD_PAIR_WEIGHT", d.word_pair_weight),
         ..d
     };
     let summary = stories::run_with(input.as_ref(), out.as_ref(), config)?;

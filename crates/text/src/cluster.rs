@@ -70,6 +70,8 @@ pub struct ClusterConfig {
     pub name_boost: f32,
     /// Weight of a pair of adjacent names ("supreme court") relative to its words.
     pub name_pair_weight: f32,
+    /// Weight of a pair of adjacent content words ("grand jury", "net neutrality") relative to its words.
+    pub word_pair_weight: f32,
     /// A story keeps at most this many terms in its centroid (the heaviest).
     pub max_story_terms: usize,
     /// A story that no article has joined during this many arrivals is retired (its term vectors are freed
@@ -104,6 +106,7 @@ impl Default for ClusterConfig {
             max_text_words: 400,
             name_boost: 1.0,
             name_pair_weight: 0.0,
+            word_pair_weight: 0.0,
             max_story_terms: 400,
             idle_articles: 200_000,
             same_outlet_factor: 1.0,
@@ -239,9 +242,11 @@ impl StoryClusterer {
         let mut raw: FxHashMap<String, f32> = FxHashMap::default();
         let mut add_field = |tokens: &[crate::tokenize::Token], weight_at: &dyn Fn(usize) -> f32, in_title: bool| {
             let mut prev_name: Option<&str> = None;
+            let mut prev_word: Option<&str> = None;
             for (i, t) in tokens.iter().enumerate() {
                 if t.stop || (t.term.len() < 2 && t.term.is_ascii()) {
                     prev_name = None;
+                    prev_word = None;
                     continue;
                 }
                 let name = if in_title && title_case {
@@ -252,8 +257,16 @@ impl StoryClusterer {
                 let w = weight_at(i) * if name { cfg.name_boost } else { 1.0 };
                 let term = truncate_chars(&t.term, cfg.prefix_chars);
                 *raw.entry(term.to_string()).or_default() += w;
+                if let Some(p) = prev_word
+                    && cfg.word_pair_weight > 0.0
+                {
+                    *raw.entry(format!("{p}+{term}")).or_default() += w * cfg.word_pair_weight;
+                }
+                prev_word = Some(term);
                 if name {
-                    if let Some(p) = prev_name {
+                    if let Some(p) = prev_name
+                        && cfg.name_pair_weight > 0.0
+                    {
                         *raw.entry(format!("{p} {term}")).or_default() += w * cfg.name_pair_weight;
                     }
                     prev_name = Some(term);
