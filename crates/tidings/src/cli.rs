@@ -138,6 +138,14 @@ pub enum EvalCommand {
         /// Where to write the predictions (JSON lines).
         out: PathBuf,
     },
+    /// Cluster the articles of a JSON-lines file ({id, title, text, outlet, published}) into stories, as if
+    /// they arrived in file order, and write {"id", "story"} per article for ../shared/bench/stories/score.py.
+    Stories {
+        /// The articles (JSON lines); any gold `story` field is ignored.
+        input: PathBuf,
+        /// Where to write the predictions (JSON lines).
+        out: PathBuf,
+    },
     /// Extract every .html / .html.gz page under DIR (recursively) and write {"id", "text"} per page, the
     /// id being the file name up to its first dot, for ../shared/bench/extraction/score.py.
     Extraction {

@@ -37,6 +37,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         let summary = match command {
             EvalCommand::Feeds { cases, out } => eval::feeds::run(cases, out)?,
             EvalCommand::Extraction { dir, out } => eval::extraction::run(dir, out)?,
+            EvalCommand::Stories { input, out } => eval::stories::run(input, out)?,
         };
         println!("{summary}");
         return Ok(());
