@@ -37,6 +37,11 @@ fn is_tracking_param(name: &str) -> bool {
     lower.starts_with("utm_") || lower.starts_with("at_") || TRACKING_PARAMS.contains(&lower.as_str())
 }
 
+/// The host of a URL (`news.example.org`), to name an outlet that has no title.
+pub fn host_of(raw: &str) -> Option<String> {
+    Url::parse(raw.trim()).ok()?.host_str().map(str::to_owned)
+}
+
 /// The canonical form of an article URL, or `None` when it is not an absolute http(s) URL.
 ///
 /// Two links to the same article map to the same string: the scheme becomes `https`, the host loses a

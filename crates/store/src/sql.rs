@@ -125,10 +125,6 @@ fn excerpt(text: &str) -> String {
 }
 
 /// The host of a URL, to name a source that has no title.
-fn host_of(url: &str) -> Option<String> {
-    url::Url::parse(url).ok()?.host_str().map(str::to_owned)
-}
-
 fn source_from_row<DB>(row: &DB::Row) -> Result<Source, sqlx::Error>
 where
     DB: Database,
@@ -174,7 +170,7 @@ where
     let source_title = row
         .try_get::<Option<String>, _>("source_title")?
         .filter(|t| !t.trim().is_empty())
-        .or_else(|| row.try_get::<String, _>("source_url").ok().and_then(|u| host_of(&u)));
+        .or_else(|| row.try_get::<String, _>("source_url").ok().and_then(|u| tidings_core::urlnorm::host_of(&u)));
     Ok(ArticleListItem {
         id: row.try_get("id")?,
         title: row.try_get("title")?,

@@ -34,7 +34,7 @@ pub(crate) struct ArticleRow {
 
 impl ArticleRow {
     fn new(item: ArticleListItem, now: DateTime<Utc>) -> ArticleRow {
-        let outlet = item.source_title.unwrap_or_else(|| host_of(item.url.as_deref().unwrap_or("")));
+        let outlet = item.source_title.unwrap_or_else(|| outlet_from_url(item.url.as_deref()));
         ArticleRow {
             id: item.id,
             title: item.title,
@@ -48,8 +48,9 @@ impl ArticleRow {
     }
 }
 
-fn host_of(url: &str) -> String {
-    url.split("://").nth(1).and_then(|rest| rest.split('/').next()).unwrap_or("unknown outlet").to_owned()
+/// An outlet's name when all we have is a URL.
+fn outlet_from_url(url: Option<&str>) -> String {
+    url.and_then(tidings_core::urlnorm::host_of).unwrap_or_else(|| "unknown outlet".to_owned())
 }
 
 #[derive(Template)]
@@ -112,7 +113,7 @@ pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<i64>) 
     let source = state.store.source(article.source_id).await.map_err(|e| PageError::internal(&state, &e))?;
     let fields = article.fields;
     let when = fields.published_at.unwrap_or(article.fetched_at);
-    let outlet = source.as_ref().map(source_name).unwrap_or_else(|| host_of(fields.url.as_deref().unwrap_or("")));
+    let outlet = source.as_ref().map(source_name).unwrap_or_else(|| outlet_from_url(fields.url.as_deref()));
     // Stored HTML was sanitised at ingestion; it is the only unescaped value on the page. The page's extracted
     // article wins over the feed's text when it is the longer of the two (the feed had a teaser).
     let feed_words = fields.content_text.split_whitespace().count() as i64;
@@ -152,7 +153,7 @@ fn is_right_to_left(language: &str) -> bool {
 }
 
 fn source_name(source: &Source) -> String {
-    source.title.clone().unwrap_or_else(|| host_of(&source.url))
+    source.title.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| outlet_from_url(Some(&source.url)))
 }
 
 pub(crate) struct SourceRow {
