@@ -1,4 +1,5 @@
-//! Text analysis for Tidings: tokenisation and online story clustering. Pure: text in, values out.
+//! Text analysis for Tidings: tokenisation, online story clustering, near-duplicate detection and choosing the
+//! original among syndicated copies. Pure: text in, values out.
 //!
 //! ```
 //! use tidings_text::{ClusterConfig, ClusterInput, StoryClusterer};
@@ -9,6 +10,10 @@
 #![deny(missing_docs)]
 
 pub mod cluster;
+pub mod dedup;
+pub mod syndication;
 pub mod tokenize;
 
 pub use cluster::{ClusterConfig, ClusterInput, StoryClusterer, StoryId, StoryView};
+pub use dedup::{DupConfig, DupIndex, Fingerprint, Overlap};
+pub use syndication::{CopyEvidence, OriginalReason, choose_original};
