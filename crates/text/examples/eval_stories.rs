@@ -42,6 +42,9 @@ fn main() -> anyhow::Result<()> {
         idf_power: env_f32("IDF_POWER", d.idf_power),
         max_text_words: env_usize("MAX_TEXT_WORDS", d.max_text_words),
         word_pair_weight: env_f32("WORD_PAIR_WEIGHT", d.word_pair_weight),
+        hub_k: env_usize("HUB_K", d.hub_k),
+        hub_weight: env_f32("HUB_WEIGHT", d.hub_weight),
+        margin: env_f32("MARGIN", d.margin),
         ..d
     };
     let summary = stories::run_with(input.as_ref(), out.as_ref(), config)?;

@@ -5,7 +5,9 @@
 //! boosted; adjacent names also as a pair). Similarity is TF-IDF cosine with document frequencies counted
 //! online. Candidate stories come from an inverted index over each article's most distinctive terms, each
 //! posting list capped to its most recent stories, so the work per article does not grow with the number of
-//! articles stored. When dates exist, a story only takes articles within `window` of its activity. After an
+//! articles stored. A candidate's similarity is lowered by how similar the article and the story have been
+//! to their nearest others (a hubness correction), and an article that fits two stories about equally well
+//! starts its own. When dates exist, a story only takes articles within `window` of its activity. After an
 //! article joins, stories that have converged on the same event are merged.
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -44,7 +46,8 @@ pub struct ClusterConfig {
     /// A story takes an article only if the article is dated within this span of the story's first and last
     /// articles (ignored when either side has no date). Default 7 days.
     pub window: TimeDelta,
-    /// Minimum cosine similarity between an article and a story's centroid for the article to join.
+    /// Minimum score (cosine similarity between an article and a story's recent articles, less the hubness
+    /// correction, see `hub_k`) for the article to join the story.
     pub threshold: f32,
     /// Minimum cosine similarity between two story centroids for them to merge.
     pub merge_threshold: f32,
@@ -87,13 +90,25 @@ pub struct ClusterConfig {
     pub prefix_chars: usize,
     /// Exponent applied to inverse document frequency (above 1 favours rare, distinctive terms).
     pub idf_power: f32,
+    /// Hubness correction: each article and story keeps the `hub_k` highest similarities it has had to others
+    /// (an article: to the candidates scored for it; a story: from every article that scored it), and a
+    /// candidate's score is its similarity minus `hub_weight` times the mean of the two averages (CSLS-like),
+    /// so stories that resemble everything on a broad subject stop attracting unrelated articles.
+    /// 0 turns it off.
+    pub hub_k: usize,
+    /// Weight of the hubness correction (see `hub_k`).
+    pub hub_weight: f32,
+    /// The best candidate must score at least this much more than the second best (or than 0 when it is
+    /// the only one) for the article to join it: an article that fits two stories about equally well starts
+    /// its own.
+    pub margin: f32,
 }
 
 impl Default for ClusterConfig {
     fn default() -> Self {
         Self {
             window: TimeDelta::days(7),
-            threshold: 0.30,
+            threshold: 0.24,
             merge_threshold: 0.5,
             query_terms: 12,
             index_terms: 24,
@@ -113,6 +128,9 @@ impl Default for ClusterConfig {
             max_members: 16,
             prefix_chars: 0,
             idf_power: 1.0,
+            hub_k: 5,
+            hub_weight: 0.3,
+            margin: 0.02,
         }
     }
 }
@@ -152,6 +170,25 @@ struct Story {
     last_touch: u32,
     /// Retired: inactive beyond the window, its term vectors freed; it takes no more articles.
     retired: bool,
+    /// The highest similarities seen between this story and other articles (descending, at most `hub_k`).
+    hub: Vec<f32>,
+}
+
+/// Inserts `x` into `top` (descending, at most `k` long).
+fn push_top(top: &mut Vec<f32>, x: f32, k: usize) {
+    if k == 0 {
+        return;
+    }
+    let at = top.partition_point(|&y| y >= x);
+    if at < k {
+        top.insert(at, x);
+        top.truncate(k);
+    }
+}
+
+/// Mean of `top` over `k` slots (missing ones count as 0).
+fn hub_mean(top: &[f32], k: usize) -> f32 {
+    if k == 0 { 0.0 } else { top.iter().sum::<f32>() / k as f32 }
 }
 
 /// The online clusterer. See the module documentation.
@@ -339,11 +376,26 @@ impl StoryClusterer {
         }
         scored.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
 
-        let chosen = match scored.first() {
-            Some(&(sid, sim)) if sim >= self.config.threshold => sid,
+        // Hubness correction and the decision.
+        let k = self.config.hub_k;
+        let mut own_hub: Vec<f32> = scored.iter().take(k).map(|&(_, sim)| sim).collect();
+        own_hub.retain(|&x| x > 0.0);
+        let r_x = hub_mean(&own_hub, k);
+        let mut adjusted: Vec<(u32, f32)> = Vec::with_capacity(scored.len());
+        for &(sid, sim) in &scored {
+            let Some(s) = self.stories.get_mut(sid as usize) else { continue };
+            // The story's list takes this article's similarity first, as a batch k-nearest-neighbour list would.
+            push_top(&mut s.hub, sim, k);
+            let score = if k > 0 { sim - self.config.hub_weight * 0.5 * (r_x + hub_mean(&s.hub, k)) } else { sim };
+            adjusted.push((sid, score));
+        }
+        adjusted.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let second = adjusted.get(1).map_or(0.0, |a| a.1.max(0.0));
+        let chosen = match adjusted.first() {
+            Some(&(sid, score)) if score >= self.config.threshold && score - second >= self.config.margin => sid,
             _ => {
                 let sid = self.stories.len() as u32;
-                self.stories.push(Story { headline: article.title.to_string(), ..Story::default() });
+                self.stories.push(Story { headline: article.title.to_string(), hub: own_hub, ..Story::default() });
                 self.live_stories += 1;
                 sid
             }
@@ -409,6 +461,7 @@ impl StoryClusterer {
                 s.retired = true;
                 s.members = VecDeque::new();
                 s.terms = FxHashMap::default();
+                s.hub = Vec::new();
             }
         }
     }

@@ -199,3 +199,65 @@ fn idle_stories_retire_and_take_no_more_articles() {
     assert_ne!(c.resolve(a), c.resolve(d), "the idle story was retired");
     assert_eq!(c.story(a).unwrap().size, 2, "a retired story keeps its articles");
 }
+
+#[test]
+fn a_close_call_between_two_stories_starts_a_new_one_under_a_margin() {
+    let run = |margin: f32| {
+        let config = ClusterConfig { threshold: 0.05, hub_k: 0, margin, ..ClusterConfig::default() };
+        let mut c = StoryClusterer::new(config);
+        for (t, x) in BACKGROUND {
+            c.add(&input(t, x));
+        }
+        let a = c
+            .add(&input("Volcano erupts in Iceland", "Lava from the volcano forced the evacuation of a fishing town."));
+        let b = c.add(&input(
+            "Peru parliament removes president",
+            "Lawmakers voted to remove the president after a corruption inquiry.",
+        ));
+        assert_ne!(a, b);
+        let x = c.add(&input(
+            "Volcano erupts in Iceland as Peru parliament removes president",
+            "Lava forced an evacuation while lawmakers voted to remove the president.",
+        ));
+        (a, b, c.resolve(x))
+    };
+    let (a, b, x) = run(0.0);
+    assert!(x == a || x == b, "without a margin the article joins one of the two");
+    let (a, b, x) = run(0.2);
+    assert!(x != a && x != b, "with a margin an article between two stories starts its own");
+}
+
+#[test]
+fn hubness_correction_keeps_a_broad_subject_story_from_attracting_articles() {
+    let run = |hub_k: usize| {
+        // Broad-subject articles resemble the first story but not enough to join it; each adds to its hub list.
+        let config = ClusterConfig { threshold: 0.25, hub_k, hub_weight: 2.0, margin: 0.0, ..ClusterConfig::default() };
+        let mut c = StoryClusterer::new(config);
+        for (t, x) in BACKGROUND {
+            c.add(&input(t, x));
+        }
+        let hub = c.add(&input("Supreme Court hears arguments", "The Supreme Court heard arguments on Tuesday."));
+        let quiet = c.add(&input(
+            "Mining company fined over river pollution",
+            "A mining company was fined for polluting a river.",
+        ));
+        for (t, x) in [
+            ("Supreme Court rejects voting maps", "Justices threw out district maps drawn by the legislature."),
+            ("Supreme Court strikes down gun permit law", "Justices struck down limits on concealed carry permits."),
+            ("Supreme Court blocks student loan forgiveness", "Justices blocked the plan to cancel student debt."),
+            ("Supreme Court sides with baker in wedding cake case", "Justices ruled for a baker who refused an order."),
+            ("Supreme Court upholds travel ban", "Justices allowed limits on visitors from several countries."),
+        ] {
+            assert_ne!(c.add(&input(t, x)), hub);
+        }
+        let x = c.add(&input(
+            "Supreme Court hears arguments in appeal by fined mining company",
+            "The court heard arguments on Tuesday.",
+        ));
+        (hub, quiet, c.resolve(x))
+    };
+    let (hub, _, x) = run(0);
+    assert_eq!(x, hub, "without the correction the article joins the broad-subject story");
+    let (hub, quiet, x) = run(5);
+    assert!(x != hub && x != quiet, "with it, sharing the broad subject is not enough");
+}
