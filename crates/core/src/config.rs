@@ -55,6 +55,8 @@ pub struct Config {
     pub poll: PollConfig,
     /// When item pages are fetched and their article extracted.
     pub extract: ExtractConfig,
+    /// How articles are grouped into stories and copies are recognised.
+    pub stories: StoriesConfig,
 }
 
 impl Default for Config {
@@ -67,6 +69,7 @@ impl Default for Config {
             fetch: FetchConfig::default(),
             poll: PollConfig::default(),
             extract: ExtractConfig::default(),
+            stories: StoriesConfig::default(),
         }
     }
 }
@@ -146,6 +149,14 @@ impl Config {
         if self.extract.batch_size < 1 || self.extract.teaser_max_chars < 0 {
             return Err(bad(
                 "extract.batch_size must be at least 1 and extract.teaser_max_chars not negative".to_owned()
+            ));
+        }
+        if self.stories.window_days == 0 || self.stories.window_days > 90 {
+            return Err(bad(format!("stories.window_days ({}) must be between 1 and 90", self.stories.window_days)));
+        }
+        if self.stories.batch_size < 1 || self.stories.memory_articles < 1000 {
+            return Err(bad(
+                "stories.batch_size must be at least 1 and stories.memory_articles at least 1000".to_owned()
             ));
         }
         Ok(())
@@ -270,6 +281,35 @@ pub struct ExtractConfig {
 impl Default for ExtractConfig {
     fn default() -> Self {
         ExtractConfig { enabled: true, teaser_max_chars: 1000, concurrency: 4, batch_size: 32 }
+    }
+}
+
+/// The story stage: online clustering of articles into stories, and syndicated copies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoriesConfig {
+    /// Run the stage inside the poller.
+    pub enabled: bool,
+    /// A story takes new articles for this many days after its latest one (and copies are looked for within
+    /// the same span).
+    pub window_days: u32,
+    /// Articles clustered per poller tick.
+    pub batch_size: i64,
+    /// An article waiting for its page to be extracted is clustered on its feed text after this many seconds.
+    pub extraction_grace_secs: u64,
+    /// At most this many recent articles are held in memory (and replayed on start); older ones leave first.
+    pub memory_articles: usize,
+}
+
+impl Default for StoriesConfig {
+    fn default() -> Self {
+        StoriesConfig {
+            enabled: true,
+            window_days: 7,
+            batch_size: 500,
+            extraction_grace_secs: 600,
+            memory_articles: 200_000,
+        }
     }
 }
 

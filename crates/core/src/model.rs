@@ -179,6 +179,10 @@ pub struct Article {
     pub extracted: Option<ExtractedBody>,
     /// Why extracting its web page failed, shown to the operator; the feed's text is used instead.
     pub extraction_error: Option<String>,
+    /// The story it belongs to, once clustered.
+    pub story_id: Option<StoryId>,
+    /// When it is a copy of another outlet's article (syndication), that original.
+    pub original_article_id: Option<ArticleId>,
 }
 
 /// The body of an article extracted from its web page; stored beside the feed's own text.
@@ -268,4 +272,150 @@ pub struct ArticleCursor {
     pub published_at: DateTime<Utc>,
     /// Id of the last article seen.
     pub id: ArticleId,
+}
+
+/// Row id of a story.
+pub type StoryId = i64;
+
+/// An article as the story stage reads it: what clustering and copy detection need, nothing more.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterJob {
+    /// The article.
+    pub article_id: ArticleId,
+    /// Its source.
+    pub source_id: SourceId,
+    /// The outlet's name, when the source has a title.
+    pub source_title: Option<String>,
+    /// The source's feed URL (its host names the outlet when there is no title).
+    pub source_url: String,
+    /// The article's link.
+    pub url: Option<String>,
+    /// Its canonical link, when declared.
+    pub canonical_url: Option<String>,
+    /// Headline.
+    pub title: String,
+    /// Byline.
+    pub author: Option<String>,
+    /// The best text there is: the extracted page when there is one, else the feed's text (cut to a bounded
+    /// length).
+    pub text: String,
+    /// Publication time, when known.
+    pub published_at: Option<DateTime<Utc>>,
+    /// When Tidings stored it.
+    pub fetched_at: DateTime<Utc>,
+    /// Its story, when already clustered.
+    pub story_id: Option<StoryId>,
+    /// Its original, when already found to be a copy.
+    pub original_article_id: Option<ArticleId>,
+}
+
+/// A story an article is assigned to in a [`ClusteringBatch`]: one already stored, or the n-th of the batch's
+/// [`ClusteringBatch::new_stories`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StoryTarget {
+    /// A stored story.
+    Existing(StoryId),
+    /// Index into [`ClusteringBatch::new_stories`].
+    New(usize),
+}
+
+/// Why an article was chosen as the original among copies of one text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OriginalReason {
+    /// A copy's canonical link points to it.
+    CanonicalLink,
+    /// A copy credits it ("originally appeared in …").
+    Credit,
+    /// It is the wire service a copy's byline names.
+    Wire,
+    /// It was published first.
+    Earliest,
+}
+
+impl OriginalReason {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OriginalReason::CanonicalLink => "canonical_link",
+            OriginalReason::Credit => "credit",
+            OriginalReason::Wire => "wire",
+            OriginalReason::Earliest => "earliest",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "canonical_link" => OriginalReason::CanonicalLink,
+            "credit" => OriginalReason::Credit,
+            "wire" => OriginalReason::Wire,
+            "earliest" => OriginalReason::Earliest,
+            _ => return None,
+        })
+    }
+}
+
+/// What the story stage decided for a batch of articles, stored in one transaction.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ClusteringBatch {
+    /// Headlines of the stories to create; [`StoryTarget::New`] indexes this list.
+    pub new_stories: Vec<String>,
+    /// Stored stories that converged with another: every article of the first moves to the second, and the
+    /// first remembers where it went (old links keep working).
+    pub merges: Vec<(StoryId, StoryTarget)>,
+    /// Each clustered article and its story (after the batch's merges).
+    pub assignments: Vec<(ArticleId, StoryTarget)>,
+    /// Articles whose original changed: `Some((original, why))` for a copy, `None` for an original.
+    pub originals: Vec<(ArticleId, Option<(ArticleId, OriginalReason)>)>,
+    /// Stored stories whose headline changed.
+    pub headlines: Vec<(StoryTarget, String)>,
+}
+
+/// A story, for lists and its own page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StorySummary {
+    /// Row id.
+    pub id: StoryId,
+    /// Headline, chosen from its articles' titles.
+    pub headline: String,
+    /// Number of articles.
+    pub article_count: i64,
+    /// Number of distinct outlets.
+    pub outlet_count: i64,
+    /// Its earliest article's time.
+    pub first_seen: DateTime<Utc>,
+    /// Its newest article's time.
+    pub last_updated: DateTime<Utc>,
+}
+
+/// One article of a story's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoryArticle {
+    /// The article.
+    #[serde(flatten)]
+    pub article: ArticleListItem,
+    /// Its original, when it is a syndicated copy.
+    pub original_article_id: Option<ArticleId>,
+}
+
+/// Where one article's text also appears: its original and the other copies.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Syndication {
+    /// The first publisher, when the article is part of a group of copies (the article itself when it is the
+    /// original).
+    pub original: Option<ArticleListItem>,
+    /// Why that one is the original.
+    pub reason: Option<OriginalReason>,
+    /// The other outlets carrying the same text, earliest first (without the original).
+    pub copies: Vec<ArticleListItem>,
+}
+
+/// Keyset pagination over stories by (last update, id), newest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoryCursor {
+    /// Last update of the last story seen.
+    pub last_updated: DateTime<Utc>,
+    /// Id of the last story seen.
+    pub id: StoryId,
 }

@@ -5,8 +5,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::model::{
-    Article, ArticleCursor, ArticleId, ArticleListItem, ExtractMode, ExtractedBody, ExtractionJob, NewSource,
-    PollFailure, PollReport, PollSuccess, Source, SourceId,
+    Article, ArticleCursor, ArticleId, ArticleListItem, ClusterJob, ClusteringBatch, ExtractMode, ExtractedBody,
+    ExtractionJob, NewSource, PollFailure, PollReport, PollSuccess, Source, SourceId, StoryArticle, StoryCursor,
+    StoryId, StorySummary, Syndication,
 };
 
 /// Errors from a storage backend.
@@ -97,4 +98,32 @@ pub trait Store: Send + Sync + 'static {
     async fn article(&self, id: ArticleId) -> StoreResult<Option<Article>>;
     /// How many articles are stored.
     async fn count_articles(&self) -> StoreResult<i64>;
+
+    /// Articles not yet clustered, in arrival order. An article whose page is still to be extracted waits for
+    /// it (the page text tells copies apart far better than a teaser), unless it was stored before
+    /// `extraction_grace_before`, so a stalled extractor cannot hold stories back.
+    async fn pending_clustering(
+        &self,
+        limit: i64,
+        teaser_max_chars: i64,
+        extraction_grace_before: DateTime<Utc>,
+    ) -> StoreResult<Vec<ClusterJob>>;
+    /// Clustered articles listed at or after `since`, in the order they were clustered, at most `limit`: the
+    /// story stage replays them on start to rebuild its in-memory state.
+    async fn recent_clustered(&self, since: DateTime<Utc>, limit: i64) -> StoreResult<Vec<ClusterJob>>;
+    /// Stores a batch of clustering decisions in one transaction; returns the ids of the created stories, in
+    /// the order of [`ClusteringBatch::new_stories`].
+    async fn record_clustering(&self, at: DateTime<Utc>, batch: ClusteringBatch) -> StoreResult<Vec<StoryId>>;
+    /// Replaces the stories related to `story` (best first).
+    async fn record_related(&self, story: StoryId, related: &[(StoryId, f32)]) -> StoreResult<()>;
+    /// Stories with articles, most recently updated first, after `cursor` when given.
+    async fn latest_stories(&self, limit: i64, cursor: Option<StoryCursor>) -> StoreResult<Vec<StorySummary>>;
+    /// One story. A story merged into another answers with the one it became.
+    async fn story(&self, id: StoryId) -> StoreResult<Option<StorySummary>>;
+    /// A story's articles, oldest first (its timeline), at most `limit`.
+    async fn story_articles(&self, id: StoryId, limit: i64) -> StoreResult<Vec<StoryArticle>>;
+    /// The stories related to `id`, best first.
+    async fn related_stories(&self, id: StoryId, limit: i64) -> StoreResult<Vec<StorySummary>>;
+    /// The article's original and the other copies of its text.
+    async fn syndication(&self, article: ArticleId) -> StoreResult<Syndication>;
 }

@@ -6,13 +6,14 @@
 
 mod extraction;
 pub mod normalise;
+pub mod stories;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use tidings_core::config::{ExtractConfig, PollConfig};
+use tidings_core::config::{ExtractConfig, PollConfig, StoriesConfig};
 use tidings_core::{NewSource, PollFailure, PollSuccess, Source, SourceKind, Store, StoreError};
 use tidings_feeds::discover::{COMMON_FEED_PATHS, discover_feeds, looks_like_feed};
 use tidings_feeds::{ParseOptions, ParsedFeed};
@@ -21,6 +22,7 @@ use tidings_fetch::{FetchError, FetchResponse, FetchedBody, Fetcher, Validators}
 use tokio_util::sync::CancellationToken;
 
 pub use normalise::feed_articles;
+pub use stories::{ClusterReport, StoryEngine};
 
 /// Errors of ingestion operations that are not polls (polls record their errors on the source).
 #[derive(Debug, thiserror::Error)]
@@ -64,12 +66,66 @@ pub struct Ingester {
     fetcher: Arc<Fetcher>,
     poll: PollConfig,
     extract: ExtractConfig,
+    stories: StoriesConfig,
+    /// The story stage's state, built on first use (replaying recent articles from the store). One task at a
+    /// time clusters: the lock serialises batches, so arrival order is kept.
+    engine: Arc<tokio::sync::Mutex<Option<StoryEngine>>>,
 }
 
 impl Ingester {
     /// An ingester writing to `store` through `fetcher`.
     pub fn new(store: Arc<dyn Store>, fetcher: Arc<Fetcher>, poll: PollConfig) -> Ingester {
-        Ingester { store, fetcher, poll, extract: ExtractConfig::default() }
+        Ingester {
+            store,
+            fetcher,
+            poll,
+            extract: ExtractConfig::default(),
+            stories: StoriesConfig::default(),
+            engine: Arc::default(),
+        }
+    }
+
+    /// Uses `stories` for the story stage instead of the defaults.
+    pub fn with_stories_config(mut self, stories: StoriesConfig) -> Ingester {
+        self.stories = stories;
+        self
+    }
+
+    /// Clusters one batch of articles into stories (and finds copies); on first use, first rebuilds the story
+    /// stage's memory from the store. Returns what the batch did.
+    pub async fn cluster_pending(&self) -> Result<ClusterReport, StoreError> {
+        let mut guard = self.engine.lock().await;
+        let engine = match &mut *guard {
+            Some(engine) => engine,
+            None => {
+                let mut engine = StoryEngine::new(self.stories.clone());
+                let started = std::time::Instant::now();
+                let replayed = engine.warm_up(self.store.as_ref(), Utc::now()).await?;
+                tracing::info!(replayed, elapsed_ms = started.elapsed().as_millis() as u64, "story stage ready");
+                guard.insert(engine)
+            }
+        };
+        let report = engine.cluster(self.store.as_ref(), self.extract.teaser_max_chars, Utc::now()).await?;
+        metrics::counter!("tidings_clustered_articles_total").increment(report.articles as u64);
+        metrics::counter!("tidings_stories_created_total").increment(report.new_stories as u64);
+        metrics::counter!("tidings_syndicated_copies_total").increment(report.copies as u64);
+        Ok(report)
+    }
+
+    /// Clusters batches until none is pending (for `demo`, `sources poll` and `stories update`); returns the
+    /// totals.
+    pub async fn cluster_all_pending(&self) -> Result<ClusterReport, StoreError> {
+        let mut total = ClusterReport::default();
+        loop {
+            let report = self.cluster_pending().await?;
+            if report.articles == 0 {
+                return Ok(total);
+            }
+            total.articles += report.articles;
+            total.new_stories += report.new_stories;
+            total.merges += report.merges;
+            total.copies += report.copies;
+        }
     }
 
     /// Uses `extract` for the extraction stage instead of the defaults.
@@ -221,6 +277,13 @@ impl Ingester {
                     Ok(0) => {}
                     Ok(n) => tracing::debug!(extracted = n, "extraction batch done"),
                     Err(error) => tracing::error!(%error, "extraction: store failure"),
+                }
+            }
+            if self.stories.enabled && !shutdown.is_cancelled() {
+                match self.cluster_pending().await {
+                    Ok(report) if report.articles == 0 => {}
+                    Ok(report) => tracing::debug!(?report, "story batch done"),
+                    Err(error) => tracing::error!(%error, "stories: store failure"),
                 }
             }
             tokio::select! {

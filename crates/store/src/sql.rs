@@ -12,8 +12,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 use tidings_core::{
-    Article, ArticleCursor, ArticleId, ArticleListItem, ExtractMode, ExtractedBody, ExtractionJob, NewArticle,
-    NewSource, PollFailure, PollReport, PollSuccess, Source, SourceId, SourceKind, Store, StoreError, StoreResult,
+    Article, ArticleCursor, ArticleId, ArticleListItem, ClusterJob, ClusteringBatch, ExtractMode, ExtractedBody,
+    ExtractionJob, NewArticle, NewSource, OriginalReason, PollFailure, PollReport, PollSuccess, Source, SourceId,
+    SourceKind, Store, StoreError, StoreResult, StoryArticle, StoryCursor, StoryId, StorySummary, StoryTarget,
+    Syndication,
 };
 
 use crate::time::DbTime;
@@ -182,6 +184,66 @@ where
     })
 }
 
+/// The columns [`story_from_row`] reads, from `stories`.
+macro_rules! story_columns {
+    () => {
+        "id, headline, article_count, outlet_count, first_at, latest_at"
+    };
+}
+
+fn story_from_row<DB>(row: &DB::Row) -> Result<StorySummary, sqlx::Error>
+where
+    DB: Database,
+    for<'a> &'a str: ColumnIndex<DB::Row>,
+    i64: Type<DB> + for<'r> Decode<'r, DB>,
+    String: Type<DB> + for<'r> Decode<'r, DB>,
+    DbTime: Type<DB> + for<'r> Decode<'r, DB>,
+{
+    Ok(StorySummary {
+        id: row.try_get("id")?,
+        headline: row.try_get("headline")?,
+        article_count: row.try_get("article_count")?,
+        outlet_count: row.try_get("outlet_count")?,
+        first_seen: row.try_get::<DbTime, _>("first_at")?.0,
+        last_updated: row.try_get::<DbTime, _>("latest_at")?.0,
+    })
+}
+
+/// The columns [`cluster_job_from_row`] reads; `a` is articles, `s` its source. The text is cut, since
+/// clustering and copy detection read only its first few thousand words.
+macro_rules! cluster_job_columns {
+    () => {
+        "a.id, a.source_id, s.title AS source_title, s.url AS source_url, a.url, a.canonical_url, a.title, \
+         a.author, substr(COALESCE(a.extracted_text, a.content_text), 1, 40000) AS text, a.published_at, \
+         a.fetched_at, a.story_id, a.original_article_id"
+    };
+}
+
+fn cluster_job_from_row<DB>(row: &DB::Row) -> Result<ClusterJob, sqlx::Error>
+where
+    DB: Database,
+    for<'a> &'a str: ColumnIndex<DB::Row>,
+    i64: Type<DB> + for<'r> Decode<'r, DB>,
+    String: Type<DB> + for<'r> Decode<'r, DB>,
+    DbTime: Type<DB> + for<'r> Decode<'r, DB>,
+{
+    Ok(ClusterJob {
+        article_id: row.try_get("id")?,
+        source_id: row.try_get("source_id")?,
+        source_title: row.try_get::<Option<String>, _>("source_title")?.filter(|t| !t.trim().is_empty()),
+        source_url: row.try_get("source_url")?,
+        url: row.try_get("url")?,
+        canonical_url: row.try_get("canonical_url")?,
+        title: row.try_get("title")?,
+        author: row.try_get("author")?,
+        text: row.try_get("text")?,
+        published_at: row.try_get::<Option<DbTime>, _>("published_at")?.map(|t| t.0),
+        fetched_at: row.try_get::<DbTime, _>("fetched_at")?.0,
+        story_id: row.try_get("story_id")?,
+        original_article_id: row.try_get("original_article_id")?,
+    })
+}
+
 impl<DB> SqlStore<DB>
 where
     DB: Backend,
@@ -347,6 +409,7 @@ where
     for<'a> Option<&'a str>: Encode<'a, DB>,
     Option<DbTime>: for<'q> Encode<'q, DB>,
     Option<i64>: for<'q> Encode<'q, DB>,
+    f64: Type<DB> + for<'q> Encode<'q, DB>,
 {
     fn backend(&self) -> &'static str {
         DB::BACKEND
@@ -541,7 +604,7 @@ where
         let Some(row) = sqlx::query(
             "SELECT id, source_id, guid, url, canonical_url, title, author, summary_html, content_html, \
              content_text, published_at, updated_at, language, image_url, content_hash, fetched_at, \
-             extracted_html, extracted_text, word_count, extraction_error \
+             extracted_html, extracted_text, word_count, extraction_error, story_id, original_article_id \
              FROM articles WHERE id = $1",
         )
         .bind(id)
@@ -578,6 +641,8 @@ where
                     _ => None,
                 },
                 extraction_error: row.try_get("extraction_error")?,
+                story_id: row.try_get("story_id")?,
+                original_article_id: row.try_get("original_article_id")?,
                 fields: NewArticle {
                     guid: row.try_get("guid")?,
                     url: row.try_get("url")?,
@@ -660,6 +725,280 @@ where
             .await
             .map_err(db_err("counting articles"))?;
         row.try_get("n").map_err(db_err("counting articles"))
+    }
+
+    async fn pending_clustering(
+        &self,
+        limit: i64,
+        teaser_max_chars: i64,
+        extraction_grace_before: DateTime<Utc>,
+    ) -> StoreResult<Vec<ClusterJob>> {
+        let doing = "listing articles to cluster";
+        // The extraction condition mirrors pending_extractions: an article waits while its page is due.
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            cluster_job_columns!(),
+            " FROM articles a JOIN sources s ON s.id = a.source_id \
+             WHERE a.clustered_at IS NULL \
+               AND (a.extracted_at IS NOT NULL OR a.url IS NULL OR s.extract_mode = 'never' \
+                    OR (s.extract_mode = 'auto' AND length(a.content_text) >= $2) OR a.fetched_at < $3) \
+             ORDER BY a.id LIMIT $1"
+        ))
+        .bind(limit.max(0))
+        .bind(teaser_max_chars)
+        .bind(DbTime(extraction_grace_before))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err(doing))?;
+        rows.iter().map(cluster_job_from_row::<DB>).collect::<Result<_, _>>().map_err(db_err(doing))
+    }
+
+    async fn recent_clustered(&self, since: DateTime<Utc>, limit: i64) -> StoreResult<Vec<ClusterJob>> {
+        let doing = "reading recently clustered articles";
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            cluster_job_columns!(),
+            " FROM articles a JOIN sources s ON s.id = a.source_id \
+             WHERE a.sort_at >= $1 AND a.clustered_at IS NOT NULL \
+             ORDER BY a.clustered_at, a.id LIMIT $2"
+        ))
+        .bind(DbTime(since))
+        .bind(limit.max(0))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err(doing))?;
+        rows.iter().map(cluster_job_from_row::<DB>).collect::<Result<_, _>>().map_err(db_err(doing))
+    }
+
+    async fn record_clustering(&self, at: DateTime<Utc>, batch: ClusteringBatch) -> StoreResult<Vec<StoryId>> {
+        let doing = "recording clustered articles";
+        let mut tx = self.pool.begin().await.map_err(db_err(doing))?;
+        let mut created = Vec::with_capacity(batch.new_stories.len());
+        for headline in &batch.new_stories {
+            let row = sqlx::query(
+                "INSERT INTO stories (headline, created_at, updated_at, latest_at, first_at, article_count, \
+                 outlet_count) VALUES ($1, $2, $2, $2, $2, 0, 0) RETURNING id",
+            )
+            .bind(clean(headline).as_ref())
+            .bind(DbTime(at))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err(doing))?;
+            created.push(row.try_get::<i64, _>("id").map_err(db_err(doing))?);
+        }
+        let resolve = |target: StoryTarget| -> StoreResult<StoryId> {
+            match target {
+                StoryTarget::Existing(id) => Ok(id),
+                StoryTarget::New(i) => created.get(i).copied().ok_or_else(|| {
+                    StoreError::Database(format!("{doing}: new story {i} of a batch that creates {}", created.len()))
+                }),
+            }
+        };
+        let mut touched: Vec<StoryId> = Vec::new();
+        for &(gone, into) in &batch.merges {
+            let into = resolve(into)?;
+            if gone == into {
+                continue;
+            }
+            for sql in [
+                "UPDATE articles SET story_id = $2 WHERE story_id = $1",
+                "UPDATE stories SET merged_into = $2 WHERE merged_into = $1",
+                "UPDATE stories SET merged_into = $2, article_count = 0, outlet_count = 0 WHERE id = $1",
+                "DELETE FROM story_relations WHERE story_id = $1 OR related_id = $1",
+            ] {
+                sqlx::query(sql).bind(gone).bind(into).execute(&mut *tx).await.map_err(db_err(doing))?;
+            }
+            touched.push(into);
+        }
+        for &(article, target) in &batch.assignments {
+            let story = resolve(target)?;
+            sqlx::query("UPDATE articles SET story_id = $2, clustered_at = $3 WHERE id = $1")
+                .bind(article)
+                .bind(story)
+                .bind(DbTime(at))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err(doing))?;
+            touched.push(story);
+        }
+        for &(article, original) in &batch.originals {
+            sqlx::query("UPDATE articles SET original_article_id = $2, original_reason = $3 WHERE id = $1")
+                .bind(article)
+                .bind(original.map(|o| o.0))
+                .bind(original.map(|o| o.1.as_str()))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err(doing))?;
+        }
+        for (target, headline) in &batch.headlines {
+            sqlx::query("UPDATE stories SET headline = $2 WHERE id = $1")
+                .bind(resolve(*target)?)
+                .bind(clean(headline).as_ref())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err(doing))?;
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        for story in touched {
+            sqlx::query(
+                "UPDATE stories SET updated_at = $2, \
+                   article_count = (SELECT COUNT(*) FROM articles WHERE story_id = $1), \
+                   outlet_count = (SELECT COUNT(DISTINCT source_id) FROM articles WHERE story_id = $1), \
+                   first_at = COALESCE((SELECT MIN(sort_at) FROM articles WHERE story_id = $1), first_at), \
+                   latest_at = COALESCE((SELECT MAX(sort_at) FROM articles WHERE story_id = $1), latest_at) \
+                 WHERE id = $1",
+            )
+            .bind(story)
+            .bind(DbTime(at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err(doing))?;
+        }
+        tx.commit().await.map_err(db_err(doing))?;
+        Ok(created)
+    }
+
+    async fn record_related(&self, story: StoryId, related: &[(StoryId, f32)]) -> StoreResult<()> {
+        let doing = || format!("recording the stories related to story {story}");
+        let mut tx = self.pool.begin().await.map_err(db_err(doing()))?;
+        sqlx::query("DELETE FROM story_relations WHERE story_id = $1")
+            .bind(story)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err(doing()))?;
+        for (position, &(other, score)) in related.iter().enumerate() {
+            if other == story {
+                continue;
+            }
+            sqlx::query(
+                "INSERT INTO story_relations (story_id, related_id, position, score) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (story_id, related_id) DO NOTHING",
+            )
+            .bind(story)
+            .bind(other)
+            .bind(position as i64)
+            .bind(f64::from(score))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err(doing()))?;
+        }
+        tx.commit().await.map_err(db_err(doing()))
+    }
+
+    async fn latest_stories(&self, limit: i64, cursor: Option<StoryCursor>) -> StoreResult<Vec<StorySummary>> {
+        let doing = "listing stories";
+        let query = match cursor {
+            None => sqlx::query(concat!(
+                "SELECT ",
+                story_columns!(),
+                " FROM stories WHERE merged_into IS NULL AND article_count > 0 \
+                 ORDER BY latest_at DESC, id DESC LIMIT $1"
+            ))
+            .bind(limit.max(0)),
+            Some(c) => sqlx::query(concat!(
+                "SELECT ",
+                story_columns!(),
+                " FROM stories WHERE merged_into IS NULL AND article_count > 0 AND (latest_at, id) < ($2, $3) \
+                 ORDER BY latest_at DESC, id DESC LIMIT $1"
+            ))
+            .bind(limit.max(0))
+            .bind(DbTime(c.last_updated))
+            .bind(c.id),
+        };
+        let rows = query.fetch_all(&self.pool).await.map_err(db_err(doing))?;
+        rows.iter().map(story_from_row::<DB>).collect::<Result<_, _>>().map_err(db_err(doing))
+    }
+
+    async fn story(&self, id: StoryId) -> StoreResult<Option<StorySummary>> {
+        let doing = || format!("reading story {id}");
+        // Merges flatten their chains (see record_clustering), so one hop reaches the live story.
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            story_columns!(),
+            " FROM stories WHERE id = (SELECT COALESCE(merged_into, id) FROM stories WHERE id = $1)"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err(doing()))?;
+        row.as_ref().map(story_from_row::<DB>).transpose().map_err(db_err(doing()))
+    }
+
+    async fn story_articles(&self, id: StoryId, limit: i64) -> StoreResult<Vec<StoryArticle>> {
+        let doing = || format!("listing the articles of story {id}");
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            list_columns!(),
+            ", a.original_article_id FROM articles a JOIN sources s ON s.id = a.source_id \
+             WHERE a.story_id = $1 ORDER BY a.sort_at, a.id LIMIT $2"
+        ))
+        .bind(id)
+        .bind(limit.max(0))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err(doing()))?;
+        rows.iter()
+            .map(|row| {
+                Ok(StoryArticle {
+                    article: list_item_from_row::<DB>(row)?,
+                    original_article_id: row.try_get("original_article_id")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(db_err(doing()))
+    }
+
+    async fn related_stories(&self, id: StoryId, limit: i64) -> StoreResult<Vec<StorySummary>> {
+        let doing = || format!("listing the stories related to story {id}");
+        let rows = sqlx::query(
+            "SELECT st.id, st.headline, st.article_count, st.outlet_count, st.first_at, st.latest_at \
+             FROM story_relations r JOIN stories st ON st.id = r.related_id \
+             WHERE r.story_id = $1 AND st.merged_into IS NULL AND st.article_count > 0 \
+             ORDER BY r.position LIMIT $2",
+        )
+        .bind(id)
+        .bind(limit.max(0))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err(doing()))?;
+        rows.iter().map(story_from_row::<DB>).collect::<Result<_, _>>().map_err(db_err(doing()))
+    }
+
+    async fn syndication(&self, article: ArticleId) -> StoreResult<Syndication> {
+        let doing = || format!("reading the copies of article {article}");
+        let root = sqlx::query("SELECT COALESCE(original_article_id, id) AS root FROM articles WHERE id = $1")
+            .bind(article)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err(doing()))?;
+        let Some(root) = root else { return Ok(Syndication::default()) };
+        let root: ArticleId = root.try_get("root").map_err(db_err(doing()))?;
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            list_columns!(),
+            ", a.original_reason FROM articles a JOIN sources s ON s.id = a.source_id \
+             WHERE a.id = $1 OR a.original_article_id = $1 ORDER BY a.sort_at, a.id LIMIT 200"
+        ))
+        .bind(root)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err(doing()))?;
+        let mut out = Syndication::default();
+        for row in &rows {
+            let item = list_item_from_row::<DB>(row).map_err(db_err(doing()))?;
+            if item.id == root {
+                out.original = Some(item);
+            } else {
+                let reason: Option<String> = row.try_get("original_reason").map_err(db_err(doing()))?;
+                out.reason = out.reason.or(reason.as_deref().and_then(OriginalReason::parse));
+                out.copies.push(item);
+            }
+        }
+        if out.copies.is_empty() {
+            return Ok(Syndication::default());
+        }
+        Ok(out)
     }
 }
 

@@ -47,8 +47,19 @@ pub struct ClusterConfig {
     /// articles (ignored when either side has no date). Default 7 days.
     pub window: TimeDelta,
     /// Minimum score (cosine similarity between an article and a story's recent articles, less the hubness
-    /// correction, see `hub_k`) for the article to join the story.
+    /// correction, see `hub_k`) for the article to join the story, for short texts (see `short_terms`).
     pub threshold: f32,
+    /// The join threshold for long texts (see `long_terms`). Long full-text articles share a smaller part of
+    /// their vocabulary than headlines with an opening sentence do, so their cosine similarities run lower:
+    /// a score is rescaled by `threshold / threshold_for(terms)` before it is compared with `threshold` and
+    /// `margin`. Equal to `threshold` turns the length dependence off.
+    pub long_threshold: f32,
+    /// Length, in distinct content terms (the geometric mean of the article's and the story's articles'
+    /// mean), up to which `threshold` applies.
+    pub short_terms: usize,
+    /// Length, in distinct content terms, from which `long_threshold` applies; in between, the threshold
+    /// moves linearly in the logarithm of the length.
+    pub long_terms: usize,
     /// Minimum cosine similarity between two story centroids for them to merge.
     pub merge_threshold: f32,
     /// How many of an article's most distinctive terms are looked up in the index.
@@ -109,6 +120,9 @@ impl Default for ClusterConfig {
         Self {
             window: TimeDelta::days(7),
             threshold: 0.24,
+            long_threshold: 0.12,
+            short_terms: 40,
+            long_terms: 120,
             merge_threshold: 0.5,
             query_terms: 12,
             index_terms: 24,
@@ -132,6 +146,29 @@ impl Default for ClusterConfig {
             hub_weight: 0.3,
             margin: 0.02,
         }
+    }
+}
+
+impl ClusterConfig {
+    /// The join threshold for texts of `terms` distinct content terms: `threshold` up to `short_terms`,
+    /// `long_threshold` from `long_terms`, and in between linear in the logarithm of `terms`.
+    pub fn threshold_for(&self, terms: f32) -> f32 {
+        let (lo, hi) = (self.short_terms.max(1) as f32, self.long_terms.max(1) as f32);
+        if terms <= lo || hi <= lo {
+            return if terms >= hi { self.long_threshold } else { self.threshold };
+        }
+        if terms >= hi {
+            return self.long_threshold;
+        }
+        let f = (terms / lo).ln() / (hi / lo).ln();
+        self.threshold + f * (self.long_threshold - self.threshold)
+    }
+
+    /// The factor that brings a similarity between texts of `terms` distinct content terms to the scale of
+    /// short texts: `threshold / threshold_for(terms)`.
+    pub fn length_scale(&self, terms: f32) -> f32 {
+        let t = self.threshold_for(terms);
+        if t > 0.0 && self.threshold > 0.0 { self.threshold / t } else { 1.0 }
     }
 }
 
@@ -359,6 +396,9 @@ impl StoryClusterer {
         cand.truncate(self.config.candidates);
 
         let mut scored: Vec<(u32, f32)> = Vec::with_capacity(cand.len());
+        // Per candidate, the factor that rescales its similarity to the short-text scale (see `long_threshold`).
+        let mut scales: FxHashMap<u32, f32> = FxHashMap::default();
+        let article_terms = vec.len() as f32;
         if norm > 0.0 {
             for &(sid, _) in &cand {
                 let Some(s) = self.stories.get(sid as usize) else { continue };
@@ -372,6 +412,9 @@ impl StoryClusterer {
                     sim *= self.config.same_outlet_factor;
                 }
                 scored.push((sid, sim));
+                let member_terms =
+                    s.members.iter().map(|m| m.len() as f32).sum::<f32>() / s.members.len().max(1) as f32;
+                scales.insert(sid, self.config.length_scale((article_terms * member_terms).sqrt()));
             }
         }
         scored.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -387,7 +430,7 @@ impl StoryClusterer {
             // The story's list takes this article's similarity first, as a batch k-nearest-neighbour list would.
             push_top(&mut s.hub, sim, k);
             let score = if k > 0 { sim - self.config.hub_weight * 0.5 * (r_x + hub_mean(&s.hub, k)) } else { sim };
-            adjusted.push((sid, score));
+            adjusted.push((sid, score * scales.get(&sid).copied().unwrap_or(1.0)));
         }
         adjusted.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let second = adjusted.get(1).map_or(0.0, |a| a.1.max(0.0));
@@ -420,7 +463,8 @@ impl StoryClusterer {
         // Stories that have converged merge into the chosen one.
         let mut target = chosen;
         for &(other, sim) in scored.iter() {
-            if other == chosen || sim < self.config.threshold * 0.75 {
+            let scale = scales.get(&other).copied().unwrap_or(1.0);
+            if other == chosen || sim * scale < self.config.threshold * 0.75 {
                 continue;
             }
             let (Some(a), Some(b)) = (self.stories.get(target as usize), self.stories.get(other as usize)) else {
@@ -484,6 +528,50 @@ impl StoryClusterer {
     }
 
     /// Mean cosine similarity between an IDF-weighted vector (with its norm) and a story's recent articles.
+    /// The stories most like `id` (cosine of their IDF-weighted term centroids), best first: at most `n`, each
+    /// at least `min_similarity`. Candidates come from the same bounded index as for new articles, so the cost
+    /// does not grow with the number of stories.
+    pub fn related(&self, id: StoryId, n: usize, min_similarity: f32) -> Vec<(StoryId, f32)> {
+        let id = self.resolve(id);
+        let Some(story) = self.stories.get(id.0 as usize) else { return Vec::new() };
+        let weigh = |terms: &FxHashMap<u32, f32>| -> (FxHashMap<u32, f32>, f32) {
+            let weighted: FxHashMap<u32, f32> = terms.iter().map(|(&t, &w)| (t, w * self.idf(t))).collect();
+            let norm = weighted.values().map(|x| x * x).sum::<f32>().sqrt();
+            (weighted, norm)
+        };
+        let (own, own_norm) = weigh(&story.terms);
+        if own_norm <= 0.0 {
+            return Vec::new();
+        }
+        let mut by_weight: Vec<(u32, f32)> = own.iter().map(|(&t, &x)| (t, x)).collect();
+        by_weight.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut candidates: Vec<u32> = Vec::new();
+        for &(t, _) in by_weight.iter().take(self.config.query_terms) {
+            for &sid in self.postings.get(&t).into_iter().flatten() {
+                let sid = self.resolve(StoryId(sid)).0;
+                if sid != id.0 && !candidates.contains(&sid) {
+                    candidates.push(sid);
+                }
+            }
+        }
+        let mut scored: Vec<(StoryId, f32)> = candidates
+            .into_iter()
+            .filter_map(|sid| {
+                let other = self.stories.get(sid as usize).filter(|o| !o.retired)?;
+                let (theirs, norm) = weigh(&other.terms);
+                if norm <= 0.0 {
+                    return None;
+                }
+                let dot: f32 = own.iter().filter_map(|(t, x)| theirs.get(t).map(|y| x * y)).sum();
+                let sim = dot / (own_norm * norm);
+                (sim >= min_similarity).then_some((StoryId(sid), sim))
+            })
+            .collect();
+        scored.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        scored.truncate(n);
+        scored
+    }
+
     fn average_link(&self, weighted: &[(u32, f32)], norm: f32, s: &Story) -> f32 {
         if norm <= 0.0 || s.members.is_empty() {
             return 0.0;

@@ -11,9 +11,11 @@
 
 pub mod cluster;
 pub mod dedup;
+pub mod headline;
 pub mod syndication;
 pub mod tokenize;
 
 pub use cluster::{ClusterConfig, ClusterInput, StoryClusterer, StoryId, StoryView};
 pub use dedup::{DupConfig, DupIndex, Fingerprint, Overlap};
+pub use headline::pick_headline;
 pub use syndication::{CopyEvidence, OriginalReason, choose_original};

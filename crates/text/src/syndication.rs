@@ -6,6 +6,7 @@
 //! earliest publication, then the earliest seen.
 
 use chrono::{DateTime, Utc};
+pub use tidings_core::OriginalReason;
 
 /// What is known about one copy.
 #[derive(Debug, Clone, Default)]
@@ -24,19 +25,6 @@ pub struct CopyEvidence<'a> {
     pub published: Option<DateTime<Utc>>,
     /// When Tidings first saw it.
     pub seen: DateTime<Utc>,
-}
-
-/// Why a copy was chosen as the original.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OriginalReason {
-    /// Another copy's canonical link points to its site.
-    CanonicalLink,
-    /// Another copy credits it ("originally appeared in …").
-    Credit,
-    /// It is the wire service named in a copy's byline.
-    Wire,
-    /// It was published (or seen) first.
-    Earliest,
 }
 
 /// The index of the original among `copies` and the reason, or `None` for an empty slice.

@@ -141,7 +141,9 @@ pub(crate) async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>
 
 pub(crate) fn ingester(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Ingester> {
     let fetcher = Fetcher::new(&config.fetch).context("building the HTTP client")?;
-    Ok(Ingester::new(store, Arc::new(fetcher), config.poll.clone()).with_extract_config(config.extract.clone()))
+    Ok(Ingester::new(store, Arc::new(fetcher), config.poll.clone())
+        .with_extract_config(config.extract.clone())
+        .with_stories_config(config.stories.clone()))
 }
 
 /// Runs the web server and the poller until SIGINT or SIGTERM; both finish their work in progress first.

@@ -96,7 +96,16 @@ pub(crate) async fn run(config: &Config, command: SourcesCommand) -> anyhow::Res
             }
             bar.finish_and_clear();
             let extracted = if config.extract.enabled { ingester.extract_all_pending().await? } else { 0 };
-            println!("polled {} sources, {failed} failed; {extracted} article pages extracted", targets.len());
+            let stories =
+                if config.stories.enabled { ingester.cluster_all_pending().await? } else { Default::default() };
+            println!(
+                "polled {} sources, {failed} failed; {extracted} article pages extracted; {} articles clustered \
+                 ({} new stories, {} syndicated copies)",
+                targets.len(),
+                stories.articles,
+                stories.new_stories,
+                stories.copies
+            );
         }
     }
     Ok(())
