@@ -25,6 +25,9 @@ fn main() -> anyhow::Result<()> {
     let d = ClusterConfig::default();
     let config = ClusterConfig {
         threshold: env_f32("THRESHOLD", d.threshold),
+        long_threshold: env_f32("LONG_THRESHOLD", d.long_threshold),
+        short_terms: env_usize("SHORT_TERMS", d.short_terms),
+        long_terms: env_usize("LONG_TERMS", d.long_terms),
         merge_threshold: env_f32("MERGE_THRESHOLD", d.merge_threshold),
         query_terms: env_usize("QUERY_TERMS", d.query_terms),
         index_terms: env_usize("INDEX_TERMS", d.index_terms),

@@ -7,8 +7,10 @@
 //! posting list capped to its most recent stories, so the work per article does not grow with the number of
 //! articles stored. A candidate's similarity is lowered by how similar the article and the story have been
 //! to their nearest others (a hubness correction), and an article that fits two stories about equally well
-//! starts its own. When dates exist, a story only takes articles within `window` of its activity. After an
-//! article joins, stories that have converged on the same event are merged.
+//! starts its own. Long texts share a smaller part of their vocabulary than short ones, so the join threshold
+//! falls with length, from `threshold` for headline-and-opening items to `long_threshold` for full articles.
+//! When dates exist, a story only takes articles within `window` of its activity. After an article joins,
+//! stories that have converged on the same event are merged.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use rustc_hash::{FxHashMap, FxHashSet};

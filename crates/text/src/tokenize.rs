@@ -1,5 +1,9 @@
 //! Language-agnostic word tokenisation for scripts that separate words with spaces, with light English
-//! stemming and stopwords, and a flag for names (capitalised words that are not merely sentence-initial).
+//! stemming, stopwords (English, and the function words of Spanish, French, German, Portuguese and Italian),
+//! and a flag for names (capitalised words that are not merely sentence-initial).
+
+use rustc_hash::FxHashSet;
+use std::sync::OnceLock;
 
 /// One word of a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,7 +21,8 @@ pub struct Token {
     pub stop: bool,
 }
 
-const STOPWORDS: &[&str] = &[
+/// English function words and words too common in news to tell stories apart.
+const STOPWORDS_EN: &[&str] = &[
     "a",
     "about",
     "above",
@@ -201,9 +206,63 @@ const STOPWORDS: &[&str] = &[
     "it's",
 ];
 
-/// Whether a lowercased word is an English stopword.
+/// Spanish function words (articles, prepositions, pronouns, conjunctions, auxiliaries).
+const STOPWORDS_ES: &[&str] = &[
+    "el", "la", "los", "las", "lo", "un", "una", "unos", "unas", "de", "del", "al", "a", "en", "y", "e", "o", "u",
+    "ni", "que", "se", "su", "sus", "por", "para", "con", "sin", "sobre", "entre", "hasta", "desde", "tras", "ante",
+    "contra", "según", "es", "está", "están", "fue", "han", "ha", "hay", "ser", "sido", "como", "más", "pero", "muy",
+    "ya", "también", "cuando", "donde", "porque", "este", "esta", "estos", "estas", "ese", "esa", "él", "ella",
+    "ellos", "ellas", "le", "les", "nos", "mi", "tu", "todo", "todos", "otro", "otra",
+];
+
+/// French function words (articles, prepositions, pronouns, conjunctions, auxiliaries).
+const STOPWORDS_FR: &[&str] = &[
+    "le", "la", "les", "un", "une", "des", "du", "de", "au", "aux", "et", "ou", "mais", "donc", "ni", "que", "qui",
+    "quoi", "dont", "où", "ce", "cet", "cette", "ces", "il", "elle", "ils", "elles", "nous", "vous", "je", "tu", "se",
+    "sa", "ses", "leur", "leurs", "dans", "par", "pour", "sur", "avec", "sans", "sous", "vers", "chez", "est", "sont",
+    "été", "être", "avoir", "ont", "était", "fait", "plus", "pas", "ne", "très", "aussi", "comme", "tout", "tous",
+    "après", "avant",
+];
+
+/// German function words (articles, prepositions, pronouns, conjunctions, auxiliaries).
+const STOPWORDS_DE: &[&str] = &[
+    "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "eines", "und", "oder", "aber",
+    "doch", "dass", "nicht", "kein", "keine", "mit", "von", "zu", "zum", "zur", "bei", "nach", "aus", "auf", "für",
+    "über", "unter", "vor", "durch", "gegen", "ohne", "im", "ins", "vom", "beim", "er", "sie", "es", "wir", "ich",
+    "sich", "sein", "seine", "ihre", "ist", "sind", "wird", "werden", "wurde", "wurden", "hat", "haben", "hatte",
+    "auch", "noch", "nur", "wie", "als", "wenn", "schon", "sehr",
+];
+
+/// Portuguese function words (articles, prepositions, pronouns, conjunctions, auxiliaries).
+const STOPWORDS_PT: &[&str] = &[
+    "o", "os", "um", "uma", "uns", "umas", "do", "da", "dos", "das", "em", "no", "na", "nos", "nas", "pelo", "pela",
+    "pelos", "pelas", "para", "com", "sem", "sobre", "entre", "e", "ou", "mas", "que", "se", "não", "é", "são", "foi",
+    "ser", "está", "estão", "ter", "tem", "têm", "como", "mais", "muito", "também", "já", "ao", "aos", "à", "às",
+    "seu", "sua", "seus", "suas", "ele", "ela", "eles", "elas", "isso", "este", "esta", "esse", "essa",
+];
+
+/// Italian function words (articles, prepositions, pronouns, conjunctions, auxiliaries).
+const STOPWORDS_IT: &[&str] = &[
+    "il", "lo", "la", "gli", "le", "un", "uno", "una", "di", "da", "in", "con", "su", "per", "tra", "fra", "del",
+    "dello", "della", "dei", "degli", "delle", "al", "allo", "alla", "ai", "agli", "alle", "nel", "nella", "nei",
+    "sul", "sulla", "ed", "ma", "che", "chi", "non", "è", "sono", "stato", "stata", "essere", "ha", "hanno", "come",
+    "più", "anche", "questo", "questa", "quello", "quella", "suo", "sua", "suoi", "loro", "si", "ci", "ne",
+];
+
+static STOPWORD_SET: OnceLock<FxHashSet<&'static str>> = OnceLock::new();
+
+/// Whether a lowercased word is a stopword: an English, Spanish, French, German, Portuguese or Italian
+/// function word, or an English word too common in news to tell stories apart.
 pub fn is_stopword(word: &str) -> bool {
-    STOPWORDS.contains(&word)
+    STOPWORD_SET
+        .get_or_init(|| {
+            [STOPWORDS_EN, STOPWORDS_ES, STOPWORDS_FR, STOPWORDS_DE, STOPWORDS_PT, STOPWORDS_IT]
+                .into_iter()
+                .flatten()
+                .copied()
+                .collect()
+        })
+        .contains(word)
 }
 
 /// A light, consistent English suffix stripper (plurals, -ing, -ed, -ly); other scripts pass unchanged
@@ -359,6 +418,20 @@ mod tests {
         assert_eq!(toks.len(), 5);
         assert_eq!(toks[2].term, "москве");
         assert!(toks[2].name);
+    }
+
+    #[test]
+    fn function_words_of_other_languages_are_stopwords() {
+        for w in ["los", "del", "une", "dans", "der", "und", "não", "pelo", "della", "anche"] {
+            assert!(is_stopword(w), "{w}");
+        }
+        // English content words spelt like foreign function words stay.
+        for w in ["son", "car", "war", "era", "storm"] {
+            assert!(!is_stopword(w), "{w}");
+        }
+        let toks = tokenize("El temporal deja sin luz a miles de hogares en la costa");
+        let content: Vec<&str> = toks.iter().filter(|t| !t.stop).map(|t| t.term.as_str()).collect();
+        assert_eq!(content, vec!["temporal", "deja", "luz", "mile", "hogare", "costa"]);
     }
 
     #[test]

@@ -261,3 +261,71 @@ fn hubness_correction_keeps_a_broad_subject_story_from_attracting_articles() {
     let (hub, quiet, x) = run(5);
     assert!(x != hub && x != quiet, "with it, sharing the broad subject is not enough");
 }
+
+#[test]
+fn the_join_threshold_falls_with_text_length() {
+    let config = ClusterConfig {
+        threshold: 0.24,
+        long_threshold: 0.12,
+        short_terms: 40,
+        long_terms: 160,
+        ..ClusterConfig::default()
+    };
+    assert_eq!(config.threshold_for(10.0), 0.24, "short texts use the short-text threshold");
+    assert_eq!(config.threshold_for(40.0), 0.24);
+    assert_eq!(config.threshold_for(160.0), 0.12, "long texts use the long-text threshold");
+    assert_eq!(config.threshold_for(1000.0), 0.12);
+    // Linear in the logarithm of the length: halfway (in log) between 40 and 160 is 80.
+    assert!((config.threshold_for(80.0) - 0.18).abs() < 1e-5, "{}", config.threshold_for(80.0));
+    let mut prev = f32::INFINITY;
+    for n in (0..400).step_by(5) {
+        let t = config.threshold_for(n as f32);
+        assert!(t <= prev && (0.12..=0.24).contains(&t), "{n}: {t}");
+        prev = t;
+    }
+    assert!((config.length_scale(160.0) - 2.0).abs() < 1e-5);
+    assert_eq!(config.length_scale(20.0), 1.0);
+    let flat = ClusterConfig { long_threshold: 0.24, ..config };
+    assert_eq!(flat.threshold_for(300.0), 0.24, "equal thresholds turn the length dependence off");
+}
+
+/// A long article: a core about one event, padded with `pad` words of its own (as full texts carry background,
+/// quotes and detail that other reports of the event do not share).
+fn long_article(core: &str, tag: &str, pad: usize) -> String {
+    let mut text = core.to_string();
+    for i in 0..pad {
+        text.push_str(&format!(" {tag}detail{i}"));
+    }
+    text
+}
+
+#[test]
+fn long_reports_of_one_event_join_at_the_lower_long_text_threshold() {
+    // Two full-length reports share a paragraph on the event; the rest of each is its own.
+    let run = |config: ClusterConfig| {
+        let mut c = StoryClusterer::new(config);
+        for (t, x) in BACKGROUND {
+            c.add(&input(t, x));
+        }
+        let core = "A powerful earthquake of magnitude 7.1 struck off the coast of Valparaiso, shaking buildings in \
+                    Santiago and prompting a tsunami warning from Chilean authorities. Residents fled coastal \
+                    neighbourhoods for higher ground as sirens sounded, ports suspended operations, schools \
+                    closed and the navy's oceanographic service measured waves along the central shoreline.";
+        let other = "Lawmakers passed a bill that limits how companies can collect and sell personal data gathered \
+                     online, after months of negotiation between the two chambers over fines, consent rules and \
+                     the powers of a new regulator that will audit advertising firms and data brokers.";
+        let (a_text, b_text, c_text) =
+            (long_article(core, "a", 150), long_article(core, "b", 150), long_article(other, "c", 150));
+        let a = c.add(&input("Earthquake strikes off Valparaiso", &a_text));
+        let b = c.add(&input("Earthquake strikes off Valparaiso", &b_text));
+        let x = c.add(&input("Parliament passes online privacy law", &c_text));
+        (c.resolve(a) == c.resolve(b), c.resolve(x) != c.resolve(a))
+    };
+    let default = ClusterConfig::default();
+    assert!(default.threshold_for(170.0) < default.threshold);
+    let (joined, apart) = run(default.clone());
+    assert!(joined, "long reports of one event join under the long-text threshold");
+    assert!(apart, "a long report of another event stays apart");
+    let (joined, _) = run(ClusterConfig { long_threshold: default.threshold, ..default });
+    assert!(!joined, "under the short-text threshold alone they would not");
+}
