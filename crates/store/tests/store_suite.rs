@@ -800,3 +800,112 @@ async fn a_stopped_source_can_be_enabled_again() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_clustering_queue_waits_for_extraction_within_the_grace_period() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let s = source(&store, "https://a.example/feed").await;
+        let full = NewArticle { content_text: "word ".repeat(400), ..item("full") };
+        store.record_poll(s.id, at(9, 0), poll(vec![item("teaser"), full], at(9, 0))).await.unwrap();
+
+        // The teaser's page is due for extraction: only the full article is ready.
+        let jobs = store.pending_clustering(10, 1000, at(8, 0)).await.unwrap();
+        assert_eq!(jobs.iter().map(|j| j.title.as_str()).collect::<Vec<_>>(), ["Title full"]);
+        assert_eq!(jobs[0].source_url, "https://a.example/feed");
+        // After the grace period the teaser goes on its feed text.
+        let jobs = store.pending_clustering(10, 1000, at(9, 30)).await.unwrap();
+        assert_eq!(jobs.len(), 2);
+        // Extracted, it goes with the page text.
+        let teaser = jobs.iter().find(|j| j.title == "Title teaser").unwrap().article_id;
+        let body = tidings_core::ExtractedBody { html: "<p>Page</p>".into(), text: "Page text".into(), word_count: 2 };
+        store.record_extraction(teaser, at(9, 5), Ok(body)).await.unwrap();
+        let jobs = store.pending_clustering(10, 1000, at(8, 0)).await.unwrap();
+        assert_eq!(jobs.iter().find(|j| j.article_id == teaser).unwrap().text, "Page text");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn clustering_creates_merges_and_lists_stories_with_copies_and_relations() {
+    use tidings_core::{ClusteringBatch, OriginalReason, StoryTarget};
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let a = source(&store, "https://a.example/feed").await;
+        let b = source(&store, "https://b.example/feed").await;
+        let mut first = item("one");
+        first.published_at = Some(at(7, 0));
+        store.record_poll(a.id, at(9, 0), poll(vec![first, item("two")], at(9, 0))).await.unwrap();
+        store.record_poll(b.id, at(9, 0), poll(vec![item("three"), item("four")], at(9, 0))).await.unwrap();
+        let jobs = store.pending_clustering(10, 0, at(9, 0)).await.unwrap();
+        let ids: Vec<i64> = jobs.iter().map(|j| j.article_id).collect();
+        assert_eq!(ids.len(), 4);
+
+        let created = store
+            .record_clustering(
+                at(9, 1),
+                ClusteringBatch {
+                    new_stories: vec!["Story X".into(), "Story Y".into()],
+                    assignments: vec![
+                        (ids[0], StoryTarget::New(0)),
+                        (ids[1], StoryTarget::New(1)),
+                        (ids[2], StoryTarget::New(0)),
+                        (ids[3], StoryTarget::New(1)),
+                    ],
+                    originals: vec![(ids[2], Some((ids[0], OriginalReason::Earliest))), (ids[0], None)],
+                    ..ClusteringBatch::default()
+                },
+            )
+            .await
+            .unwrap();
+        let (x, y) = (created[0], created[1]);
+        assert!(store.pending_clustering(10, 0, at(9, 0)).await.unwrap().is_empty(), "each article once");
+
+        let story = store.story(x).await.unwrap().unwrap();
+        assert_eq!((story.headline.as_str(), story.article_count, story.outlet_count), ("Story X", 2, 2));
+        assert_eq!(story.first_seen, at(7, 0));
+        assert_eq!(story.last_updated, at(8, 0));
+        let timeline = store.story_articles(x, 10).await.unwrap();
+        assert_eq!(timeline.iter().map(|a| a.article.id).collect::<Vec<_>>(), [ids[0], ids[2]]);
+        assert_eq!(timeline[1].original_article_id, Some(ids[0]));
+        assert_eq!(store.article(ids[2]).await.unwrap().unwrap().story_id, Some(x));
+
+        // Syndication reads the same from the original and from a copy.
+        for id in [ids[0], ids[2]] {
+            let syn = store.syndication(id).await.unwrap();
+            assert_eq!(syn.original.map(|o| o.id), Some(ids[0]));
+            assert_eq!(syn.copies.iter().map(|c| c.id).collect::<Vec<_>>(), [ids[2]]);
+            assert_eq!(syn.reason, Some(OriginalReason::Earliest));
+        }
+        assert_eq!(store.syndication(ids[1]).await.unwrap(), tidings_core::Syndication::default());
+
+        store.record_related(x, &[(y, 0.4), (x, 1.0)]).await.unwrap();
+        let related = store.related_stories(x, 5).await.unwrap();
+        assert_eq!(related.iter().map(|s| s.id).collect::<Vec<_>>(), [y], "itself is never related");
+        let listed: Vec<i64> = store.latest_stories(10, None).await.unwrap().iter().map(|s| s.id).collect();
+        assert_eq!(listed.len(), 2);
+
+        // Y converges into X: its articles move, its id answers with X, and it leaves the lists.
+        store
+            .record_clustering(
+                at(9, 2),
+                ClusteringBatch {
+                    merges: vec![(y, StoryTarget::Existing(x))],
+                    headlines: vec![(StoryTarget::Existing(x), "Story X, updated".into())],
+                    ..ClusteringBatch::default()
+                },
+            )
+            .await
+            .unwrap();
+        let merged = store.story(y).await.unwrap().unwrap();
+        assert_eq!((merged.id, merged.article_count, merged.headline.as_str()), (x, 4, "Story X, updated"));
+        assert_eq!(store.latest_stories(10, None).await.unwrap().len(), 1);
+        assert!(store.related_stories(x, 5).await.unwrap().is_empty());
+
+        // The replay on start sees every clustered article, in clustering order, with its story.
+        let replay = store.recent_clustered(at(0, 0), 100).await.unwrap();
+        assert_eq!(replay.len(), 4);
+        assert!(replay.iter().all(|j| j.story_id == Some(x)));
+    })
+    .await;
+}

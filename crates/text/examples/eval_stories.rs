@@ -43,6 +43,7 @@ fn main() -> anyhow::Result<()> {
         max_members: env_usize("MAX_MEMBERS", d.max_members),
         prefix_chars: env_usize("PREFIX_CHARS", d.prefix_chars),
         idf_power: env_f32("IDF_POWER", d.idf_power),
+        prior_docs: env_f32("PRIOR_DOCS", d.prior_docs),
         max_text_words: env_usize("MAX_TEXT_WORDS", d.max_text_words),
         word_pair_weight: env_f32("WORD_PAIR_WEIGHT", d.word_pair_weight),
         hub_k: env_usize("HUB_K", d.hub_k),

@@ -101,6 +101,9 @@ pub struct ClusterConfig {
     /// Terms are cut to at most this many characters (a crude, language-agnostic stemmer that conflates
     /// "investigate" and "investigation"); 0 keeps them whole.
     pub prefix_chars: usize,
+    /// Documents assumed seen before the first, containing none of the terms: with few articles, document
+    /// frequencies are noise, and a term shared by three of seven articles is not common.
+    pub prior_docs: f32,
     /// Exponent applied to inverse document frequency (above 1 favours rare, distinctive terms).
     pub idf_power: f32,
     /// Hubness correction: each article and story keeps the `hub_k` highest similarities it has had to others
@@ -144,6 +147,7 @@ impl Default for ClusterConfig {
             max_members: 16,
             prefix_chars: 0,
             idf_power: 1.0,
+            prior_docs: 1000.0,
             hub_k: 5,
             hub_weight: 0.3,
             margin: 0.02,
@@ -293,7 +297,9 @@ impl StoryClusterer {
 
     fn idf(&self, term: u32) -> f32 {
         let df = self.df.get(term as usize).copied().unwrap_or(0) as f32;
-        let n = self.docs as f32;
+        // The prior documents (in which no term occurs) keep a young clusterer's IDF from punishing the very
+        // words that a handful of reports of one event share.
+        let n = self.docs as f32 + self.config.prior_docs;
         ((n + 1.0) / (df + 0.5)).ln().max(0.0).powf(self.config.idf_power)
     }
 

@@ -231,7 +231,15 @@ fn a_close_call_between_two_stories_starts_a_new_one_under_a_margin() {
 fn hubness_correction_keeps_a_broad_subject_story_from_attracting_articles() {
     let run = |hub_k: usize| {
         // Broad-subject articles resemble the first story but not enough to join it; each adds to its hub list.
-        let config = ClusterConfig { threshold: 0.25, hub_k, hub_weight: 2.0, margin: 0.0, ..ClusterConfig::default() };
+        // No prior documents: the test's few articles set the document frequencies on their own.
+        let config = ClusterConfig {
+            threshold: 0.25,
+            hub_k,
+            hub_weight: 2.0,
+            margin: 0.0,
+            prior_docs: 0.0,
+            ..ClusterConfig::default()
+        };
         let mut c = StoryClusterer::new(config);
         for (t, x) in BACKGROUND {
             c.add(&input(t, x));
@@ -321,11 +329,32 @@ fn long_reports_of_one_event_join_at_the_lower_long_text_threshold() {
         let x = c.add(&input("Parliament passes online privacy law", &c_text));
         (c.resolve(a) == c.resolve(b), c.resolve(x) != c.resolve(a))
     };
-    let default = ClusterConfig::default();
+    let default = ClusterConfig { prior_docs: 0.0, ..ClusterConfig::default() };
     assert!(default.threshold_for(170.0) < default.threshold);
     let (joined, apart) = run(default.clone());
     assert!(joined, "long reports of one event join under the long-text threshold");
     assert!(apart, "a long report of another event stays apart");
     let (joined, _) = run(ClusterConfig { long_threshold: default.threshold, ..default });
     assert!(!joined, "under the short-text threshold alone they would not");
+}
+
+#[test]
+fn prior_documents_let_the_first_few_reports_of_an_event_join() {
+    // Three reports of one event among the first articles ever seen: without a prior, the words they share
+    // are "common" (in three of five documents) and weigh less than each report's own words.
+    let reports = [
+        (
+            "Tram extension approved",
+            "Councillors approved the Harborline tram extension to Eastmere by 31 votes to 14.",
+        ),
+        ("Eastmere to get its tram", "The Harborline tram extension to Eastmere won council approval, 31 votes to 14."),
+        ("Green light for tram line", "Eastmere's Harborline tram extension was approved 31 to 14 by the council."),
+    ];
+    let run = |prior_docs: f32| {
+        let mut c = StoryClusterer::new(ClusterConfig { prior_docs, ..ClusterConfig::default() });
+        c.add(&input("Storm cuts power", "A storm cut power to thousands of homes on the coast."));
+        let ids: Vec<_> = reports.iter().map(|(t, x)| c.add(&input(t, x))).collect();
+        ids.iter().all(|&id| c.resolve(id) == c.resolve(ids[0]))
+    };
+    assert!(run(ClusterConfig::default().prior_docs));
 }
