@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 mod pages;
+mod stories;
 pub mod timefmt;
 
 use std::sync::Arc;
@@ -55,6 +56,11 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::index))
         .route("/articles/{id}", get(pages::article))
+        .route("/stories", get(stories::stories))
+        .route("/stories/{id}", get(stories::story))
+        .route("/api/v1/stories", get(stories::api_stories))
+        .route("/api/v1/stories/{id}", get(stories::api_story))
+        .route("/api/v1/articles/{id}", get(stories::api_article))
         .route("/sources", get(pages::sources))
         .route("/sources/{id}", get(pages::source))
         .route("/static/site.css", get(stylesheet))

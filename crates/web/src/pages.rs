@@ -8,32 +8,33 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use tidings_core::{ArticleCursor, ArticleListItem, Source};
 
+use crate::stories::{ArticleContext, StoryRow};
 use crate::timefmt;
 use crate::{AppState, PageError};
 
-const PAGE_SIZE: i64 = 50;
+pub(crate) const PAGE_SIZE: i64 = 50;
 
 pub(crate) fn render(template: &impl Template) -> Result<String, askama::Error> {
     template.render()
 }
 
-fn page(template: &impl Template, state: &AppState) -> Result<Response, PageError> {
+pub(crate) fn page(template: &impl Template, state: &AppState) -> Result<Response, PageError> {
     render(template).map(|html| Html(html).into_response()).map_err(|e| PageError::internal(state, &e))
 }
 
 pub(crate) struct ArticleRow {
-    id: i64,
-    title: String,
-    source_id: i64,
-    outlet: String,
-    excerpt: String,
-    iso: String,
-    absolute: String,
-    relative: String,
+    pub(crate) id: i64,
+    pub(crate) title: String,
+    pub(crate) source_id: i64,
+    pub(crate) outlet: String,
+    pub(crate) excerpt: String,
+    pub(crate) iso: String,
+    pub(crate) absolute: String,
+    pub(crate) relative: String,
 }
 
 impl ArticleRow {
-    fn new(item: ArticleListItem, now: DateTime<Utc>) -> ArticleRow {
+    pub(crate) fn new(item: ArticleListItem, now: DateTime<Utc>) -> ArticleRow {
         let outlet = item.source_title.unwrap_or_else(|| outlet_from_url(item.url.as_deref()));
         ArticleRow {
             id: item.id,
@@ -49,13 +50,14 @@ impl ArticleRow {
 }
 
 /// An outlet's name when all we have is a URL.
-fn outlet_from_url(url: Option<&str>) -> String {
+pub(crate) fn outlet_from_url(url: Option<&str>) -> String {
     url.and_then(tidings_core::urlnorm::host_of).unwrap_or_else(|| "unknown outlet".to_owned())
 }
 
 #[derive(Template)]
 #[template(path = "index.html")]
 struct IndexPage {
+    top: Vec<StoryRow>,
     articles: Vec<ArticleRow>,
     next: Option<String>,
 }
@@ -87,7 +89,9 @@ pub(crate) async fn index(
         .flatten();
     let now = Utc::now();
     let articles = items.into_iter().map(|item| ArticleRow::new(item, now)).collect();
-    page(&IndexPage { articles, next }, &state)
+    // Top stories lead the first page only; later pages continue the plain list.
+    let top = if cursor.is_none() { crate::stories::home_stories(&state).await? } else { Vec::new() };
+    page(&IndexPage { top, articles, next }, &state)
 }
 
 #[derive(Template)]
@@ -105,6 +109,7 @@ struct ArticlePage {
     iso: String,
     absolute: String,
     relative: String,
+    context: ArticleContext,
 }
 
 pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, PageError> {
@@ -127,6 +132,7 @@ pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<i64>) 
     };
     // The error itself can name internal addresses the fetcher refused; readers only learn that it failed.
     let extraction_failed = article.extraction_error.is_some();
+    let context = crate::stories::article_context(&state, id, article.source_id, article.story_id).await?;
     page(
         &ArticlePage {
             extraction_failed,
@@ -141,6 +147,7 @@ pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<i64>) 
             iso: timefmt::iso(when),
             absolute: timefmt::absolute(when),
             relative: timefmt::relative(when, Utc::now()),
+            context,
         },
         &state,
     )
@@ -152,7 +159,7 @@ fn is_right_to_left(language: &str) -> bool {
     matches!(primary.as_str(), "ar" | "he" | "iw" | "fa" | "ur" | "yi" | "ps" | "sd" | "ug" | "dv" | "ckb" | "syr")
 }
 
-fn source_name(source: &Source) -> String {
+pub(crate) fn source_name(source: &Source) -> String {
     source.title.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| outlet_from_url(Some(&source.url)))
 }
 

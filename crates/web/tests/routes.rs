@@ -209,3 +209,145 @@ async fn health_and_assets() {
     assert_eq!(status, StatusCode::OK);
     assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/css"));
 }
+
+/// Adds a second outlet carrying a copy of article 1, clusters everything into stories by hand (as the story
+/// stage would), and returns (story id, the original's id, the copy's id).
+async fn with_story(site: &Site) -> (i64, i64, i64) {
+    use tidings_core::{ClusteringBatch, OriginalReason, StoryTarget};
+    let other = site
+        .store
+        .add_source(NewSource {
+            url: "https://herald.example/feed.xml".into(),
+            kind: SourceKind::Feed,
+            title: Some("Herald".into()),
+            site_url: None,
+            category: None,
+        })
+        .await
+        .unwrap();
+    let now = Utc::now();
+    let copy = NewArticle {
+        guid: "copy".into(),
+        url: Some("https://herald.example/tram".into()),
+        title: "Tram line approved, council says".into(),
+        content_text: "Body 1".into(),
+        published_at: Some(now - chrono::Duration::minutes(5)),
+        content_hash: "hcopy".into(),
+        ..NewArticle::default()
+    };
+    let poll = PollSuccess { articles: vec![copy], next_poll_at: now, poll_interval_secs: 1800, ..Default::default() };
+    site.store.record_poll(other.id, now, poll).await.unwrap();
+    let jobs = site.store.pending_clustering(100, 0, now + chrono::Duration::hours(1)).await.unwrap();
+    let id_of = |title: &str| jobs.iter().find(|j| j.title.starts_with(title)).unwrap().article_id;
+    let (original, copy) = (id_of("Tram approved"), id_of("Tram line approved"));
+    let mut assignments = vec![(original, StoryTarget::New(0)), (copy, StoryTarget::New(0))];
+    assignments.extend(
+        jobs.iter()
+            .filter(|j| j.article_id != original && j.article_id != copy)
+            .map(|j| (j.article_id, StoryTarget::New(1))),
+    );
+    let created = site
+        .store
+        .record_clustering(
+            now,
+            ClusteringBatch {
+                new_stories: vec!["Tram approved".into(), "Other <news>".into()],
+                assignments,
+                originals: vec![(copy, Some((original, OriginalReason::Earliest))), (original, None)],
+                ..ClusteringBatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    site.store.record_related(created[0], &[(created[1], 0.3)]).await.unwrap();
+    (created[0], original, copy)
+}
+
+#[tokio::test]
+async fn story_pages_list_timeline_outlets_copies_and_related_stories() {
+    let site = site().await;
+    let (story, _, _) = with_story(&site).await;
+
+    let (status, _, home) = get(&site, "/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(home.contains("Top stories"), "{home}");
+    assert!(home.contains(&format!("href=\"/stories/{story}\"")));
+    assert!(home.contains("2 outlets"));
+
+    let (status, headers, page) = get(&site, &format!("/stories/{story}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.get("content-security-policy").is_some());
+    assert!(page.contains("<h1>Tram approved</h1>"), "{page}");
+    assert!(
+        page.contains("Covered by: Gazette &#60;b&#62;, Herald")
+            || page.contains("Covered by: Gazette &lt;b&gt;, Herald"),
+        "{page}"
+    );
+    assert!(page.contains("republished from Gazette"), "{page}");
+    assert!(page.contains("Related stories"), "{page}");
+    assert!(page.contains("Other &#60;news&#62;") || page.contains("Other &lt;news&gt;"), "{page}");
+
+    let (status, _, list) = get(&site, "/stories").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(list.contains("Tram approved"));
+    assert_eq!(get(&site, "/stories/999999").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(get(&site, "/stories?after=nonsense").await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_merged_story_redirects_to_the_story_it_became() {
+    use tidings_core::{ClusteringBatch, StoryTarget};
+    let site = site().await;
+    let (story, _, _) = with_story(&site).await;
+    let other = story + 1;
+    site.store
+        .record_clustering(
+            Utc::now(),
+            ClusteringBatch { merges: vec![(other, StoryTarget::Existing(story))], ..Default::default() },
+        )
+        .await
+        .unwrap();
+    let (status, headers, _) = get(&site, &format!("/stories/{other}")).await;
+    assert_eq!(status, StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(headers.get("location").unwrap(), &format!("/stories/{story}"));
+}
+
+#[tokio::test]
+async fn article_pages_and_the_api_say_who_published_first_and_where_else() {
+    let site = site().await;
+    let (story, original, copy) = with_story(&site).await;
+
+    let (_, _, page) = get(&site, &format!("/articles/{copy}")).await;
+    assert!(page.contains(&format!("First published by <a href=\"/articles/{original}\">Gazette")), "{page}");
+    assert!(page.contains("Coverage of this story"), "{page}");
+    assert!(page.contains(&format!("href=\"/stories/{story}\"")));
+    let (_, _, page) = get(&site, &format!("/articles/{original}")).await;
+    assert!(page.contains("First published by Gazette"), "{page}");
+    assert!(page.contains(&format!("also at <a href=\"/articles/{copy}\">Herald</a>")), "{page}");
+
+    let (status, headers, body) = get(&site, &format!("/api/v1/articles/{copy}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("application/json"));
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["story_id"], story);
+    assert_eq!(json["syndication"]["original"]["id"], original);
+    assert_eq!(json["syndication"]["reason"], "earliest");
+    assert_eq!(json["syndication"]["copies"][0]["id"], copy);
+
+    let (status, _, body) = get(&site, &format!("/api/v1/stories/{story}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["article_count"], 2);
+    assert_eq!(json["articles"].as_array().unwrap().len(), 2);
+    assert_eq!(json["related"][0]["headline"], "Other <news>");
+    let (status, _, body) = get(&site, "/api/v1/stories").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["stories"].as_array().unwrap().len(), 2);
+
+    let (status, _, body) = get(&site, "/api/v1/stories/424242").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["code"], "not_found");
+    let (status, _, body) = get(&site, "/api/v1/stories?after=x").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["code"], "bad_cursor");
+}

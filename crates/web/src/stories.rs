@@ -1,0 +1,360 @@
+//! Story pages, the story parts of the article page, and the JSON for stories and articles.
+
+use askama::Template;
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tidings_core::{ArticleListItem, StoryArticle, StoryCursor, StorySummary, Syndication};
+
+use crate::AppState;
+use crate::pages::{ArticleRow, PAGE_SIZE, page};
+use crate::{PageError, timefmt};
+
+/// Articles shown on a story's page at most.
+const STORY_ARTICLES: i64 = 200;
+/// Related stories shown.
+const RELATED: i64 = 5;
+/// Stories considered for the home page's top stories.
+const TOP_CANDIDATES: i64 = 100;
+/// Top stories shown on the home page.
+pub(crate) const TOP_STORIES: usize = 8;
+
+/// A story in a list.
+pub(crate) struct StoryRow {
+    pub(crate) id: i64,
+    pub(crate) headline: String,
+    pub(crate) articles: i64,
+    pub(crate) outlets: i64,
+    pub(crate) iso: String,
+    pub(crate) absolute: String,
+    pub(crate) relative: String,
+}
+
+impl StoryRow {
+    pub(crate) fn new(story: &StorySummary, now: DateTime<Utc>) -> StoryRow {
+        StoryRow {
+            id: story.id,
+            headline: story.headline.clone(),
+            articles: story.article_count,
+            outlets: story.outlet_count,
+            iso: timefmt::iso(story.last_updated),
+            absolute: timefmt::absolute(story.last_updated),
+            relative: timefmt::relative(story.last_updated, now),
+        }
+    }
+}
+
+/// Ranks stories for the home page: breadth of coverage (outlets) decayed by the age of the latest article,
+/// so a story many outlets cover stays up for a while and a single-outlet item sinks fast. Stories covered by
+/// one outlet only are left to the "Latest" list.
+pub(crate) fn top_stories(mut stories: Vec<StorySummary>, now: DateTime<Utc>) -> Vec<StorySummary> {
+    let score = |s: &StorySummary| {
+        let hours = (now - s.last_updated).num_minutes().max(0) as f64 / 60.0;
+        (s.outlet_count as f64 + 0.25 * s.article_count as f64) / (hours + 2.0).powf(1.2)
+    };
+    stories.retain(|s| s.outlet_count >= 2);
+    stories.sort_by(|a, b| score(b).total_cmp(&score(a)).then(b.id.cmp(&a.id)));
+    stories.truncate(TOP_STORIES);
+    stories
+}
+
+/// The home page's top stories.
+pub(crate) async fn home_stories(state: &AppState) -> Result<Vec<StoryRow>, PageError> {
+    let candidates =
+        state.store.latest_stories(TOP_CANDIDATES, None).await.map_err(|e| PageError::internal(state, &e))?;
+    let now = Utc::now();
+    Ok(top_stories(candidates, now).iter().map(|s| StoryRow::new(s, now)).collect())
+}
+
+#[derive(Template)]
+#[template(path = "stories.html")]
+struct StoriesPage {
+    stories: Vec<StoryRow>,
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ListQuery {
+    after: Option<String>,
+}
+
+fn parse_cursor(raw: &str) -> Option<StoryCursor> {
+    let (micros, id) = raw.split_once('_')?;
+    Some(StoryCursor { last_updated: DateTime::from_timestamp_micros(micros.parse().ok()?)?, id: id.parse().ok()? })
+}
+
+fn cursor_of(stories: &[StorySummary], limit: i64) -> Option<String> {
+    (stories.len() as i64 == limit)
+        .then(|| stories.last().map(|s| format!("{}_{}", s.last_updated.timestamp_micros(), s.id)))
+        .flatten()
+}
+
+pub(crate) async fn stories(
+    State(state): State<AppState>,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, PageError> {
+    let cursor = match query.after.as_deref() {
+        None => None,
+        Some(raw) => Some(parse_cursor(raw).ok_or_else(|| PageError::NotFound(format!("No such page: {raw:?}.")))?),
+    };
+    let list = state.store.latest_stories(PAGE_SIZE, cursor).await.map_err(|e| PageError::internal(&state, &e))?;
+    let now = Utc::now();
+    let next = cursor_of(&list, PAGE_SIZE);
+    page(&StoriesPage { stories: list.iter().map(|s| StoryRow::new(s, now)).collect(), next }, &state)
+}
+
+/// One entry of a story's timeline.
+struct TimelineRow {
+    row: ArticleRow,
+    copy_of: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "story.html")]
+struct StoryPage {
+    story: StoryRow,
+    first_iso: String,
+    first_absolute: String,
+    first_relative: String,
+    outlets: Vec<String>,
+    timeline: Vec<TimelineRow>,
+    related: Vec<StoryRow>,
+}
+
+pub(crate) async fn story(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, PageError> {
+    let internal = |e: tidings_core::StoreError| PageError::internal(&state, &e);
+    let Some(story) = state.store.story(id).await.map_err(internal)? else {
+        return Err(PageError::NotFound(format!("There is no story {id}.")));
+    };
+    if story.id != id {
+        // Merged into another story: old links lead to where its articles went.
+        return Ok(Redirect::permanent(&format!("/stories/{}", story.id)).into_response());
+    }
+    let articles = state.store.story_articles(id, STORY_ARTICLES).await.map_err(internal)?;
+    let related = state.store.related_stories(id, RELATED).await.map_err(internal)?;
+    let now = Utc::now();
+    let mut outlets: Vec<String> = Vec::new();
+    let names: Vec<(i64, String)> = articles.iter().map(|a| (a.article.id, outlet_name(&a.article))).collect();
+    let timeline = articles
+        .into_iter()
+        .map(|a| {
+            let copy_of =
+                a.original_article_id.and_then(|o| names.iter().find(|(id, _)| *id == o)).map(|n| n.1.clone());
+            let row = ArticleRow::new(a.article, now);
+            if !outlets.contains(&row.outlet) {
+                outlets.push(row.outlet.clone());
+            }
+            TimelineRow { row, copy_of }
+        })
+        .collect();
+    page(
+        &StoryPage {
+            first_iso: timefmt::iso(story.first_seen),
+            first_absolute: timefmt::absolute(story.first_seen),
+            first_relative: timefmt::relative(story.first_seen, now),
+            story: StoryRow::new(&story, now),
+            outlets,
+            timeline,
+            related: related.iter().map(|s| StoryRow::new(s, now)).collect(),
+        },
+        &state,
+    )
+}
+
+fn outlet_name(item: &ArticleListItem) -> String {
+    item.source_title.clone().unwrap_or_else(|| crate::pages::outlet_from_url(item.url.as_deref()))
+}
+
+/// The story and syndication parts of an article's page.
+pub(crate) struct ArticleContext {
+    /// "First published by X; also at Y, Z", as parts: the original (when this is a copy), and the others.
+    pub(crate) first_published: Option<OutletLink>,
+    pub(crate) also_at: Vec<OutletLink>,
+    pub(crate) is_copy: bool,
+    pub(crate) story: Option<StoryRow>,
+    /// The story's other articles, one per outlet, newest first.
+    pub(crate) coverage: Vec<ArticleRow>,
+    pub(crate) related: Vec<StoryRow>,
+}
+
+pub(crate) async fn article_context(
+    state: &AppState,
+    article_id: i64,
+    source_id: i64,
+    story_id: Option<i64>,
+) -> Result<ArticleContext, PageError> {
+    let internal = |e: tidings_core::StoreError| PageError::internal(state, &e);
+    let now = Utc::now();
+    let syndication = state.store.syndication(article_id).await.map_err(internal)?;
+    let (first_published, also_at, is_copy) = syndication_parts(&syndication, article_id);
+    let (mut story, mut coverage, mut related) = (None, Vec::new(), Vec::new());
+    if let Some(story_id) = story_id
+        && let Some(summary) = state.store.story(story_id).await.map_err(internal)?
+    {
+        let articles: Vec<StoryArticle> =
+            state.store.story_articles(summary.id, STORY_ARTICLES).await.map_err(internal)?;
+        let mut seen_outlets = vec![source_id];
+        for a in articles.into_iter().rev() {
+            if a.article.id == article_id || seen_outlets.contains(&a.article.source_id) {
+                continue;
+            }
+            seen_outlets.push(a.article.source_id);
+            coverage.push(ArticleRow::new(a.article, now));
+        }
+        related = state
+            .store
+            .related_stories(summary.id, RELATED)
+            .await
+            .map_err(internal)?
+            .iter()
+            .map(|s| StoryRow::new(s, now))
+            .collect();
+        story = Some(StoryRow::new(&summary, now));
+    }
+    Ok(ArticleContext { first_published, also_at, is_copy, story, coverage, related })
+}
+
+/// An article id and its outlet's name, for a link.
+type OutletLink = (i64, String);
+
+fn syndication_parts(syndication: &Syndication, article_id: i64) -> (Option<OutletLink>, Vec<OutletLink>, bool) {
+    let Some(original) = &syndication.original else { return (None, Vec::new(), false) };
+    let also = syndication
+        .copies
+        .iter()
+        .chain(std::iter::once(original))
+        .filter(|c| c.id != original.id)
+        .map(|c| (c.id, outlet_name(c)))
+        .collect();
+    (Some((original.id, outlet_name(original))), also, original.id != article_id)
+}
+
+/// The JSON error body of the API: a stable code and a message.
+#[derive(Serialize)]
+struct ApiError {
+    code: &'static str,
+    message: String,
+}
+
+fn api_error(status: StatusCode, code: &'static str, message: String) -> Response {
+    (status, Json(ApiError { code, message })).into_response()
+}
+
+fn api_internal(state: &AppState, error: &dyn std::fmt::Display) -> Response {
+    let request_id = state.next_request_id();
+    tracing::error!(%request_id, %error, "API request failed");
+    api_error(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("internal error; request id {request_id}"))
+}
+
+#[derive(Serialize)]
+struct StoryList {
+    stories: Vec<StorySummary>,
+    next: Option<String>,
+}
+
+pub(crate) async fn api_stories(State(state): State<AppState>, Query(query): Query<ListQuery>) -> Response {
+    let cursor = match query.after.as_deref().map(|raw| parse_cursor(raw).ok_or(raw)) {
+        None => None,
+        Some(Ok(c)) => Some(c),
+        Some(Err(raw)) => {
+            return api_error(StatusCode::BAD_REQUEST, "bad_cursor", format!("`after` is not a cursor: {raw:?}"));
+        }
+    };
+    match state.store.latest_stories(PAGE_SIZE, cursor).await {
+        Ok(stories) => {
+            let next = cursor_of(&stories, PAGE_SIZE);
+            Json(StoryList { stories, next }).into_response()
+        }
+        Err(e) => api_internal(&state, &e),
+    }
+}
+
+#[derive(Serialize)]
+struct StoryDetail {
+    #[serde(flatten)]
+    story: StorySummary,
+    articles: Vec<StoryArticle>,
+    related: Vec<StorySummary>,
+}
+
+pub(crate) async fn api_story(State(state): State<AppState>, Path(id): Path<i64>) -> Response {
+    let story = match state.store.story(id).await {
+        Ok(Some(story)) => story,
+        Ok(None) => return api_error(StatusCode::NOT_FOUND, "not_found", format!("there is no story {id}")),
+        Err(e) => return api_internal(&state, &e),
+    };
+    let articles = state.store.story_articles(story.id, STORY_ARTICLES).await;
+    let related = state.store.related_stories(story.id, RELATED).await;
+    match (articles, related) {
+        (Ok(articles), Ok(related)) => Json(StoryDetail { story, articles, related }).into_response(),
+        (Err(e), _) | (_, Err(e)) => api_internal(&state, &e),
+    }
+}
+
+#[derive(Serialize)]
+struct ArticleDetail {
+    id: i64,
+    title: String,
+    url: Option<String>,
+    outlet: Option<String>,
+    source_id: i64,
+    published_at: Option<DateTime<Utc>>,
+    story_id: Option<i64>,
+    /// "First published by X; also at Y, Z" as data.
+    syndication: Syndication,
+}
+
+pub(crate) async fn api_article(State(state): State<AppState>, Path(id): Path<i64>) -> Response {
+    let article = match state.store.article(id).await {
+        Ok(Some(article)) => article,
+        Ok(None) => return api_error(StatusCode::NOT_FOUND, "not_found", format!("there is no article {id}")),
+        Err(e) => return api_internal(&state, &e),
+    };
+    let outlet = match state.store.source(article.source_id).await {
+        Ok(source) => source.as_ref().map(crate::pages::source_name),
+        Err(e) => return api_internal(&state, &e),
+    };
+    let syndication = match state.store.syndication(id).await {
+        Ok(s) => s,
+        Err(e) => return api_internal(&state, &e),
+    };
+    Json(ArticleDetail {
+        id,
+        title: article.fields.title,
+        url: article.fields.url,
+        outlet,
+        source_id: article.source_id,
+        published_at: article.fields.published_at,
+        story_id: article.story_id,
+        syndication,
+    })
+    .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeDelta;
+
+    fn story(id: i64, outlets: i64, hours_ago: i64, now: DateTime<Utc>) -> StorySummary {
+        StorySummary {
+            id,
+            headline: format!("s{id}"),
+            article_count: outlets,
+            outlet_count: outlets,
+            first_seen: now - TimeDelta::hours(hours_ago + 1),
+            last_updated: now - TimeDelta::hours(hours_ago),
+        }
+    }
+
+    #[test]
+    fn top_stories_weigh_breadth_against_age_and_skip_single_outlet_items() {
+        let now = Utc::now();
+        let ranked =
+            top_stories(vec![story(1, 1, 0, now), story(2, 3, 1, now), story(3, 6, 2, now), story(4, 3, 48, now)], now);
+        assert_eq!(ranked.iter().map(|s| s.id).collect::<Vec<_>>(), [3, 2, 4]);
+    }
+}
