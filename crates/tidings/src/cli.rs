@@ -61,11 +61,37 @@ pub enum Command {
         #[arg(long, value_name = "URL")]
         url: Option<String>,
     },
+    /// List stories, show one with its articles and copies, or cluster the articles still waiting.
+    #[command(subcommand)]
+    Stories(StoriesCommand),
     /// Print the effective configuration (file and environment merged) as TOML.
     Config,
     /// Run an evaluation over a benchmark set and write predictions for its scorer.
     #[command(subcommand)]
     Eval(EvalCommand),
+}
+
+/// `tidings stories …`
+#[derive(Debug, Subcommand)]
+pub enum StoriesCommand {
+    /// The most recently updated stories: id, outlets, articles, last update and headline.
+    List {
+        /// How many to show.
+        #[arg(long, default_value_t = 30)]
+        limit: i64,
+        /// Only stories covered by at least this many outlets.
+        #[arg(long, default_value_t = 1)]
+        min_outlets: i64,
+    },
+    /// One story: its headline, timeline of articles (with outlet and time; copies marked with their
+    /// original) and related stories.
+    Show {
+        /// The story's id (as `list` prints it).
+        id: i64,
+    },
+    /// Cluster every stored article not yet in a story (the poller does this as it goes), then print what
+    /// was done.
+    Update,
 }
 
 /// `tidings sources …`

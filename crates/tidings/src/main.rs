@@ -4,6 +4,7 @@ mod cli;
 mod demo;
 mod eval;
 mod sources;
+mod stories;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -56,6 +57,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Demo { listen, keep } => demo::run(config, listen, keep).await,
             Command::Sources(command) => sources::run(&config, command).await,
             Command::Extract { source, url } => extract_command(&config, &source, url).await,
+            Command::Stories(command) => stories::run(&config, command).await,
             Command::Config => {
                 let mut shown = config;
                 shown.database_url = tidings_store::redact(&shown.database_url);
