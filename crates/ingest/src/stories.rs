@@ -95,6 +95,12 @@ pub struct StoryEngine {
     stored: FxHashMap<u32, StoryId>,
     /// Recent titles of each clusterer story, for its headline, and the headline last stored.
     titles: FxHashMap<u32, (Vec<String>, String)>,
+    /// Articles seen (replayed or new), and the arrival of each story's latest article, oldest first: stories
+    /// idle for more than `memory_articles` arrivals are forgotten (the clusterer retires them too), so the
+    /// engine's memory stays bounded however long it runs.
+    arrivals: u64,
+    last_arrival: FxHashMap<u32, u64>,
+    arrival_order: VecDeque<(u32, u64)>,
 }
 
 /// What one call of [`StoryEngine::cluster`] did.
@@ -129,6 +135,9 @@ impl StoryEngine {
             copies_of: FxHashMap::default(),
             stored: FxHashMap::default(),
             titles: FxHashMap::default(),
+            arrivals: 0,
+            last_arrival: FxHashMap::default(),
+            arrival_order: VecDeque::new(),
         }
     }
 
@@ -138,7 +147,11 @@ impl StoryEngine {
         let since = now - TimeDelta::days(i64::from(self.config.window_days));
         let limit = i64::try_from(self.config.memory_articles).unwrap_or(i64::MAX);
         let jobs = store.recent_clustered(since, limit).await?;
-        for job in &jobs {
+        for (n, job) in jobs.iter().enumerate() {
+            if n % 256 == 255 {
+                // Replaying a large window is seconds of CPU work: let the rest of the server run meanwhile.
+                tokio::task::yield_now().await;
+            }
             self.remember_copy(job);
             let story = self.clusterer.add(&input_of(job));
             let story = self.clusterer.resolve(story).0;
@@ -277,6 +290,7 @@ impl StoryEngine {
     /// Adds a story's title and, when the representative title changes for a stored story, queues the new
     /// headline in `batch`.
     fn note_title(&mut self, story: u32, title: &str, batch: Option<&mut ClusteringBatch>) {
+        self.touch(story);
         let entry = self.titles.entry(story).or_insert_with(|| (Vec::new(), title.to_owned()));
         if entry.0.len() >= HEADLINE_CANDIDATES {
             entry.0.remove(0);
@@ -345,6 +359,25 @@ impl StoryEngine {
         Some(changes)
     }
 
+    /// Records an article's arrival in `story` and forgets stories idle beyond the memory bound.
+    fn touch(&mut self, story: u32) {
+        self.arrivals += 1;
+        self.last_arrival.insert(story, self.arrivals);
+        self.arrival_order.push_back((story, self.arrivals));
+        let horizon = self.config.memory_articles as u64;
+        while let Some(&(old, at)) = self.arrival_order.front() {
+            if at + horizon >= self.arrivals {
+                break;
+            }
+            self.arrival_order.pop_front();
+            if self.last_arrival.get(&old) == Some(&at) {
+                self.last_arrival.remove(&old);
+                self.titles.remove(&old);
+                self.stored.remove(&old);
+            }
+        }
+    }
+
     fn link(&mut self, original: ArticleId, copy: ArticleId) {
         if original == copy {
             return;
@@ -391,5 +424,58 @@ fn input_of(job: &ClusterJob) -> ClusterInput<'_> {
         text: &job.text,
         outlet: job.source_title.as_deref().or(Some(job.source_url.as_str())),
         published: job.published_at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(n: i64) -> ClusterJob {
+        // Distinct made-up words per article, so each starts its own story and has its own fingerprint.
+        let words: Vec<String> = (0..60).map(|i| format!("w{n}x{i}")).collect();
+        ClusterJob {
+            article_id: n,
+            source_id: n % 7,
+            source_title: Some(format!("Outlet {}", n % 7)),
+            source_url: format!("https://o{}.example/feed", n % 7),
+            url: Some(format!("https://o{}.example/{n}", n % 7)),
+            canonical_url: None,
+            title: format!("Headline w{n}x1 w{n}x2 w{n}x3"),
+            author: None,
+            text: words.join(" "),
+            published_at: None,
+            fetched_at: Utc::now(),
+            story_id: None,
+            original_article_id: None,
+        }
+    }
+
+    #[test]
+    fn memory_stays_bounded_over_a_long_run() {
+        let config = StoriesConfig { memory_articles: 1000, ..StoriesConfig::default() };
+        let mut engine = StoryEngine::new(config);
+        for chunk in (0..5000).collect::<Vec<i64>>().chunks(500) {
+            let jobs: Vec<ClusterJob> = chunk.iter().map(|&n| job(n)).collect();
+            let plan = engine.plan(&jobs);
+            assert_eq!(plan.batch.assignments.len(), jobs.len());
+        }
+        assert!(engine.titles.len() <= 1001, "{}", engine.titles.len());
+        assert!(engine.last_arrival.len() <= 1001);
+        assert!(engine.arrival_order.len() <= 1001);
+        assert!(engine.evidence.len() <= 1000 && engine.dups.len() <= 1000);
+    }
+
+    #[test]
+    fn a_copy_found_in_the_same_batch_points_to_the_earlier_outlet() {
+        let mut engine = StoryEngine::new(StoriesConfig::default());
+        let original = job(1);
+        let mut copy = job(2);
+        copy.text = format!("Shared from a partner. {}", original.text);
+        copy.fetched_at = original.fetched_at + TimeDelta::minutes(5);
+        let plan = engine.plan(&[original, copy]);
+        assert_eq!(plan.report.copies, 1);
+        assert!(plan.batch.originals.contains(&(2, Some((1, OriginalReason::Earliest)))), "{:?}", plan.batch.originals);
+        assert!(plan.batch.originals.contains(&(1, None)));
     }
 }
