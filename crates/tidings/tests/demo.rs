@@ -56,6 +56,23 @@ fn demo_serves_the_fictional_outlets_and_stops_on_sigterm() {
     assert!(sources.contains("Harbor Herald") && sources.contains("Bytewire"), "{sources}");
     assert!(!sources.contains("class=\"failing\""), "every demo outlet polled cleanly: {sources}");
 
+    // The demo's events (tram vote, storm, battery recall, rate cut, cup final, orchid) are each reported by
+    // several outlets: each becomes one story, and the republished orchid article points to its original.
+    assert!(log.iter().any(|l| l.contains("2 syndicated copies")), "{log:?}");
+    let stories = http_get(&address, "/api/v1/stories");
+    let body = stories.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let stories: serde_json::Value = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    let broad: Vec<&str> = stories["stories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["outlet_count"].as_i64().unwrap() >= 3)
+        .map(|s| s["headline"].as_str().unwrap())
+        .collect();
+    assert!(broad.len() >= 5, "the demo events are multi-outlet stories: {broad:?}");
+    let home = http_get(&address, "/");
+    assert!(home.contains("Top stories"), "{home}");
+
     let metrics = http_get(&address, "/metrics");
     assert!(metrics.contains("tidings_polls_total{outcome=\"stored\"} 10"), "{metrics}");
 
