@@ -105,7 +105,15 @@ impl Ingester {
                 guard.insert(engine)
             }
         };
-        let report = engine.cluster(self.store.as_ref(), self.extract.teaser_max_chars, Utc::now()).await?;
+        let report = match engine.cluster(self.store.as_ref(), self.extract.teaser_max_chars, Utc::now()).await {
+            Ok(report) => report,
+            Err(error) => {
+                // The batch is in memory but not stored: rebuild from the store next time, so the articles are
+                // clustered again once, not twice.
+                *guard = None;
+                return Err(error);
+            }
+        };
         metrics::counter!("tidings_clustered_articles_total").increment(report.articles as u64);
         metrics::counter!("tidings_stories_created_total").increment(report.new_stories as u64);
         metrics::counter!("tidings_syndicated_copies_total").increment(report.copies as u64);

@@ -161,6 +161,17 @@ impl StoryEngine {
             }
             self.note_title(story, &job.title, None);
         }
+        // Stories the replay merged are known under the survivor.
+        let merged: Vec<(u32, StoryId)> = self
+            .stored
+            .iter()
+            .filter(|&(&s, _)| self.clusterer.resolve(tidings_text::StoryId(s)).0 != s)
+            .map(|(&s, &id)| (s, id))
+            .collect();
+        for (gone, id) in merged {
+            self.stored.remove(&gone);
+            self.stored.entry(self.clusterer.resolve(tidings_text::StoryId(gone)).0).or_insert(id);
+        }
         Ok(jobs.len())
     }
 
