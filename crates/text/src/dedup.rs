@@ -82,6 +82,14 @@ fn word_hash(word: &str) -> u64 {
     // FNV-1a over the lowercased characters; stable across runs and platforms, which matters because
     // fingerprints are compared across restarts.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    if word.is_ascii() {
+        // Fast path, same hash: an ASCII character lowercases to one ASCII byte.
+        for b in word.bytes() {
+            h ^= u64::from(b.to_ascii_lowercase());
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        return h;
+    }
     for c in word.chars().flat_map(char::to_lowercase) {
         let mut buf = [0u8; 4];
         for b in c.encode_utf8(&mut buf).bytes() {
@@ -134,7 +142,8 @@ impl Fingerprint {
             return None;
         }
         let mut bins = vec![EMPTY; slots];
-        let mut seen: rustc_hash::FxHashSet<u64> = rustc_hash::FxHashSet::default();
+        let mut seen: rustc_hash::FxHashSet<u64> =
+            rustc_hash::FxHashSet::with_capacity_and_hasher(words.len(), Default::default());
         for window in words.windows(k) {
             let mut h: u64 = 0x9e37_79b9_7f4a_7c15;
             for &w in window {
@@ -191,12 +200,14 @@ impl Fingerprint {
         Overlap { resemblance: j, containment: (shared / a.min(b)).min(1.0), shared }
     }
 
-    fn band_key(&self, band: usize, rows: usize) -> u64 {
+    /// The key of one band in the index. 32 bits keep the index small (it holds `bands` keys per text); two
+    /// bands that happen to share a key only add a candidate, which the overlap check then rejects.
+    fn band_key(&self, band: usize, rows: usize) -> u32 {
         let mut h = mix64(band as u64 + 1);
         for &v in &self.slots[band * rows..(band + 1) * rows] {
             h = mix64(h ^ u64::from(v));
         }
-        h
+        (h >> 32) as u32
     }
 }
 
@@ -207,7 +218,7 @@ pub struct DupIndex<K> {
     config: DupConfig,
     capacity: usize,
     /// Band key → first entry in its chain; an entry is `slot * bands + band`.
-    heads: FxHashMap<u64, u32>,
+    heads: FxHashMap<u32, u32>,
     /// Next entry in the chain, or `EMPTY`.
     next: Vec<u32>,
     docs: Vec<Option<(K, Fingerprint)>>,
@@ -401,6 +412,25 @@ mod tests {
         let mut index = DupIndex::new(config.clone(), 10);
         index.insert(1, Fingerprint::of(&a, &config).unwrap());
         assert!(index.find(&Fingerprint::of(&b, &config).unwrap()).is_empty());
+    }
+
+    #[test]
+    fn ascii_words_hash_as_the_general_path_does() {
+        let general = |word: &str| {
+            let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+            for c in word.chars().flat_map(char::to_lowercase) {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    h ^= u64::from(b);
+                    h = h.wrapping_mul(0x0000_0100_0000_01b3);
+                }
+            }
+            h
+        };
+        for word in ["", "Tram", "HARBOUR", "council2025", "x"] {
+            assert_eq!(word_hash(word), general(word), "{word}");
+        }
+        assert_eq!(word_hash("Zürich"), general("Zürich"));
     }
 
     #[test]
