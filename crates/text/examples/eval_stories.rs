@@ -41,6 +41,7 @@ fn main() -> anyhow::Result<()> {
         name_pair_weight: env_f32("NAME_PAIR_WEIGHT", d.name_pair_weight),
         same_outlet_factor: env_f32("SAME_OUTLET_FACTOR", d.same_outlet_factor),
         max_members: env_usize("MAX_MEMBERS", d.max_members),
+        score_terms: env_usize("SCORE_TERMS", d.score_terms),
         prefix_chars: env_usize("PREFIX_CHARS", d.prefix_chars),
         idf_power: env_f32("IDF_POWER", d.idf_power),
         prior_docs: env_f32("PRIOR_DOCS", d.prior_docs),

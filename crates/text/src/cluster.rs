@@ -17,7 +17,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::VecDeque;
 use std::fmt;
 
-use crate::tokenize::{is_title_case, tokenize};
+use crate::tokenize::{Token, is_title_case, tokenize, tokenize_prefix};
+use std::borrow::Cow;
 
 /// Identifies a story. After merges, [`StoryClusterer::resolve`] gives the story an id now belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -98,6 +99,10 @@ pub struct ClusterConfig {
     pub same_outlet_factor: f32,
     /// Average-link similarity is computed over at most this many of a story's most recent articles.
     pub max_members: usize,
+    /// Only an article's this many heaviest terms (among those another article has too) are looked up when
+    /// scoring candidates (its norm still counts every term): the light tail adds little to a cosine and most
+    /// of the cost on long articles.
+    pub score_terms: usize,
     /// Terms are cut to at most this many characters (a crude, language-agnostic stemmer that conflates
     /// "investigate" and "investigation"); 0 keeps them whole.
     pub prefix_chars: usize,
@@ -132,7 +137,7 @@ impl Default for ClusterConfig {
             query_terms: 12,
             index_terms: 24,
             postings_cap: 64,
-            candidates: 24,
+            candidates: 12,
             title_weight: 2.5,
             opening_weight: 1.5,
             body_weight: 1.0,
@@ -145,6 +150,7 @@ impl Default for ClusterConfig {
             idle_articles: 200_000,
             same_outlet_factor: 1.0,
             max_members: 16,
+            score_terms: 96,
             prefix_chars: 0,
             idf_power: 1.0,
             prior_docs: 1000.0,
@@ -202,6 +208,13 @@ struct Story {
     terms: FxHashMap<u32, f32>,
     /// Term vectors of the most recent articles (at most `max_members`), for average-link similarity.
     members: VecDeque<Vec<(u32, f32)>>,
+    /// The sum of the members' IDF-weighted, unit-length vectors (IDF as of the last join): the mean cosine
+    /// between an article and the members is its dot product with this sum over the member count, one pass
+    /// over the article's terms instead of one per member.
+    link: FxHashMap<u32, f32>,
+    /// Articles seen when `link` was computed; it is recomputed once the collection has grown by a tenth, so
+    /// its IDF never drifts far from the current one.
+    link_docs: u32,
     headline: String,
     articles: Vec<u32>,
     outlets: Vec<String>,
@@ -300,7 +313,8 @@ impl StoryClusterer {
         // The prior documents (in which no term occurs) keep a young clusterer's IDF from punishing the very
         // words that a handful of reports of one event share.
         let n = self.docs as f32 + self.config.prior_docs;
-        ((n + 1.0) / (df + 0.5)).ln().max(0.0).powf(self.config.idf_power)
+        let idf = ((n + 1.0) / (df + 0.5)).ln().max(0.0);
+        if self.config.idf_power == 1.0 { idf } else { idf.powf(self.config.idf_power) }
     }
 
     fn intern(&mut self, term: &str) -> u32 {
@@ -317,50 +331,14 @@ impl StoryClusterer {
     fn vectorize(&mut self, article: &ClusterInput<'_>) -> Vec<(u32, f32)> {
         let cfg = &self.config;
         let title = tokenize(article.title);
-        let mut text = tokenize(article.text);
-        text.truncate(cfg.max_text_words);
+        let text = tokenize_prefix(article.text, cfg.max_text_words);
         let title_case = is_title_case(&title);
         let text_names: FxHashSet<&str> = text.iter().filter(|t| t.name).map(|t| t.term.as_str()).collect();
-        let mut raw: FxHashMap<String, f32> = FxHashMap::default();
-        let mut add_field = |tokens: &[crate::tokenize::Token], weight_at: &dyn Fn(usize) -> f32, in_title: bool| {
-            let mut prev_name: Option<&str> = None;
-            let mut prev_word: Option<&str> = None;
-            for (i, t) in tokens.iter().enumerate() {
-                if t.stop || (t.term.len() < 2 && t.term.is_ascii()) {
-                    prev_name = None;
-                    prev_word = None;
-                    continue;
-                }
-                let name = if in_title && title_case {
-                    text_names.contains(t.term.as_str())
-                } else {
-                    t.name || (t.capitalised && text_names.contains(t.term.as_str()))
-                };
-                let w = weight_at(i) * if name { cfg.name_boost } else { 1.0 };
-                let term = truncate_chars(&t.term, cfg.prefix_chars);
-                *raw.entry(term.to_string()).or_default() += w;
-                if let Some(p) = prev_word
-                    && cfg.word_pair_weight > 0.0
-                {
-                    *raw.entry(format!("{p}+{term}")).or_default() += w * cfg.word_pair_weight;
-                }
-                prev_word = Some(term);
-                if name {
-                    if let Some(p) = prev_name
-                        && cfg.name_pair_weight > 0.0
-                    {
-                        *raw.entry(format!("{p} {term}")).or_default() += w * cfg.name_pair_weight;
-                    }
-                    prev_name = Some(term);
-                } else {
-                    prev_name = None;
-                }
-            }
-        };
+        let mut raw: FxHashMap<Cow<'_, str>, f32> = FxHashMap::default();
         let tw = cfg.title_weight;
-        add_field(&title, &|_| tw, true);
+        add_terms(&mut raw, cfg, &text_names, title_case, &title, &|_| tw, true);
         let (ow, bw, on) = (cfg.opening_weight, cfg.body_weight, cfg.opening_words);
-        add_field(&text, &|i| if i < on { ow } else { bw }, false);
+        add_terms(&mut raw, cfg, &text_names, title_case, &text, &|i| if i < on { ow } else { bw }, false);
         let mut v: Vec<(u32, f32)> = raw.into_iter().map(|(t, w)| (self.intern(&t), (1.0 + w).ln())).collect();
         v.sort_unstable_by_key(|&(t, _)| t);
         v
@@ -407,13 +385,33 @@ impl StoryClusterer {
         // Per candidate, the factor that rescales its similarity to the short-text scale (see `long_threshold`).
         let mut scales: FxHashMap<u32, f32> = FxHashMap::default();
         let article_terms = vec.len() as f32;
+        // A term no other article has (document frequency 1, this one) cannot add to any similarity.
+        let scoring: Vec<(u32, f32)> = by_weight
+            .iter()
+            .copied()
+            .filter(|&(t, _)| self.df.get(t as usize).is_some_and(|&df| df > 1))
+            .take(self.config.score_terms.max(1))
+            .collect();
+        let scoring = scoring.as_slice();
+        let stale: Vec<u32> = cand
+            .iter()
+            .map(|&(sid, _)| sid)
+            .filter(|&sid| {
+                self.stories
+                    .get(sid as usize)
+                    .is_some_and(|s| !s.retired && u64::from(self.docs) * 10 > u64::from(s.link_docs) * 11)
+            })
+            .collect();
+        for sid in stale {
+            self.refresh_link(sid);
+        }
         if norm > 0.0 {
             for &(sid, _) in &cand {
                 let Some(s) = self.stories.get(sid as usize) else { continue };
                 if s.retired || !self.in_window(s, article.published) {
                     continue;
                 }
-                let mut sim = self.average_link(&weighted, norm, s);
+                let mut sim = self.average_link(scoring, norm, s);
                 if let Some(o) = article.outlet
                     && s.outlets.iter().any(|so| so == o)
                 {
@@ -446,7 +444,12 @@ impl StoryClusterer {
             Some(&(sid, score)) if score >= self.config.threshold && score - second >= self.config.margin => sid,
             _ => {
                 let sid = self.stories.len() as u32;
-                self.stories.push(Story { headline: article.title.to_string(), hub: own_hub, ..Story::default() });
+                self.stories.push(Story {
+                    headline: article.title.to_string(),
+                    hub: own_hub,
+                    link_docs: self.docs,
+                    ..Story::default()
+                });
                 self.live_stories += 1;
                 sid
             }
@@ -513,21 +516,20 @@ impl StoryClusterer {
                 s.retired = true;
                 s.members = VecDeque::new();
                 s.terms = FxHashMap::default();
+                s.link = FxHashMap::default();
                 s.hub = Vec::new();
             }
         }
     }
 
+    /// Mean cosine between the members of two stories: with [`Story::link`] sums, one sparse dot product.
     fn story_similarity(&self, a: &Story, b: &Story) -> f32 {
-        let mut total = 0.0;
-        let mut n = 0usize;
-        for m in &a.members {
-            let w = self.weigh(m);
-            let norm = w.iter().map(|&(_, x)| x * x).sum::<f32>().sqrt();
-            total += self.average_link(&w, norm, b);
-            n += 1;
+        if a.members.is_empty() || b.members.is_empty() {
+            return 0.0;
         }
-        if n == 0 { 0.0 } else { total / n as f32 }
+        let (small, large) = if a.link.len() <= b.link.len() { (&a.link, &b.link) } else { (&b.link, &a.link) };
+        let dot: f32 = small.iter().filter_map(|(t, x)| large.get(t).map(|y| x * y)).sum();
+        dot / (a.members.len() * b.members.len()) as f32
     }
 
     /// IDF-weights a raw term vector.
@@ -584,27 +586,24 @@ impl StoryClusterer {
         if norm <= 0.0 || s.members.is_empty() {
             return 0.0;
         }
-        let mut total = 0.0;
+        let dot: f32 = weighted.iter().filter_map(|(t, x)| s.link.get(t).map(|y| x * y)).sum();
+        dot / (norm * s.members.len() as f32)
+    }
+
+    /// Recomputes a story's [`Story::link`] from its members with the current IDF.
+    fn refresh_link(&mut self, sid: u32) {
+        let Some(s) = self.stories.get(sid as usize) else { return };
+        let mut link: FxHashMap<u32, f32> = FxHashMap::default();
         for m in &s.members {
-            let (mut dot, mut mnorm) = (0.0f32, 0.0f32);
-            let (mut i, mut j) = (0, 0);
-            while j < m.len() {
-                let (t, w) = m[j];
-                let x = w * self.idf(t);
-                mnorm += x * x;
-                while i < weighted.len() && weighted[i].0 < t {
-                    i += 1;
-                }
-                if i < weighted.len() && weighted[i].0 == t {
-                    dot += weighted[i].1 * x;
-                }
-                j += 1;
-            }
-            if mnorm > 0.0 {
-                total += dot / (norm * mnorm.sqrt());
+            for (t, x) in self.unit(m) {
+                *link.entry(t).or_default() += x;
             }
         }
-        total / s.members.len() as f32
+        let docs = self.docs;
+        if let Some(s) = self.stories.get_mut(sid as usize) {
+            s.link = link;
+            s.link_docs = docs;
+        }
     }
 
     fn join(&mut self, sid: u32, vec: &[(u32, f32)], seq: u32, article: &ClusterInput<'_>) {
@@ -617,9 +616,7 @@ impl StoryClusterer {
         s.articles.push(seq);
         s.last_touch = seq;
         s.members.push_back(vec.to_vec());
-        if s.members.len() > max_members {
-            s.members.pop_front();
-        }
+        let dropped = if s.members.len() > max_members { s.members.pop_front() } else { None };
         if let Some(o) = article.outlet
             && !s.outlets.iter().any(|so| so == o)
         {
@@ -630,6 +627,33 @@ impl StoryClusterer {
             s.last_updated = Some(s.last_updated.map_or(p, |l| l.max(p)));
         }
         prune(&mut s.terms, cap);
+        // The link sum follows the members: add the newcomer, take out the member that left (a full refresh
+        // happens when the IDF has drifted, see `add`).
+        let added = self.unit(vec);
+        let removed = dropped.map(|d| self.unit(&d)).unwrap_or_default();
+        if let Some(s) = self.stories.get_mut(sid as usize) {
+            for (t, x) in added {
+                *s.link.entry(t).or_default() += x;
+            }
+            for (t, x) in removed {
+                if let Some(y) = s.link.get_mut(&t) {
+                    *y -= x;
+                    if y.abs() < 1e-6 {
+                        s.link.remove(&t);
+                    }
+                }
+            }
+        }
+    }
+
+    /// An IDF-weighted raw vector scaled to unit length (empty when it has no weight).
+    fn unit(&self, raw: &[(u32, f32)]) -> Vec<(u32, f32)> {
+        let weighted = self.weigh(raw);
+        let norm = weighted.iter().map(|&(_, x)| x * x).sum::<f32>().sqrt();
+        if norm <= 0.0 {
+            return Vec::new();
+        }
+        weighted.into_iter().map(|(t, x)| (t, x / norm)).collect()
     }
 
     /// Merges the smaller of two stories into the larger; returns the survivor.
@@ -678,12 +702,58 @@ impl StoryClusterer {
             };
             prune(&mut k.terms, cap);
         }
+        self.refresh_link(keep);
         self.live_stories = self.live_stories.saturating_sub(1);
         keep
     }
 }
 
 /// The first `n` characters of `s` (all of it when `n` is 0).
+/// Adds the terms of one field of an article to its raw term weights (see `StoryClusterer::vectorize`).
+fn add_terms<'a>(
+    raw: &mut FxHashMap<Cow<'a, str>, f32>,
+    cfg: &ClusterConfig,
+    text_names: &FxHashSet<&str>,
+    title_case: bool,
+    tokens: &'a [Token],
+    weight_at: &dyn Fn(usize) -> f32,
+    in_title: bool,
+) {
+    let mut prev_name: Option<&str> = None;
+    let mut prev_word: Option<&str> = None;
+    for (i, t) in tokens.iter().enumerate() {
+        if t.stop || (t.term.len() < 2 && t.term.is_ascii()) {
+            prev_name = None;
+            prev_word = None;
+            continue;
+        }
+        let name = if in_title && title_case {
+            text_names.contains(t.term.as_str())
+        } else {
+            t.name || (t.capitalised && text_names.contains(t.term.as_str()))
+        };
+        let w = weight_at(i) * if name { cfg.name_boost } else { 1.0 };
+        let term = truncate_chars(&t.term, cfg.prefix_chars);
+        *raw.entry(Cow::Borrowed(term)).or_default() += w;
+        if let Some(p) = prev_word
+            && cfg.word_pair_weight > 0.0
+        {
+            *raw.entry(format!("{p}+{term}").into()).or_default() += w * cfg.word_pair_weight;
+        }
+        prev_word = Some(term);
+        if name {
+            if let Some(p) = prev_name
+                && cfg.name_pair_weight > 0.0
+            {
+                *raw.entry(format!("{p} {term}").into()).or_default() += w * cfg.name_pair_weight;
+            }
+            prev_name = Some(term);
+        } else {
+            prev_name = None;
+        }
+    }
+}
+
 fn truncate_chars(s: &str, n: usize) -> &str {
     if n == 0 {
         return s;

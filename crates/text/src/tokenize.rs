@@ -268,36 +268,40 @@ pub fn is_stopword(word: &str) -> bool {
 /// A light, consistent English suffix stripper (plurals, -ing, -ed, -ly); other scripts pass unchanged
 /// except for lowercasing. Conflation matters more here than linguistic accuracy.
 pub fn stem(word: &str) -> String {
-    let w = word;
+    let mut w = word.to_string();
+    stem_in_place(&mut w);
+    w
+}
+
+/// [`stem`] without allocating: shortens (and at most re-suffixes) `w` where it is.
+fn stem_in_place(w: &mut String) {
     if !w.is_ascii() || w.len() <= 3 || w.bytes().any(|b| b.is_ascii_digit()) {
-        return w.to_string();
+        return;
     }
-    let strip = |suffix: &str, min_rest: usize, add: &str| -> Option<String> {
-        w.strip_suffix(suffix).filter(|rest| rest.len() >= min_rest).map(|rest| format!("{rest}{add}"))
-    };
-    let s = strip("ies", 3, "y")
-        .or_else(|| strip("sses", 2, "ss"))
-        .or_else(|| if w.ends_with("ss") || w.ends_with("us") || w.ends_with("is") { None } else { strip("s", 3, "") })
-        .unwrap_or_else(|| w.to_string());
-    let w2 = s.as_str();
-    let undouble = |rest: &str| -> String {
-        let b = rest.as_bytes();
+    let ends = |w: &String, suffix: &str, min_rest: usize| w.ends_with(suffix) && w.len() - suffix.len() >= min_rest;
+    if ends(w, "ies", 3) {
+        w.truncate(w.len() - 3);
+        w.push('y');
+    } else if ends(w, "sses", 2) {
+        w.truncate(w.len() - 2);
+    } else if !(w.ends_with("ss") || w.ends_with("us") || w.ends_with("is")) && ends(w, "s", 3) {
+        w.truncate(w.len() - 1);
+    }
+    let undouble = |w: &mut String| {
+        let b = w.as_bytes();
         if b.len() >= 2 && b[b.len() - 1] == b[b.len() - 2] && !matches!(b[b.len() - 1], b'l' | b's' | b'z') {
-            rest[..rest.len() - 1].to_string()
-        } else {
-            rest.to_string()
+            w.truncate(w.len() - 1);
         }
     };
-    if let Some(rest) = w2.strip_suffix("ing").filter(|r| r.len() >= 3) {
-        return undouble(rest);
+    if ends(w, "ing", 3) {
+        w.truncate(w.len() - 3);
+        undouble(w);
+    } else if ends(w, "ed", 3) {
+        w.truncate(w.len() - 2);
+        undouble(w);
+    } else if ends(w, "ly", 4) {
+        w.truncate(w.len() - 2);
     }
-    if let Some(rest) = w2.strip_suffix("ed").filter(|r| r.len() >= 3) {
-        return undouble(rest);
-    }
-    if let Some(rest) = w2.strip_suffix("ly").filter(|r| r.len() >= 4) {
-        return rest.to_string();
-    }
-    s
 }
 
 fn is_word_char(c: char) -> bool {
@@ -307,11 +311,16 @@ fn is_word_char(c: char) -> bool {
 /// Splits `text` into tokens. Digits joined by `.` or `,` stay one number ("1,000", "3.5"); internal
 /// apostrophes stay ("don't"); a trailing possessive `'s` is dropped.
 pub fn tokenize(text: &str) -> Vec<Token> {
+    tokenize_prefix(text, usize::MAX)
+}
+
+/// The first `max_tokens` tokens of `text` (what [`tokenize`] would give, cut), without reading the rest.
+pub fn tokenize_prefix(text: &str, max_tokens: usize) -> Vec<Token> {
     let mut out = Vec::new();
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
     let mut sentence_start = true;
-    while i < chars.len() {
+    while i < chars.len() && out.len() < max_tokens {
         let c = chars[i];
         if !is_word_char(c) {
             if matches!(c, '.' | '!' | '?' | '\n' | ':' | ';' | '|' | '—' | '–') {
@@ -356,13 +365,18 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         let first = word.chars().next().unwrap_or(' ');
         let capitalised = first.is_uppercase();
         let upper_count = word.chars().filter(|c| c.is_uppercase()).count();
-        let mut lower = word.to_lowercase();
-        if let Some(rest) = lower.strip_suffix("'s") {
-            lower = rest.to_string();
+        let mut term = if word.is_ascii() {
+            word.make_ascii_lowercase();
+            word
+        } else {
+            word.to_lowercase()
+        };
+        if term.ends_with("'s") {
+            term.truncate(term.len() - 2);
         }
-        let stop = is_stopword(&lower);
+        let stop = is_stopword(&term);
         let name = !stop && ((capitalised && !sentence_start) || upper_count >= 2);
-        let term = stem(&lower);
+        stem_in_place(&mut term);
         if !term.is_empty() {
             out.push(Token { term, name, capitalised, sentence_start, stop });
         }
