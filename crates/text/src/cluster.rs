@@ -134,15 +134,15 @@ impl Default for ClusterConfig {
             short_terms: 40,
             long_terms: 120,
             merge_threshold: 0.5,
-            query_terms: 12,
-            index_terms: 24,
+            query_terms: 8,
+            index_terms: 16,
             postings_cap: 64,
             candidates: 12,
             title_weight: 2.5,
             opening_weight: 1.5,
             body_weight: 1.0,
             opening_words: 40,
-            max_text_words: 400,
+            max_text_words: 250,
             name_boost: 1.0,
             name_pair_weight: 0.0,
             word_pair_weight: 0.0,
@@ -189,13 +189,14 @@ impl ClusterConfig {
 pub struct StoryView<'a> {
     /// The story's id.
     pub id: StoryId,
-    /// The headline: the title of the article that started the story.
+    /// The headline: the title of the article that started the story (empty once the story is retired).
     pub headline: &'a str,
     /// Number of articles.
     pub size: usize,
-    /// Arrival numbers (0-based, in the order of `add`) of its articles.
+    /// Arrival numbers (0-based, in the order of `add`) of its articles (empty once the story is retired:
+    /// retired stories keep only their size and dates, so memory stays bounded).
     pub articles: &'a [u32],
-    /// Distinct outlets, in order of appearance.
+    /// Distinct outlets, in order of appearance (empty once the story is retired).
     pub outlets: &'a [String],
     /// Earliest publication date among its articles.
     pub first_seen: Option<DateTime<Utc>>,
@@ -205,6 +206,8 @@ pub struct StoryView<'a> {
 
 #[derive(Debug, Default)]
 struct Story {
+    /// Number of articles (kept when the story retires and frees its lists).
+    size: u32,
     terms: FxHashMap<u32, f32>,
     /// Term vectors of the most recent articles (at most `max_members`), for average-link similarity.
     members: VecDeque<Vec<(u32, f32)>>,
@@ -300,7 +303,7 @@ impl StoryClusterer {
         Some(StoryView {
             id,
             headline: &s.headline,
-            size: s.articles.len(),
+            size: s.size as usize,
             articles: &s.articles,
             outlets: &s.outlets,
             first_seen: s.first_seen,
@@ -334,7 +337,8 @@ impl StoryClusterer {
         let text = tokenize_prefix(article.text, cfg.max_text_words);
         let title_case = is_title_case(&title);
         let text_names: FxHashSet<&str> = text.iter().filter(|t| t.name).map(|t| t.term.as_str()).collect();
-        let mut raw: FxHashMap<Cow<'_, str>, f32> = FxHashMap::default();
+        let mut raw: FxHashMap<Cow<'_, str>, f32> =
+            FxHashMap::with_capacity_and_hasher(title.len() + text.len(), Default::default());
         let tw = cfg.title_weight;
         add_terms(&mut raw, cfg, &text_names, title_case, &title, &|_| tw, true);
         let (ow, bw, on) = (cfg.opening_weight, cfg.body_weight, cfg.opening_words);
@@ -518,6 +522,9 @@ impl StoryClusterer {
                 s.terms = FxHashMap::default();
                 s.link = FxHashMap::default();
                 s.hub = Vec::new();
+                s.articles = Vec::new();
+                s.outlets = Vec::new();
+                s.headline = String::new();
             }
         }
     }
@@ -614,6 +621,7 @@ impl StoryClusterer {
             *s.terms.entry(t).or_default() += w;
         }
         s.articles.push(seq);
+        s.size += 1;
         s.last_touch = seq;
         s.members.push_back(vec.to_vec());
         let dropped = if s.members.len() > max_members { s.members.pop_front() } else { None };
@@ -659,7 +667,7 @@ impl StoryClusterer {
     /// Merges the smaller of two stories into the larger; returns the survivor.
     fn merge(&mut self, a: u32, b: u32) -> u32 {
         let (size_a, size_b) = match (self.stories.get(a as usize), self.stories.get(b as usize)) {
-            (Some(x), Some(y)) => (x.articles.len(), y.articles.len()),
+            (Some(x), Some(y)) => (x.size, y.size),
             _ => return a,
         };
         let (keep, gone) = if size_a >= size_b { (a, b) } else { (b, a) };
@@ -681,6 +689,7 @@ impl StoryClusterer {
                 *k.terms.entry(t).or_default() += w;
             }
             k.articles.extend(taken.articles);
+            k.size += taken.size;
             k.last_touch = k.last_touch.max(taken.last_touch);
             k.members.extend(taken.members);
             while k.members.len() > max_members {
