@@ -4,6 +4,7 @@
 //! `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer` and `frame-ancestors 'none'`.
 #![deny(missing_docs)]
 
+mod feeds_out;
 mod pages;
 mod stories;
 pub mod timefmt;
@@ -58,6 +59,8 @@ pub fn router(state: AppState) -> Router {
         .route("/articles/{id}", get(pages::article))
         .route("/stories", get(stories::stories))
         .route("/stories/{id}", get(stories::story))
+        .route("/stories/{id}/feed.atom", get(feeds_out::story))
+        .route("/feeds/top.atom", get(feeds_out::top))
         .route("/api/v1/stories", get(stories::api_stories))
         .route("/api/v1/stories/{id}", get(stories::api_story))
         .route("/api/v1/articles/{id}", get(stories::api_article))

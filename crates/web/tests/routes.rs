@@ -351,3 +351,34 @@ async fn article_pages_and_the_api_say_who_published_first_and_where_else() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["code"], "bad_cursor");
 }
+
+#[tokio::test]
+async fn atom_feeds_of_top_stories_and_of_one_story_parse_with_our_own_parser() {
+    let site = site().await;
+    let (story, original, copy) = with_story(&site).await;
+    let parse = |body: &str| {
+        let parsed = tidings_feeds::parse(body.as_bytes(), &tidings_feeds::ParseOptions::default()).unwrap();
+        assert_eq!(parsed.bozo, None, "well-formed: {body}");
+        parsed
+    };
+
+    let (status, headers, body) = get(&site, "/feeds/top.atom").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers.get("content-type").unwrap(), "application/atom+xml; charset=utf-8");
+    let top = parse(&body);
+    assert_eq!(top.feed.title.as_deref(), Some("Tidings: top stories"));
+    assert_eq!(top.entries.len(), 1, "only stories covered by two outlets or more lead: {body}");
+    assert_eq!(top.entries[0].title.as_deref(), Some("Tram approved"));
+    assert_eq!(top.entries[0].link.as_deref(), Some(format!("http://localhost/stories/{story}").as_str()));
+
+    let (status, _, body) = get(&site, &format!("/stories/{story}/feed.atom")).await;
+    assert_eq!(status, StatusCode::OK);
+    let one = parse(&body);
+    let links: Vec<&str> = one.entries.iter().filter_map(|e| e.link.as_deref()).collect();
+    assert_eq!(links, [format!("http://localhost/articles/{copy}"), format!("http://localhost/articles/{original}")]);
+    assert_eq!(one.entries[1].authors[0].name.as_deref(), Some("Gazette <b>"), "names are escaped, not markup");
+
+    let (_, _, page) = get(&site, &format!("/stories/{story}")).await;
+    assert!(page.contains(&format!("href=\"/stories/{story}/feed.atom\"")), "{page}");
+    assert_eq!(get(&site, "/stories/999999/feed.atom").await.0, StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,162 @@
+//! Atom feeds out: top stories (`/feeds/top.atom`) and one story's coverage (`/stories/{id}/feed.atom`), so
+//! readers can follow Tidings itself in a feed reader.
+
+use std::fmt::Write as _;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
+use tidings_core::StorySummary;
+
+use crate::stories::{TOP_STORIES, top_stories};
+use crate::{AppState, PageError};
+
+/// Articles listed in a story's feed at most.
+const STORY_FEED_ARTICLES: i64 = 100;
+
+/// Escapes text for XML character data and attribute values.
+fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Control characters other than tab and newlines are not allowed in XML 1.0 at all.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The site's origin as the client reached it, for the absolute links Atom needs. Only a plain host (and
+/// port) is accepted; anything else falls back to localhost rather than echo a forged header into a feed.
+fn origin(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty() && h.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        })
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+fn atom_response(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], body).into_response()
+}
+
+fn feed_head(out: &mut String, title: &str, self_url: &str, alternate: &str, updated: DateTime<Utc>) {
+    let _ = write!(
+        out,
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n\
+         <title>{}</title>\n<id>{}</id>\n<link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n\
+         <link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n<updated>{}</updated>\n\
+         <generator>Tidings</generator>\n",
+        xml(title),
+        xml(self_url),
+        xml(self_url),
+        xml(alternate),
+        updated.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    );
+}
+
+fn story_entry(out: &mut String, base: &str, story: &StorySummary) {
+    let url = format!("{base}/stories/{}", story.id);
+    let outlets = if story.outlet_count == 1 { "outlet" } else { "outlets" };
+    let articles = if story.article_count == 1 { "article" } else { "articles" };
+    let _ = write!(
+        out,
+        "<entry>\n<title>{}</title>\n<id>{}</id>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n\
+         <published>{}</published>\n<updated>{}</updated>\n<summary>{} {outlets}, {} {articles}</summary>\n</entry>\n",
+        xml(&story.headline),
+        xml(&url),
+        xml(&url),
+        story.first_seen.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        story.last_updated.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        story.outlet_count,
+        story.article_count,
+    );
+}
+
+/// `/feeds/top.atom`: the home page's top stories.
+pub(crate) async fn top(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
+    let candidates = state.store.latest_stories(100, None).await.map_err(|e| PageError::internal(&state, &e))?;
+    let now = Utc::now();
+    let stories = top_stories(candidates, now);
+    let base = origin(&headers);
+    let updated = stories.iter().map(|s| s.last_updated).max().unwrap_or(now);
+    let mut out = String::new();
+    feed_head(&mut out, "Tidings: top stories", &format!("{base}/feeds/top.atom"), &format!("{base}/"), updated);
+    for story in stories.iter().take(TOP_STORIES) {
+        story_entry(&mut out, &base, story);
+    }
+    out.push_str("</feed>\n");
+    Ok(atom_response(out))
+}
+
+/// `/stories/{id}/feed.atom`: every article of one story, newest first.
+pub(crate) async fn story(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let internal = |e: tidings_core::StoreError| PageError::internal(&state, &e);
+    let Some(story) = state.store.story(id).await.map_err(internal)? else {
+        return Err(PageError::NotFound(format!("There is no story {id}.")));
+    };
+    if story.id != id {
+        return Ok(Redirect::permanent(&format!("/stories/{}/feed.atom", story.id)).into_response());
+    }
+    let articles = state.store.story_articles(id, STORY_FEED_ARTICLES).await.map_err(internal)?;
+    let base = origin(&headers);
+    let mut out = String::new();
+    feed_head(
+        &mut out,
+        &format!("Tidings: {}", story.headline),
+        &format!("{base}/stories/{id}/feed.atom"),
+        &format!("{base}/stories/{id}"),
+        story.last_updated,
+    );
+    for a in articles.iter().rev() {
+        let item = &a.article;
+        let page = format!("{base}/articles/{}", item.id);
+        let outlet = item.source_title.clone().unwrap_or_default();
+        let _ = write!(
+            out,
+            "<entry>\n<title>{}</title>\n<id>{}</id>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n\
+             <updated>{}</updated>\n<author><name>{}</name></author>\n<summary>{}</summary>\n</entry>\n",
+            xml(&item.title),
+            xml(&page),
+            xml(&page),
+            item.published_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            xml(if outlet.is_empty() { "unknown outlet" } else { &outlet }),
+            xml(&item.excerpt),
+        );
+    }
+    out.push_str("</feed>\n");
+    Ok(atom_response(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_escaped_and_control_characters_dropped() {
+        assert_eq!(xml("a<b>&\"c'\u{1}"), "a&lt;b&gt;&amp;&quot;c&apos;");
+    }
+
+    #[test]
+    fn a_forged_host_header_is_not_echoed() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, "news.example:8080".parse().unwrap());
+        assert_eq!(origin(&headers), "http://news.example:8080");
+        headers.insert(header::HOST, "evil.example/\"><script>".parse().unwrap());
+        assert_eq!(origin(&headers), "http://localhost");
+    }
+}
