@@ -4,6 +4,7 @@
 //! `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer` and `frame-ancestors 'none'`.
 #![deny(missing_docs)]
 
+pub mod api;
 mod feeds_out;
 mod pages;
 mod stories;
@@ -61,9 +62,14 @@ pub fn router(state: AppState) -> Router {
         .route("/stories/{id}", get(stories::story))
         .route("/stories/{id}/feed.atom", get(feeds_out::story))
         .route("/feeds/top.atom", get(feeds_out::top))
-        .route("/api/v1/stories", get(stories::api_stories))
-        .route("/api/v1/stories/{id}", get(stories::api_story))
-        .route("/api/v1/articles/{id}", get(stories::api_article))
+        .route("/api/openapi.json", get(api::openapi))
+        .route("/api/v1/articles", get(api::list_articles))
+        .route("/api/v1/articles/{id}", get(api::get_article))
+        .route("/api/v1/stories", get(api::list_stories))
+        .route("/api/v1/stories/{id}", get(api::get_story))
+        .route("/api/v1/outlets", get(api::list_outlets))
+        .route("/api/v1/outlets/{id}", get(api::get_outlet))
+        .route("/api/{*rest}", get(api::unknown))
         .route("/sources", get(pages::sources))
         .route("/sources/{id}", get(pages::source))
         .route("/static/site.css", get(stylesheet))

@@ -1,12 +1,10 @@
 //! Story pages, the story parts of the article page, and the JSON for stories and articles.
 
 use askama::Template;
-use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tidings_core::{ArticleListItem, StoryArticle, StoryCursor, StorySummary, Syndication};
 
 use crate::AppState;
@@ -14,9 +12,9 @@ use crate::pages::{ArticleRow, PAGE_SIZE, page};
 use crate::{PageError, timefmt};
 
 /// Articles shown on a story's page at most.
-const STORY_ARTICLES: i64 = 200;
+pub(crate) const STORY_ARTICLES: i64 = 200;
 /// Related stories shown.
-const RELATED: i64 = 5;
+pub(crate) const RELATED: i64 = 5;
 /// Stories considered for the home page's top stories.
 const TOP_CANDIDATES: i64 = 100;
 /// Top stories shown on the home page.
@@ -78,15 +76,15 @@ struct StoriesPage {
 
 #[derive(Deserialize)]
 pub(crate) struct ListQuery {
-    after: Option<String>,
+    pub(crate) after: Option<String>,
 }
 
-fn parse_cursor(raw: &str) -> Option<StoryCursor> {
+pub(crate) fn parse_cursor(raw: &str) -> Option<StoryCursor> {
     let (micros, id) = raw.split_once('_')?;
     Some(StoryCursor { last_updated: DateTime::from_timestamp_micros(micros.parse().ok()?)?, id: id.parse().ok()? })
 }
 
-fn cursor_of(stories: &[StorySummary], limit: i64) -> Option<String> {
+pub(crate) fn cursor_of(stories: &[StorySummary], limit: i64) -> Option<String> {
     (stories.len() as i64 == limit)
         .then(|| stories.last().map(|s| format!("{}_{}", s.last_updated.timestamp_micros(), s.id)))
         .flatten()
@@ -230,108 +228,6 @@ fn syndication_parts(syndication: &Syndication, article_id: i64) -> (Option<Outl
         .map(|c| (c.id, outlet_name(c)))
         .collect();
     (Some((original.id, outlet_name(original))), also, original.id != article_id)
-}
-
-/// The JSON error body of the API: a stable code and a message.
-#[derive(Serialize)]
-struct ApiError {
-    code: &'static str,
-    message: String,
-}
-
-fn api_error(status: StatusCode, code: &'static str, message: String) -> Response {
-    (status, Json(ApiError { code, message })).into_response()
-}
-
-fn api_internal(state: &AppState, error: &dyn std::fmt::Display) -> Response {
-    let request_id = state.next_request_id();
-    tracing::error!(%request_id, %error, "API request failed");
-    api_error(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("internal error; request id {request_id}"))
-}
-
-#[derive(Serialize)]
-struct StoryList {
-    stories: Vec<StorySummary>,
-    next: Option<String>,
-}
-
-pub(crate) async fn api_stories(State(state): State<AppState>, Query(query): Query<ListQuery>) -> Response {
-    let cursor = match query.after.as_deref().map(|raw| parse_cursor(raw).ok_or(raw)) {
-        None => None,
-        Some(Ok(c)) => Some(c),
-        Some(Err(raw)) => {
-            return api_error(StatusCode::BAD_REQUEST, "bad_cursor", format!("`after` is not a cursor: {raw:?}"));
-        }
-    };
-    match state.store.latest_stories(PAGE_SIZE, cursor).await {
-        Ok(stories) => {
-            let next = cursor_of(&stories, PAGE_SIZE);
-            Json(StoryList { stories, next }).into_response()
-        }
-        Err(e) => api_internal(&state, &e),
-    }
-}
-
-#[derive(Serialize)]
-struct StoryDetail {
-    #[serde(flatten)]
-    story: StorySummary,
-    articles: Vec<StoryArticle>,
-    related: Vec<StorySummary>,
-}
-
-pub(crate) async fn api_story(State(state): State<AppState>, Path(id): Path<i64>) -> Response {
-    let story = match state.store.story(id).await {
-        Ok(Some(story)) => story,
-        Ok(None) => return api_error(StatusCode::NOT_FOUND, "not_found", format!("there is no story {id}")),
-        Err(e) => return api_internal(&state, &e),
-    };
-    let articles = state.store.story_articles(story.id, STORY_ARTICLES).await;
-    let related = state.store.related_stories(story.id, RELATED).await;
-    match (articles, related) {
-        (Ok(articles), Ok(related)) => Json(StoryDetail { story, articles, related }).into_response(),
-        (Err(e), _) | (_, Err(e)) => api_internal(&state, &e),
-    }
-}
-
-#[derive(Serialize)]
-struct ArticleDetail {
-    id: i64,
-    title: String,
-    url: Option<String>,
-    outlet: Option<String>,
-    source_id: i64,
-    published_at: Option<DateTime<Utc>>,
-    story_id: Option<i64>,
-    /// "First published by X; also at Y, Z" as data.
-    syndication: Syndication,
-}
-
-pub(crate) async fn api_article(State(state): State<AppState>, Path(id): Path<i64>) -> Response {
-    let article = match state.store.article(id).await {
-        Ok(Some(article)) => article,
-        Ok(None) => return api_error(StatusCode::NOT_FOUND, "not_found", format!("there is no article {id}")),
-        Err(e) => return api_internal(&state, &e),
-    };
-    let outlet = match state.store.source(article.source_id).await {
-        Ok(source) => source.as_ref().map(crate::pages::source_name),
-        Err(e) => return api_internal(&state, &e),
-    };
-    let syndication = match state.store.syndication(id).await {
-        Ok(s) => s,
-        Err(e) => return api_internal(&state, &e),
-    };
-    Json(ArticleDetail {
-        id,
-        title: article.fields.title,
-        url: article.fields.url,
-        outlet,
-        source_id: article.source_id,
-        published_at: article.fields.published_at,
-        story_id: article.story_id,
-        syndication,
-    })
-    .into_response()
 }
 
 #[cfg(test)]

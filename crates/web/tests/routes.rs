@@ -382,3 +382,60 @@ async fn atom_feeds_of_top_stories_and_of_one_story_parse_with_our_own_parser() 
     assert!(page.contains(&format!("href=\"/stories/{story}/feed.atom\"")), "{page}");
     assert_eq!(get(&site, "/stories/999999/feed.atom").await.0, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_api_route() {
+    let site = site().await;
+    let (status, headers, body) = get(&site, "/api/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("application/json"));
+    let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths: Vec<&str> = doc["paths"].as_object().unwrap().keys().map(String::as_str).collect();
+    for path in [
+        "/api/v1/articles",
+        "/api/v1/articles/{id}",
+        "/api/v1/stories",
+        "/api/v1/stories/{id}",
+        "/api/v1/outlets",
+        "/api/v1/outlets/{id}",
+    ] {
+        assert!(paths.contains(&path), "{path} is documented: {paths:?}");
+    }
+    insta::assert_json_snapshot!("openapi", doc);
+}
+
+#[tokio::test]
+async fn api_lists_articles_and_outlets_with_cursors_and_json_errors() {
+    let site = site().await;
+    let (status, _, body) = get(&site, "/api/v1/articles").await;
+    assert_eq!(status, StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let titles: Vec<&str> = json["articles"].as_array().unwrap().iter().map(|a| a["title"].as_str().unwrap()).collect();
+    assert_eq!(titles.len(), 3);
+    assert!(titles.contains(&"<script>alert(1)</script> headline"), "JSON carries text, not markup: {titles:?}");
+    assert!(json["next"].is_null(), "one page only");
+
+    let (status, _, body) = get(&site, "/api/v1/outlets").await;
+    assert_eq!(status, StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let outlet = &json["outlets"][0];
+    assert_eq!(outlet["name"], "Gazette <b>");
+    assert_eq!(outlet["category"], "Local");
+    let id = outlet["id"].as_i64().unwrap();
+    let (status, _, body) = get(&site, &format!("/api/v1/outlets/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["articles"].as_array().unwrap().len(), 3);
+
+    for (path, status, code) in [
+        ("/api/v1/outlets/4242", StatusCode::NOT_FOUND, "not_found"),
+        ("/api/v1/articles/4242", StatusCode::NOT_FOUND, "not_found"),
+        ("/api/v1/articles?after=x_y", StatusCode::BAD_REQUEST, "bad_cursor"),
+        ("/api/v1/nothing-here", StatusCode::NOT_FOUND, "not_found"),
+    ] {
+        let (got, headers, body) = get(&site, path).await;
+        assert_eq!(got, status, "{path}");
+        assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("application/json"), "{path}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["code"], code, "{path}");
+    }
+}

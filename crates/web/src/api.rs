@@ -1,0 +1,460 @@
+//! The JSON API under `/api/v1` and its OpenAPI 3.1 document at `/api/openapi.json`.
+//!
+//! The response types here are the API's contract, separate from the store's types so the store can change
+//! without breaking clients. Lists are paginated by opaque cursors (`next`, passed back as `after`). Every
+//! error has the body [`ApiError`] with a stable `code`; internal failures answer 500 with a request id and
+//! log the cause.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tidings_core::{ArticleCursor, ArticleListItem, OriginalReason, Source, StoryArticle, StorySummary, Syndication};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use crate::AppState;
+use crate::stories::{RELATED, STORY_ARTICLES, cursor_of};
+
+/// Items per page of a list.
+const API_PAGE: i64 = 50;
+
+/// The OpenAPI document of the API.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Tidings API",
+        description = "Read-only JSON API of a Tidings news aggregator: stories, articles with their \
+                       attribution and syndication, and outlets.",
+        license(name = "MIT OR Apache-2.0")
+    ),
+    paths(list_articles, get_article, list_stories, get_story, list_outlets, get_outlet),
+    components(schemas(
+        ApiError,
+        ArticleSummary,
+        ArticleList,
+        ArticleDetail,
+        SyndicationInfo,
+        Reason,
+        StoryInfo,
+        StoryList,
+        StoryDetail,
+        StoryArticleInfo,
+        OutletInfo,
+        OutletList,
+        OutletDetail
+    )),
+    tags((name = "stories"), (name = "articles"), (name = "outlets"))
+)]
+pub struct ApiDoc;
+
+/// `/api/openapi.json`.
+pub(crate) async fn openapi() -> Response {
+    Json(ApiDoc::openapi()).into_response()
+}
+
+/// Every API error: a stable machine-readable code and a message for people.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiError {
+    /// `not_found`, `bad_cursor`, `bad_request` or `internal`.
+    pub code: &'static str,
+    /// What went wrong, naming the input.
+    pub message: String,
+}
+
+fn error(status: StatusCode, code: &'static str, message: String) -> Response {
+    (status, Json(ApiError { code, message })).into_response()
+}
+
+fn internal(state: &AppState, cause: &dyn std::fmt::Display) -> Response {
+    let request_id = state.next_request_id();
+    tracing::error!(%request_id, %cause, "API request failed");
+    error(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("internal error; request id {request_id}"))
+}
+
+fn not_found(what: &str, id: i64) -> Response {
+    error(StatusCode::NOT_FOUND, "not_found", format!("there is no {what} {id}"))
+}
+
+/// An article in a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleSummary {
+    /// Article id.
+    pub id: i64,
+    /// Headline.
+    pub title: String,
+    /// Link to the article at its outlet.
+    pub url: Option<String>,
+    /// The outlet's id.
+    pub outlet_id: i64,
+    /// The outlet's name.
+    pub outlet: Option<String>,
+    /// Publication time (the time it was fetched when the outlet gave none).
+    pub published_at: DateTime<Utc>,
+    /// The first ~300 characters of its text.
+    pub excerpt: String,
+}
+
+impl From<ArticleListItem> for ArticleSummary {
+    fn from(a: ArticleListItem) -> Self {
+        ArticleSummary {
+            id: a.id,
+            title: a.title,
+            url: a.url,
+            outlet_id: a.source_id,
+            outlet: a.source_title,
+            published_at: a.published_at,
+            excerpt: a.excerpt,
+        }
+    }
+}
+
+/// A page of articles, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleList {
+    /// The articles.
+    pub articles: Vec<ArticleSummary>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next: Option<String>,
+}
+
+/// Why an article is taken for the original of a text several outlets carry.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// A copy's canonical link points to it.
+    CanonicalLink,
+    /// A copy credits it ("originally appeared in …").
+    Credit,
+    /// It is the wire service a copy's byline names.
+    Wire,
+    /// It was published first.
+    Earliest,
+}
+
+impl From<OriginalReason> for Reason {
+    fn from(r: OriginalReason) -> Self {
+        match r {
+            OriginalReason::CanonicalLink => Reason::CanonicalLink,
+            OriginalReason::Credit => Reason::Credit,
+            OriginalReason::Wire => Reason::Wire,
+            OriginalReason::Earliest => Reason::Earliest,
+        }
+    }
+}
+
+/// "First published by X; also at Y, Z": the original of the article's text and the other outlets carrying it.
+/// Empty when no other outlet carries the text.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct SyndicationInfo {
+    /// The first publisher's article (may be the article itself).
+    pub original: Option<ArticleSummary>,
+    /// Why that one is the original.
+    pub reason: Option<Reason>,
+    /// The other copies, earliest first.
+    pub copies: Vec<ArticleSummary>,
+}
+
+impl From<Syndication> for SyndicationInfo {
+    fn from(s: Syndication) -> Self {
+        SyndicationInfo {
+            original: s.original.map(Into::into),
+            reason: s.reason.map(Into::into),
+            copies: s.copies.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+/// One article with its attribution.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleDetail {
+    /// Article id.
+    pub id: i64,
+    /// Headline.
+    pub title: String,
+    /// Link to the article at its outlet.
+    pub url: Option<String>,
+    /// The outlet's id.
+    pub outlet_id: i64,
+    /// The outlet's name.
+    pub outlet: Option<String>,
+    /// Byline.
+    pub author: Option<String>,
+    /// Publication time, when the outlet gave one.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Language tag, when known.
+    pub language: Option<String>,
+    /// The story it belongs to, once clustered.
+    pub story_id: Option<i64>,
+    /// Plain text: the extracted article when there is one, else the feed's text.
+    pub text: String,
+    /// Its original and the other outlets carrying the same text.
+    pub syndication: SyndicationInfo,
+}
+
+/// A story: the coverage of one event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StoryInfo {
+    /// Story id.
+    pub id: i64,
+    /// Headline, chosen from its articles' titles.
+    pub headline: String,
+    /// Number of articles.
+    pub article_count: i64,
+    /// Number of distinct outlets.
+    pub outlet_count: i64,
+    /// Its earliest article's time.
+    pub first_seen: DateTime<Utc>,
+    /// Its newest article's time.
+    pub last_updated: DateTime<Utc>,
+}
+
+impl From<StorySummary> for StoryInfo {
+    fn from(s: StorySummary) -> Self {
+        StoryInfo {
+            id: s.id,
+            headline: s.headline,
+            article_count: s.article_count,
+            outlet_count: s.outlet_count,
+            first_seen: s.first_seen,
+            last_updated: s.last_updated,
+        }
+    }
+}
+
+/// A page of stories, most recently updated first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StoryList {
+    /// The stories.
+    pub stories: Vec<StoryInfo>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next: Option<String>,
+}
+
+/// An article on a story's timeline.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StoryArticleInfo {
+    /// The article.
+    #[serde(flatten)]
+    pub article: ArticleSummary,
+    /// Its original, when it is a copy of another outlet's article.
+    pub original_article_id: Option<i64>,
+}
+
+impl From<StoryArticle> for StoryArticleInfo {
+    fn from(a: StoryArticle) -> Self {
+        StoryArticleInfo { article: a.article.into(), original_article_id: a.original_article_id }
+    }
+}
+
+/// A story with its timeline and related stories.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StoryDetail {
+    /// The story.
+    #[serde(flatten)]
+    pub story: StoryInfo,
+    /// Its articles, oldest first.
+    pub articles: Vec<StoryArticleInfo>,
+    /// Stories sharing names and terms with it, best first.
+    pub related: Vec<StoryInfo>,
+}
+
+/// An outlet (a followed source).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutletInfo {
+    /// Outlet id.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// Its web site.
+    pub site_url: Option<String>,
+    /// Its topic (from the OPML folder or `--category`).
+    pub category: Option<String>,
+    /// Whether its last poll worked (the error itself is for operators only).
+    pub healthy: bool,
+    /// When a poll last worked.
+    pub last_success_at: Option<DateTime<Utc>>,
+}
+
+impl From<&Source> for OutletInfo {
+    fn from(s: &Source) -> Self {
+        OutletInfo {
+            id: s.id,
+            name: crate::pages::source_name(s),
+            site_url: s.site_url.clone(),
+            category: s.category.clone(),
+            healthy: s.error_count == 0 && !s.disabled,
+            last_success_at: s.last_success_at,
+        }
+    }
+}
+
+/// Every outlet.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutletList {
+    /// The outlets, by id.
+    pub outlets: Vec<OutletInfo>,
+}
+
+/// An outlet with its latest articles.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutletDetail {
+    /// The outlet.
+    #[serde(flatten)]
+    pub outlet: OutletInfo,
+    /// Its newest articles.
+    pub articles: Vec<ArticleSummary>,
+}
+
+/// Pagination of a list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct Page {
+    /// The `next` value of the previous page.
+    after: Option<String>,
+}
+
+fn bad_cursor(raw: &str) -> Response {
+    error(StatusCode::BAD_REQUEST, "bad_cursor", format!("`after` is not a cursor from this API: {raw:?}"))
+}
+
+fn parse_article_cursor(raw: &str) -> Option<ArticleCursor> {
+    let (micros, id) = raw.split_once('_')?;
+    Some(ArticleCursor { published_at: DateTime::from_timestamp_micros(micros.parse().ok()?)?, id: id.parse().ok()? })
+}
+
+/// The newest articles.
+#[utoipa::path(get, path = "/api/v1/articles", tag = "articles", params(Page),
+    responses((status = 200, body = ArticleList), (status = 400, body = ApiError), (status = 500, body = ApiError)))]
+pub(crate) async fn list_articles(State(state): State<AppState>, Query(page): Query<Page>) -> Response {
+    let cursor = match page.after.as_deref() {
+        None => None,
+        Some(raw) => match parse_article_cursor(raw) {
+            Some(c) => Some(c),
+            None => return bad_cursor(raw),
+        },
+    };
+    match state.store.latest_articles(API_PAGE, cursor).await {
+        Ok(items) => {
+            let next = (items.len() as i64 == API_PAGE)
+                .then(|| items.last().map(|l| format!("{}_{}", l.published_at.timestamp_micros(), l.id)))
+                .flatten();
+            Json(ArticleList { articles: items.into_iter().map(Into::into).collect(), next }).into_response()
+        }
+        Err(e) => internal(&state, &e),
+    }
+}
+
+/// One article, with its story and syndication.
+#[utoipa::path(get, path = "/api/v1/articles/{id}", tag = "articles", params(("id" = i64, Path, description = "Article id")),
+    responses((status = 200, body = ArticleDetail), (status = 404, body = ApiError), (status = 500, body = ApiError)))]
+pub(crate) async fn get_article(State(state): State<AppState>, Path(id): Path<i64>) -> Response {
+    let article = match state.store.article(id).await {
+        Ok(Some(article)) => article,
+        Ok(None) => return not_found("article", id),
+        Err(e) => return internal(&state, &e),
+    };
+    let outlet = match state.store.source(article.source_id).await {
+        Ok(source) => source.as_ref().map(crate::pages::source_name),
+        Err(e) => return internal(&state, &e),
+    };
+    let syndication = match state.store.syndication(id).await {
+        Ok(s) => s,
+        Err(e) => return internal(&state, &e),
+    };
+    let feed_words = article.fields.content_text.split_whitespace().count() as i64;
+    let text = match article.extracted {
+        Some(extracted) if extracted.word_count > feed_words => extracted.text,
+        _ => article.fields.content_text,
+    };
+    Json(ArticleDetail {
+        id,
+        title: article.fields.title,
+        url: article.fields.url,
+        outlet_id: article.source_id,
+        outlet,
+        author: article.fields.author,
+        published_at: article.fields.published_at,
+        language: article.fields.language,
+        story_id: article.story_id,
+        text,
+        syndication: syndication.into(),
+    })
+    .into_response()
+}
+
+/// Stories, most recently updated first.
+#[utoipa::path(get, path = "/api/v1/stories", tag = "stories", params(Page),
+    responses((status = 200, body = StoryList), (status = 400, body = ApiError), (status = 500, body = ApiError)))]
+pub(crate) async fn list_stories(State(state): State<AppState>, Query(page): Query<Page>) -> Response {
+    let cursor = match page.after.as_deref() {
+        None => None,
+        Some(raw) => match crate::stories::parse_cursor(raw) {
+            Some(c) => Some(c),
+            None => return bad_cursor(raw),
+        },
+    };
+    match state.store.latest_stories(API_PAGE, cursor).await {
+        Ok(stories) => {
+            let next = cursor_of(&stories, API_PAGE);
+            Json(StoryList { stories: stories.into_iter().map(Into::into).collect(), next }).into_response()
+        }
+        Err(e) => internal(&state, &e),
+    }
+}
+
+/// One story: its timeline and related stories. A story merged into another answers as the one it became.
+#[utoipa::path(get, path = "/api/v1/stories/{id}", tag = "stories", params(("id" = i64, Path, description = "Story id")),
+    responses((status = 200, body = StoryDetail), (status = 404, body = ApiError), (status = 500, body = ApiError)))]
+pub(crate) async fn get_story(State(state): State<AppState>, Path(id): Path<i64>) -> Response {
+    let story = match state.store.story(id).await {
+        Ok(Some(story)) => story,
+        Ok(None) => return not_found("story", id),
+        Err(e) => return internal(&state, &e),
+    };
+    let articles = state.store.story_articles(story.id, STORY_ARTICLES).await;
+    let related = state.store.related_stories(story.id, RELATED).await;
+    match (articles, related) {
+        (Ok(articles), Ok(related)) => Json(StoryDetail {
+            story: story.into(),
+            articles: articles.into_iter().map(Into::into).collect(),
+            related: related.into_iter().map(Into::into).collect(),
+        })
+        .into_response(),
+        (Err(e), _) | (_, Err(e)) => internal(&state, &e),
+    }
+}
+
+/// Every outlet, with its health.
+#[utoipa::path(get, path = "/api/v1/outlets", tag = "outlets",
+    responses((status = 200, body = OutletList), (status = 500, body = ApiError)))]
+pub(crate) async fn list_outlets(State(state): State<AppState>) -> Response {
+    match state.store.sources().await {
+        Ok(sources) => Json(OutletList { outlets: sources.iter().map(Into::into).collect() }).into_response(),
+        Err(e) => internal(&state, &e),
+    }
+}
+
+/// One outlet and its newest articles.
+#[utoipa::path(get, path = "/api/v1/outlets/{id}", tag = "outlets", params(("id" = i64, Path, description = "Outlet id")),
+    responses((status = 200, body = OutletDetail), (status = 404, body = ApiError), (status = 500, body = ApiError)))]
+pub(crate) async fn get_outlet(State(state): State<AppState>, Path(id): Path<i64>) -> Response {
+    let source = match state.store.source(id).await {
+        Ok(Some(source)) => source,
+        Ok(None) => return not_found("outlet", id),
+        Err(e) => return internal(&state, &e),
+    };
+    match state.store.source_articles(id, API_PAGE).await {
+        Ok(items) => {
+            Json(OutletDetail { outlet: (&source).into(), articles: items.into_iter().map(Into::into).collect() })
+                .into_response()
+        }
+        Err(e) => internal(&state, &e),
+    }
+}
+
+/// Unknown paths under `/api/` answer JSON, not the HTML error page.
+pub(crate) async fn unknown() -> Response {
+    error(StatusCode::NOT_FOUND, "not_found", "no API endpoint at this path; see /api/openapi.json".to_owned())
+}
