@@ -6,6 +6,7 @@
 //! log the cause.
 
 use axum::Json;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -312,7 +313,25 @@ pub struct OutletDetail {
 #[into_params(parameter_in = Query)]
 pub(crate) struct Page {
     /// The `next` value of the previous page.
+    #[param(pattern = r"^(-?[0-9]{1,18}_[0-9]{1,18})?$")]
     after: Option<String>,
+}
+
+impl Page {
+    /// The cursor text, when one was given (an empty `after=` is none).
+    fn after(&self) -> Option<&str> {
+        self.after.as_deref().filter(|a| !a.is_empty())
+    }
+}
+
+/// A path that is not an id names nothing here, so it is a 404 like an id that does not exist.
+fn not_an_id(raw: &str, what: &str) -> Response {
+    error(StatusCode::NOT_FOUND, "not_found", format!("there is no {what} {raw:?}"))
+}
+
+/// A query string that does not fit the parameters (a repeated `after`, say), answered in JSON like every error.
+fn bad_query(rejection: &QueryRejection) -> Response {
+    error(StatusCode::BAD_REQUEST, "bad_request", format!("bad query string: {}", rejection.body_text()))
 }
 
 fn bad_cursor(raw: &str) -> Response {
@@ -327,8 +346,15 @@ fn parse_article_cursor(raw: &str) -> Option<ArticleCursor> {
 /// The newest articles.
 #[utoipa::path(get, path = "/api/v1/articles", tag = "articles", params(Page),
     responses((status = 200, body = ArticleList), (status = 400, body = ApiError), (status = 500, body = ApiError)))]
-pub(crate) async fn list_articles(State(state): State<AppState>, Query(page): Query<Page>) -> Response {
-    let cursor = match page.after.as_deref() {
+pub(crate) async fn list_articles(
+    State(state): State<AppState>,
+    page: Result<Query<Page>, QueryRejection>,
+) -> Response {
+    let page = match page {
+        Ok(Query(page)) => page,
+        Err(rejection) => return bad_query(&rejection),
+    };
+    let cursor = match page.after() {
         None => None,
         Some(raw) => match parse_article_cursor(raw) {
             Some(c) => Some(c),
@@ -349,7 +375,8 @@ pub(crate) async fn list_articles(State(state): State<AppState>, Query(page): Qu
 /// One article, with its story and syndication.
 #[utoipa::path(get, path = "/api/v1/articles/{id}", tag = "articles", params(("id" = i64, Path, description = "Article id")),
     responses((status = 200, body = ArticleDetail), (status = 404, body = ApiError), (status = 500, body = ApiError)))]
-pub(crate) async fn get_article(State(state): State<AppState>, Path(id): Path<i64>) -> Response {
+pub(crate) async fn get_article(State(state): State<AppState>, Path(raw): Path<String>) -> Response {
+    let Ok(id) = raw.parse::<i64>() else { return not_an_id(&raw, "article") };
     let article = match state.store.article(id).await {
         Ok(Some(article)) => article,
         Ok(None) => return not_found("article", id),
@@ -387,8 +414,12 @@ pub(crate) async fn get_article(State(state): State<AppState>, Path(id): Path<i6
 /// Stories, most recently updated first.
 #[utoipa::path(get, path = "/api/v1/stories", tag = "stories", params(Page),
     responses((status = 200, body = StoryList), (status = 400, body = ApiError), (status = 500, body = ApiError)))]
-pub(crate) async fn list_stories(State(state): State<AppState>, Query(page): Query<Page>) -> Response {
-    let cursor = match page.after.as_deref() {
+pub(crate) async fn list_stories(State(state): State<AppState>, page: Result<Query<Page>, QueryRejection>) -> Response {
+    let page = match page {
+        Ok(Query(page)) => page,
+        Err(rejection) => return bad_query(&rejection),
+    };
+    let cursor = match page.after() {
         None => None,
         Some(raw) => match crate::stories::parse_cursor(raw) {
             Some(c) => Some(c),
@@ -407,7 +438,8 @@ pub(crate) async fn list_stories(State(state): State<AppState>, Query(page): Que
 /// One story: its timeline and related stories. A story merged into another answers as the one it became.
 #[utoipa::path(get, path = "/api/v1/stories/{id}", tag = "stories", params(("id" = i64, Path, description = "Story id")),
     responses((status = 200, body = StoryDetail), (status = 404, body = ApiError), (status = 500, body = ApiError)))]
-pub(crate) async fn get_story(State(state): State<AppState>, Path(id): Path<i64>) -> Response {
+pub(crate) async fn get_story(State(state): State<AppState>, Path(raw): Path<String>) -> Response {
+    let Ok(id) = raw.parse::<i64>() else { return not_an_id(&raw, "story") };
     let story = match state.store.story(id).await {
         Ok(Some(story)) => story,
         Ok(None) => return not_found("story", id),
@@ -439,7 +471,8 @@ pub(crate) async fn list_outlets(State(state): State<AppState>) -> Response {
 /// One outlet and its newest articles.
 #[utoipa::path(get, path = "/api/v1/outlets/{id}", tag = "outlets", params(("id" = i64, Path, description = "Outlet id")),
     responses((status = 200, body = OutletDetail), (status = 404, body = ApiError), (status = 500, body = ApiError)))]
-pub(crate) async fn get_outlet(State(state): State<AppState>, Path(id): Path<i64>) -> Response {
+pub(crate) async fn get_outlet(State(state): State<AppState>, Path(raw): Path<String>) -> Response {
+    let Ok(id) = raw.parse::<i64>() else { return not_an_id(&raw, "outlet") };
     let source = match state.store.source(id).await {
         Ok(Some(source)) => source,
         Ok(None) => return not_found("outlet", id),

@@ -439,3 +439,33 @@ async fn api_lists_articles_and_outlets_with_cursors_and_json_errors() {
         assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["code"], code, "{path}");
     }
 }
+
+/// Found by schemathesis: an id beyond i64 was axum's plain-text 400, not a JSON 404 like any other unknown id.
+#[tokio::test]
+async fn an_api_id_beyond_i64_is_a_json_404() {
+    let site = site().await;
+    for path in ["/api/v1/stories/9223372036854775808", "/api/v1/articles/abc", "/api/v1/outlets/-99999999999999999999"]
+    {
+        let (status, _, body) = get(&site, path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["code"], "not_found", "{path}");
+    }
+}
+
+/// Found by schemathesis: `after=` (empty) was refused as a bad cursor; it means the first page.
+#[tokio::test]
+async fn an_empty_api_cursor_means_the_first_page() {
+    let site = site().await;
+    assert_eq!(get(&site, "/api/v1/articles?after=").await.0, StatusCode::OK);
+    assert_eq!(get(&site, "/api/v1/stories?after=").await.0, StatusCode::OK);
+}
+
+/// Found by schemathesis: a repeated query parameter got axum's plain-text 400 instead of a JSON error.
+#[tokio::test]
+async fn a_repeated_api_query_parameter_is_a_json_400() {
+    let site = site().await;
+    let (status, headers, body) = get(&site, "/api/v1/stories?after=1_1&after=2_2").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("application/json"));
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["code"], "bad_request");
+}
