@@ -94,6 +94,15 @@ pub trait Store: Send + Sync + 'static {
     async fn latest_articles(&self, limit: i64, cursor: Option<ArticleCursor>) -> StoreResult<Vec<ArticleListItem>>;
     /// The newest articles of one source.
     async fn source_articles(&self, source: SourceId, limit: i64) -> StoreResult<Vec<ArticleListItem>>;
+    /// Topics (the categories of followed sources, as written) with how many sources carry each, by name.
+    async fn topics(&self) -> StoreResult<Vec<(String, i64)>>;
+    /// The newest articles of the sources in `topic`, after `cursor` when given.
+    async fn topic_articles(
+        &self,
+        topic: &str,
+        limit: i64,
+        cursor: Option<ArticleCursor>,
+    ) -> StoreResult<Vec<ArticleListItem>>;
     /// One article by id.
     async fn article(&self, id: ArticleId) -> StoreResult<Option<Article>>;
     /// How many articles are stored.

@@ -599,6 +599,52 @@ where
         self.list(sql, ListBinds { source: Some(source), cursor: None, limit }).await
     }
 
+    async fn topics(&self) -> StoreResult<Vec<(String, i64)>> {
+        let doing = "listing topics";
+        let rows = sqlx::query(
+            "SELECT category, COUNT(*) AS n FROM sources WHERE category IS NOT NULL AND category <> '' \
+             GROUP BY category ORDER BY category",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err(doing))?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("category")?, row.try_get("n")?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(db_err(doing))
+    }
+
+    async fn topic_articles(
+        &self,
+        topic: &str,
+        limit: i64,
+        cursor: Option<ArticleCursor>,
+    ) -> StoreResult<Vec<ArticleListItem>> {
+        let doing = || format!("listing the articles of topic {topic:?}");
+        let query = match cursor {
+            None => sqlx::query(concat!(
+                "SELECT ",
+                list_columns!(),
+                " FROM articles a JOIN sources s ON s.id = a.source_id WHERE s.category = $1 \
+                 ORDER BY a.sort_at DESC, a.id DESC LIMIT $2"
+            ))
+            .bind(clean(topic).into_owned())
+            .bind(limit.max(0)),
+            Some(c) => sqlx::query(concat!(
+                "SELECT ",
+                list_columns!(),
+                " FROM articles a JOIN sources s ON s.id = a.source_id WHERE s.category = $1 \
+                 AND (a.sort_at, a.id) < ($3, $4) ORDER BY a.sort_at DESC, a.id DESC LIMIT $2"
+            ))
+            .bind(clean(topic).into_owned())
+            .bind(limit.max(0))
+            .bind(DbTime(c.published_at))
+            .bind(c.id),
+        };
+        let rows = query.fetch_all(&self.pool).await.map_err(db_err(doing()))?;
+        rows.iter().map(list_item_from_row::<DB>).collect::<Result<_, _>>().map_err(db_err(doing()))
+    }
+
     async fn article(&self, id: ArticleId) -> StoreResult<Option<Article>> {
         let doing = || format!("reading article {id}");
         let Some(row) = sqlx::query(

@@ -909,3 +909,29 @@ async fn clustering_creates_merges_and_lists_stories_with_copies_and_relations()
     })
     .await;
 }
+
+#[tokio::test]
+async fn topics_come_from_source_categories_and_list_their_articles_with_a_cursor() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let category = |url: &str, c: Option<&str>| NewSource { category: c.map(str::to_owned), ..feed(url) };
+        let sport = store.add_source(category("https://s.example/feed", Some("Sport"))).await.unwrap();
+        let sport2 = store.add_source(category("https://t.example/feed", Some("Sport"))).await.unwrap();
+        let local = store.add_source(category("https://l.example/feed", Some("Local"))).await.unwrap();
+        store.add_source(category("https://n.example/feed", None)).await.unwrap();
+        let dated = |key: &str, minute: u32| NewArticle { published_at: Some(at(8, minute)), ..item(key) };
+        store.record_poll(sport.id, at(9, 0), poll(vec![dated("a", 1), dated("b", 2)], at(9, 0))).await.unwrap();
+        store.record_poll(sport2.id, at(9, 0), poll(vec![dated("c", 3)], at(9, 0))).await.unwrap();
+        store.record_poll(local.id, at(9, 0), poll(vec![dated("d", 4)], at(9, 0))).await.unwrap();
+
+        assert_eq!(store.topics().await.unwrap(), [("Local".to_owned(), 1), ("Sport".to_owned(), 2)]);
+        let first = store.topic_articles("Sport", 2, None).await.unwrap();
+        assert_eq!(first.iter().map(|a| a.title.as_str()).collect::<Vec<_>>(), ["Title c", "Title b"]);
+        let last = first.last().unwrap();
+        let cursor = ArticleCursor { published_at: last.published_at, id: last.id };
+        let rest = store.topic_articles("Sport", 2, Some(cursor)).await.unwrap();
+        assert_eq!(rest.iter().map(|a| a.title.as_str()).collect::<Vec<_>>(), ["Title a"]);
+        assert!(store.topic_articles("Nothing", 10, None).await.unwrap().is_empty());
+    })
+    .await;
+}

@@ -30,7 +30,7 @@ const API_PAGE: i64 = 50;
                        attribution and syndication, and outlets.",
         license(name = "MIT OR Apache-2.0")
     ),
-    paths(list_articles, get_article, list_stories, get_story, list_outlets, get_outlet),
+    paths(list_articles, get_article, list_stories, get_story, list_outlets, get_outlet, list_topics, topic_articles),
     components(schemas(
         ApiError,
         ArticleSummary,
@@ -44,9 +44,11 @@ const API_PAGE: i64 = 50;
         StoryArticleInfo,
         OutletInfo,
         OutletList,
-        OutletDetail
+        OutletDetail,
+        TopicInfo,
+        TopicList
     )),
-    tags((name = "stories"), (name = "articles"), (name = "outlets"))
+    tags((name = "stories"), (name = "articles"), (name = "outlets"), (name = "topics"))
 )]
 pub struct ApiDoc;
 
@@ -338,9 +340,32 @@ fn bad_cursor(raw: &str) -> Response {
     error(StatusCode::BAD_REQUEST, "bad_cursor", format!("`after` is not a cursor from this API: {raw:?}"))
 }
 
-fn parse_article_cursor(raw: &str) -> Option<ArticleCursor> {
-    let (micros, id) = raw.split_once('_')?;
-    Some(ArticleCursor { published_at: DateTime::from_timestamp_micros(micros.parse().ok()?)?, id: id.parse().ok()? })
+/// A request's query refused: an [`ApiError`] with its status, turned into a response by the handler.
+struct Refused(StatusCode, &'static str, String);
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        error(self.0, self.1, self.2)
+    }
+}
+
+/// The article cursor a list request asks for (none for the first page).
+fn article_cursor(page: Result<Query<Page>, QueryRejection>) -> Result<Option<ArticleCursor>, Refused> {
+    let Query(page) = page
+        .map_err(|r| Refused(StatusCode::BAD_REQUEST, "bad_request", format!("bad query string: {}", r.body_text())))?;
+    match page.after() {
+        None => Ok(None),
+        Some(raw) => crate::pages::parse_cursor(raw).map(Some).ok_or_else(|| {
+            Refused(StatusCode::BAD_REQUEST, "bad_cursor", format!("`after` is not a cursor from this API: {raw:?}"))
+        }),
+    }
+}
+
+/// The cursor after a full page of articles; none after the last page.
+fn next_article_cursor(items: &[ArticleListItem]) -> Option<String> {
+    (items.len() as i64 == API_PAGE)
+        .then(|| items.last().map(|l| format!("{}_{}", l.published_at.timestamp_micros(), l.id)))
+        .flatten()
 }
 
 /// The newest articles.
@@ -350,22 +375,13 @@ pub(crate) async fn list_articles(
     State(state): State<AppState>,
     page: Result<Query<Page>, QueryRejection>,
 ) -> Response {
-    let page = match page {
-        Ok(Query(page)) => page,
-        Err(rejection) => return bad_query(&rejection),
-    };
-    let cursor = match page.after() {
-        None => None,
-        Some(raw) => match parse_article_cursor(raw) {
-            Some(c) => Some(c),
-            None => return bad_cursor(raw),
-        },
+    let cursor = match article_cursor(page) {
+        Ok(cursor) => cursor,
+        Err(refused) => return refused.into_response(),
     };
     match state.store.latest_articles(API_PAGE, cursor).await {
         Ok(items) => {
-            let next = (items.len() as i64 == API_PAGE)
-                .then(|| items.last().map(|l| format!("{}_{}", l.published_at.timestamp_micros(), l.id)))
-                .flatten();
+            let next = next_article_cursor(&items);
             Json(ArticleList { articles: items.into_iter().map(Into::into).collect(), next }).into_response()
         }
         Err(e) => internal(&state, &e),
@@ -482,6 +498,63 @@ pub(crate) async fn get_outlet(State(state): State<AppState>, Path(raw): Path<St
         Ok(items) => {
             Json(OutletDetail { outlet: (&source).into(), articles: items.into_iter().map(Into::into).collect() })
                 .into_response()
+        }
+        Err(e) => internal(&state, &e),
+    }
+}
+
+/// A topic: a category of followed sources.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TopicInfo {
+    /// Its name, as the sources' category spells it.
+    pub name: String,
+    /// How many sources carry it.
+    pub sources: i64,
+}
+
+/// Every topic, by name.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TopicList {
+    /// The topics.
+    pub topics: Vec<TopicInfo>,
+}
+
+/// Every topic.
+#[utoipa::path(get, path = "/api/v1/topics", tag = "topics",
+    responses((status = 200, body = TopicList), (status = 500, body = ApiError)))]
+pub(crate) async fn list_topics(State(state): State<AppState>) -> Response {
+    match state.store.topics().await {
+        Ok(topics) => {
+            Json(TopicList { topics: topics.into_iter().map(|(name, sources)| TopicInfo { name, sources }).collect() })
+                .into_response()
+        }
+        Err(e) => internal(&state, &e),
+    }
+}
+
+/// The newest articles of a topic.
+#[utoipa::path(get, path = "/api/v1/topics/{name}/articles", tag = "topics",
+    params(("name" = String, Path, description = "Topic name"), Page),
+    responses((status = 200, body = ArticleList), (status = 400, body = ApiError), (status = 404, body = ApiError),
+        (status = 500, body = ApiError)))]
+pub(crate) async fn topic_articles(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    page: Result<Query<Page>, QueryRejection>,
+) -> Response {
+    let cursor = match article_cursor(page) {
+        Ok(cursor) => cursor,
+        Err(refused) => return refused.into_response(),
+    };
+    match state.store.topics().await {
+        Ok(topics) if topics.iter().any(|(t, _)| *t == name) => {}
+        Ok(_) => return error(StatusCode::NOT_FOUND, "not_found", format!("there is no topic {name:?}")),
+        Err(e) => return internal(&state, &e),
+    }
+    match state.store.topic_articles(&name, API_PAGE, cursor).await {
+        Ok(items) => {
+            let next = next_article_cursor(&items);
+            Json(ArticleList { articles: items.into_iter().map(Into::into).collect(), next }).into_response()
         }
         Err(e) => internal(&state, &e),
     }

@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
-use tidings_core::StorySummary;
+use tidings_core::{ArticleListItem, StorySummary};
 
 use crate::stories::{TOP_STORIES, top_stories};
 use crate::{AppState, PageError};
@@ -83,6 +83,22 @@ fn story_entry(out: &mut String, base: &str, story: &StorySummary) {
     );
 }
 
+fn article_entry(out: &mut String, base: &str, item: &ArticleListItem) {
+    let page = format!("{base}/articles/{}", item.id);
+    let outlet = item.source_title.clone().unwrap_or_default();
+    let _ = write!(
+        out,
+        "<entry>\n<title>{}</title>\n<id>{}</id>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n\
+         <updated>{}</updated>\n<author><name>{}</name></author>\n<summary>{}</summary>\n</entry>\n",
+        xml(&item.title),
+        xml(&page),
+        xml(&page),
+        item.published_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        xml(if outlet.is_empty() { "unknown outlet" } else { &outlet }),
+        xml(&item.excerpt),
+    );
+}
+
 /// `/feeds/top.atom`: the home page's top stories.
 pub(crate) async fn top(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, PageError> {
     let candidates = state.store.latest_stories(100, None).await.map_err(|e| PageError::internal(&state, &e))?;
@@ -123,20 +139,35 @@ pub(crate) async fn story(
         story.last_updated,
     );
     for a in articles.iter().rev() {
-        let item = &a.article;
-        let page = format!("{base}/articles/{}", item.id);
-        let outlet = item.source_title.clone().unwrap_or_default();
-        let _ = write!(
-            out,
-            "<entry>\n<title>{}</title>\n<id>{}</id>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n\
-             <updated>{}</updated>\n<author><name>{}</name></author>\n<summary>{}</summary>\n</entry>\n",
-            xml(&item.title),
-            xml(&page),
-            xml(&page),
-            item.published_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            xml(if outlet.is_empty() { "unknown outlet" } else { &outlet }),
-            xml(&item.excerpt),
-        );
+        article_entry(&mut out, &base, &a.article);
+    }
+    out.push_str("</feed>\n");
+    Ok(atom_response(out))
+}
+
+/// `/topics/{name}/feed.atom`: the newest articles of a topic.
+pub(crate) async fn topic(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let internal = |e: tidings_core::StoreError| PageError::internal(&state, &e);
+    if !state.store.topics().await.map_err(internal)?.iter().any(|(t, _)| *t == name) {
+        return Err(PageError::NotFound(format!("There is no topic {name:?}.")));
+    }
+    let articles = state.store.topic_articles(&name, STORY_FEED_ARTICLES, None).await.map_err(internal)?;
+    let base = origin(&headers);
+    let slug = crate::topics::path_segment(&name);
+    let mut out = String::new();
+    feed_head(
+        &mut out,
+        &format!("Tidings: {name}"),
+        &format!("{base}/topics/{slug}/feed.atom"),
+        &format!("{base}/topics/{slug}"),
+        articles.first().map_or_else(Utc::now, |a| a.published_at),
+    );
+    for a in &articles {
+        article_entry(&mut out, &base, a);
     }
     out.push_str("</feed>\n");
     Ok(atom_response(out))

@@ -9,6 +9,7 @@ mod feeds_out;
 mod pages;
 mod stories;
 pub mod timefmt;
+mod topics;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -62,6 +63,9 @@ pub fn router(state: AppState) -> Router {
         .route("/stories/{id}", get(stories::story))
         .route("/stories/{id}/feed.atom", get(feeds_out::story))
         .route("/feeds/top.atom", get(feeds_out::top))
+        .route("/topics", get(topics::topics))
+        .route("/topics/{name}", get(topics::topic))
+        .route("/topics/{name}/feed.atom", get(feeds_out::topic))
         .route("/api/openapi.json", get(api::openapi))
         .route("/api/v1/articles", get(api::list_articles))
         .route("/api/v1/articles/{id}", get(api::get_article))
@@ -69,6 +73,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/stories/{id}", get(api::get_story))
         .route("/api/v1/outlets", get(api::list_outlets))
         .route("/api/v1/outlets/{id}", get(api::get_outlet))
+        .route("/api/v1/topics", get(api::list_topics))
+        .route("/api/v1/topics/{name}/articles", get(api::topic_articles))
         .route("/api/{*rest}", get(api::unknown))
         .route("/sources", get(pages::sources))
         .route("/sources/{id}", get(pages::source))

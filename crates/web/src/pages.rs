@@ -69,7 +69,7 @@ pub(crate) struct IndexQuery {
 
 /// Cursors in links are `<unix microseconds>_<id>`: the store orders by microseconds, so anything coarser would
 /// skip the articles that share the page's last second.
-fn parse_cursor(raw: &str) -> Option<ArticleCursor> {
+pub(crate) fn parse_cursor(raw: &str) -> Option<ArticleCursor> {
     let (micros, id) = raw.split_once('_')?;
     let published_at = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
     Some(ArticleCursor { published_at, id: id.parse().ok()? })

@@ -469,3 +469,31 @@ async fn a_repeated_api_query_parameter_is_a_json_400() {
     assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("application/json"));
     assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["code"], "bad_request");
 }
+
+#[tokio::test]
+async fn topics_from_source_categories_have_pages_feeds_and_json() {
+    let site = site().await;
+    let (status, _, page) = get(&site, "/topics").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("href=\"/topics/Local\"") && page.contains("1 source"), "{page}");
+
+    let (status, _, page) = get(&site, "/topics/Local").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Tram approved") && page.contains("href=\"/topics/Local/feed.atom\""), "{page}");
+    assert_eq!(get(&site, "/topics/Nowhere").await.0, StatusCode::NOT_FOUND);
+
+    let (status, _, body) = get(&site, "/topics/Local/feed.atom").await;
+    assert_eq!(status, StatusCode::OK);
+    let feed = tidings_feeds::parse(body.as_bytes(), &tidings_feeds::ParseOptions::default()).unwrap();
+    assert_eq!(feed.entries.len(), 3);
+
+    let (_, _, body) = get(&site, "/api/v1/topics").await;
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["topics"][0]["name"], "Local");
+    let (status, _, body) = get(&site, "/api/v1/topics/Local/articles").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["articles"].as_array().unwrap().len(), 3);
+    let (status, _, body) = get(&site, "/api/v1/topics/Nowhere/articles").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["code"], "not_found");
+}
