@@ -5,6 +5,7 @@
 #![deny(missing_docs)]
 
 pub mod api;
+mod chart;
 mod feeds_out;
 mod pages;
 mod stories;

@@ -120,6 +120,8 @@ struct StoryPage {
     outlets: Vec<String>,
     timeline: Vec<TimelineRow>,
     related: Vec<StoryRow>,
+    /// Inline SVG built from escaped text (see `chart.rs`).
+    chart: Option<String>,
 }
 
 pub(crate) async fn story(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, PageError> {
@@ -136,6 +138,9 @@ pub(crate) async fn story(State(state): State<AppState>, Path(id): Path<i64>) ->
     let now = Utc::now();
     let mut outlets: Vec<String> = Vec::new();
     let names: Vec<(i64, String)> = articles.iter().map(|a| (a.article.id, outlet_name(&a.article))).collect();
+    let points: Vec<(String, DateTime<Utc>)> =
+        articles.iter().map(|a| (outlet_name(&a.article), a.article.published_at)).collect();
+    let chart = crate::chart::coverage_svg(&points);
     let timeline = articles
         .into_iter()
         .map(|a| {
@@ -157,6 +162,7 @@ pub(crate) async fn story(State(state): State<AppState>, Path(id): Path<i64>) ->
             outlets,
             timeline,
             related: related.iter().map(|s| StoryRow::new(s, now)).collect(),
+            chart,
         },
         &state,
     )

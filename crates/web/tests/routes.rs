@@ -284,6 +284,7 @@ async fn story_pages_list_timeline_outlets_copies_and_related_stories() {
         "{page}"
     );
     assert!(page.contains("republished from Gazette"), "{page}");
+    assert!(page.contains("<svg class=\"coverage-chart\"") && page.contains("2 articles from 2 outlets"), "{page}");
     assert!(page.contains("Related stories"), "{page}");
     assert!(page.contains("Other &#60;news&#62;") || page.contains("Other &lt;news&gt;"), "{page}");
 
