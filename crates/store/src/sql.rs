@@ -995,6 +995,23 @@ where
             .map_err(db_err(doing()))
     }
 
+    async fn source_stories(&self, source: SourceId, limit: i64) -> StoreResult<Vec<StorySummary>> {
+        let doing = || format!("listing the stories of source {source}");
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            story_columns!(),
+            " FROM stories WHERE merged_into IS NULL AND article_count > 0 AND id IN \
+             (SELECT story_id FROM articles WHERE source_id = $1 AND story_id IS NOT NULL) \
+             ORDER BY latest_at DESC, id DESC LIMIT $2"
+        ))
+        .bind(source)
+        .bind(limit.max(0))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err(doing()))?;
+        rows.iter().map(story_from_row::<DB>).collect::<Result<_, _>>().map_err(db_err(doing()))
+    }
+
     async fn related_stories(&self, id: StoryId, limit: i64) -> StoreResult<Vec<StorySummary>> {
         let doing = || format!("listing the stories related to story {id}");
         let rows = sqlx::query(

@@ -901,6 +901,8 @@ async fn clustering_creates_merges_and_lists_stories_with_copies_and_relations()
         assert_eq!((merged.id, merged.article_count, merged.headline.as_str()), (x, 4, "Story X, updated"));
         assert_eq!(store.latest_stories(10, None).await.unwrap().len(), 1);
         assert!(store.related_stories(x, 5).await.unwrap().is_empty());
+        let covered: Vec<i64> = store.source_stories(b.id, 10).await.unwrap().iter().map(|s| s.id).collect();
+        assert_eq!(covered, [x], "a source's stories, merged ones as the story they became");
 
         // The replay on start sees every clustered article, in clustering order, with its story.
         let replay = store.recent_clustered(at(0, 0), 100).await.unwrap();

@@ -204,23 +204,48 @@ pub(crate) async fn sources(State(state): State<AppState>) -> Result<Response, P
 struct SourcePage {
     name: String,
     url: String,
+    site_url: Option<String>,
+    category: Option<String>,
     disabled: bool,
     failing: bool,
+    last_success: String,
+    next_poll: String,
+    poll_every: String,
     articles: Vec<ArticleRow>,
+    stories: Vec<StoryRow>,
+}
+
+/// "every 30 minutes", "every 2 hours": a poll interval for people.
+fn interval(secs: i64) -> String {
+    match secs {
+        s if s < 120 => format!("every {s} seconds"),
+        s if s < 2 * 3600 => format!("every {} minutes", s / 60),
+        s if s < 2 * 86_400 => format!("every {} hours", s / 3600),
+        s => format!("every {} days", s / 86_400),
+    }
 }
 
 pub(crate) async fn source(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, PageError> {
-    let source = state.store.source(id).await.map_err(|e| PageError::internal(&state, &e))?;
-    let Some(source) = source else { return Err(PageError::NotFound(format!("There is no source {id}."))) };
-    let items = state.store.source_articles(id, PAGE_SIZE).await.map_err(|e| PageError::internal(&state, &e))?;
+    let internal = |e: tidings_core::StoreError| PageError::internal(&state, &e);
+    let Some(source) = state.store.source(id).await.map_err(internal)? else {
+        return Err(PageError::NotFound(format!("There is no source {id}.")));
+    };
+    let items = state.store.source_articles(id, PAGE_SIZE).await.map_err(internal)?;
+    let stories = state.store.source_stories(id, 10).await.map_err(internal)?;
     let now = Utc::now();
     page(
         &SourcePage {
             name: source_name(&source),
             url: source.url.clone(),
+            site_url: source.site_url.clone(),
+            category: source.category.clone().filter(|c| !c.is_empty()),
             disabled: source.disabled,
             failing: source.error_count > 0,
+            last_success: source.last_success_at.map(|t| timefmt::relative(t, now)).unwrap_or_else(|| "never".into()),
+            next_poll: if source.disabled { "stopped".to_owned() } else { timefmt::relative(source.next_poll_at, now) },
+            poll_every: interval(source.poll_interval_secs),
             articles: items.into_iter().map(|item| ArticleRow::new(item, now)).collect(),
+            stories: stories.iter().map(|s| StoryRow::new(s, now)).collect(),
         },
         &state,
     )

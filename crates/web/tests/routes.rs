@@ -288,6 +288,14 @@ async fn story_pages_list_timeline_outlets_copies_and_related_stories() {
     assert!(page.contains("Related stories"), "{page}");
     assert!(page.contains("Other &#60;news&#62;") || page.contains("Other &lt;news&gt;"), "{page}");
 
+    let gazette = site.store.sources().await.unwrap()[0].id;
+    let (status, _, outlet) = get(&site, &format!("/sources/{gazette}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(outlet.contains("Feed health") && outlet.contains("Stories it covers"), "{outlet}");
+    assert!(
+        outlet.contains(&format!("href=\"/stories/{story}\"")) && outlet.contains("href=\"/topics/Local\""),
+        "{outlet}"
+    );
     let (status, _, list) = get(&site, "/stories").await;
     assert_eq!(status, StatusCode::OK);
     assert!(list.contains("Tram approved"));
