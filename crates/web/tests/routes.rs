@@ -506,3 +506,32 @@ async fn topics_from_source_categories_have_pages_feeds_and_json() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["code"], "not_found");
 }
+
+#[tokio::test]
+async fn the_manifest_and_service_worker_are_served_and_no_page_has_inline_script() {
+    let site = site().await;
+    let (status, headers, body) = get(&site, "/manifest.webmanifest").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers.get("content-type").unwrap(), "application/manifest+json");
+    let manifest: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(manifest["start_url"], "/");
+    let (status, headers, body) = get(&site, "/sw.js").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/javascript"));
+    assert_eq!(headers.get("cache-control").unwrap(), "no-cache");
+    assert!(body.contains("addEventListener(\"fetch\""));
+    assert_eq!(get(&site, "/static/app.js").await.0, StatusCode::OK);
+    assert_eq!(get(&site, "/static/icon.svg").await.0, StatusCode::OK);
+
+    let (_, headers, home) = get(&site, "/").await;
+    let csp = headers.get("content-security-policy").unwrap().to_str().unwrap();
+    assert!(csp.contains("script-src 'self'") && csp.contains("worker-src 'self'"), "{csp}");
+    assert!(home.contains("<link rel=\"manifest\" href=\"/manifest.webmanifest\">"));
+    // Every script element loads a file of ours; none carries code.
+    for page in [home, get(&site, "/sources").await.2, get(&site, "/topics").await.2] {
+        for tag in page.match_indices("<script").map(|(i, _)| &page[i..]) {
+            let tag = &tag[..tag.find("</script>").unwrap() + 9];
+            assert!(tag.starts_with("<script src=\"/static/") && tag.ends_with("></script>"), "{tag}");
+        }
+    }
+}

@@ -1,0 +1,40 @@
+// Tidings service worker: pages are fetched from the network first; article and story pages, the stylesheet
+// and the home page are kept in a cache as they are read, and served from it when the network is gone.
+// Nothing else is cached, and nothing is ever fetched that the reader did not ask for.
+const CACHE = "tidings-v1";
+const KEEP = [/^\/$/, /^\/articles\/\d+$/, /^\/stories\/\d+$/, /^\/static\//];
+
+self.addEventListener("install", function (event) {
+  event.waitUntil(caches.open(CACHE).then(function (cache) { return cache.addAll(["/", "/static/site.css"]); }));
+  self.skipWaiting();
+});
+
+self.addEventListener("activate", function (event) {
+  event.waitUntil(
+    caches.keys().then(function (names) {
+      return Promise.all(names.filter(function (n) { return n !== CACHE; }).map(function (n) { return caches.delete(n); }));
+    }).then(function () { return self.clients.claim(); })
+  );
+});
+
+self.addEventListener("fetch", function (event) {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  if (!KEEP.some(function (pattern) { return pattern.test(url.pathname); })) return;
+  event.respondWith(
+    fetch(request).then(function (response) {
+      if (response.ok) {
+        const copy = response.clone();
+        caches.open(CACHE).then(function (cache) { cache.put(request, copy); });
+      }
+      return response;
+    }).catch(function () {
+      return caches.match(request).then(function (cached) {
+        return cached || new Response("You are offline and this page was not saved.", {
+          status: 503, headers: { "Content-Type": "text/plain; charset=utf-8" },
+        });
+      });
+    })
+  );
+});
