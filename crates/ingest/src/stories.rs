@@ -291,7 +291,8 @@ impl StoryEngine {
                 slot.clone_from(headline);
             }
         }
-        report.new_stories = new_in_batch.len();
+        let created = compact_new_stories(&mut batch, created);
+        report.new_stories = created.len();
         batch.headlines.retain(|(target, _)| matches!(target, StoryTarget::Existing(_)));
         batch.originals = originals.into_iter().collect();
         batch.originals.sort_by_key(|(article, _)| *article);
@@ -429,6 +430,38 @@ struct Plan {
     report: ClusterReport,
 }
 
+/// Drops the batch's new stories that no article ended in (they merged into another story within the batch),
+/// so no empty story row is created, and renumbers the rest. Returns `created` with the new numbers.
+fn compact_new_stories(batch: &mut ClusteringBatch, created: Vec<(u32, usize)>) -> Vec<(u32, usize)> {
+    let mut used: Vec<usize> = batch
+        .assignments
+        .iter()
+        .filter_map(|(_, t)| match t {
+            StoryTarget::New(i) => Some(*i),
+            StoryTarget::Existing(_) => None,
+        })
+        .collect();
+    used.sort_unstable();
+    used.dedup();
+    let renumber = |i: usize| used.binary_search(&i).ok();
+    batch.new_stories = used.iter().filter_map(|&i| batch.new_stories.get(i).cloned()).collect();
+    for (_, target) in &mut batch.assignments {
+        if let StoryTarget::New(i) = target
+            && let Some(n) = renumber(*i)
+        {
+            *i = n;
+        }
+    }
+    for (_, target) in &mut batch.merges {
+        if let StoryTarget::New(i) = target
+            && let Some(n) = renumber(*i)
+        {
+            *i = n;
+        }
+    }
+    created.into_iter().filter_map(|(story, i)| renumber(i).map(|n| (story, n))).collect()
+}
+
 fn input_of(job: &ClusterJob) -> ClusterInput<'_> {
     ClusterInput {
         title: &job.title,
@@ -475,6 +508,24 @@ mod tests {
         assert!(engine.last_arrival.len() <= 1001);
         assert!(engine.arrival_order.len() <= 1001);
         assert!(engine.evidence.len() <= 1000 && engine.dups.len() <= 1000);
+    }
+
+    #[test]
+    fn new_stories_that_merged_within_the_batch_create_no_empty_rows() {
+        let mut batch = ClusteringBatch {
+            new_stories: vec!["a".into(), "b (merged into c)".into(), "c".into()],
+            assignments: vec![(1, StoryTarget::New(0)), (2, StoryTarget::New(2)), (3, StoryTarget::Existing(9))],
+            merges: vec![(7, StoryTarget::New(2))],
+            ..ClusteringBatch::default()
+        };
+        let created = compact_new_stories(&mut batch, vec![(10, 0), (11, 1), (12, 2)]);
+        assert_eq!(batch.new_stories, ["a", "c"]);
+        assert_eq!(
+            batch.assignments,
+            [(1, StoryTarget::New(0)), (2, StoryTarget::New(1)), (3, StoryTarget::Existing(9))]
+        );
+        assert_eq!(batch.merges, [(7, StoryTarget::New(1))]);
+        assert_eq!(created, [(10, 0), (12, 1)]);
     }
 
     #[test]
