@@ -1,4 +1,4 @@
-//! `tidings sources …` and configuration errors, through the real binary.
+//! `tidings sources …`, `tidings stories …` and configuration errors, through the real binary.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -112,4 +112,15 @@ fn config_errors_name_the_file_or_variable() {
 
     let shown = env.ok(&["config"]);
     assert!(shown.contains("allow_private_networks = false"), "{shown}");
+}
+
+#[test]
+fn stories_commands_on_an_empty_database_explain_themselves() {
+    let env = Env::new();
+    assert!(env.ok(&["stories", "list"]).contains("no stories yet"));
+    assert!(env.ok(&["stories", "update"]).contains("0 articles clustered"));
+    let missing = env.run(&["stories", "show", "999"]);
+    assert!(!missing.status.success());
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(stderr.contains("there is no story 999"), "{stderr}");
 }
