@@ -184,6 +184,15 @@ where
     })
 }
 
+/// Whether an article's page is wanted by the extraction stage (its source says `always`, or `auto` and the
+/// feed text is a teaser shorter than `$2` characters); `a` is articles, `s` its source. One text for the
+/// extraction queue and for the clustering queue, which waits for those pages.
+macro_rules! page_wanted {
+    () => {
+        "(s.extract_mode = 'always' OR (s.extract_mode = 'auto' AND length(a.content_text) < $2))"
+    };
+}
+
 /// The columns [`story_from_row`] reads, from `stories`.
 macro_rules! story_columns {
     () => {
@@ -722,12 +731,12 @@ where
 
     async fn pending_extractions(&self, limit: i64, teaser_max_chars: i64) -> StoreResult<Vec<ExtractionJob>> {
         let doing = "listing articles to extract";
-        let rows = sqlx::query(
+        let rows = sqlx::query(concat!(
             "SELECT a.id, a.url FROM articles a JOIN sources s ON s.id = a.source_id \
-             WHERE a.extracted_at IS NULL AND a.url IS NOT NULL \
-               AND (s.extract_mode = 'always' OR (s.extract_mode = 'auto' AND length(a.content_text) < $2)) \
-             ORDER BY a.id DESC LIMIT $1",
-        )
+             WHERE a.extracted_at IS NULL AND a.url IS NOT NULL AND ",
+            page_wanted!(),
+            " ORDER BY a.id DESC LIMIT $1"
+        ))
         .bind(limit.max(0))
         .bind(teaser_max_chars)
         .fetch_all(&self.pool)
@@ -780,15 +789,14 @@ where
         extraction_grace_before: DateTime<Utc>,
     ) -> StoreResult<Vec<ClusterJob>> {
         let doing = "listing articles to cluster";
-        // The extraction condition mirrors pending_extractions: an article waits while its page is due.
         let rows = sqlx::query(concat!(
             "SELECT ",
             cluster_job_columns!(),
             " FROM articles a JOIN sources s ON s.id = a.source_id \
              WHERE a.clustered_at IS NULL \
-               AND (a.extracted_at IS NOT NULL OR a.url IS NULL OR s.extract_mode = 'never' \
-                    OR (s.extract_mode = 'auto' AND length(a.content_text) >= $2) OR a.fetched_at < $3) \
-             ORDER BY a.id LIMIT $1"
+               AND (a.extracted_at IS NOT NULL OR a.url IS NULL OR a.fetched_at < $3 OR NOT ",
+            page_wanted!(),
+            ") ORDER BY a.id LIMIT $1"
         ))
         .bind(limit.max(0))
         .bind(teaser_max_chars)

@@ -16,7 +16,7 @@ use tidings_core::{ArticleCursor, ArticleListItem, OriginalReason, Source, Story
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::AppState;
-use crate::stories::{RELATED, STORY_ARTICLES, cursor_of};
+use crate::stories::{RELATED, STORY_ARTICLES};
 
 /// Items per page of a list.
 const API_PAGE: i64 = 50;
@@ -355,17 +355,10 @@ fn article_cursor(page: Result<Query<Page>, QueryRejection>) -> Result<Option<Ar
         .map_err(|r| Refused(StatusCode::BAD_REQUEST, "bad_request", format!("bad query string: {}", r.body_text())))?;
     match page.after() {
         None => Ok(None),
-        Some(raw) => crate::pages::parse_cursor(raw).map(Some).ok_or_else(|| {
+        Some(raw) => crate::cursor::article(raw).map(Some).ok_or_else(|| {
             Refused(StatusCode::BAD_REQUEST, "bad_cursor", format!("`after` is not a cursor from this API: {raw:?}"))
         }),
     }
-}
-
-/// The cursor after a full page of articles; none after the last page.
-fn next_article_cursor(items: &[ArticleListItem]) -> Option<String> {
-    (items.len() as i64 == API_PAGE)
-        .then(|| items.last().map(|l| format!("{}_{}", l.published_at.timestamp_micros(), l.id)))
-        .flatten()
 }
 
 /// The newest articles.
@@ -381,7 +374,7 @@ pub(crate) async fn list_articles(
     };
     match state.store.latest_articles(API_PAGE, cursor).await {
         Ok(items) => {
-            let next = next_article_cursor(&items);
+            let next = crate::cursor::after_articles(&items, API_PAGE);
             Json(ArticleList { articles: items.into_iter().map(Into::into).collect(), next }).into_response()
         }
         Err(e) => internal(&state, &e),
@@ -437,14 +430,14 @@ pub(crate) async fn list_stories(State(state): State<AppState>, page: Result<Que
     };
     let cursor = match page.after() {
         None => None,
-        Some(raw) => match crate::stories::parse_cursor(raw) {
+        Some(raw) => match crate::cursor::story(raw) {
             Some(c) => Some(c),
             None => return bad_cursor(raw),
         },
     };
     match state.store.latest_stories(API_PAGE, cursor).await {
         Ok(stories) => {
-            let next = cursor_of(&stories, API_PAGE);
+            let next = crate::cursor::after_stories(&stories, API_PAGE);
             Json(StoryList { stories: stories.into_iter().map(Into::into).collect(), next }).into_response()
         }
         Err(e) => internal(&state, &e),
@@ -553,7 +546,7 @@ pub(crate) async fn topic_articles(
     }
     match state.store.topic_articles(&name, API_PAGE, cursor).await {
         Ok(items) => {
-            let next = next_article_cursor(&items);
+            let next = crate::cursor::after_articles(&items, API_PAGE);
             Json(ArticleList { articles: items.into_iter().map(Into::into).collect(), next }).into_response()
         }
         Err(e) => internal(&state, &e),

@@ -5,6 +5,8 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
 
+use crate::feeds_out::xml as escape;
+
 /// Width of the drawing in user units; the SVG scales to its container.
 const WIDTH: f64 = 640.0;
 /// Height of one outlet's lane.
@@ -15,10 +17,6 @@ const LABELS: f64 = 170.0;
 const AXIS: f64 = 26.0;
 /// Lanes drawn at most; the rest are summarised.
 const MAX_LANES: usize = 12;
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
 
 /// The chart for `(outlet, published)` pairs, or `None` when there is nothing to draw (fewer than two
 /// articles). Outlets are lanes in order of their first article.

@@ -15,8 +15,8 @@ use crate::{AppState, PageError};
 /// Articles listed in a story's feed at most.
 const STORY_FEED_ARTICLES: i64 = 100;
 
-/// Escapes text for XML character data and attribute values.
-fn xml(text: &str) -> String {
+/// Escapes text for XML (and SVG) character data and attribute values.
+pub(crate) fn xml(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

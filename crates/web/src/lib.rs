@@ -6,6 +6,7 @@
 
 pub mod api;
 mod chart;
+mod cursor;
 mod feeds_out;
 mod pages;
 mod stories;

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use tidings_core::{ArticleCursor, ArticleListItem, Source};
+use tidings_core::{ArticleListItem, Source};
 
 use crate::stories::{ArticleContext, StoryRow};
 use crate::timefmt;
@@ -67,26 +67,18 @@ pub(crate) struct IndexQuery {
     after: Option<String>,
 }
 
-/// Cursors in links are `<unix microseconds>_<id>`: the store orders by microseconds, so anything coarser would
-/// skip the articles that share the page's last second.
-pub(crate) fn parse_cursor(raw: &str) -> Option<ArticleCursor> {
-    let (micros, id) = raw.split_once('_')?;
-    let published_at = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
-    Some(ArticleCursor { published_at, id: id.parse().ok()? })
-}
-
 pub(crate) async fn index(
     State(state): State<AppState>,
     Query(query): Query<IndexQuery>,
 ) -> Result<Response, PageError> {
     let cursor = match query.after.as_deref() {
         None => None,
-        Some(raw) => Some(parse_cursor(raw).ok_or_else(|| PageError::NotFound(format!("No such page: {raw:?}.")))?),
+        Some(raw) => {
+            Some(crate::cursor::article(raw).ok_or_else(|| PageError::NotFound(format!("No such page: {raw:?}.")))?)
+        }
     };
     let items = state.store.latest_articles(PAGE_SIZE, cursor).await.map_err(|e| PageError::internal(&state, &e))?;
-    let next = (items.len() as i64 == PAGE_SIZE)
-        .then(|| items.last().map(|last| format!("{}_{}", last.published_at.timestamp_micros(), last.id)))
-        .flatten();
+    let next = crate::cursor::after_articles(&items, PAGE_SIZE);
     let now = Utc::now();
     let articles = items.into_iter().map(|item| ArticleRow::new(item, now)).collect();
     // Top stories lead the first page only; later pages continue the plain list.

@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use tidings_core::{ArticleListItem, StoryArticle, StoryCursor, StorySummary, Syndication};
+use tidings_core::{ArticleListItem, StoryArticle, StorySummary, Syndication};
 
 use crate::AppState;
 use crate::pages::{ArticleRow, PAGE_SIZE, page};
@@ -79,28 +79,19 @@ pub(crate) struct ListQuery {
     pub(crate) after: Option<String>,
 }
 
-pub(crate) fn parse_cursor(raw: &str) -> Option<StoryCursor> {
-    let (micros, id) = raw.split_once('_')?;
-    Some(StoryCursor { last_updated: DateTime::from_timestamp_micros(micros.parse().ok()?)?, id: id.parse().ok()? })
-}
-
-pub(crate) fn cursor_of(stories: &[StorySummary], limit: i64) -> Option<String> {
-    (stories.len() as i64 == limit)
-        .then(|| stories.last().map(|s| format!("{}_{}", s.last_updated.timestamp_micros(), s.id)))
-        .flatten()
-}
-
 pub(crate) async fn stories(
     State(state): State<AppState>,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, PageError> {
     let cursor = match query.after.as_deref() {
         None => None,
-        Some(raw) => Some(parse_cursor(raw).ok_or_else(|| PageError::NotFound(format!("No such page: {raw:?}.")))?),
+        Some(raw) => {
+            Some(crate::cursor::story(raw).ok_or_else(|| PageError::NotFound(format!("No such page: {raw:?}.")))?)
+        }
     };
     let list = state.store.latest_stories(PAGE_SIZE, cursor).await.map_err(|e| PageError::internal(&state, &e))?;
     let now = Utc::now();
-    let next = cursor_of(&list, PAGE_SIZE);
+    let next = crate::cursor::after_stories(&list, PAGE_SIZE);
     page(&StoriesPage { stories: list.iter().map(|s| StoryRow::new(s, now)).collect(), next }, &state)
 }
 

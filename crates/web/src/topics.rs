@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::Utc;
 
-use crate::pages::{ArticleRow, PAGE_SIZE, page, parse_cursor};
+use crate::pages::{ArticleRow, PAGE_SIZE, page};
 use crate::stories::ListQuery;
 use crate::{AppState, PageError};
 
@@ -60,7 +60,9 @@ pub(crate) async fn topic(
 ) -> Result<Response, PageError> {
     let cursor = match query.after.as_deref().filter(|a| !a.is_empty()) {
         None => None,
-        Some(raw) => Some(parse_cursor(raw).ok_or_else(|| PageError::NotFound(format!("No such page: {raw:?}.")))?),
+        Some(raw) => {
+            Some(crate::cursor::article(raw).ok_or_else(|| PageError::NotFound(format!("No such page: {raw:?}.")))?)
+        }
     };
     let known = state.store.topics().await.map_err(|e| PageError::internal(&state, &e))?;
     if !known.iter().any(|(t, _)| *t == name) {
@@ -68,9 +70,7 @@ pub(crate) async fn topic(
     }
     let items =
         state.store.topic_articles(&name, PAGE_SIZE, cursor).await.map_err(|e| PageError::internal(&state, &e))?;
-    let next = (items.len() as i64 == PAGE_SIZE)
-        .then(|| items.last().map(|l| format!("{}_{}", l.published_at.timestamp_micros(), l.id)))
-        .flatten();
+    let next = crate::cursor::after_articles(&items, PAGE_SIZE);
     let now = Utc::now();
     page(
         &TopicPage {
