@@ -1,14 +1,17 @@
 //! Tidings' shared vocabulary: the domain types that flow through the pipeline, the typed configuration,
-//! the error types, and the [`Store`] trait that every storage backend implements.
+//! the error types, the [`Store`] trait that every storage backend implements, and the [`SearchIndex`] trait
+//! with the search query language.
 //!
 //! This crate does no I/O, so every other crate can depend on it without pulling in a runtime.
 #![deny(missing_docs)]
 
 pub mod config;
 pub mod model;
+pub mod search;
 pub mod store;
 pub mod urlnorm;
 
 pub use config::{Config, ConfigError};
 pub use model::*;
+pub use search::{SearchDoc, SearchError, SearchIndex, SearchQuery};
 pub use store::{Store, StoreError, StoreResult};

@@ -1,0 +1,2 @@
+//! Search latency over a large index (written below).
+fn main() {}
