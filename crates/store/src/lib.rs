@@ -27,6 +27,7 @@
 //! built from the last item of a page continues exactly after it.
 #![deny(missing_docs)]
 
+pub mod bulk;
 mod sql;
 mod time;
 
@@ -40,6 +41,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Connection, PgConnection};
 use tidings_core::{Store, StoreError};
 
+pub use bulk::{BulkLoader, open_bulk};
 pub use sql::{DEFAULT_POLL_INTERVAL_SECS, MIN_HASH_ONLY_DEDUP_CHARS};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
@@ -178,10 +180,24 @@ async fn open_postgres(url: &str, schema: Option<&str>) -> Result<Arc<dyn Store>
         options = options.options([("search_path", schema)]);
     }
 
-    let pool = PgPoolOptions::new().max_connections(10).connect_with(options).await.map_err(unreachable)?;
-    POSTGRES_MIGRATIONS.run(&pool).await.map_err(|e| StoreError::Migration(format!("{}: {e}", redact(url))))?;
+    let pool = connect_postgres(url, options, 10).await?;
     tracing::debug!(url = %redact(url), schema, "opened the PostgreSQL store");
     Ok(Arc::new(sql::SqlStore::new(pool)))
+}
+
+/// A pool of at most `connections` on `options`, with the schema brought up to date.
+async fn connect_postgres(
+    url: &str,
+    options: PgConnectOptions,
+    connections: u32,
+) -> Result<sqlx::PgPool, StoreError> {
+    let pool = PgPoolOptions::new()
+        .max_connections(connections)
+        .connect_with(options)
+        .await
+        .map_err(|e| StoreError::Database(format!("connecting to {}: {e}", redact(url))))?;
+    POSTGRES_MIGRATIONS.run(&pool).await.map_err(|e| StoreError::Migration(format!("{}: {e}", redact(url))))?;
+    Ok(pool)
 }
 
 #[cfg(test)]

@@ -52,7 +52,7 @@ impl Backend for sqlx::Postgres {
 
 /// A [`Store`] on one sqlx pool.
 pub(crate) struct SqlStore<DB: Database> {
-    pool: Pool<DB>,
+    pub(crate) pool: Pool<DB>,
 }
 
 impl<DB: Database> SqlStore<DB> {

@@ -1,5 +1,6 @@
 //! The `tidings` command: runs the server and the poller, manages sources, and runs evaluations.
 
+mod bench;
 mod cli;
 mod demo;
 mod eval;
@@ -64,6 +65,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{}", toml_of(&shown)?);
                 Ok(())
             }
+            Command::Bench(command) => bench::run(&config, command).await,
             Command::Eval(_) => Ok(()),
         }
     })
