@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::SearchDoc;
 use crate::model::{
     Article, ArticleCursor, ArticleId, ArticleListItem, ClusterJob, ClusteringBatch, ExtractMode, ExtractedBody,
     ExtractionJob, NewSource, PollFailure, PollReport, PollSuccess, Source, SourceId, StoryArticle, StoryCursor,
@@ -137,4 +138,15 @@ pub trait Store: Send + Sync + 'static {
     async fn related_stories(&self, id: StoryId, limit: i64) -> StoreResult<Vec<StorySummary>>;
     /// The article's original and the other copies of its text.
     async fn syndication(&self, article: ArticleId) -> StoreResult<Syndication>;
+
+    /// Articles waiting for the search index (stored, or extracted since they were indexed), in id order.
+    async fn pending_indexing(&self, limit: i64) -> StoreResult<Vec<SearchDoc>>;
+    /// Takes these articles off the indexing queue.
+    async fn mark_indexed(&self, ids: &[ArticleId], at: DateTime<Utc>) -> StoreResult<()>;
+    /// Puts every article back on the indexing queue (before a rebuild); returns how many there are.
+    async fn reset_indexing(&self) -> StoreResult<i64>;
+    /// How many articles wait for the search index.
+    async fn count_pending_indexing(&self) -> StoreResult<i64>;
+    /// These articles as list items, in the order of `ids`; ids with no article (deleted since) are left out.
+    async fn articles_by_ids(&self, ids: &[ArticleId]) -> StoreResult<Vec<ArticleListItem>>;
 }

@@ -6,6 +6,7 @@
 
 mod extraction;
 pub mod normalise;
+mod search;
 pub mod stories;
 
 use std::sync::Arc;
@@ -14,7 +15,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use tidings_core::config::{ExtractConfig, PollConfig, StoriesConfig};
-use tidings_core::{NewSource, PollFailure, PollSuccess, Source, SourceKind, Store, StoreError};
+use tidings_core::{
+    NewSource, PollFailure, PollSuccess, SearchError, SearchIndex, Source, SourceKind, Store, StoreError,
+};
 use tidings_feeds::discover::{COMMON_FEED_PATHS, discover_feeds, looks_like_feed};
 use tidings_feeds::{ParseOptions, ParsedFeed};
 use tidings_fetch::schedule::{adaptive_interval, backoff};
@@ -33,6 +36,9 @@ pub enum IngestError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The search index failed.
+    #[error(transparent)]
+    Search(#[from] SearchError),
     /// No feed was found at or from the URL.
     #[error("{url}: no feed found ({reason})")]
     NoFeed {
@@ -70,6 +76,9 @@ pub struct Ingester {
     /// The story stage's state, built on first use (replaying recent articles from the store). One task at a
     /// time clusters: the lock serialises batches, so arrival order is kept.
     engine: Arc<tokio::sync::Mutex<Option<StoryEngine>>>,
+    /// The search index the search stage keeps up to date; none when search is off.
+    search: Option<Arc<dyn SearchIndex>>,
+    search_batch: i64,
 }
 
 impl Ingester {
@@ -82,7 +91,16 @@ impl Ingester {
             extract: ExtractConfig::default(),
             stories: StoriesConfig::default(),
             engine: Arc::default(),
+            search: None,
+            search_batch: 2000,
         }
+    }
+
+    /// Keeps `index` up to date with stored articles, `batch` per commit.
+    pub fn with_search(mut self, index: Arc<dyn SearchIndex>, batch: i64) -> Ingester {
+        self.search = Some(index);
+        self.search_batch = batch.max(1);
+        self
     }
 
     /// Uses `stories` for the story stage instead of the defaults.
@@ -293,6 +311,9 @@ impl Ingester {
                     Ok(report) => tracing::debug!(?report, "story batch done"),
                     Err(error) => tracing::error!(%error, "stories: store failure"),
                 }
+            }
+            if !shutdown.is_cancelled() {
+                self.index_for_a_while(&shutdown).await;
             }
             tokio::select! {
                 _ = shutdown.cancelled() => break,

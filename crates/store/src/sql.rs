@@ -15,7 +15,7 @@ use tidings_core::{
     Article, ArticleCursor, ArticleId, ArticleListItem, ClusterJob, ClusteringBatch, ExtractMode, ExtractedBody,
     ExtractionJob, NewArticle, NewSource, OriginalReason, PollFailure, PollReport, PollSuccess, Source, SourceId,
     SourceKind, Store, StoreError, StoreResult, StoryArticle, StoryCursor, StoryId, StorySummary, StoryTarget,
-    Syndication,
+    SearchDoc, Syndication,
 };
 
 use crate::time::DbTime;
@@ -185,8 +185,9 @@ where
 }
 
 /// Whether an article's page is wanted by the extraction stage (its source says `always`, or `auto` and the
-/// feed text is a teaser shorter than `$2` characters); `a` is articles, `s` its source. One text for the
-/// extraction queue and for the clustering queue, which waits for those pages.
+/// feed text is a teaser shorter than `$2` characters); `a` is articles, `s` its source. The clustering queue
+/// waits for those pages; the extraction queue (`pending_extractions`) selects the same articles through
+/// indexes.
 macro_rules! page_wanted {
     () => {
         "(s.extract_mode = 'always' OR (s.extract_mode = 'auto' AND length(a.content_text) < $2))"
@@ -731,12 +732,21 @@ where
 
     async fn pending_extractions(&self, limit: i64, teaser_max_chars: i64) -> StoreResult<Vec<ExtractionJob>> {
         let doing = "listing articles to extract";
-        let rows = sqlx::query(concat!(
-            "SELECT a.id, a.url FROM articles a JOIN sources s ON s.id = a.source_id \
-             WHERE a.extracted_at IS NULL AND a.url IS NOT NULL AND ",
-            page_wanted!(),
-            " ORDER BY a.id DESC LIMIT $1"
-        ))
+        // The same articles as `page_wanted!()` selects, read through the two partial indexes of migration 0005
+        // (the articles of `always` sources by source, and `auto` teasers by text length) rather than by walking
+        // every article never extracted, which under `auto` is nearly all of them. The `+ 0` keeps SQLite from
+        // reading the whole table in id order to spare itself sorting the few rows found.
+        let rows = sqlx::query(
+            "SELECT id, url FROM ( \
+               SELECT a.id, a.url FROM articles a \
+                WHERE a.source_id IN (SELECT id FROM sources WHERE extract_mode = 'always') \
+                  AND a.extracted_at IS NULL AND a.url IS NOT NULL \
+               UNION ALL \
+               SELECT a.id, a.url FROM articles a JOIN sources s ON s.id = a.source_id \
+                WHERE length(a.content_text) < $2 AND a.extracted_at IS NULL AND a.url IS NOT NULL \
+                  AND s.extract_mode = 'auto' \
+             ) AS queue ORDER BY id + 0 DESC LIMIT $1",
+        )
         .bind(limit.max(0))
         .bind(teaser_max_chars)
         .fetch_all(&self.pool)
@@ -760,7 +770,8 @@ where
         };
         let row = sqlx::query(
             "UPDATE articles SET extracted_html = $2, extracted_text = $3, word_count = $4, \
-             extraction_error = $5, extracted_at = $6 WHERE id = $1 RETURNING id",
+             extraction_error = $5, extracted_at = $6, \
+             indexed_at = CASE WHEN $3 IS NULL THEN indexed_at ELSE NULL END WHERE id = $1 RETURNING id",
         )
         .bind(article)
         .bind(html.as_deref())
@@ -1071,6 +1082,109 @@ where
         }
         Ok(out)
     }
+
+    async fn pending_indexing(&self, limit: i64) -> StoreResult<Vec<SearchDoc>> {
+        let doing = "listing articles to index for search";
+        let rows = sqlx::query(
+            "SELECT a.id, a.source_id, a.title, substr(COALESCE(a.extracted_text, a.content_text), 1, 100000) AS text, \
+             s.title AS source_title, s.url AS source_url, s.site_url, s.category, a.sort_at \
+             FROM articles a JOIN sources s ON s.id = a.source_id \
+             WHERE a.indexed_at IS NULL ORDER BY a.id LIMIT $1",
+        )
+        .bind(limit.max(0))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err(doing))?;
+        rows.iter().map(search_doc_from_row::<DB>).collect::<Result<_, _>>().map_err(db_err(doing))
+    }
+
+    async fn mark_indexed(&self, ids: &[ArticleId], at: DateTime<Utc>) -> StoreResult<()> {
+        let doing = "marking articles as indexed";
+        let mut tx = self.pool.begin().await.map_err(db_err(doing))?;
+        for id in ids {
+            sqlx::query("UPDATE articles SET indexed_at = $2 WHERE id = $1")
+                .bind(id)
+                .bind(DbTime(at))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err(doing))?;
+        }
+        tx.commit().await.map_err(db_err(doing))
+    }
+
+    async fn reset_indexing(&self) -> StoreResult<i64> {
+        let doing = "putting every article back on the search indexing queue";
+        sqlx::query("UPDATE articles SET indexed_at = NULL WHERE indexed_at IS NOT NULL")
+            .execute(&self.pool)
+            .await
+            .map_err(db_err(doing))?;
+        self.count_articles().await
+    }
+
+    async fn count_pending_indexing(&self) -> StoreResult<i64> {
+        let doing = "counting articles waiting for the search index";
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM articles WHERE indexed_at IS NULL")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err(doing))?;
+        row.try_get("n").map_err(db_err(doing))
+    }
+
+    async fn articles_by_ids(&self, ids: &[ArticleId]) -> StoreResult<Vec<ArticleListItem>> {
+        let doing = "reading articles by id";
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Only numbered placeholders are spliced into the text; the ids themselves are bound.
+        let placeholders: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            concat!("SELECT ", list_columns!(), " FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.id IN ({})"),
+            placeholders.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in ids {
+            query = query.bind(*id);
+        }
+        let rows = query.fetch_all(&self.pool).await.map_err(db_err(doing))?;
+        let mut found: std::collections::HashMap<ArticleId, ArticleListItem> = rows
+            .iter()
+            .map(|row| list_item_from_row::<DB>(row).map(|item| (item.id, item)))
+            .collect::<Result<_, _>>()
+            .map_err(db_err(doing))?;
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    }
+}
+
+fn search_doc_from_row<DB>(row: &DB::Row) -> Result<SearchDoc, sqlx::Error>
+where
+    DB: Database,
+    for<'a> &'a str: ColumnIndex<DB::Row>,
+    i64: Type<DB> + for<'r> Decode<'r, DB>,
+    String: Type<DB> + for<'r> Decode<'r, DB>,
+    DbTime: Type<DB> + for<'r> Decode<'r, DB>,
+{
+    // The outlet is searched by its name and by its hosts, so `outlet:ledger` finds "The Daily Ledger" at
+    // dailyledger.example.
+    let mut outlet: Vec<String> = Vec::new();
+    if let Some(title) = row.try_get::<Option<String>, _>("source_title")? {
+        outlet.push(title);
+    }
+    for column in ["source_url", "site_url"] {
+        if let Some(host) = row.try_get::<Option<String>, _>(column)?.and_then(|u| tidings_core::urlnorm::host_of(&u)) {
+            if !outlet.contains(&host) {
+                outlet.push(host);
+            }
+        }
+    }
+    Ok(SearchDoc {
+        id: row.try_get("id")?,
+        source_id: row.try_get("source_id")?,
+        title: row.try_get("title")?,
+        text: row.try_get("text")?,
+        outlet: outlet.join(" "),
+        topic: row.try_get::<Option<String>, _>("category")?.unwrap_or_default(),
+        published_at: row.try_get::<DbTime, _>("sort_at")?.0,
+    })
 }
 
 #[cfg(test)]
