@@ -57,6 +57,8 @@ pub struct Config {
     pub extract: ExtractConfig,
     /// How articles are grouped into stories and copies are recognised.
     pub stories: StoriesConfig,
+    /// The web server's own settings (the admin pages).
+    pub web: WebConfig,
 }
 
 impl Default for Config {
@@ -70,6 +72,7 @@ impl Default for Config {
             poll: PollConfig::default(),
             extract: ExtractConfig::default(),
             stories: StoriesConfig::default(),
+            web: WebConfig::default(),
         }
     }
 }
@@ -159,7 +162,10 @@ impl Config {
                 "stories.batch_size must be at least 1 and stories.memory_articles at least 1000".to_owned()
             ));
         }
-        Ok(())
+        if !self.web.admin_token.is_empty() && !self.web.admin_token_file.as_os_str().is_empty() {
+            return Err(bad("set web.admin_token or web.admin_token_file, not both".to_owned()));
+        }
+        WebConfig::check_admin_token(&self.web.admin_token)
     }
 }
 
@@ -313,6 +319,76 @@ impl Default for StoriesConfig {
     }
 }
 
+/// The web server's settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct WebConfig {
+    /// The token that signs in to `/admin` and authorises the sources write API (`Authorization: Bearer …`).
+    /// Empty (the default): the admin pages and the sources API are off. At least
+    /// [`WebConfig::MIN_ADMIN_TOKEN_CHARS`] characters.
+    #[serde(deserialize_with = "string_or_integer")]
+    pub admin_token: String,
+    /// A file holding the admin token (its surrounding whitespace ignored), instead of `admin_token`. Read by the
+    /// binary when it starts, with [`WebConfig::read_admin_token_file`].
+    pub admin_token_file: PathBuf,
+}
+
+impl WebConfig {
+    /// The shortest admin token accepted.
+    pub const MIN_ADMIN_TOKEN_CHARS: usize = 16;
+
+    /// Refuses a token too short to resist guessing; empty is accepted (the admin pages are off).
+    pub fn check_admin_token(token: &str) -> Result<(), ConfigError> {
+        let chars = token.chars().count();
+        if chars > 0 && chars < Self::MIN_ADMIN_TOKEN_CHARS {
+            return Err(ConfigError::Invalid {
+                message: format!(
+                    "web.admin_token is {chars} characters long; use at least {} (for example the output of \
+                     `openssl rand -hex 32`), or leave it empty to turn the admin pages off",
+                    Self::MIN_ADMIN_TOKEN_CHARS
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Sets `admin_token` from `admin_token_file` when one is named, using `read` to read it, and checks the
+    /// token. Errors name the file.
+    pub fn read_admin_token_file(
+        &mut self,
+        read: impl FnOnce(&std::path::Path) -> std::io::Result<String>,
+    ) -> Result<(), ConfigError> {
+        if self.admin_token_file.as_os_str().is_empty() {
+            return Ok(());
+        }
+        let path = self.admin_token_file.display().to_string();
+        let text = read(&self.admin_token_file)
+            .map_err(|e| ConfigError::File { path: path.clone(), message: format!("reading the admin token: {e}") })?;
+        let token = text.trim();
+        if token.is_empty() {
+            return Err(ConfigError::File { path, message: "the admin token file is empty".to_owned() });
+        }
+        Self::check_admin_token(token)
+            .map_err(|e| ConfigError::File { path, message: e.to_string().replace("web.admin_token", "the token") })?;
+        self.admin_token = token.to_owned();
+        Ok(())
+    }
+}
+
+/// A token set through the environment is read as TOML first, so one of digits only arrives as an integer.
+fn string_or_integer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Text(String),
+        Number(i64),
+    }
+    Ok(match Raw::deserialize(deserializer)? {
+        Raw::Text(text) => text,
+        Raw::Number(n) => n.to_string(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -353,6 +429,32 @@ mod tests {
         assert!(err.to_string().contains("max_interval_secs"), "{err}");
         let err = Config::load(Some(("t.toml", "[poll]\nerror_backoff_secs = 0\n")), Vec::new()).unwrap_err();
         assert!(err.to_string().contains("error_backoff_secs"), "{err}");
+    }
+
+    #[test]
+    fn admin_token_from_env_and_short_ones_refused() {
+        let env = vec![("TIDINGS_WEB__ADMIN_TOKEN".to_owned(), "0123456789abcdef0123".to_owned())];
+        assert_eq!(Config::load(None, env).unwrap().web.admin_token, "0123456789abcdef0123");
+        let env = vec![("TIDINGS_WEB__ADMIN_TOKEN".to_owned(), "1234567890123456".to_owned())];
+        assert_eq!(Config::load(None, env).unwrap().web.admin_token, "1234567890123456", "digits only stay text");
+        let err = Config::load(Some(("t.toml", "[web]\nadmin_token = \"short\"\n")), Vec::new()).unwrap_err();
+        assert!(err.to_string().contains("web.admin_token is 5 characters long"), "{err}");
+        let both = "[web]\nadmin_token = \"0123456789abcdef\"\nadmin_token_file = \"/run/token\"\n";
+        let err = Config::load(Some(("t.toml", both)), Vec::new()).unwrap_err();
+        assert!(err.to_string().contains("not both"), "{err}");
+    }
+
+    #[test]
+    fn admin_token_file_is_read_and_trimmed() {
+        let mut web = WebConfig { admin_token_file: "/run/token".into(), ..WebConfig::default() };
+        web.read_admin_token_file(|_| Ok("0123456789abcdef0123\n".to_owned())).unwrap();
+        assert_eq!(web.admin_token, "0123456789abcdef0123");
+        let mut web = WebConfig { admin_token_file: "/run/token".into(), ..WebConfig::default() };
+        let err = web.read_admin_token_file(|_| Ok("tiny\n".to_owned())).unwrap_err();
+        assert!(err.to_string().contains("/run/token") && err.to_string().contains("4 characters"), "{err}");
+        let mut web = WebConfig { admin_token_file: "/run/token".into(), ..WebConfig::default() };
+        let err = web.read_admin_token_file(|_| Err(std::io::Error::other("no such file"))).unwrap_err();
+        assert!(err.to_string().contains("/run/token: reading the admin token: no such file"), "{err}");
     }
 
     #[test]
