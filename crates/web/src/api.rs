@@ -15,8 +15,9 @@ use serde::{Deserialize, Serialize};
 use tidings_core::{ArticleCursor, ArticleListItem, OriginalReason, Source, StoryArticle, StorySummary, Syndication};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-use crate::AppState;
+use crate::admin::api::AdminTokenScheme;
 use crate::stories::{RELATED, STORY_ARTICLES};
+use crate::{AppState, admin};
 
 /// Items per page of a list.
 const API_PAGE: i64 = 50;
@@ -26,11 +27,24 @@ const API_PAGE: i64 = 50;
 #[openapi(
     info(
         title = "Tidings API",
-        description = "Read-only JSON API of a Tidings news aggregator: stories, articles with their \
-                       attribution and syndication, and outlets.",
+        description = "JSON API of a Tidings news aggregator: stories, articles with their attribution and \
+                       syndication, outlets and topics; and, with the server's admin token as a bearer token, the \
+                       sources it follows.",
         license(name = "MIT OR Apache-2.0")
     ),
-    paths(list_articles, get_article, list_stories, get_story, list_outlets, get_outlet, list_topics, topic_articles),
+    paths(
+        list_articles,
+        get_article,
+        list_stories,
+        get_story,
+        list_outlets,
+        get_outlet,
+        list_topics,
+        topic_articles,
+        admin::api::list_sources,
+        admin::api::create_source,
+        admin::api::delete_source
+    ),
     components(schemas(
         ApiError,
         ArticleSummary,
@@ -46,9 +60,14 @@ const API_PAGE: i64 = 50;
         OutletList,
         OutletDetail,
         TopicInfo,
-        TopicList
+        TopicList,
+        admin::api::SourceInfo,
+        admin::api::SourceList,
+        admin::api::NewSourceRequest,
+        admin::api::Extract
     )),
-    tags((name = "stories"), (name = "articles"), (name = "outlets"), (name = "topics"))
+    modifiers(&AdminTokenScheme),
+    tags((name = "stories"), (name = "articles"), (name = "outlets"), (name = "topics"), (name = "sources"))
 )]
 pub struct ApiDoc;
 
@@ -60,17 +79,18 @@ pub(crate) async fn openapi() -> Response {
 /// Every API error: a stable machine-readable code and a message for people.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApiError {
-    /// `not_found`, `bad_cursor`, `bad_request` or `internal`.
+    /// `not_found`, `bad_cursor`, `bad_request` or `internal`; for `/api/v1/sources` also `unauthorized`,
+    /// `admin_disabled`, `duplicate`, `no_feed` and `unavailable`.
     pub code: &'static str,
     /// What went wrong, naming the input.
     pub message: String,
 }
 
-fn error(status: StatusCode, code: &'static str, message: String) -> Response {
+pub(crate) fn error(status: StatusCode, code: &'static str, message: String) -> Response {
     (status, Json(ApiError { code, message })).into_response()
 }
 
-fn internal(state: &AppState, cause: &dyn std::fmt::Display) -> Response {
+pub(crate) fn internal(state: &AppState, cause: &dyn std::fmt::Display) -> Response {
     let request_id = state.next_request_id();
     tracing::error!(%request_id, %cause, "API request failed");
     error(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("internal error; request id {request_id}"))

@@ -4,6 +4,7 @@
 //! `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer` and `frame-ancestors 'none'`.
 #![deny(missing_docs)]
 
+pub mod admin;
 pub mod api;
 mod chart;
 mod cursor;
@@ -33,12 +34,30 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     metrics: Option<PrometheusHandle>,
     request_ids: Arc<AtomicU64>,
+    admin: Option<Arc<admin::auth::AdminAuth>>,
+    source_admin: Option<Arc<dyn admin::SourceAdmin>>,
 }
 
 impl AppState {
     /// State over `store`.
     pub fn new(store: Arc<dyn Store>) -> AppState {
-        AppState { store, metrics: None, request_ids: Arc::new(AtomicU64::new(1)) }
+        AppState { store, metrics: None, request_ids: Arc::new(AtomicU64::new(1)), admin: None, source_admin: None }
+    }
+
+    /// Turns on `/admin` and the sources API, signed in with `token` (the configuration has checked that it is
+    /// long enough). An empty token leaves them off.
+    pub fn with_admin_token(mut self, token: &str) -> AppState {
+        self.admin = if token.is_empty() { None } else { admin::auth::AdminAuth::new(token).map(Arc::new) };
+        if self.admin.is_none() && !token.is_empty() {
+            tracing::error!("admin pages off: the system gave no random numbers for sessions");
+        }
+        self
+    }
+
+    /// Lends the admin pages and the sources API what adding, importing and polling sources need.
+    pub fn with_source_admin(mut self, source_admin: Arc<dyn admin::SourceAdmin>) -> AppState {
+        self.source_admin = Some(source_admin);
+        self
     }
 
     /// Serves the process's metrics at `/metrics` in Prometheus' text format.
@@ -94,6 +113,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(pages::ready))
         .route("/metrics", get(metrics))
+        .merge(admin::routes())
         .fallback(pages::not_found)
         .with_state(state)
         .layer(SetResponseHeaderLayer::overriding(

@@ -1,0 +1,500 @@
+//! The admin pages and the sources API in-process, on a SQLite store: off without a token, sign-in (and its
+//! throttle), cookies, CSRF and cross-site refusals, and adding, importing, polling and removing sources.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use tidings_core::{ExtractMode, NewSource, Source, SourceKind, Store, StoreError};
+use tidings_web::admin::{AddSource, ImportReport, PollResult, SourceAdmin, SourceAdminError};
+use tidings_web::{AppState, router};
+use tower::ServiceExt;
+
+const TOKEN: &str = "a-test-admin-token-0123456789";
+
+/// Adds sources straight to the store (no discovery): a URL with "nofeed" in it has no feed.
+struct TestAdmin {
+    store: Arc<dyn Store>,
+}
+
+#[async_trait::async_trait]
+impl SourceAdmin for TestAdmin {
+    async fn add(&self, request: AddSource) -> Result<Source, SourceAdminError> {
+        if request.url.contains("nofeed") {
+            return Err(SourceAdminError::NoFeed(format!("{}: no feed found at that address", request.url)));
+        }
+        let new = NewSource {
+            url: request.url,
+            kind: SourceKind::Feed,
+            title: Some("Added Outlet".into()),
+            site_url: None,
+            category: request.category,
+        };
+        let source = self.store.add_source(new).await.map_err(|e| match e {
+            StoreError::DuplicateSource(_) => SourceAdminError::Duplicate(e.to_string()),
+            other => SourceAdminError::Internal(other.to_string()),
+        })?;
+        self.store.set_extract_mode(source.id, request.extract).await.unwrap();
+        Ok(self.store.source(source.id).await.unwrap().unwrap())
+    }
+
+    async fn import_opml(&self, opml: &[u8]) -> Result<ImportReport, SourceAdminError> {
+        let feeds = tidings_feeds::opml::parse(opml).map_err(|e| SourceAdminError::Invalid(e.to_string()))?;
+        let mut report = ImportReport::default();
+        for feed in feeds {
+            let new = NewSource {
+                url: feed.xml_url,
+                kind: SourceKind::Feed,
+                title: feed.title,
+                site_url: None,
+                category: feed.category,
+            };
+            match self.store.add_source(new).await {
+                Ok(_) => report.added += 1,
+                Err(StoreError::DuplicateSource(_)) => report.already += 1,
+                Err(e) => return Err(SourceAdminError::Internal(e.to_string())),
+            }
+        }
+        Ok(report)
+    }
+
+    async fn poll_now(&self, _id: i64) -> Result<PollResult, SourceAdminError> {
+        Ok(PollResult { ok: true, message: "2 new, 0 already stored".into() })
+    }
+}
+
+struct Site {
+    state: AppState,
+    store: Arc<dyn Store>,
+    gazette: i64,
+    _dir: tempfile::TempDir,
+}
+
+async fn site(token: &str) -> Site {
+    let dir = tempfile::tempdir().unwrap();
+    let store = tidings_store::open(&format!("sqlite://{}", dir.path().join("admin.db").display())).await.unwrap();
+    let gazette = store
+        .add_source(NewSource {
+            url: "https://gazette.example/feed.xml".into(),
+            kind: SourceKind::Feed,
+            title: Some("Gazette".into()),
+            site_url: None,
+            category: Some("Local".into()),
+        })
+        .await
+        .unwrap()
+        .id;
+    let state = AppState::new(store.clone())
+        .with_admin_token(token)
+        .with_source_admin(Arc::new(TestAdmin { store: store.clone() }));
+    Site { state, store, gazette, _dir: dir }
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Answer {
+    /// `name=value` of every cookie the response sets.
+    fn cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+            .collect()
+    }
+
+    fn set_cookie_line(&self, name: &str) -> String {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .find(|v| v.starts_with(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("no {name} cookie set: {:?}", self.headers))
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+}
+
+async fn send(site: &Site, request: Request<Body>) -> Answer {
+    let response = router(site.state.clone()).oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    Answer { status, headers, body: String::from_utf8(body.to_vec()).unwrap() }
+}
+
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn form(path: &str, cookie: Option<&str>, fields: &[(&str, &str)]) -> Request<Body> {
+    let body: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
+    let mut request = Request::post(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::HOST, "news.example")
+        .header("sec-fetch-site", "same-origin");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    request.body(Body::from(body.join("&"))).unwrap()
+}
+
+fn get_with(path: &str, cookie: &str) -> Request<Body> {
+    Request::get(path).header(header::COOKIE, cookie).body(Body::empty()).unwrap()
+}
+
+/// Signs in; returns the session cookie (`tidings_admin=…`).
+async fn sign_in(site: &Site) -> String {
+    let answer = send(site, form("/admin/login", None, &[("token", TOKEN)])).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    answer.cookies().into_iter().find(|c| c.starts_with("tidings_admin=")).unwrap()
+}
+
+fn csrf_of(page: &str) -> String {
+    let start = page.find("name=\"csrf\" value=\"").expect("a CSRF field") + "name=\"csrf\" value=\"".len();
+    page[start..].split('"').next().unwrap().to_owned()
+}
+
+/// Signs in and reads the CSRF token off `/admin`: (session cookie, CSRF token).
+async fn admin_session(site: &Site) -> (String, String) {
+    let cookie = sign_in(site).await;
+    let page = send(site, get_with("/admin", &cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    (cookie.clone(), csrf_of(&page.body))
+}
+
+/// POSTs a form as the signed-in admin and follows the redirect: the message shown on `/admin`.
+async fn act(site: &Site, cookie: &str, path: &str, fields: &[(&str, &str)]) -> String {
+    let answer = send(site, form(path, Some(cookie), fields)).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{path}: {}", answer.body);
+    assert_eq!(answer.headers.get(header::LOCATION).unwrap(), "/admin");
+    let flash = answer.cookies().into_iter().find(|c| c.starts_with("tidings_admin_flash=")).unwrap();
+    let page = send(site, get_with("/admin", &format!("{cookie}; {flash}"))).await;
+    let start = page.body.find("class=\"flash").unwrap_or_else(|| panic!("no message: {}", page.body));
+    let text = &page.body[start..];
+    let text = &text[text.find('>').unwrap() + 1..];
+    text[..text.find("</p>").unwrap()].to_owned()
+}
+
+#[tokio::test]
+async fn admin_is_off_without_a_token() {
+    let site = site("").await;
+    let page = send(&site, Request::get("/admin").body(Body::empty()).unwrap()).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.body.contains("admin_token"), "the page says how to turn it on: {}", page.body);
+    assert_eq!(send(&site, form("/admin/login", None, &[("token", TOKEN)])).await.status, StatusCode::NOT_FOUND);
+    let answer = send(&site, Request::get("/api/v1/sources").body(Body::empty()).unwrap()).await;
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    assert_eq!(answer.json()["code"], "admin_disabled");
+    let bearer = format!("Bearer {TOKEN}");
+    let delete = Request::delete(format!("/api/v1/sources/{}", site.gazette))
+        .header(header::AUTHORIZATION, &bearer)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&site, delete).await.status, StatusCode::FORBIDDEN);
+    assert!(site.store.source(site.gazette).await.unwrap().is_some());
+}
+
+#[tokio::test]
+async fn a_wrong_token_is_refused_and_repeated_failures_are_throttled() {
+    let site = site(TOKEN).await;
+    let answer = send(&site, form("/admin/login", None, &[("token", "not-the-admin-token-at-all")])).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert!(answer.body.contains("not the admin token"), "{}", answer.body);
+    assert!(answer.cookies().is_empty(), "no session for a wrong token");
+    for _ in 0..4 {
+        assert_eq!(
+            send(&site, form("/admin/login", None, &[("token", "wrong")])).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Five wrong tokens in a row: even the right one waits now.
+    let answer = send(&site, form("/admin/login", None, &[("token", TOKEN)])).await;
+    assert_eq!(answer.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(answer.headers.get(header::RETRY_AFTER).is_some());
+    assert!(answer.body.contains("Too many wrong tokens"), "{}", answer.body);
+    assert!(answer.cookies().is_empty());
+}
+
+#[tokio::test]
+async fn the_right_token_signs_in_with_a_strict_cookie_that_does_not_hold_it() {
+    let site = site(TOKEN).await;
+    let login = Request::get("/admin").body(Body::empty()).unwrap();
+    let page = send(&site, login).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("<label for=\"admin-token\">"), "{}", page.body);
+    assert_eq!(page.headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
+
+    let answer = send(&site, form("/admin/login", None, &[("token", TOKEN)])).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER);
+    let line = answer.set_cookie_line("tidings_admin");
+    for attribute in ["HttpOnly", "SameSite=Strict", "Path=/admin"] {
+        assert!(line.contains(attribute), "{attribute} in {line}");
+    }
+    assert!(!line.contains("Secure"), "plain HTTP: {line}");
+    assert!(!line.contains(TOKEN) && !line.contains(&encode(TOKEN)), "{line}");
+
+    let https = Request::post("/admin/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("x-forwarded-proto", "https")
+        .body(Body::from(format!("token={TOKEN}")))
+        .unwrap();
+    assert!(send(&site, https).await.set_cookie_line("tidings_admin").contains("; Secure"));
+
+    let cookie = answer.cookies().into_iter().find(|c| c.starts_with("tidings_admin=")).unwrap();
+    let page = send(&site, get_with("/admin", &cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Add a source") && page.body.contains("Gazette"), "{}", page.body);
+    assert!(page.body.contains("https://gazette.example/feed.xml"));
+}
+
+#[tokio::test]
+async fn every_admin_post_refuses_no_session_a_bad_csrf_token_and_other_sites() {
+    let site = site(TOKEN).await;
+    let (cookie, csrf) = admin_session(&site).await;
+    let id = site.gazette;
+    let paths = [
+        "/admin/logout".to_owned(),
+        "/admin/sources".to_owned(),
+        "/admin/import".to_owned(),
+        format!("/admin/sources/{id}/remove"),
+        format!("/admin/sources/{id}/enable"),
+        format!("/admin/sources/{id}/poll"),
+    ];
+    let fields = [("url", "https://other.example/feed"), ("extract", "auto")];
+    for path in &paths {
+        let no_session = send(&site, form(path, None, &[("csrf", csrf.as_str()), fields[0], fields[1]])).await;
+        assert_eq!(no_session.status, StatusCode::FORBIDDEN, "{path} without a session");
+        let bad_csrf = send(&site, form(path, Some(&cookie), &[("csrf", "00ff"), fields[0], fields[1]])).await;
+        assert_eq!(bad_csrf.status, StatusCode::FORBIDDEN, "{path} with a bad CSRF token");
+        let no_csrf = send(&site, form(path, Some(&cookie), &fields)).await;
+        assert_eq!(no_csrf.status, StatusCode::FORBIDDEN, "{path} without a CSRF token");
+
+        let mut cross = form(path, Some(&cookie), &[("csrf", csrf.as_str()), fields[0], fields[1]]);
+        cross.headers_mut().remove("sec-fetch-site");
+        cross.headers_mut().insert(header::ORIGIN, "https://evil.example".parse().unwrap());
+        let answer = send(&site, cross).await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{path} from another origin");
+        assert!(answer.body.contains("another site"), "{}", answer.body);
+
+        let mut cross = form(path, Some(&cookie), &[("csrf", csrf.as_str()), fields[0], fields[1]]);
+        cross.headers_mut().insert("sec-fetch-site", "cross-site".parse().unwrap());
+        assert_eq!(send(&site, cross).await.status, StatusCode::FORBIDDEN, "{path} cross-site");
+    }
+    // Nothing happened.
+    assert_eq!(site.store.sources().await.unwrap().len(), 1);
+    assert_eq!(send(&site, get_with("/admin", &cookie)).await.status, StatusCode::OK, "still signed in");
+    // A forged session cookie is no session.
+    let forged = send(&site, form("/admin/sources", Some("tidings_admin=99999999999.00.00"), &[("csrf", &csrf)])).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn sources_are_added_imported_polled_resumed_and_removed() {
+    let site = site(TOKEN).await;
+    let (cookie, csrf) = admin_session(&site).await;
+    let csrf = csrf.as_str();
+
+    let message = act(
+        &site,
+        &cookie,
+        "/admin/sources",
+        &[("csrf", csrf), ("url", " https://added.example/feed "), ("category", "World"), ("extract", "always")],
+    )
+    .await;
+    assert!(message.contains("Added Added Outlet (https://added.example/feed)"), "{message}");
+    let added = site.store.source_by_url("https://added.example/feed").await.unwrap().unwrap();
+    assert_eq!(added.category.as_deref(), Some("World"));
+    assert_eq!(added.extract_mode, ExtractMode::Always);
+
+    let message = act(&site, &cookie, "/admin/sources", &[("csrf", csrf), ("url", "https://added.example/feed")]).await;
+    assert!(message.contains("https://added.example/feed already exists"), "{message}");
+    let message = act(&site, &cookie, "/admin/sources", &[("csrf", csrf), ("url", "https://nofeed.example/")]).await;
+    assert!(message.contains("https://nofeed.example/: no feed found at that address"), "{message}");
+    let message = act(&site, &cookie, "/admin/sources", &[("csrf", csrf), ("url", "nofeed.example")]).await;
+    assert!(message.contains("nofeed.example: not a web address"), "{message}");
+    let message = act(
+        &site,
+        &cookie,
+        "/admin/sources",
+        &[("csrf", csrf), ("url", "https://x.example/"), ("extract", "sometimes")],
+    )
+    .await;
+    assert!(message.contains("Full text: &#34;sometimes&#34; is not a choice") || message.contains("sometimes"));
+
+    // Import: an uploaded file, one feed already followed.
+    let opml = r#"<?xml version="1.0"?><opml version="2.0"><body><outline text="Science">
+        <outline type="rss" text="Lab" xmlUrl="https://lab.example/rss"/>
+        <outline type="rss" text="Gazette" xmlUrl="https://gazette.example/feed.xml"/>
+        <outline type="rss" text="Orbit" xmlUrl="https://orbit.example/atom"/></outline></body></opml>"#;
+    let boundary = "XyZzY";
+    let part = |name: &str, extra: &str, value: &str| {
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"{extra}\r\n\r\n{value}\r\n")
+    };
+    let body = format!(
+        "{}{}{}--{boundary}--\r\n",
+        part("csrf", "", csrf),
+        part("file", "; filename=\"subs.opml\"\r\nContent-Type: text/x-opml", opml),
+        part("text", "", "")
+    );
+    let request = Request::post("/admin/import")
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .header(header::COOKIE, &cookie)
+        .body(Body::from(body))
+        .unwrap();
+    let answer = send(&site, request).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    let flash = answer.cookies().into_iter().find(|c| c.starts_with("tidings_admin_flash=")).unwrap();
+    let page = send(&site, get_with("/admin", &format!("{cookie}; {flash}"))).await;
+    assert!(page.body.contains("Imported 2 sources from subs.opml (1 already followed)."), "{}", page.body);
+    assert!(page.headers.get_all(header::SET_COOKIE).iter().any(|c| c.to_str().unwrap().contains("Max-Age=0")));
+    let lab = site.store.source_by_url("https://lab.example/rss").await.unwrap().unwrap();
+    assert_eq!(lab.category.as_deref(), Some("Science"));
+    // Pasted text that is not OPML.
+    let body = format!("{}{}--{boundary}--\r\n", part("csrf", "", csrf), part("text", "", "hello"));
+    let request = Request::post("/admin/import")
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .header(header::COOKIE, &cookie)
+        .body(Body::from(body))
+        .unwrap();
+    let flash =
+        send(&site, request).await.cookies().into_iter().find(|c| c.starts_with("tidings_admin_flash=")).unwrap();
+    let page = send(&site, get_with("/admin", &format!("{cookie}; {flash}"))).await;
+    assert!(page.body.contains("the pasted OPML: "), "{}", page.body);
+
+    let message = act(&site, &cookie, &format!("/admin/sources/{}/poll", lab.id), &[("csrf", csrf)]).await;
+    assert_eq!(message, "Lab: 2 new, 0 already stored");
+    let message = act(&site, &cookie, &format!("/admin/sources/{}/enable", lab.id), &[("csrf", csrf)]).await;
+    assert!(message.contains("Lab will be polled again"), "{message}");
+
+    // Removing asks first, then removes.
+    let confirm = send(&site, get_with(&format!("/admin/sources/{}/remove", lab.id), &cookie)).await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    assert!(confirm.body.contains("Remove Lab?") && confirm.body.contains(&format!("value=\"{csrf}\"")));
+    let unsigned = send(&site, Request::get(format!("/admin/sources/{}/remove", lab.id)).body(Body::empty()).unwrap());
+    assert_eq!(unsigned.await.status, StatusCode::SEE_OTHER, "signed out: back to the sign-in form");
+    let message = act(&site, &cookie, &format!("/admin/sources/{}/remove", lab.id), &[("csrf", csrf)]).await;
+    assert_eq!(message, "Removed Lab (https://lab.example/rss) and its articles.");
+    assert!(site.store.source(lab.id).await.unwrap().is_none());
+    let message = act(&site, &cookie, &format!("/admin/sources/{}/remove", lab.id), &[("csrf", csrf)]).await;
+    assert!(message.contains("there is no such source"), "{message}");
+
+    // Signing out revokes the session.
+    let message = act(&site, &cookie, "/admin/logout", &[("csrf", csrf)]).await;
+    assert!(message.contains("Signed out"), "{message}");
+    let page = send(&site, get_with("/admin", &cookie)).await;
+    assert!(page.body.contains("name=\"token\""), "the old cookie no longer signs in");
+}
+
+#[tokio::test]
+async fn admin_pages_label_every_field_and_carry_no_inline_script_or_style() {
+    let site = site(TOKEN).await;
+    let (cookie, _) = admin_session(&site).await;
+    let page = send(&site, get_with("/admin", &cookie)).await.body;
+    let mut fields = Vec::new();
+    for tag in ["<input ", "<select ", "<textarea "] {
+        for (at, _) in page.match_indices(tag) {
+            let element = &page[at..at + page[at..].find('>').unwrap()];
+            if element.contains("type=\"hidden\"") {
+                continue;
+            }
+            let id = element.split("id=\"").nth(1).unwrap().split('"').next().unwrap();
+            assert!(page.contains(&format!("<label for=\"{id}\"")), "{id} has a label");
+            fields.push(id);
+        }
+    }
+    for ours in ["add-url", "add-category", "add-extract", "import-file", "import-text"] {
+        assert!(fields.contains(&ours), "{ours} in {fields:?}");
+    }
+    assert!(!page.contains("<script>") && !page.contains("style=") && !page.contains("<style"));
+    let home = send(&site, Request::get("/").body(Body::empty()).unwrap()).await.body;
+    assert!(home.contains("href=\"/admin\""), "the footer links to /admin");
+}
+
+fn api(method: &str, path: &str, bearer: Option<&str>, body: Option<&str>) -> Request<Body> {
+    let mut request = Request::builder().method(method).uri(path);
+    if let Some(token) = bearer {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    match body {
+        Some(json) => request.header(header::CONTENT_TYPE, "application/json").body(Body::from(json.to_owned())),
+        None => request.body(Body::empty()),
+    }
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_sources_api_needs_the_bearer_token() {
+    let site = site(TOKEN).await;
+    let new = r#"{"url": "https://api.example/feed", "category": "Tech", "extract": "never"}"#;
+    for (method, path, body) in [
+        ("GET", "/api/v1/sources".to_owned(), None),
+        ("POST", "/api/v1/sources".to_owned(), Some(new)),
+        ("DELETE", format!("/api/v1/sources/{}", site.gazette), None),
+        ("DELETE", "/api/v1/sources/not-an-id".to_owned(), None),
+    ] {
+        for bearer in [None, Some("wrong-token-wrong-token")] {
+            let answer = send(&site, api(method, &path, bearer, body)).await;
+            assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{method} {path} {bearer:?}");
+            assert_eq!(answer.json()["code"], "unauthorized");
+            assert!(answer.headers.get(header::WWW_AUTHENTICATE).is_some());
+        }
+    }
+    assert_eq!(site.store.sources().await.unwrap().len(), 1, "nothing changed");
+
+    let created = send(&site, api("POST", "/api/v1/sources", Some(TOKEN), Some(new))).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let json = created.json();
+    assert_eq!(json["url"], "https://api.example/feed");
+    assert_eq!(json["category"], "Tech");
+    assert_eq!(json["extract"], "never");
+    let id = json["id"].as_i64().unwrap();
+
+    let again = send(&site, api("POST", "/api/v1/sources", Some(TOKEN), Some(new))).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert_eq!(again.json()["code"], "duplicate");
+    let none = send(&site, api("POST", "/api/v1/sources", Some(TOKEN), Some(r#"{"url": "https://nofeed.example/"}"#)));
+    let none = none.await;
+    assert_eq!(none.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(none.json()["code"], "no_feed");
+    assert!(none.json()["message"].as_str().unwrap().contains("https://nofeed.example/"));
+    for bad in
+        [r#"{"url": "ftp://x.example/"}"#, r#"{"url": 3}"#, "not json", r#"{"url": "https://a.example", "x": 1}"#]
+    {
+        let answer = send(&site, api("POST", "/api/v1/sources", Some(TOKEN), Some(bad))).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{bad}: {}", answer.body);
+        assert_eq!(answer.json()["code"], "bad_request");
+    }
+
+    let list = send(&site, api("GET", "/api/v1/sources", Some(TOKEN), None)).await;
+    assert_eq!(list.status, StatusCode::OK);
+    let sources = list.json()["sources"].as_array().unwrap().clone();
+    assert_eq!(sources.len(), 2);
+    assert!(sources.iter().any(|s| s["id"] == id && s["error_count"] == 0 && s["disabled"] == false));
+
+    assert_eq!(
+        send(&site, api("DELETE", &format!("/api/v1/sources/{id}"), Some(TOKEN), None)).await.status,
+        StatusCode::NO_CONTENT
+    );
+    let gone = send(&site, api("DELETE", &format!("/api/v1/sources/{id}"), Some(TOKEN), None)).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+    assert_eq!(gone.json()["code"], "not_found");
+    assert_eq!(
+        send(&site, api("DELETE", "/api/v1/sources/abc", Some(TOKEN), None)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(site.store.source(id).await.unwrap().is_none());
+}
