@@ -62,6 +62,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Config => {
                 let mut shown = config;
                 shown.database_url = tidings_store::redact(&shown.database_url);
+                if !shown.web.admin_token.is_empty() {
+                    shown.web.admin_token = "<set, not shown>".to_owned();
+                }
                 println!("{}", toml_of(&shown)?);
                 Ok(())
             }
@@ -114,7 +117,9 @@ fn load_config(explicit: Option<&Path>) -> anyhow::Result<Config> {
     };
     let shown = path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
     let file = text.as_deref().map(|t| (shown.as_str(), t));
-    Ok(Config::load(file, std::env::vars())?)
+    let mut config = Config::load(file, std::env::vars())?;
+    config.web.read_admin_token_file(|path| std::fs::read_to_string(path))?;
+    Ok(config)
 }
 
 fn init_logging(config: &Config, verbose: u8) {
@@ -159,16 +164,17 @@ pub(crate) async fn serve(config: Config, metrics: Option<PrometheusHandle>) -> 
     let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| {
         format!("listening on {} (is another server using the port? set --listen or TIDINGS_LISTEN)", config.listen)
     })?;
-    let poller = if config.poll.enabled {
-        let ingester = ingester(&config, store.clone())?;
-        Some(tokio::spawn(ingester.run(shutdown.clone())))
-    } else {
-        None
-    };
+    let ingester = ingester(&config, store.clone())?;
+    let poller = config.poll.enabled.then(|| tokio::spawn(ingester.clone().run(shutdown.clone())));
     let address = listener.local_addr().context("reading the listening address")?;
     tracing::info!(%address, "serving");
     eprintln!("Tidings is serving at http://{address}  (Ctrl-C to stop)");
-    let mut state = tidings_web::AppState::new(store);
+    let mut state = tidings_web::AppState::new(store.clone())
+        .with_admin_token(&config.web.admin_token)
+        .with_source_admin(Arc::new(sources::WebSourceAdmin::new(store, ingester)));
+    if !config.web.admin_token.is_empty() {
+        eprintln!("Admin pages: http://{address}/admin (sign in with the admin token)");
+    }
     if let Some(handle) = metrics {
         state = state.with_metrics(handle);
     }

@@ -7,7 +7,8 @@ use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
 use tidings_core::{Config, ExtractMode, NewSource, Source, SourceKind, Store, StoreError};
 use tidings_feeds::opml::{self, OpmlFeed};
-use tidings_ingest::PollOutcome;
+use tidings_ingest::{IngestError, Ingester, PollOutcome};
+use tidings_web::admin::{AddSource, PollResult, SourceAdmin, SourceAdminError};
 
 use crate::cli::SourcesCommand;
 use crate::{ingester, open_store};
@@ -16,16 +17,10 @@ pub(crate) async fn run(config: &Config, command: SourcesCommand) -> anyhow::Res
     let store = open_store(config).await?;
     match command {
         SourcesCommand::Add { url, category, no_discover, extract } => {
-            let mut new = if no_discover {
-                NewSource { url: url.clone(), kind: SourceKind::Feed, title: None, site_url: None, category: None }
-            } else {
-                ingester(config, store.clone())?.resolve_source(&url).await.with_context(|| format!("adding {url}"))?
-            };
-            new.category = category;
-            let source = store.add_source(new).await?;
-            if extract != ExtractMode::default() {
-                store.set_extract_mode(source.id, extract).await?;
-            }
+            let ingester = if no_discover { None } else { Some(ingester(config, store.clone())?) };
+            let source = add(&store, ingester.as_ref(), &url, category, extract)
+                .await
+                .with_context(|| format!("adding {url}"))?;
             println!("added source {} {} ({})", source.id, source.url, source.title.as_deref().unwrap_or("untitled"));
         }
         SourcesCommand::Import { file } => {
@@ -80,16 +75,12 @@ pub(crate) async fn run(config: &Config, command: SourcesCommand) -> anyhow::Res
             let mut failed = 0;
             for source in &targets {
                 bar.set_message(source.url.clone());
-                let line = match ingester.poll_source(source).await? {
-                    PollOutcome::Stored { inserted, duplicates } => {
-                        format!("{}: {inserted} new, {duplicates} already stored", source.url)
-                    }
-                    PollOutcome::NotModified => format!("{}: not modified", source.url),
-                    PollOutcome::Failed(error) => {
-                        failed += 1;
-                        error
-                    }
-                };
+                let (ok, outcome) = poll(&ingester, source).await?;
+                // A poll error names its URL already.
+                let line = if ok { format!("{}: {outcome}", source.url) } else { outcome };
+                if !ok {
+                    failed += 1;
+                }
                 // `println` on the bar prints nothing when stdout is not a terminal; suspend always does.
                 bar.suspend(|| println!("{line}"));
                 bar.inc(1);
@@ -109,6 +100,64 @@ pub(crate) async fn run(config: &Config, command: SourcesCommand) -> anyhow::Res
         }
     }
     Ok(())
+}
+
+/// Why a source could not be added.
+#[derive(Debug)]
+pub(crate) enum AddError {
+    /// Discovery failed: nothing at the URL is or advertises a feed, or it could not be fetched.
+    Discovery(IngestError),
+    /// The store refused (a duplicate) or failed.
+    Store(StoreError),
+}
+
+impl std::fmt::Display for AddError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AddError::Discovery(e) => e.fmt(f),
+            AddError::Store(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for AddError {}
+
+/// Follows `url` with its category and extraction mode: the feed there, or (with an `ingester` to discover
+/// it) the feed the page there advertises. The one way `sources add` and the admin pages add a source.
+pub(crate) async fn add(
+    store: &Arc<dyn Store>,
+    ingester: Option<&Ingester>,
+    url: &str,
+    category: Option<String>,
+    extract: ExtractMode,
+) -> Result<Source, AddError> {
+    // Already followed: say so before fetching anything.
+    if store.source_by_url(url).await.map_err(AddError::Store)?.is_some() {
+        return Err(AddError::Store(StoreError::DuplicateSource(url.to_owned())));
+    }
+    let mut new = match ingester {
+        Some(ingester) => ingester.resolve_source(url).await.map_err(|e| match e {
+            IngestError::Store(e) => AddError::Store(e),
+            other => AddError::Discovery(other),
+        })?,
+        None => NewSource { url: url.to_owned(), kind: SourceKind::Feed, title: None, site_url: None, category: None },
+    };
+    new.category = category;
+    let source = store.add_source(new).await.map_err(AddError::Store)?;
+    if extract != ExtractMode::default() {
+        store.set_extract_mode(source.id, extract).await.map_err(AddError::Store)?;
+        return Ok(Source { extract_mode: extract, ..source });
+    }
+    Ok(source)
+}
+
+/// Polls one source now: whether it worked, and what happened in words.
+pub(crate) async fn poll(ingester: &Ingester, source: &Source) -> Result<(bool, String), StoreError> {
+    Ok(match ingester.poll_source(source).await? {
+        PollOutcome::Stored { inserted, duplicates } => (true, format!("{inserted} new, {duplicates} already stored")),
+        PollOutcome::NotModified => (true, "not modified".to_owned()),
+        PollOutcome::Failed(error) => (false, error),
+    })
 }
 
 /// How an OPML import went.
@@ -201,5 +250,117 @@ fn truncate(text: &str, width: usize) -> String {
     } else {
         let cut: String = text.chars().take(width.saturating_sub(1)).collect();
         format!("{cut}…")
+    }
+}
+
+/// What the admin pages and the sources API lend from the binary: the same add, import and poll as
+/// `tidings sources`, with the server's ingester (its fetcher, limits and SSRF guard).
+pub(crate) struct WebSourceAdmin {
+    store: Arc<dyn Store>,
+    ingester: Ingester,
+}
+
+impl WebSourceAdmin {
+    pub(crate) fn new(store: Arc<dyn Store>, ingester: Ingester) -> WebSourceAdmin {
+        WebSourceAdmin { store, ingester }
+    }
+}
+
+#[async_trait::async_trait]
+impl SourceAdmin for WebSourceAdmin {
+    async fn add(&self, request: AddSource) -> Result<Source, SourceAdminError> {
+        add(&self.store, Some(&self.ingester), &request.url, request.category, request.extract).await.map_err(|e| {
+            match e {
+                AddError::Discovery(e) => SourceAdminError::NoFeed(e.to_string()),
+                AddError::Store(e @ StoreError::DuplicateSource(_)) => SourceAdminError::Duplicate(e.to_string()),
+                AddError::Store(e) => SourceAdminError::Internal(format!("adding {}: {e}", request.url)),
+            }
+        })
+    }
+
+    async fn import_opml(&self, opml: &[u8]) -> Result<tidings_web::admin::ImportReport, SourceAdminError> {
+        let feeds = opml::parse(opml).map_err(|e| SourceAdminError::Invalid(e.to_string()))?;
+        let report =
+            import(&self.store, &feeds, false).await.map_err(|e| SourceAdminError::Internal(format!("{e:#}")))?;
+        Ok(tidings_web::admin::ImportReport { added: report.added, already: report.already })
+    }
+
+    async fn poll_now(&self, id: i64) -> Result<PollResult, SourceAdminError> {
+        let internal = |e: StoreError| SourceAdminError::Internal(format!("polling source {id}: {e}"));
+        let Some(source) = self.store.source(id).await.map_err(internal)? else {
+            return Err(SourceAdminError::NotFound(format!("there is no source {id}")));
+        };
+        let (ok, message) = poll(&self.ingester, &source).await.map_err(internal)?;
+        Ok(PollResult { ok, message })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use axum::http::header::CONTENT_TYPE;
+    use axum::response::Html;
+    use axum::routing::get;
+
+    use super::*;
+
+    /// An outlet on 127.0.0.1: a home page advertising its feed and the feed; or, without `feed`, a site with
+    /// nothing but a page.
+    async fn outlet(with_feed: bool) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let origin = format!("http://{}", listener.local_addr().unwrap());
+        let feed = format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Harbour Times</title><link>{origin}/</link>\
+             <item><title>Quay reopens</title><link>{origin}/quay</link><guid>quay</guid>\
+             <description>The quay reopened today after a year of repairs.</description></item></channel></rss>"
+        );
+        let home = "<html><head><link rel=\"alternate\" type=\"application/rss+xml\" href=\"/feed.xml\"></head>\
+                    <body>Harbour Times</body></html>";
+        let app =
+            axum::Router::new().route("/plain", get(|| async { Html("<html><body>No feed here.</body></html>") }));
+        let app = if with_feed {
+            app.route("/", get(move || async move { Html(home) }))
+                .route("/feed.xml", get(move || async move { ([(CONTENT_TYPE, "application/rss+xml")], feed) }))
+        } else {
+            app
+        };
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        origin
+    }
+
+    #[tokio::test]
+    async fn the_web_admin_discovers_adds_imports_and_polls_as_the_cli_does() {
+        let origin = outlet(true).await;
+        let bare = outlet(false).await;
+        let dir = tempfile::tempdir().unwrap();
+        let store = tidings_store::open(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
+        let mut config = Config::default();
+        config.fetch.allow_private_networks = true;
+        let admin = WebSourceAdmin::new(store.clone(), crate::ingester(&config, store.clone()).unwrap());
+        let request = |url: String| AddSource { url, category: Some("Local".into()), extract: ExtractMode::Never };
+
+        let source = admin.add(request(format!("{origin}/"))).await.unwrap();
+        assert_eq!(source.url, format!("{origin}/feed.xml"), "the advertised feed is followed");
+        assert_eq!(source.title.as_deref(), Some("Harbour Times"));
+        assert_eq!(source.category.as_deref(), Some("Local"));
+        assert_eq!(store.source(source.id).await.unwrap().unwrap().extract_mode, ExtractMode::Never);
+
+        let duplicate = admin.add(request(format!("{origin}/feed.xml"))).await.unwrap_err();
+        assert!(matches!(&duplicate, SourceAdminError::Duplicate(m) if m.contains("/feed.xml")), "{duplicate:?}");
+        let none = admin.add(request(format!("{bare}/plain"))).await.unwrap_err();
+        assert!(matches!(&none, SourceAdminError::NoFeed(m) if m.contains("/plain: no feed found")), "{none:?}");
+
+        let polled = admin.poll_now(source.id).await.unwrap();
+        assert!(polled.ok && polled.message.starts_with("1 new"), "{polled:?}");
+        assert!(matches!(admin.poll_now(999).await, Err(SourceAdminError::NotFound(_))));
+
+        let opml = format!(
+            "<opml version=\"2.0\"><body><outline text=\"Sea\"><outline type=\"rss\" xmlUrl=\"{origin}/feed.xml\"/>\
+             <outline type=\"rss\" text=\"Gulls\" xmlUrl=\"https://gulls.example/rss\"/></outline></body></opml>"
+        );
+        let report = admin.import_opml(opml.as_bytes()).await.unwrap();
+        assert_eq!((report.added, report.already), (1, 1));
+        assert!(matches!(admin.import_opml(b"<html><body>hi</body></html>").await, Err(SourceAdminError::Invalid(_))));
     }
 }
