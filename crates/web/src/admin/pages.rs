@@ -169,8 +169,20 @@ impl AdminSourceRow {
             error_count: s.error_count,
             last_error: s.last_error.clone().filter(|_| s.error_count > 0 || s.disabled),
             last_error_when: s.last_error_at.map(|t| timefmt::relative(t, now)).unwrap_or_default(),
-            next_poll: if s.disabled { "stopped".to_owned() } else { timefmt::relative(s.next_poll_at, now) },
+            next_poll: if s.disabled { "stopped".to_owned() } else { until(s.next_poll_at, now) },
         }
+    }
+}
+
+/// "due now", "in 5 minutes", "in 3 hours": when a source is next polled.
+fn until(then: chrono::DateTime<Utc>, now: chrono::DateTime<Utc>) -> String {
+    let seconds = (then - now).num_seconds();
+    let plural = |n: i64, unit: &str| if n == 1 { format!("in 1 {unit}") } else { format!("in {n} {unit}s") };
+    match seconds {
+        s if s < 60 => "due now".to_owned(),
+        s if s < 3_600 => plural(s / 60, "minute"),
+        s if s < 86_400 => plural(s / 3_600, "hour"),
+        s => plural(s / 86_400, "day"),
     }
 }
 
@@ -558,4 +570,19 @@ pub(super) async fn poll(
         Err(flash) => flash,
     };
     back(&auth, &headers, &uri, &flash)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, Utc};
+
+    #[test]
+    fn next_polls_read_forward() {
+        let now = Utc::now();
+        assert_eq!(super::until(now - Duration::minutes(3), now), "due now");
+        assert_eq!(super::until(now + Duration::seconds(90), now), "in 1 minute");
+        assert_eq!(super::until(now + Duration::minutes(30), now), "in 30 minutes");
+        assert_eq!(super::until(now + Duration::hours(5), now), "in 5 hours");
+        assert_eq!(super::until(now + Duration::days(2), now), "in 2 days");
+    }
 }
