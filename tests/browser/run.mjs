@@ -4,7 +4,8 @@
 //   node tests/browser/run.mjs [--screenshots DIR] [--bin PATH] [--chromium PATH] [--keep]
 //
 // For every page type (home, stories, a story, a syndicated copy and a plain article, topics, a topic, sources,
-// an outlet, a 404, and the search and admin pages when they exist) at desktop (1280x800) and phone (360x740):
+// an outlet, a 404, and, when they exist, search, the admin sign-in and the signed-in admin page) at desktop
+// (1280x800) and phone (360x740):
 //   - axe-core finds no violation of impact serious or critical, in the light and in the dark colour scheme;
 //   - with the site's Content-Security-Policy enforced, no console error, no page error, no request to any
 //     origin but the site's own (an article's images from its own outlet excepted, as the README allows;
@@ -19,6 +20,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import crypto from 'node:crypto';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -103,11 +105,20 @@ class Demo {
     this.logPath = path.join(this.dir, 'demo.log');
     const port = await freePort();
     this.origin = `http://127.0.0.1:${port}`;
+    const env = { ...process.env, RUST_LOG: process.env.RUST_LOG || 'info' };
+    // The admin pages are on only with an admin token. A binary that does not know the setting refuses it, so
+    // ask `tidings config` first.
+    const token = crypto.randomBytes(16).toString('hex');
+    const withToken = { ...env, TIDINGS_WEB__ADMIN_TOKEN: token };
+    if (spawnSync(this.bin, ['config'], { cwd: this.dir, env: withToken, stdio: 'ignore' }).status === 0) {
+      Object.assign(env, withToken);
+      this.adminToken = token;
+    }
     const out = fs.openSync(this.logPath, 'a');
     this.child = spawn(this.bin, ['demo', '--listen', `127.0.0.1:${port}`], {
       cwd: this.dir,
       stdio: ['ignore', out, out],
-      env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'info' },
+      env,
     });
     fs.closeSync(out);
     this.exited = new Promise((resolve) => this.child.on('exit', (code, signal) => resolve({ code, signal })));
@@ -248,9 +259,10 @@ async function choosePages(demo) {
 
   pages.push({ name: 'not-found', path: '/no-such-page', status: 404 });
 
-  // Pages that are being built at the same time as these tests: checked once they exist.
+  // Pages that are being built at the same time as these tests: checked once they exist. /admin shows the
+  // sign-in form; the signed-in admin page is added in main() once the browser has signed in.
   const word = story.headline.split(/[^\p{L}\p{N}]+/u).find((w) => w.length >= 5) || 'news';
-  for (const [name, pathname] of [['search', `/search?q=${encodeURIComponent(word.toLowerCase())}`], ['admin', '/admin']]) {
+  for (const [name, pathname] of [['search', `/search?q=${encodeURIComponent(word.toLowerCase())}`], ['admin-login', '/admin']]) {
     const response = await demo.get(pathname);
     await response.arrayBuffer();
     if (response.status === 200) {
@@ -315,6 +327,7 @@ async function auditPage(browser, origin, spec, viewportName, failures, warnings
     bypassCSP: true,
     serviceWorkers: 'block',
     colorScheme: 'light',
+    storageState: spec.storageState,
   });
   try {
     const page = await context.newPage();
@@ -337,7 +350,7 @@ async function auditPage(browser, origin, spec, viewportName, failures, warnings
 // refusals of such images when they are plain http, as the demo's outlets on 127.0.0.1 are.
 async function strictPage(browser, origin, spec, viewportName, failures, notes, screenshots) {
   const viewport = VIEWPORTS[viewportName];
-  const context = await browser.newContext({ viewport, colorScheme: 'light' });
+  const context = await browser.newContext({ viewport, colorScheme: 'light', storageState: spec.storageState });
   const where = viewportName;
   const problems = [];
   const outletImage = (url) => {
@@ -510,6 +523,27 @@ async function screenshot(page, viewportName, spec, dir, suffix = '') {
   if (pngquant) spawnSync('pngquant', ['--force', '--skip-if-larger', '--strip', '--speed', '1', '--quality', '60-90', '--ext', '.png', '64', file]);
 }
 
+// Signs in to /admin with the demo's token in a throwaway context and returns the session (cookies) for the
+// contexts that check the signed-in admin page, or null when there is no sign-in form.
+async function adminSession(browser, demo) {
+  if (!demo.adminToken) return null;
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    const response = await page.goto(`${demo.origin}/admin`);
+    const field = page.locator('form input[type=password]').first();
+    if (!response || response.status() !== 200 || (await field.count()) === 0) return null;
+    await field.fill(demo.adminToken);
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), field.press('Enter')]);
+    if ((await page.locator('form input[type=password]').count()) > 0) {
+      throw new Error(`signing in to /admin with the demo's admin token failed (landed on ${page.url()})`);
+    }
+    return await context.storageState();
+  } finally {
+    await context.close();
+  }
+}
+
 // ---------------------------------------------------------------------------------------------------------
 
 async function main() {
@@ -541,6 +575,11 @@ async function main() {
     pages = await choosePages(demo);
 
     browser = await chromium.launch({ executablePath: options.chromium, headless: true, args: ['--no-sandbox'] });
+    if (pages.some((p) => p.name === 'admin-login')) {
+      const storageState = await adminSession(browser, demo);
+      if (storageState) pages.push({ name: 'admin', path: '/admin', note: 'signed in', storageState });
+      else log('NOTE: could not sign in to /admin; the signed-in admin page is not checked');
+    }
     log(`Chromium ${browser.version()}, axe-core ${JSON.parse(fs.readFileSync(path.join(path.dirname(axePath), 'package.json'), 'utf8')).version}`);
 
     for (const spec of pages) {
