@@ -196,7 +196,12 @@ async fn admin_is_off_without_a_token() {
     assert_eq!(page.status, StatusCode::NOT_FOUND);
     assert!(page.body.contains("admin_token"), "the page says how to turn it on: {}", page.body);
     assert_eq!(send(&site, form("/admin/login", None, &[("token", TOKEN)])).await.status, StatusCode::NOT_FOUND);
+    // No bearer token: 401, as the OpenAPI document promises a request without its security header.
     let answer = send(&site, Request::get("/api/v1/sources").body(Body::empty()).unwrap()).await;
+    assert_eq!(answer.status, StatusCode::UNAUTHORIZED);
+    assert!(answer.json()["message"].as_str().unwrap().contains("the sources API is off"), "{}", answer.body);
+    let listed = Request::get("/api/v1/sources").header(header::AUTHORIZATION, "Bearer x").body(Body::empty());
+    let answer = send(&site, listed.unwrap()).await;
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
     assert_eq!(answer.json()["code"], "admin_disabled");
     let bearer = format!("Bearer {TOKEN}");

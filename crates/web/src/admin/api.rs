@@ -148,22 +148,31 @@ pub struct NewSourceRequest {
     pub extract: Option<Extract>,
 }
 
-/// The admin token check of every endpoint here: the refusal to answer, if any (403 when the server has no
-/// token configured, 401 without it).
+/// The admin token check of every endpoint here: the refusal to answer, if any. A request without a bearer
+/// token is 401 (even when the server has no admin token: the header is what is missing); one with a token is
+/// 403 when the server has none configured, and 401 when it is not the admin token.
 fn refusal(state: &AppState, headers: &HeaderMap) -> Option<Response> {
-    let Some(auth) = &state.admin else {
-        return Some(error(
-            StatusCode::FORBIDDEN,
-            "admin_disabled",
-            "the sources API is off on this server: its operator has set no [web] admin_token".to_owned(),
-        ));
-    };
-    auth.check_bearer(headers).err().map(|problem| {
+    let unauthorized = |problem: &str| {
         let mut response = error(StatusCode::UNAUTHORIZED, "unauthorized", problem.to_owned());
         response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"tidings\""));
         response
-    })
+    };
+    let Some(auth) = &state.admin else {
+        return Some(if headers.contains_key(header::AUTHORIZATION) {
+            error(
+                StatusCode::FORBIDDEN,
+                "admin_disabled",
+                format!("{DISABLED}: its operator has set no [web] admin_token"),
+            )
+        } else {
+            unauthorized(&format!("{DISABLED}, and this request has no `Authorization: Bearer <token>` either"))
+        });
+    };
+    auth.check_bearer(headers).err().map(unauthorized)
 }
+
+/// The start of the message of every answer while no admin token is configured.
+const DISABLED: &str = "the sources API is off on this server";
 
 /// Every followed source with its health (admin token required).
 #[utoipa::path(get, path = "/api/v1/sources", tag = "sources", security(("admin_token" = [])),

@@ -2,7 +2,8 @@
 //! the admin token (`[web] admin_token`), and the sources endpoints of the JSON API with the same token as a
 //! bearer token.
 //!
-//! Without a token both are off: the pages answer 404 and the API 403, each saying how to turn them on.
+//! Without a token both are off: the pages answer 404 and the API 401 (no bearer token) or 403 (one given),
+//! each saying so.
 //! Adding a source and importing OPML need the network (feed discovery), which this crate does not do: the
 //! process that serves the site lends a [`SourceAdmin`] ([`crate::AppState::with_source_admin`]).
 //!
