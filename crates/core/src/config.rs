@@ -320,9 +320,12 @@ impl Default for StoriesConfig {
 }
 
 /// The web server's settings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct WebConfig {
+    /// Seconds a rendered public page (home, articles, stories, topics, outlets, feeds, the read API) is kept
+    /// and served to every anonymous reader; 0 renders every request. New articles show up within this delay.
+    pub page_cache_secs: u64,
     /// The token that signs in to `/admin` and authorises the sources write API (`Authorization: Bearer …`).
     /// Empty (the default): the admin pages and the sources API are off. At least
     /// [`WebConfig::MIN_ADMIN_TOKEN_CHARS`] characters.
@@ -331,6 +334,12 @@ pub struct WebConfig {
     /// A file holding the admin token (its surrounding whitespace ignored), instead of `admin_token`. Read by the
     /// binary when it starts, with [`WebConfig::read_admin_token_file`].
     pub admin_token_file: PathBuf,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig { page_cache_secs: 5, admin_token: String::new(), admin_token_file: PathBuf::new() }
+    }
 }
 
 impl WebConfig {

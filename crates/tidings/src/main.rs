@@ -178,6 +178,7 @@ pub(crate) async fn serve(config: Config, metrics: Option<PrometheusHandle>) -> 
     if let Some(handle) = metrics {
         state = state.with_metrics(handle);
     }
+    state = state.with_page_cache(std::time::Duration::from_secs(config.web.page_cache_secs));
     tidings_web::serve(listener, state, shutdown.clone()).await.context("web server")?;
     shutdown.cancel();
     if let Some(poller) = poller {

@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod api;
+mod cache;
 mod chart;
 mod cursor;
 mod feeds_out;
@@ -34,6 +35,7 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     metrics: Option<PrometheusHandle>,
     request_ids: Arc<AtomicU64>,
+    page_cache: Option<Arc<cache::PageCache>>,
     admin: Option<Arc<admin::auth::AdminAuth>>,
     source_admin: Option<Arc<dyn admin::SourceAdmin>>,
 }
@@ -41,7 +43,14 @@ pub struct AppState {
 impl AppState {
     /// State over `store`.
     pub fn new(store: Arc<dyn Store>) -> AppState {
-        AppState { store, metrics: None, request_ids: Arc::new(AtomicU64::new(1)), admin: None, source_admin: None }
+        AppState {
+            store,
+            metrics: None,
+            request_ids: Arc::new(AtomicU64::new(1)),
+            page_cache: None,
+            admin: None,
+            source_admin: None,
+        }
     }
 
     /// Turns on `/admin` and the sources API, signed in with `token` (the configuration has checked that it is
@@ -57,6 +66,13 @@ impl AppState {
     /// Lends the admin pages and the sources API what adding, importing and polling sources need.
     pub fn with_source_admin(mut self, source_admin: Arc<dyn admin::SourceAdmin>) -> AppState {
         self.source_admin = Some(source_admin);
+        self
+    }
+
+    /// Keeps each public page for `ttl` once rendered, and serves those bytes to every reader who asks in that
+    /// time (see `cache.rs`). A zero `ttl` keeps nothing; without this call nothing is kept either.
+    pub fn with_page_cache(mut self, ttl: std::time::Duration) -> AppState {
+        self.page_cache = (!ttl.is_zero()).then(|| Arc::new(cache::PageCache::new(ttl)));
         self
     }
 
@@ -80,6 +96,7 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; wo
 
 /// The application's routes with their security headers.
 pub fn router(state: AppState) -> Router {
+    let cache_state = state.clone();
     Router::new()
         .route("/", get(pages::index))
         .route("/articles/{id}", get(pages::article))
@@ -128,6 +145,8 @@ pub fn router(state: AppState) -> Router {
             HeaderValue::from_static("same-origin"),
         ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
+        // Outermost: a page served from the cache skips the rest, its headers included, which were kept with it.
+        .layer(axum::middleware::from_fn_with_state(cache_state, cache::layer))
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
