@@ -41,7 +41,7 @@ pub enum ConfigError {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
-    /// Where Tidings keeps its files (the SQLite database, later the search index).
+    /// Where Tidings keeps its files (the SQLite database, the search index).
     pub data_dir: PathBuf,
     /// `sqlite://PATH` or `postgres://…`. Empty means `sqlite://<data_dir>/tidings.db`.
     pub database_url: String,
@@ -57,6 +57,8 @@ pub struct Config {
     pub extract: ExtractConfig,
     /// How articles are grouped into stories and copies are recognised.
     pub stories: StoriesConfig,
+    /// Full-text search.
+    pub search: SearchConfig,
     /// The web server's own settings (the admin pages).
     pub web: WebConfig,
 }
@@ -72,6 +74,7 @@ impl Default for Config {
             poll: PollConfig::default(),
             extract: ExtractConfig::default(),
             stories: StoriesConfig::default(),
+            search: SearchConfig::default(),
             web: WebConfig::default(),
         }
     }
@@ -84,6 +87,15 @@ impl Config {
             format!("sqlite://{}", self.data_dir.join("tidings.db").display())
         } else {
             self.database_url.clone()
+        }
+    }
+
+    /// The search index's directory: the configured one, or `search` in the data directory.
+    pub fn effective_search_dir(&self) -> PathBuf {
+        if self.search.index_dir.as_os_str().is_empty() {
+            self.data_dir.join("search")
+        } else {
+            self.search.index_dir.clone()
         }
     }
 
@@ -153,6 +165,9 @@ impl Config {
             return Err(bad(
                 "extract.batch_size must be at least 1 and extract.teaser_max_chars not negative".to_owned()
             ));
+        }
+        if self.search.batch_size < 1 {
+            return Err(bad(format!("search.batch_size ({}) must be at least 1", self.search.batch_size)));
         }
         if self.stories.window_days == 0 || self.stories.window_days > 90 {
             return Err(bad(format!("stories.window_days ({}) must be between 1 and 90", self.stories.window_days)));
@@ -316,6 +331,24 @@ impl Default for StoriesConfig {
             extraction_grace_secs: 600,
             memory_articles: 200_000,
         }
+    }
+}
+
+/// Full-text search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SearchConfig {
+    /// Keep the search index up to date in the poller and serve `/search`.
+    pub enabled: bool,
+    /// Where the index lives; empty means `<data_dir>/search`.
+    pub index_dir: PathBuf,
+    /// Articles indexed per commit.
+    pub batch_size: i64,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig { enabled: true, index_dir: PathBuf::new(), batch_size: 2000 }
     }
 }
 

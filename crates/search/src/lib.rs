@@ -17,10 +17,10 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
-use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions, Value,
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
 };
+use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, TextAnalyzer,
@@ -151,7 +151,10 @@ impl TantivyIndex {
     }
 
     /// Runs `f` on the writer on a blocking thread, commits, and reloads the reader.
-    async fn write(&self, f: impl FnOnce(&mut IndexWriter, &Fields) -> tantivy::Result<()> + Send + 'static) -> Result<(), SearchError> {
+    async fn write(
+        &self,
+        f: impl FnOnce(&mut IndexWriter, &Fields) -> tantivy::Result<()> + Send + 'static,
+    ) -> Result<(), SearchError> {
         let writer = self.writer()?;
         let fields = self.fields;
         let reader = self.reader.clone();
@@ -185,8 +188,12 @@ impl TantivyIndex {
             clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
         }
         if query.after.is_some() || query.before.is_some() {
-            let lower = query.after.map_or(Bound::Unbounded, |t| Bound::Included(Term::from_field_i64(f.published, t.timestamp())));
-            let upper = query.before.map_or(Bound::Unbounded, |t| Bound::Excluded(Term::from_field_i64(f.published, t.timestamp())));
+            let lower = query
+                .after
+                .map_or(Bound::Unbounded, |t| Bound::Included(Term::from_field_i64(f.published, t.timestamp())));
+            let upper = query
+                .before
+                .map_or(Bound::Unbounded, |t| Bound::Excluded(Term::from_field_i64(f.published, t.timestamp())));
             clauses.push((Occur::Must, Box::new(RangeQuery::new(lower, upper))));
         }
         if !clauses.iter().any(|(occur, _)| *occur == Occur::Must) {
@@ -233,14 +240,16 @@ impl TantivyIndex {
         let full = self.build_query(query, false);
         let now_secs = now.timestamp();
         let decay_per_sec = std::f32::consts::LN_2 / (RECENCY_HALF_LIFE_HOURS * 3600.0);
-        let top = TopDocs::with_limit(limit.max(1)).and_offset(offset).tweak_score(move |segment: &tantivy::SegmentReader| {
-            let published = segment.fast_fields().i64("published").ok();
-            move |doc: tantivy::DocId, score: tantivy::Score| {
-                let at = published.as_ref().and_then(|column| column.first(doc)).unwrap_or(now_secs);
-                let age = (now_secs - at).max(0) as f32;
-                score * (1.0 + RECENCY_WEIGHT * (-decay_per_sec * age).exp())
-            }
-        });
+        let top = TopDocs::with_limit(limit.max(1)).and_offset(offset).tweak_score(
+            move |segment: &tantivy::SegmentReader| {
+                let published = segment.fast_fields().i64("published").ok();
+                move |doc: tantivy::DocId, score: tantivy::Score| {
+                    let at = published.as_ref().and_then(|column| column.first(doc)).unwrap_or(now_secs);
+                    let age = (now_secs - at).max(0) as f32;
+                    score * (1.0 + RECENCY_WEIGHT * (-decay_per_sec * age).exp())
+                }
+            },
+        );
         let (ranked, total) = searcher.search(&full, &(top, Count))?;
         let positive = self.build_query(query, true);
         let mut snippets = SnippetGenerator::create(searcher, &*positive, self.fields.text)?;

@@ -25,16 +25,46 @@ async fn corpus(dir: &std::path::Path) -> TantivyIndex {
     let index = TantivyIndex::open(dir, true).unwrap();
     index
         .upsert(vec![
-            doc(1, "The Daily Ledger dailyledger.example", "World", 1, "River floods the old town",
-                "Heavy rain made the river burst its banks. The river authority issued a flood warning for the valley."),
-            doc(2, "Harbour Times harbourtimes.example", "World", 10, "Flood defences hold in the harbour",
-                "The new flood defences held overnight, the harbour master said. No homes were flooded."),
-            doc(3, "Harbour Times harbourtimes.example", "Sport", 2, "Cup final goes to extra time",
-                "The final went to extra time after a late equaliser. Fans waited in the rain."),
-            doc(4, "Valley Post valleypost.example", "Business", 0, "Insurers count the cost of the floods",
-                "Insurers said claims from the river floods would be large. The river authority declined to comment."),
-            doc(5, "Valley Post valleypost.example", "World", 30, "Press release: flood warning app launched",
-                "A press release announced an app that sends a flood warning to phones."),
+            doc(
+                1,
+                "The Daily Ledger dailyledger.example",
+                "World",
+                1,
+                "River floods the old town",
+                "Heavy rain made the river burst its banks. The river authority issued a flood warning for the valley.",
+            ),
+            doc(
+                2,
+                "Harbour Times harbourtimes.example",
+                "World",
+                10,
+                "Flood defences hold in the harbour",
+                "The new flood defences held overnight, the harbour master said. No homes were flooded.",
+            ),
+            doc(
+                3,
+                "Harbour Times harbourtimes.example",
+                "Sport",
+                2,
+                "Cup final goes to extra time",
+                "The final went to extra time after a late equaliser. Fans waited in the rain.",
+            ),
+            doc(
+                4,
+                "Valley Post valleypost.example",
+                "Business",
+                0,
+                "Insurers count the cost of the floods",
+                "Insurers said claims from the river floods would be large. The river authority declined to comment.",
+            ),
+            doc(
+                5,
+                "Valley Post valleypost.example",
+                "World",
+                30,
+                "Press release: flood warning app launched",
+                "A press release announced an app that sends a flood warning to phones.",
+            ),
         ])
         .await
         .unwrap();
@@ -137,7 +167,10 @@ async fn paging_counts_and_offsets() {
 async fn upsert_replaces_and_remove_and_clear_delete() {
     let dir = tempfile::tempdir().unwrap();
     let index = corpus(dir.path()).await;
-    index.upsert(vec![doc(3, "Harbour Times", "Sport", 2, "Cup final", "Penalties decided the volcano cup")]).await.unwrap();
+    index
+        .upsert(vec![doc(3, "Harbour Times", "Sport", 2, "Cup final", "Penalties decided the volcano cup")])
+        .await
+        .unwrap();
     assert_eq!(ids(&index, "volcano").await, [3]);
     assert!(ids(&index, "equaliser").await.is_empty(), "the old text of 3 is gone");
     assert_eq!(index.count().await.unwrap(), 5);

@@ -64,6 +64,20 @@ pub enum Command {
     /// List stories, show one with its articles and copies, or cluster the articles still waiting.
     #[command(subcommand)]
     Stories(StoriesCommand),
+    /// Rebuild the search index from every stored article, with a progress bar. Stop `tidings serve` first: one
+    /// process at a time writes the index (serve keeps it up to date as articles arrive).
+    Reindex,
+    /// Search stored articles as the site does and print the best matches with their snippets.
+    ///
+    /// The query takes words (all required, stemmed), "exact phrases", -exclusions, outlet:NAME, topic:NAME,
+    /// after:YYYY-MM-DD and before:YYYY-MM-DD.
+    Search {
+        /// The query (quote it for the shell).
+        query: String,
+        /// How many results to print.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+    },
     /// Print the effective configuration (file and environment merged) as TOML.
     Config,
     /// Run an evaluation over a benchmark set and write predictions for its scorer.

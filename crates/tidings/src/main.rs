@@ -4,6 +4,7 @@ mod bench;
 mod cli;
 mod demo;
 mod eval;
+mod search;
 mod sources;
 mod stories;
 
@@ -59,6 +60,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Sources(command) => sources::run(&config, command).await,
             Command::Extract { source, url } => extract_command(&config, &source, url).await,
             Command::Stories(command) => stories::run(&config, command).await,
+            Command::Reindex => search::reindex(&config).await,
+            Command::Search { query, limit } => search::search(&config, &query, limit).await,
             Command::Config => {
                 let mut shown = config;
                 shown.database_url = tidings_store::redact(&shown.database_url);
@@ -164,7 +167,11 @@ pub(crate) async fn serve(config: Config, metrics: Option<PrometheusHandle>) -> 
     let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| {
         format!("listening on {} (is another server using the port? set --listen or TIDINGS_LISTEN)", config.listen)
     })?;
-    let ingester = ingester(&config, store.clone())?;
+    let search = search::open_for_serving(&config, store.as_ref()).await?;
+    let mut ingester = ingester(&config, store.clone())?;
+    if let Some(index) = &search {
+        ingester = ingester.with_search(index.clone(), config.search.batch_size);
+    }
     let poller = config.poll.enabled.then(|| tokio::spawn(ingester.clone().run(shutdown.clone())));
     let address = listener.local_addr().context("reading the listening address")?;
     tracing::info!(%address, "serving");
@@ -179,6 +186,9 @@ pub(crate) async fn serve(config: Config, metrics: Option<PrometheusHandle>) -> 
         state = state.with_metrics(handle);
     }
     state = state.with_page_cache(std::time::Duration::from_secs(config.web.page_cache_secs));
+    if let Some(index) = search {
+        state = state.with_search(index);
+    }
     tidings_web::serve(listener, state, shutdown.clone()).await.context("web server")?;
     shutdown.cancel();
     if let Some(poller) = poller {

@@ -15,7 +15,8 @@ pub(crate) async fn open_for_serving(config: &Config, store: &dyn Store) -> anyh
         return Ok(None);
     }
     let dir = config.effective_search_dir();
-    let index = TantivyIndex::open(&dir, true).context("opening the search index (search.enabled = false turns search off)")?;
+    let index =
+        TantivyIndex::open(&dir, true).context("opening the search index (search.enabled = false turns search off)")?;
     if index.count().await? == 0 {
         let waiting = store.count_pending_indexing().await?;
         if waiting < store.count_articles().await? {

@@ -41,6 +41,7 @@ const API_PAGE: i64 = 50;
         get_outlet,
         list_topics,
         topic_articles,
+        crate::search::api,
         admin::api::list_sources,
         admin::api::create_source,
         admin::api::delete_source
@@ -61,13 +62,16 @@ const API_PAGE: i64 = 50;
         OutletDetail,
         TopicInfo,
         TopicList,
+        crate::search::SnippetPart,
+        crate::search::SearchResult,
+        crate::search::SearchResultList,
         admin::api::SourceInfo,
         admin::api::SourceList,
         admin::api::NewSourceRequest,
         admin::api::Extract
     )),
     modifiers(&AdminTokenScheme),
-    tags((name = "stories"), (name = "articles"), (name = "outlets"), (name = "topics"), (name = "sources"))
+    tags((name = "stories"), (name = "articles"), (name = "outlets"), (name = "topics"), (name = "search"), (name = "sources"))
 )]
 pub struct ApiDoc;
 
@@ -79,7 +83,8 @@ pub(crate) async fn openapi() -> Response {
 /// Every API error: a stable machine-readable code and a message for people.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApiError {
-    /// `not_found`, `bad_cursor`, `bad_request` or `internal`; for `/api/v1/sources` also `unauthorized`,
+    /// `not_found`, `bad_cursor`, `bad_request` or `internal`; for `/api/v1/search` also `bad_query` and
+    /// `search_disabled`; for `/api/v1/sources` also `unauthorized`,
     /// `admin_disabled`, `duplicate`, `no_feed` and `unavailable`.
     pub code: &'static str,
     /// What went wrong, naming the input.

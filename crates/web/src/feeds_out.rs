@@ -35,7 +35,7 @@ pub(crate) fn xml(text: &str) -> String {
 
 /// The site's origin as the client reached it, for the absolute links Atom needs. Only a plain host (and
 /// port) is accepted; anything else falls back to localhost rather than echo a forged header into a feed.
-fn origin(headers: &HeaderMap) -> String {
+pub(crate) fn origin(headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -46,11 +46,11 @@ fn origin(headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
-fn atom_response(body: String) -> Response {
+pub(crate) fn atom_response(body: String) -> Response {
     ([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], body).into_response()
 }
 
-fn feed_head(out: &mut String, title: &str, self_url: &str, alternate: &str, updated: DateTime<Utc>) {
+pub(crate) fn feed_head(out: &mut String, title: &str, self_url: &str, alternate: &str, updated: DateTime<Utc>) {
     let _ = write!(
         out,
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n\
@@ -83,7 +83,7 @@ fn story_entry(out: &mut String, base: &str, story: &StorySummary) {
     );
 }
 
-fn article_entry(out: &mut String, base: &str, item: &ArticleListItem) {
+pub(crate) fn article_entry(out: &mut String, base: &str, item: &ArticleListItem) {
     let page = format!("{base}/articles/{}", item.id);
     let outlet = item.source_title.clone().unwrap_or_default();
     let _ = write!(

@@ -11,6 +11,7 @@ mod chart;
 mod cursor;
 mod feeds_out;
 mod pages;
+mod search;
 mod stories;
 pub mod timefmt;
 mod topics;
@@ -24,7 +25,7 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use metrics_exporter_prometheus::PrometheusHandle;
-use tidings_core::Store;
+use tidings_core::{SearchIndex, Store};
 use tokio_util::sync::CancellationToken;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -38,6 +39,7 @@ pub struct AppState {
     page_cache: Option<Arc<cache::PageCache>>,
     admin: Option<Arc<admin::auth::AdminAuth>>,
     source_admin: Option<Arc<dyn admin::SourceAdmin>>,
+    search: Option<Arc<dyn SearchIndex>>,
 }
 
 impl AppState {
@@ -50,6 +52,7 @@ impl AppState {
             page_cache: None,
             admin: None,
             source_admin: None,
+            search: None,
         }
     }
 
@@ -66,6 +69,12 @@ impl AppState {
     /// Lends the admin pages and the sources API what adding, importing and polling sources need.
     pub fn with_source_admin(mut self, source_admin: Arc<dyn admin::SourceAdmin>) -> AppState {
         self.source_admin = Some(source_admin);
+        self
+    }
+
+    /// Serves `/search` and `/api/v1/search` from `index`; without one they answer that search is off.
+    pub fn with_search(mut self, index: Arc<dyn SearchIndex>) -> AppState {
+        self.search = Some(index);
         self
     }
 
@@ -107,7 +116,10 @@ pub fn router(state: AppState) -> Router {
         .route("/topics", get(topics::topics))
         .route("/topics/{name}", get(topics::topic))
         .route("/topics/{name}/feed.atom", get(feeds_out::topic))
+        .route("/search", get(search::page))
+        .route("/search/feed.atom", get(search::feed))
         .route("/api/openapi.json", get(api::openapi))
+        .route("/api/v1/search", get(search::api))
         .route("/api/v1/articles", get(api::list_articles))
         .route("/api/v1/articles/{id}", get(api::get_article))
         .route("/api/v1/stories", get(api::list_stories))

@@ -111,7 +111,10 @@ pub(crate) async fn page(
         None => 1,
         Some(Ok(n)) if n >= 1 => n,
         Some(_) => {
-            return Err(PageError::NotFound(format!("No such page of results: {:?}.", params.page.unwrap_or_default())));
+            return Err(PageError::NotFound(format!(
+                "No such page of results: {:?}.",
+                params.page.unwrap_or_default()
+            )));
         }
     };
     let offset = (number - 1) * PAGE_RESULTS;
@@ -127,7 +130,12 @@ pub(crate) async fn page(
             );
         }
         Err(Failed::BadQuery(e)) => {
-            return refused_page(&state, StatusCode::BAD_REQUEST, SearchPage::empty(q), &capitalised(&e.to_string()));
+            return refused_page(
+                &state,
+                StatusCode::BAD_REQUEST,
+                SearchPage::empty(q),
+                &format!("Cannot search: {e}."),
+            );
         }
         Err(Failed::TooDeep) => {
             return refused_page(
@@ -161,14 +169,6 @@ fn refused_page(
     page.error = Some(message.to_owned());
     let html = render(&page).map_err(|e| PageError::internal(state, &e))?;
     Ok((status, Html(html)).into_response())
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect::<String>() + ".",
-        None => String::new(),
-    }
 }
 
 /// `q` as a URL query value.
