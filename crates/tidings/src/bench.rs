@@ -115,7 +115,8 @@ async fn seed_database(config: &Config, options: SeedOptions) -> anyhow::Result<
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating the data directory {}", config.data_dir.display()))?;
     let sample = config.data_dir.join(SAMPLE_FILE);
-    std::fs::write(&sample, format!("story={story}\narticle={article}\n"))
+    let counts = format!("stories={}\narticles={}\n", plan.stories.len(), plan.slots.len());
+    std::fs::write(&sample, format!("story={story}\narticle={article}\n{counts}"))
         .with_context(|| format!("writing {}", sample.display()))?;
     let size = database_size(&url);
     println!(
