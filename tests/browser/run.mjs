@@ -170,7 +170,12 @@ class Demo {
   async stop() {
     if (this.child) {
       this.child.kill('SIGTERM');
-      const stopped = await Promise.race([this.exited, sleep(10000).then(() => null)]);
+      let timer;
+      const grace = new Promise((resolve) => {
+        timer = setTimeout(() => resolve(null), 10000);
+      });
+      const stopped = await Promise.race([this.exited, grace]);
+      clearTimeout(timer);
       if (!stopped && this.child) {
         this.child.kill('SIGKILL');
         await this.exited;
