@@ -187,6 +187,7 @@ class Demo {
   // Synchronous last resort for process exit paths (an uncaught error, Ctrl-C).
   killNow() {
     if (this.child) this.child.kill('SIGKILL');
+    if (this.dir && !this.keep) fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
