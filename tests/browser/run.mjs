@@ -196,7 +196,7 @@ class Demo {
 
 async function choosePages(demo) {
   // Polling fills the database within a few seconds; the story stage clusters on its next tick. Wait for a
-  // story covered by several outlets, then for the number of stories to stay put for a moment.
+  // story covered by several outlets, then for the number of stories to stay put for 3 seconds.
   let previous = -1;
   let stableSince = 0;
   const stories = await demo.waitUntil('multi-outlet stories from the demo', 90, async () => {
@@ -208,7 +208,7 @@ async function choosePages(demo) {
       return null;
     }
     const multi = list.stories.some((s) => s.outlet_count >= 2);
-    return multi && Date.now() - stableSince >= 1500 ? list.stories : null;
+    return multi && Date.now() - stableSince >= 3000 ? list.stories : null;
   });
   log(`demo ready: ${stories.length} stories after ${((Date.now() - demo.startedAt) / 1000).toFixed(1)}s`);
 
@@ -276,8 +276,9 @@ async function choosePages(demo) {
     if (response.status === 200) {
       const landed = new URL(response.url).pathname;
       pages.push({ name, path: pathname, note: landed !== pathname.split('?')[0] ? `redirected to ${landed}` : undefined });
+    } else {
+      log(`NOTE: ${pathname} answers HTTP ${response.status}; the ${name} page is not checked`);
     }
-    else log(`NOTE: ${pathname} answers HTTP ${response.status}; the ${name} page is not checked`);
   }
   return pages;
 }
