@@ -99,12 +99,16 @@ impl SearchQuery {
             if text.is_empty() {
                 continue;
             }
-            if negated {
-                query.excluded.push(text);
+            // A repeated word or phrase adds nothing but cost.
+            let list = if negated {
+                &mut query.excluded
             } else if text.contains(' ') {
-                query.phrases.push(text);
+                &mut query.phrases
             } else {
-                query.words.push(text);
+                &mut query.words
+            };
+            if !list.contains(&text) {
+                list.push(text);
             }
         }
         let clauses = query.words.len() + query.phrases.len() + query.excluded.len();
@@ -320,7 +324,8 @@ mod tests {
             Err(QueryError::BadDate { filter: "after", value: "yesterday".into() })
         );
         assert!(matches!(SearchQuery::parse(&"a ".repeat(300)), Err(QueryError::TooLong(600))));
-        assert!(matches!(SearchQuery::parse(&"a ".repeat(40)), Err(QueryError::TooManyClauses(40))));
+        let many: Vec<String> = (0..40).map(|i| format!("w{i}")).collect();
+        assert!(matches!(SearchQuery::parse(&many.join(" ")), Err(QueryError::TooManyClauses(40))));
         assert!(QueryError::BadDate { filter: "after", value: "x".into() }.to_string().contains("YYYY-MM-DD"));
     }
 
@@ -328,6 +333,12 @@ mod tests {
     fn unknown_prefixes_are_words_and_unclosed_quotes_run_to_the_end() {
         let q = SearchQuery::parse("http://x \"open phrase here").unwrap();
         assert_eq!(q.phrases, ["http x", "open phrase here"]);
+    }
+
+    #[test]
+    fn repeated_words_count_once() {
+        let q = SearchQuery::parse("flood Flood \"a b\" \"a b\" -x -x").unwrap();
+        assert_eq!((q.words.len(), q.phrases.len(), q.excluded.len()), (1, 1, 1));
     }
 
     #[test]
@@ -358,7 +369,12 @@ mod tests {
             #[test]
             fn plain_words_round_trip(words in proptest::collection::vec("[a-z]{1,10}", 1..8)) {
                 let q = SearchQuery::parse(&words.join(" ")).unwrap();
-                let expected: Vec<String> = words.into_iter().filter(|w| filter_of(w).is_none()).collect();
+                let mut expected: Vec<String> = Vec::new();
+                for w in words {
+                    if !expected.contains(&w) {
+                        expected.push(w);
+                    }
+                }
                 prop_assert_eq!(q.words, expected);
             }
         }

@@ -5,9 +5,12 @@
 //! writer with a clear error. Searches run on a reader that is reloaded after every commit, so new articles are
 //! searchable as soon as their batch is committed.
 //!
-//! Ranking: BM25 over title (weighted double) and text, multiplied by a recency factor that halves every
-//! [`RECENCY_HALF_LIFE_HOURS`] from `1 + RECENCY_WEIGHT` down to 1, so among equally relevant articles the newer
-//! one wins, and a much more relevant old article still beats a barely relevant new one.
+//! Ranking: BM25 over the text, in which the title is counted twice, so a word in the headline weighs more
+//! than one in the body. The best [`CANDIDATES_PER_RESULT`] times as many hits as asked for are taken by BM25
+//! alone (tantivy's block-max WAND skips most of a common word's postings), then re-ranked by BM25 times a
+//! recency factor that halves every [`RECENCY_HALF_LIFE_HOURS`] from `1 + RECENCY_WEIGHT` down to 1: among
+//! equally relevant articles the newer wins, and a much more relevant old article still beats a barely relevant
+//! new one. Queries of filters alone (`outlet:`, `topic:`, dates) list the newest first.
 #![deny(missing_docs)]
 
 use std::ops::Bound;
@@ -16,10 +19,9 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use tantivy::Order;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
-};
+use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
 use tantivy::schema::{FAST, Field, INDEXED, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
@@ -35,8 +37,10 @@ pub const RECENCY_WEIGHT: f32 = 1.0;
 pub const RECENCY_HALF_LIFE_HOURS: f32 = 72.0;
 /// Characters of text around the matches shown as a snippet.
 pub const SNIPPET_CHARS: usize = 220;
-/// Title matches count this much more than text matches.
-const TITLE_BOOST: f32 = 2.0;
+/// Hits taken by BM25 per result asked for, before re-ranking by recency.
+pub const CANDIDATES_PER_RESULT: usize = 5;
+/// At least this many candidates are re-ranked.
+const MIN_CANDIDATES: usize = 200;
 /// Memory for the writer's in-progress segment.
 const WRITER_MEMORY_BYTES: usize = 64 * 1024 * 1024;
 /// The analyzer for titles and text: words, lower-cased, accents folded, English stems.
@@ -48,8 +52,10 @@ const NAME_TOKENIZER: &str = "tidings_name";
 struct Fields {
     id: Field,
     source_id: Field,
-    title: Field,
+    /// What is searched: the title twice, then the body.
     text: Field,
+    /// The body as stored, for snippets.
+    body: Field,
     outlet: Field,
     topic: Field,
     published: Field,
@@ -57,20 +63,19 @@ struct Fields {
 
 fn schema() -> (Schema, Fields) {
     let mut builder = Schema::builder();
-    let analysed = |tokenizer: &str, stored: bool| {
+    let analysed = |tokenizer: &str| {
         let indexing = TextFieldIndexing::default()
             .set_tokenizer(tokenizer)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions);
-        let options = TextOptions::default().set_indexing_options(indexing);
-        if stored { options.set_stored() } else { options }
+        TextOptions::default().set_indexing_options(indexing)
     };
     let fields = Fields {
         id: builder.add_i64_field("id", INDEXED | STORED | FAST),
         source_id: builder.add_i64_field("source_id", INDEXED | FAST),
-        title: builder.add_text_field("title", analysed(TEXT_TOKENIZER, true)),
-        text: builder.add_text_field("text", analysed(TEXT_TOKENIZER, true)),
-        outlet: builder.add_text_field("outlet", analysed(NAME_TOKENIZER, false)),
-        topic: builder.add_text_field("topic", analysed(NAME_TOKENIZER, false)),
+        text: builder.add_text_field("text", analysed(TEXT_TOKENIZER)),
+        body: builder.add_text_field("body", STORED),
+        outlet: builder.add_text_field("outlet", analysed(NAME_TOKENIZER)),
+        topic: builder.add_text_field("topic", analysed(NAME_TOKENIZER)),
         published: builder.add_i64_field("published", INDEXED | FAST),
     };
     (builder.build(), fields)
@@ -167,25 +172,27 @@ impl TantivyIndex {
         .map_err(|e| SearchError::Backend(format!("index writer task: {e}")))?
     }
 
-    /// The query for `query`; `positive_only` leaves out exclusions (for highlighting).
+    /// The query for `query`; `positive_only` leaves out exclusions (for highlighting). Words become a plain
+    /// conjunction of term queries on one field, the shape tantivy prunes with block-max WAND.
     fn build_query(&self, query: &SearchQuery, positive_only: bool) -> Box<dyn Query> {
         let f = self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for text in query.words.iter().chain(&query.phrases) {
-            clauses.push((Occur::Must, self.title_or_text(text)));
+            clauses.push((Occur::Must, self.text_query(f.text, TEXT_TOKENIZER, text)));
         }
         if !positive_only {
             for text in &query.excluded {
-                clauses.push((Occur::MustNot, self.title_or_text(text)));
+                clauses.push((Occur::MustNot, self.text_query(f.text, TEXT_TOKENIZER, text)));
             }
         }
         for (field, values) in [(f.outlet, &query.outlets), (f.topic, &query.topics)] {
-            if values.is_empty() {
-                continue;
-            }
-            let any: Vec<(Occur, Box<dyn Query>)> =
+            let mut any: Vec<(Occur, Box<dyn Query>)> =
                 values.iter().map(|value| (Occur::Should, self.text_query(field, NAME_TOKENIZER, value))).collect();
-            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+            match any.len() {
+                0 => {}
+                1 => clauses.push((Occur::Must, any.remove(0).1)),
+                _ => clauses.push((Occur::Must, Box::new(BooleanQuery::new(any)))),
+            }
         }
         if query.after.is_some() || query.before.is_some() {
             let lower = query
@@ -199,17 +206,10 @@ impl TantivyIndex {
         if !clauses.iter().any(|(occur, _)| *occur == Occur::Must) {
             clauses.push((Occur::Must, Box::new(AllQuery)));
         }
+        if clauses.len() == 1 {
+            return clauses.remove(0).1;
+        }
         Box::new(BooleanQuery::new(clauses))
-    }
-
-    /// Matches `text` (a word or a phrase) in the title or the text, title matches weighing more.
-    fn title_or_text(&self, text: &str) -> Box<dyn Query> {
-        let title = self.text_query(self.fields.title, TEXT_TOKENIZER, text);
-        let body = self.text_query(self.fields.text, TEXT_TOKENIZER, text);
-        Box::new(BooleanQuery::new(vec![
-            (Occur::Should, Box::new(BoostQuery::new(title, TITLE_BOOST)) as Box<dyn Query>),
-            (Occur::Should, body),
-        ]))
     }
 
     /// A term query, or a phrase query when `text` analyses to several tokens; nothing matches when it analyses
@@ -238,19 +238,21 @@ impl TantivyIndex {
         now: DateTime<Utc>,
     ) -> tantivy::Result<SearchResults> {
         let full = self.build_query(query, false);
-        let now_secs = now.timestamp();
-        let decay_per_sec = std::f32::consts::LN_2 / (RECENCY_HALF_LIFE_HOURS * 3600.0);
-        let top = TopDocs::with_limit(limit.max(1)).and_offset(offset).tweak_score(
-            move |segment: &tantivy::SegmentReader| {
-                let published = segment.fast_fields().i64("published").ok();
-                move |doc: tantivy::DocId, score: tantivy::Score| {
-                    let at = published.as_ref().and_then(|column| column.first(doc)).unwrap_or(now_secs);
-                    let age = (now_secs - at).max(0) as f32;
-                    score * (1.0 + RECENCY_WEIGHT * (-decay_per_sec * age).exp())
-                }
-            },
-        );
-        let (ranked, total) = searcher.search(&full, &(top, Count))?;
+        let total = searcher.search(&*full, &Count)?;
+        let wanted = offset + limit.max(1);
+        let ranked: Vec<(f32, DocAddress)> = if query.words.is_empty() && query.phrases.is_empty() {
+            // Filters alone score every match alike: newest first.
+            let newest = TopDocs::with_limit(limit.max(1))
+                .and_offset(offset)
+                .order_by_fast_field::<i64>("published", Order::Desc);
+            searcher.search(&*full, &newest)?.into_iter().map(|(_, address)| (0.0, address)).collect()
+        } else {
+            let candidates = (wanted * CANDIDATES_PER_RESULT).max(MIN_CANDIDATES);
+            let by_relevance = searcher.search(&*full, &TopDocs::with_limit(candidates).order_by_score())?;
+            let mut blended = self.blend_recency(searcher, by_relevance, now);
+            blended.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+            blended.into_iter().skip(offset).take(limit).collect()
+        };
         let positive = self.build_query(query, true);
         let mut snippets = SnippetGenerator::create(searcher, &*positive, self.fields.text)?;
         snippets.set_max_num_chars(SNIPPET_CHARS);
@@ -259,6 +261,31 @@ impl TantivyIndex {
             hits.push(self.hit(searcher, &snippets, address, score)?);
         }
         Ok(SearchResults { total, hits })
+    }
+
+    /// BM25 times the recency factor, for each candidate.
+    fn blend_recency(
+        &self,
+        searcher: &Searcher,
+        candidates: Vec<(f32, DocAddress)>,
+        now: DateTime<Utc>,
+    ) -> Vec<(f32, DocAddress)> {
+        let now_secs = now.timestamp();
+        let decay_per_sec = std::f32::consts::LN_2 / (RECENCY_HALF_LIFE_HOURS * 3600.0);
+        let columns: Vec<_> =
+            searcher.segment_readers().iter().map(|segment| segment.fast_fields().i64("published").ok()).collect();
+        candidates
+            .into_iter()
+            .map(|(score, address)| {
+                let published = columns
+                    .get(address.segment_ord as usize)
+                    .and_then(Option::as_ref)
+                    .and_then(|column| column.first(address.doc_id))
+                    .unwrap_or(now_secs);
+                let age = (now_secs - published).max(0) as f32;
+                (score * (1.0 + RECENCY_WEIGHT * (-decay_per_sec * age).exp()), address)
+            })
+            .collect()
     }
 
     fn hit(
@@ -270,11 +297,11 @@ impl TantivyIndex {
     ) -> tantivy::Result<SearchHit> {
         let doc: TantivyDocument = searcher.doc(address)?;
         let id = doc.get_first(self.fields.id).and_then(|v| v.as_i64()).unwrap_or_default();
-        let snippet = snippets.snippet_from_doc(&doc);
+        let body = doc.get_first(self.fields.body).and_then(|v| v.as_str()).unwrap_or_default();
+        let snippet = snippets.snippet(body);
         let fragments = if snippet.highlighted().is_empty() {
-            // No text match (a title or filter match): the opening of the text instead.
-            let text = doc.get_first(self.fields.text).and_then(|v| v.as_str()).unwrap_or_default();
-            vec![Fragment { text: opening(text, SNIPPET_CHARS), hit: false }]
+            // No match in the body (a title or filter match): its opening instead.
+            vec![Fragment { text: opening(body, SNIPPET_CHARS), hit: false }]
         } else {
             fragments(snippet.fragment(), snippet.highlighted())
         };
@@ -337,8 +364,11 @@ impl SearchIndex for TantivyIndex {
                 let mut out = TantivyDocument::default();
                 out.add_i64(f.id, doc.id);
                 out.add_i64(f.source_id, doc.source_id);
-                out.add_text(f.title, &doc.title);
+                // The title twice: a headline word counts double in BM25's term frequency.
+                out.add_text(f.text, &doc.title);
+                out.add_text(f.text, &doc.title);
                 out.add_text(f.text, &doc.text);
+                out.add_text(f.body, &doc.text);
                 out.add_text(f.outlet, &doc.outlet);
                 out.add_text(f.topic, &doc.topic);
                 out.add_i64(f.published, doc.published_at.timestamp());

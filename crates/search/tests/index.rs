@@ -202,3 +202,34 @@ async fn reopening_keeps_the_documents() {
     assert_eq!(index.count().await.unwrap(), 5);
     assert_eq!(sorted(ids(&index, "river").await), [1, 4]);
 }
+
+/// Regression: an excluded phrase beside a required word tripped tantivy's phrase scorer (a debug assertion);
+/// the answer must equal a brute-force check over many documents, where the exclusion scorer skips around.
+#[tokio::test]
+async fn regression_excluded_phrase_beside_required_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = TantivyIndex::open(dir.path(), true).unwrap();
+    let texts: Vec<String> = (0..300)
+        .map(|i| {
+            let mut t = String::from("storm");
+            if i % 3 == 0 {
+                t.push_str(" press release");
+            }
+            if i % 5 == 0 {
+                t.push_str(" release press");
+            }
+            if i % 7 == 0 {
+                t.push_str(" press then release");
+            }
+            t
+        })
+        .collect();
+    let docs = texts.iter().enumerate().map(|(i, t)| doc(i as i64 + 1, "o", "t", 1, "title", t)).collect();
+    index.upsert(docs).await.unwrap();
+    let query = SearchQuery::parse("storm -\"press release\"").unwrap();
+    let results = index.search(&query, 0, 300, now()).await.unwrap();
+    let expected: Vec<i64> =
+        texts.iter().enumerate().filter(|(_, t)| !t.contains("press release")).map(|(i, _)| i as i64 + 1).collect();
+    assert_eq!(results.total, expected.len());
+    assert_eq!(sorted(results.hits.iter().map(|h| h.id).collect()), expected);
+}
