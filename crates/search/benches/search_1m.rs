@@ -100,7 +100,7 @@ fn now() -> DateTime<Utc> {
 }
 
 fn article(id: i64, rng: &mut Rng, words: &[String], zipf: &Zipf) -> SearchDoc {
-    let mut sentence = |len: usize, rng: &mut Rng| {
+    let sentence = |len: usize, rng: &mut Rng| {
         let mut s = String::new();
         for i in 0..len {
             if i > 0 {

@@ -73,6 +73,19 @@ fn demo_serves_the_fictional_outlets_and_stops_on_sigterm() {
     let home = http_get(&address, "/");
     assert!(home.contains("Top stories"), "{home}");
 
+    // The poller's search stage indexes the demo's articles on its first tick.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let found = http_get(&address, "/api/v1/search?q=storm+imke");
+        let body = found.split("\r\n\r\n").nth(1).unwrap_or_default();
+        let total = serde_json::from_str::<serde_json::Value>(body).ok().and_then(|v| v["total"].as_i64());
+        if total.is_some_and(|n| n >= 3) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the demo's articles were not searchable within 20 s: {found}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
     let metrics = http_get(&address, "/metrics");
     assert!(metrics.contains("tidings_polls_total{outcome=\"stored\"} 10"), "{metrics}");
 
