@@ -28,6 +28,7 @@
 #![deny(missing_docs)]
 
 pub mod bulk;
+mod pg_search;
 mod sql;
 mod time;
 
@@ -39,7 +40,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection, PgConnection};
-use tidings_core::{Store, StoreError};
+use tidings_core::{SearchIndex, Store, StoreError};
 
 pub use bulk::{BulkLoader, open_bulk};
 pub use sql::{DEFAULT_POLL_INTERVAL_SECS, MIN_HASH_ONLY_DEDUP_CHARS};
@@ -159,6 +160,30 @@ fn valid_schema_name(name: &str) -> bool {
 }
 
 async fn open_postgres(url: &str, schema: Option<&str>) -> Result<Arc<dyn Store>, StoreError> {
+    let options = postgres_options(url, schema).await?;
+    let pool = connect_postgres(url, options, 10).await?;
+    tracing::debug!(url = %redact(url), schema, "opened the PostgreSQL store");
+    Ok(Arc::new(sql::SqlStore::new(pool)))
+}
+
+/// The search a database answers itself: PostgreSQL's full-text search for `postgres://` URLs (in `schema` when
+/// given, as [`open_in_schema`]); none for SQLite, whose deployments search a tantivy index.
+pub async fn open_database_search(
+    database_url: &str,
+    schema: Option<&str>,
+) -> Result<Option<Arc<dyn SearchIndex>>, StoreError> {
+    match Backend::of(database_url)? {
+        Backend::Sqlite => Ok(None),
+        Backend::Postgres => {
+            let options = postgres_options(database_url, schema).await?;
+            let pool = connect_postgres(database_url, options, 4).await?;
+            Ok(Some(Arc::new(pg_search::PgSearch { pool })))
+        }
+    }
+}
+
+/// Connection options for `url`, pointed at `schema` (created if missing) when given.
+async fn postgres_options(url: &str, schema: Option<&str>) -> Result<PgConnectOptions, StoreError> {
     let bad = |reason: String| StoreError::BadUrl { url: redact(url), reason };
     let unreachable = |e: sqlx::Error| StoreError::Database(format!("connecting to {}: {e}", redact(url)));
     let mut options = PgConnectOptions::from_str(url).map_err(|e| bad(e.to_string()))?;
@@ -179,18 +204,11 @@ async fn open_postgres(url: &str, schema: Option<&str>) -> Result<Arc<dyn Store>
         let _ = conn.close().await;
         options = options.options([("search_path", schema)]);
     }
-
-    let pool = connect_postgres(url, options, 10).await?;
-    tracing::debug!(url = %redact(url), schema, "opened the PostgreSQL store");
-    Ok(Arc::new(sql::SqlStore::new(pool)))
+    Ok(options)
 }
 
 /// A pool of at most `connections` on `options`, with the schema brought up to date.
-async fn connect_postgres(
-    url: &str,
-    options: PgConnectOptions,
-    connections: u32,
-) -> Result<sqlx::PgPool, StoreError> {
+async fn connect_postgres(url: &str, options: PgConnectOptions, connections: u32) -> Result<sqlx::PgPool, StoreError> {
     let pool = PgPoolOptions::new()
         .max_connections(connections)
         .connect_with(options)

@@ -13,9 +13,9 @@ use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 use tidings_core::{
     Article, ArticleCursor, ArticleId, ArticleListItem, ClusterJob, ClusteringBatch, ExtractMode, ExtractedBody,
-    ExtractionJob, NewArticle, NewSource, OriginalReason, PollFailure, PollReport, PollSuccess, Source, SourceId,
-    SourceKind, Store, StoreError, StoreResult, StoryArticle, StoryCursor, StoryId, StorySummary, StoryTarget,
-    SearchDoc, Syndication,
+    ExtractionJob, NewArticle, NewSource, OriginalReason, PollFailure, PollReport, PollSuccess, SearchDoc, Source,
+    SourceId, SourceKind, Store, StoreError, StoreResult, StoryArticle, StoryCursor, StoryId, StorySummary,
+    StoryTarget, Syndication,
 };
 
 use crate::time::DbTime;
@@ -1138,7 +1138,11 @@ where
         // Only numbered placeholders are spliced into the text; the ids themselves are bound.
         let placeholders: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
         let sql = format!(
-            concat!("SELECT ", list_columns!(), " FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.id IN ({})"),
+            concat!(
+                "SELECT ",
+                list_columns!(),
+                " FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.id IN ({})"
+            ),
             placeholders.join(", ")
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));

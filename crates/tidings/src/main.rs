@@ -169,8 +169,8 @@ pub(crate) async fn serve(config: Config, metrics: Option<PrometheusHandle>) -> 
     })?;
     let search = search::open_for_serving(&config, store.as_ref()).await?;
     let mut ingester = ingester(&config, store.clone())?;
-    if let Some(index) = &search {
-        ingester = ingester.with_search(index.clone(), config.search.batch_size);
+    if let Some(index) = search.as_ref().and_then(|s| s.fed.clone()) {
+        ingester = ingester.with_search(index, config.search.batch_size);
     }
     let poller = config.poll.enabled.then(|| tokio::spawn(ingester.clone().run(shutdown.clone())));
     let address = listener.local_addr().context("reading the listening address")?;
@@ -186,8 +186,8 @@ pub(crate) async fn serve(config: Config, metrics: Option<PrometheusHandle>) -> 
         state = state.with_metrics(handle);
     }
     state = state.with_page_cache(std::time::Duration::from_secs(config.web.page_cache_secs));
-    if let Some(index) = search {
-        state = state.with_search(index);
+    if let Some(search) = search {
+        state = state.with_search(search.index);
     }
     tidings_web::serve(listener, state, shutdown.clone()).await.context("web server")?;
     shutdown.cancel();

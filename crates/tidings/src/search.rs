@@ -7,13 +7,33 @@ use indicatif::{ProgressBar, ProgressStyle};
 use tidings_core::{Config, SearchIndex, SearchQuery, Store};
 use tidings_search::TantivyIndex;
 
-/// Opens the search index for writing when search is on. When the index is empty but the store says articles
-/// were indexed (the index directory was deleted or replaced), every article goes back on the indexing queue so
-/// the search stage rebuilds it.
-pub(crate) async fn open_for_serving(config: &Config, store: &dyn Store) -> anyhow::Result<Option<Arc<TantivyIndex>>> {
+/// What `serve` searches with, and whether the poller must feed it.
+pub(crate) struct Search {
+    /// The index pages and the API search.
+    pub(crate) index: Arc<dyn SearchIndex>,
+    /// The tantivy index the poller's search stage keeps current; none when the database searches itself.
+    pub(crate) fed: Option<Arc<TantivyIndex>>,
+}
+
+/// The search `serve` uses when search is on: PostgreSQL's own full-text search on a PostgreSQL database, else
+/// the tantivy index, opened for writing.
+pub(crate) async fn open_for_serving(config: &Config, store: &dyn Store) -> anyhow::Result<Option<Search>> {
     if !config.search.enabled {
         return Ok(None);
     }
+    let url = config.effective_database_url();
+    if let Some(index) = tidings_store::open_database_search(&url, None).await? {
+        tracing::info!("search: PostgreSQL full-text search");
+        return Ok(Some(Search { index, fed: None }));
+    }
+    let index = open_tantivy(config, store).await?;
+    Ok(Some(Search { index: index.clone(), fed: Some(index) }))
+}
+
+/// Opens the tantivy index for writing. When it is empty but the store says articles were indexed (the index
+/// directory was deleted or replaced), every article goes back on the indexing queue so the search stage
+/// rebuilds it.
+async fn open_tantivy(config: &Config, store: &dyn Store) -> anyhow::Result<Arc<TantivyIndex>> {
     let dir = config.effective_search_dir();
     let index =
         TantivyIndex::open(&dir, true).context("opening the search index (search.enabled = false turns search off)")?;
@@ -24,12 +44,16 @@ pub(crate) async fn open_for_serving(config: &Config, store: &dyn Store) -> anyh
             tracing::warn!(articles = all, dir = %dir.display(), "search index is empty: rebuilding it from the store");
         }
     }
-    Ok(Some(Arc::new(index)))
+    Ok(Arc::new(index))
 }
 
 /// `tidings reindex`: rebuilds the index from every stored article, with a progress bar.
 pub(crate) async fn reindex(config: &Config) -> anyhow::Result<()> {
     let store = crate::open_store(config).await?;
+    if store.backend() == "postgres" {
+        println!("PostgreSQL searches its own full-text index, which the database keeps current: nothing to rebuild");
+        return Ok(());
+    }
     let dir = config.effective_search_dir();
     let index = Arc::new(TantivyIndex::open(&dir, true)?);
     index.clear().await?;
@@ -55,7 +79,11 @@ pub(crate) async fn reindex(config: &Config) -> anyhow::Result<()> {
 pub(crate) async fn search(config: &Config, raw: &str, limit: usize) -> anyhow::Result<()> {
     let query = SearchQuery::parse(raw).with_context(|| format!("query {raw:?}"))?;
     let store = crate::open_store(config).await?;
-    let index = TantivyIndex::open(&config.effective_search_dir(), false)?;
+    let index: Arc<dyn SearchIndex> =
+        match tidings_store::open_database_search(&config.effective_database_url(), None).await? {
+            Some(index) => index,
+            None => Arc::new(TantivyIndex::open(&config.effective_search_dir(), false)?),
+        };
     let started = std::time::Instant::now();
     let results = index.search(&query, 0, limit.max(1), chrono::Utc::now()).await?;
     let took = started.elapsed();
