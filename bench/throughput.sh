@@ -11,6 +11,7 @@
 #   TIDINGS_BENCH_ARTICLES=N    articles to seed (default 1000000)
 #   TIDINGS_BENCH_DURATION=15s  each wrk run (default 15s, after a 5s warm-up)
 #   TIDINGS_BENCH_CONNECTIONS=64, TIDINGS_BENCH_THREADS=2
+#   TIDINGS_BENCH_ROUNDS=3      alternating nginx/tidings rounds per page; the report gives the medians
 #
 # Fairness: both servers run on the same loopback, one after the other, with the same wrk command. Tidings'
 # runtime starts one worker thread per core (tokio's default), so nginx gets `worker_processes` = the number of
@@ -29,7 +30,10 @@ articles="${TIDINGS_BENCH_ARTICLES:-1000000}"
 duration="${TIDINGS_BENCH_DURATION:-15s}"
 connections="${TIDINGS_BENCH_CONNECTIONS:-64}"
 threads="${TIDINGS_BENCH_THREADS:-2}"
+rounds="${TIDINGS_BENCH_ROUNDS:-3}"
 cores="$(nproc)"
+# tidings reads every TIDINGS_* variable as a setting: these are the script's own.
+unset TIDINGS_BENCH_ARTICLES TIDINGS_BENCH_DURATION TIDINGS_BENCH_CONNECTIONS TIDINGS_BENCH_THREADS TIDINGS_BENCH_ROUNDS
 tidings_port=18181
 nginx_port=18182
 
@@ -46,6 +50,7 @@ bin="$repo/target/release/tidings"
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/tidings-throughput.XXXXXX")"
 data="${TIDINGS_BENCH_DATA:-}"
+unset TIDINGS_BENCH_DATA
 remove_data=""
 if [ -z "$data" ]; then
   data="$work/data"
@@ -97,9 +102,12 @@ done
 grep -q "story stage ready" "$work/tidings.log" || { echo "tidings did not get ready:" >&2; cat "$work/tidings.log" >&2; exit 1; }
 
 # The exact bytes tidings serves, as static files for nginx.
+# nginx's workers run as www-data when started by root: they must be able to read the pages.
+chmod 755 "$work"
 mkdir -p "$work/www/articles" "$work/www/stories"
 curl -sf -o "$work/www/articles/$article" "$base/articles/$article"
 curl -sf -o "$work/www/stories/$story" "$base/stories/$story"
+chmod -R a+rX "$work/www"
 
 cat >"$work/nginx.conf" <<EOF
 worker_processes $cores;
@@ -132,42 +140,44 @@ static="http://127.0.0.1:$nginx_port"
 for _ in $(seq 1 50); do curl -sf -o /dev/null "$static/articles/$article" && break; sleep 0.1; done
 cmp -s "$work/www/articles/$article" <(curl -sf "$static/articles/$article") || { echo "nginx does not serve the page" >&2; exit 1; }
 
-# wrk at $connections connections; prints "requests/s p99_ms errors".
-measure() {
-  local url="$1" out="$2"
-  wrk -t"$threads" -c"$connections" -d5s "$url" >/dev/null
+# One wrk run at $connections connections into FILE (a 5 s warm-up first when WARM is set).
+run_wrk() {
+  local url="$1" out="$2" warm="${3:-}"
+  if [ -n "$warm" ]; then wrk -t"$threads" -c"$connections" -d5s "$url" >/dev/null; fi
   wrk -t"$threads" -c"$connections" -d"$duration" --latency "$url" >"$out"
-  python3 - "$out" <<'PY'
-import re, sys
-text = open(sys.argv[1]).read()
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-m = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\b", text, re.M)
-scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
-errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses:\s*(\d+)", text))
-socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
-errors += sum(int(n) for n in socket.groups()) if socket else 0
-print(f"{rps:.0f} {float(m.group(1)) * scale:.2f} {errors}")
-PY
 }
 
-declare -A result
+# Other work on the machine moves both servers' figures: nginx and tidings alternate, $rounds rounds each, and
+# the report takes the median round of each.
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 for page in article story; do
   if [ "$page" = article ]; then path="/articles/$article"; else path="/stories/$story"; fi
-  echo "measuring the $page page ($path): nginx, then tidings" >&2
-  result[nginx_$page]="$(measure "$static$path" "$work/wrk-nginx-$page.txt")"
-  result[tidings_$page]="$(measure "$base$path" "$work/wrk-tidings-$page.txt")"
+  for round in $(seq 1 "$rounds"); do
+    echo "measuring the $page page ($path), round $round/$rounds: nginx, then tidings" >&2
+    warm=""; [ "$round" = 1 ] && warm=1
+    run_wrk "$static$path" "$work/wrk-nginx-$page-$round.txt" "$warm"
+    run_wrk "$base$path" "$work/wrk-tidings-$page-$round.txt" "$warm"
+  done
 done
 
 # Every request rendered: random pages across the whole database, so none comes from the page cache. No
 # static equivalent: these rows show what a cache miss costs, they have no bar.
 for page in article story; do
-  if [ "$page" = article ]; then count="${article_count:-0}"; else count="${story_count:-0}"; fi
+  if [ "$page" = article ]; then count="${article_count:-0}"; prefix=/articles/; else count="${story_count:-0}"; prefix=/stories/; fi
   [ "$count" -gt 0 ] || continue
   cat >"$work/random-$page.lua" <<LUA
-local n = 0
-request = function()
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
+function init(args)
+  math.randomseed(os.time() * 100 + id)
+  n = 0
+end
+function request()
   n = n + 1
-  return wrk.format("GET", "/${page}s/" .. math.random(1, $count) .. "?r=" .. n)
+  return wrk.format("GET", "$prefix" .. math.random(1, $count) .. "?r=" .. id .. "-" .. n)
 end
 LUA
   echo "measuring random ${page} pages (every request rendered)" >&2
@@ -180,46 +190,63 @@ echo "measuring the home page's server time (200 sequential requests, each rende
 for i in $(seq 1 20); do curl -s -o /dev/null "$base/?warm=$i"; done
 : >"$work/home.txt"
 for i in $(seq 1 200); do curl -s -o /dev/null -w '%{time_starttransfer}\n' "$base/?n=$i" >>"$work/home.txt"; done
+load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 status=0
-if python3 - "$work/home.txt" "${result[nginx_article]}" "${result[tidings_article]}" "${result[nginx_story]}" \
-  "${result[tidings_story]}" "$article" "$story" "$(wc -c <"$work/www/articles/$article")" \
+if python3 - "$work" "$rounds" "$article" "$story" "$(wc -c <"$work/www/articles/$article")" \
   "$(wc -c <"$work/www/stories/$story")" <<'PY'
-import sys
-home = sorted(float(x) * 1000 for x in open(sys.argv[1]) if x.strip())
+import os, re, statistics, sys
+work, rounds = sys.argv[1], int(sys.argv[2])
+
+def parse(path):
+    """(requests/s, p99 ms, errors) of one wrk output."""
+    text = open(path).read()
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    m = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\b", text, re.M)
+    p99 = float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses:\s*(\d+)", text))
+    socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    errors += sum(int(n) for n in socket.groups()) if socket else 0
+    return rps, p99, errors
+
 def pct(values, p):
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
-rows = []
+
 failed = False
-for name, nginx, tidings, ident, size in (("article", sys.argv[2], sys.argv[3], sys.argv[6], sys.argv[8]),
-                                         ("story", sys.argv[4], sys.argv[5], sys.argv[7], sys.argv[9])):
-    n_rps, n_p99, n_err = nginx.split()
-    t_rps, t_p99, t_err = tidings.split()
-    ratio = float(t_rps) / float(n_rps)
-    ok = ratio >= 0.5 and float(t_p99) < 50 and int(t_err) == 0
+rows = []
+for name, ident, size in (("article", sys.argv[3], sys.argv[5]), ("story", sys.argv[4], sys.argv[6])):
+    runs = {who: [parse(f"{work}/wrk-{who}-{name}-{r}.txt") for r in range(1, rounds + 1)] for who in ("nginx", "tidings")}
+    med = {who: (statistics.median(r[0] for r in runs[who]), statistics.median(r[1] for r in runs[who]),
+                 sum(r[2] for r in runs[who])) for who in runs}
+    ratio = med["tidings"][0] / med["nginx"][0]
+    ok = ratio >= 0.5 and med["tidings"][1] < 50 and med["tidings"][2] == 0
     failed |= not ok
-    rows.append((f"{name} {ident} ({int(size) / 1024:.1f} KiB)", n_rps, n_p99, t_rps, t_p99, f"{ratio:.2f}",
-                 "pass" if ok else "FAIL"))
+    rows.append((f"{name} {ident} ({int(size) / 1024:.1f} KiB)", f"{med['nginx'][0]:.0f}", f"{med['nginx'][1]:.1f}",
+                 f"{med['tidings'][0]:.0f}", f"{med['tidings'][1]:.1f}", f"{ratio:.2f}", "pass" if ok else "FAIL"))
+    for who in ("nginx", "tidings"):
+        print(f"  {name}, {who}, each round (req/s, p99 ms): "
+              + ", ".join(f"{r[0]:.0f} / {r[1]:.1f}" for r in runs[who]), file=sys.stderr)
 head = ("page", "nginx req/s", "nginx p99 ms", "tidings req/s", "tidings p99 ms", "ratio", ">=0.5, p99<50")
 widths = [max(len(str(r[i])) for r in rows + [head]) for i in range(len(head))]
 for r in [head] + rows:
     print("  ".join(str(v).rjust(w) if i else str(v).ljust(w) for i, (v, w) in enumerate(zip(r, widths))))
+print(f"(medians of {rounds} alternating rounds)")
+for name in ("article", "story"):
+    path = f"{work}/wrk-random-{name}.txt"
+    if os.path.exists(path):
+        rps, p99, errors = parse(path)
+        failed |= errors > 0
+        print(f"random {name} pages, every request rendered (no bar): {rps:.0f} req/s, p99 {p99:.1f} ms"
+              + (f", {errors} ERRORS" if errors else ""))
+home = sorted(float(x) * 1000 for x in open(f"{work}/home.txt") if x.strip())
 p50, p95 = pct(home, 50), pct(home, 95)
 home_ok = p95 < 50
 failed |= not home_ok
-import os, re
-for name in ("article", "story"):
-    path = os.path.join(os.path.dirname(sys.argv[1]), f"wrk-random-{name}.txt")
-    if os.path.exists(path):
-        text = open(path).read()
-        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-        m = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\b", text, re.M)
-        p99 = float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
-        print(f"random {name} pages, every request rendered (no bar): {rps:.0f} req/s, p99 {p99:.1f} ms")
 print(f"home page server time (time to first byte, 200 sequential requests, each rendered): p50 {p50:.1f} ms, "
       f"p95 {p95:.1f} ms -> {'pass' if home_ok else 'FAIL'} (p95 < 50 ms)")
 sys.exit(1 if failed else 0)
 PY
 then :; else status=1; fi
-echo "$seed_line; database $(python3 -c "print(f'{$db_size / 1e9:.2f}')") GB; $cores cores, nginx worker_processes $cores; wrk -t$threads -c$connections -d$duration --latency"
+echo "$seed_line; database $(python3 -c "print(f'{$db_size / 1e9:.2f}')") GB"
+echo "$cores cores, nginx worker_processes $cores; wrk -t$threads -c$connections -d$duration --latency; load average before $load_before, after $load_after"
 exit $status
