@@ -375,10 +375,10 @@ struct Lexicon {
 fn syllables(rng: &mut Rng, count: usize) -> String {
     let mut word = String::new();
     for i in 0..count {
-        word.push_str(*rng.pick(ONSETS));
-        word.push_str(*rng.pick(VOWELS));
+        word.push_str(rng.pick::<&str>(ONSETS));
+        word.push_str(rng.pick::<&str>(VOWELS));
         if i + 1 == count || rng.chance(0.2) {
-            word.push_str(*rng.pick(CODAS));
+            word.push_str(rng.pick::<&str>(CODAS));
         }
     }
     word
