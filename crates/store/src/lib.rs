@@ -52,6 +52,11 @@ static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 /// transaction, which is milliseconds; seconds of waiting means something is stuck.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How much of an SQLite database is read through a memory map (address space, not memory: the OS caches the
+/// pages either way; SQLite lowers it to its compile-time maximum). Measured at 1M articles by
+/// bench/throughput.sh: pages rendered at random ran about a fifth faster with it.
+const SQLITE_MMAP_BYTES: &str = "17179869184";
+
 /// Opens the database at `database_url`, creating it if needed, and brings its schema up to date.
 ///
 /// - `sqlite://PATH` (relative or, with a third slash, absolute; query parameters as sqlx accepts them): the file
@@ -125,7 +130,10 @@ async fn open_sqlite(url: &str) -> Result<Arc<dyn Store>, StoreError> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
-        .busy_timeout(SQLITE_BUSY_TIMEOUT);
+        .busy_timeout(SQLITE_BUSY_TIMEOUT)
+        // Pages are read through a memory map rather than a read() call each: with a large database most of a
+        // page's time goes to reading article rows that are already in the OS cache.
+        .pragma("mmap_size", SQLITE_MMAP_BYTES);
     let in_memory = url.contains(":memory:") || url.contains("mode=memory");
 
     let pool_options = if in_memory {
