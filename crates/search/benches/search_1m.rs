@@ -161,8 +161,8 @@ fn queries(words: &[String]) -> Vec<String> {
     for i in 0..6 {
         out.push(format!("{} outlet:{}", pick(100, 2000), outlets[i % outlets.len()]));
     }
-    for i in 0..6 {
-        out.push(format!("{} topic:{}", pick(100, 2000), TOPICS[i].to_lowercase()));
+    for topic in &TOPICS[..6] {
+        out.push(format!("{} topic:{}", pick(100, 2000), topic.to_lowercase()));
     }
     for _ in 0..5 {
         out.push(format!("{} after:2026-11-01", pick(20, 1000)));

@@ -1174,10 +1174,9 @@ where
         outlet.push(title);
     }
     for column in ["source_url", "site_url"] {
-        if let Some(host) = row.try_get::<Option<String>, _>(column)?.and_then(|u| tidings_core::urlnorm::host_of(&u)) {
-            if !outlet.contains(&host) {
-                outlet.push(host);
-            }
+        let host = row.try_get::<Option<String>, _>(column)?.and_then(|u| tidings_core::urlnorm::host_of(&u));
+        if let Some(host) = host.filter(|h| !outlet.contains(h)) {
+            outlet.push(host);
         }
     }
     Ok(SearchDoc {
