@@ -88,7 +88,8 @@ db_size="$(du -cb "$data"/tidings.db* | tail -n1 | cut -f1)"
 # Search is measured by its own benchmark; here it is off, so the poller does not spend the run indexing the
 # million seeded articles (a deployment's index is up to date, and then indexing costs nothing either).
 search_off=()
-if tidings config | grep -q '^\[search\]'; then search_off=(TIDINGS_SEARCH__ENABLED=false); fi
+tidings config >"$work/config.toml"
+if grep -q '^\[search\]' "$work/config.toml"; then search_off=(TIDINGS_SEARCH__ENABLED=false); fi
 
 echo "starting tidings on 127.0.0.1:$tidings_port" >&2
 (cd "$work" && exec env -u TIDINGS_CONFIG TIDINGS_DATA_DIR="$data" TIDINGS_DATABASE_URL="" "${search_off[@]}" \
