@@ -367,11 +367,19 @@ pub struct WebConfig {
     /// A file holding the admin token (its surrounding whitespace ignored), instead of `admin_token`. Read by the
     /// binary when it starts, with [`WebConfig::read_admin_token_file`].
     pub admin_token_file: PathBuf,
+    /// The language of the site's text, as the tag of one of the site's catalogues (`en`, the default). The
+    /// binary checks it against the catalogues it has with [`WebConfig::check_language`].
+    pub language: String,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { page_cache_secs: 5, admin_token: String::new(), admin_token_file: PathBuf::new() }
+        WebConfig {
+            page_cache_secs: 5,
+            admin_token: String::new(),
+            admin_token_file: PathBuf::new(),
+            language: "en".to_owned(),
+        }
     }
 }
 
@@ -392,6 +400,20 @@ impl WebConfig {
             });
         }
         Ok(())
+    }
+
+    /// Refuses a `language` that is none of `available`, the tags of the site's catalogues (ASCII case ignored).
+    pub fn check_language(&self, available: &[&str]) -> Result<(), ConfigError> {
+        if available.iter().any(|tag| tag.eq_ignore_ascii_case(self.language.trim())) {
+            return Ok(());
+        }
+        Err(ConfigError::Invalid {
+            message: format!(
+                "web.language is {:?}, a language the site has no text for; use one of: {}",
+                self.language,
+                available.join(", ")
+            ),
+        })
     }
 
     /// Sets `admin_token` from `admin_token_file` when one is named, using `read` to read it, and checks the
@@ -484,6 +506,19 @@ mod tests {
         let both = "[web]\nadmin_token = \"0123456789abcdef\"\nadmin_token_file = \"/run/token\"\n";
         let err = Config::load(Some(("t.toml", both)), Vec::new()).unwrap_err();
         assert!(err.to_string().contains("not both"), "{err}");
+    }
+
+    #[test]
+    fn languages_are_checked_against_the_catalogues() {
+        let config = Config::load(None, Vec::new()).unwrap();
+        assert_eq!(config.web.language, "en");
+        assert!(config.web.check_language(&["en"]).is_ok());
+        let env = vec![("TIDINGS_WEB__LANGUAGE".to_owned(), "fr".to_owned())];
+        let config = Config::load(None, env).unwrap();
+        let err = config.web.check_language(&["en", "de"]).unwrap_err().to_string();
+        assert!(err.contains("web.language is \"fr\"") && err.contains("use one of: en, de"), "{err}");
+        let unknown = Config::load(Some(("t.toml", "[web]\nlanguages = \"en\"\n")), Vec::new()).unwrap_err();
+        assert!(unknown.to_string().contains("languages"), "{unknown}");
     }
 
     #[test]
