@@ -122,6 +122,7 @@ fn load_config(explicit: Option<&Path>) -> anyhow::Result<Config> {
     let file = text.as_deref().map(|t| (shown.as_str(), t));
     let mut config = Config::load(file, std::env::vars())?;
     config.web.read_admin_token_file(|path| std::fs::read_to_string(path))?;
+    config.web.check_language(&tidings_web::strings::language_tags())?;
     Ok(config)
 }
 
@@ -176,7 +177,10 @@ pub(crate) async fn serve(config: Config, metrics: Option<PrometheusHandle>) -> 
     let address = listener.local_addr().context("reading the listening address")?;
     tracing::info!(%address, "serving");
     eprintln!("Tidings is serving at http://{address}  (Ctrl-C to stop)");
+    let strings = tidings_web::strings::for_language(&config.web.language)
+        .with_context(|| format!("web.language: the site has no text in {:?}", config.web.language))?;
     let mut state = tidings_web::AppState::new(store.clone())
+        .with_strings(strings)
         .with_admin_token(&config.web.admin_token)
         .with_source_admin(Arc::new(sources::WebSourceAdmin::new(store, ingester)));
     if !config.web.admin_token.is_empty() {

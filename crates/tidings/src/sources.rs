@@ -226,8 +226,10 @@ fn print_table(sources: &[Source]) {
     );
     for s in sources {
         let name = s.title.clone().unwrap_or_else(|| s.url.clone());
-        let success =
-            s.last_success_at.map(|t| tidings_web::timefmt::relative(t, now)).unwrap_or_else(|| "never".into());
+        let success = s
+            .last_success_at
+            .map(|t| tidings_web::timefmt::relative(&tidings_web::strings::EN, t, now))
+            .unwrap_or_else(|| "never".into());
         let next =
             if s.disabled { "stopped".to_owned() } else { s.next_poll_at.format("%Y-%m-%d %H:%M UTC").to_string() };
         println!(

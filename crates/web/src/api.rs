@@ -309,7 +309,8 @@ impl From<&Source> for OutletInfo {
     fn from(s: &Source) -> Self {
         OutletInfo {
             id: s.id,
-            name: crate::pages::source_name(s),
+            // The API speaks English whatever the site's language (see `strings.rs`).
+            name: crate::pages::source_name(&crate::strings::EN, s),
             site_url: s.site_url.clone(),
             category: s.category.clone(),
             healthy: s.error_count == 0 && !s.disabled,
@@ -417,7 +418,7 @@ pub(crate) async fn get_article(State(state): State<AppState>, Path(raw): Path<S
         Err(e) => return internal(&state, &e),
     };
     let outlet = match state.store.source(article.source_id).await {
-        Ok(source) => source.as_ref().map(crate::pages::source_name),
+        Ok(source) => source.as_ref().map(|s| crate::pages::source_name(&crate::strings::EN, s)),
         Err(e) => return internal(&state, &e),
     };
     let syndication = match state.store.syndication(id).await {

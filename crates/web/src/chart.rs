@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 
 use crate::feeds_out::xml as escape;
+use crate::strings::Strings;
+use crate::timefmt;
 
 /// Width of the drawing in user units; the SVG scales to its container.
 const WIDTH: f64 = 640.0;
@@ -19,8 +21,8 @@ const AXIS: f64 = 26.0;
 const MAX_LANES: usize = 12;
 
 /// The chart for `(outlet, published)` pairs, or `None` when there is nothing to draw (fewer than two
-/// articles). Outlets are lanes in order of their first article.
-pub(crate) fn coverage_svg(points: &[(String, DateTime<Utc>)]) -> Option<String> {
+/// articles). Outlets are lanes in order of their first article. Its words come from `t`.
+pub(crate) fn coverage_svg(t: &Strings, points: &[(String, DateTime<Utc>)]) -> Option<String> {
     if points.len() < 2 {
         return None;
     }
@@ -39,21 +41,23 @@ pub(crate) fn coverage_svg(points: &[(String, DateTime<Utc>)]) -> Option<String>
     let last = points.iter().map(|p| p.1).max()?;
     let span = (last - first).num_seconds().max(1) as f64;
     let plot = WIDTH - LABELS - 16.0;
-    let x = |t: DateTime<Utc>| LABELS + 8.0 + plot * ((t - first).num_seconds() as f64 / span);
+    let x = |at: DateTime<Utc>| LABELS + 8.0 + plot * ((at - first).num_seconds() as f64 / span);
     let height = lanes.len() as f64 * LANE + AXIS;
-    let description = format!(
-        "{} articles from {} outlets between {} and {}",
-        points.len(),
-        lanes.len() + hidden,
-        first.format("%-d %b %H:%M UTC"),
-        last.format("%-d %b %H:%M UTC")
+    let description = t.fill(
+        t.chart_description,
+        &[
+            ("articles", &t.count(&t.articles, points.len())),
+            ("outlets", &t.count(&t.outlets, lanes.len() + hidden)),
+            ("first", &timefmt::format(t, t.chart_time, first)),
+            ("last", &timefmt::format(t, t.chart_time, last)),
+        ],
     );
     let mut svg = String::new();
     let _ = write!(
         svg,
         "<svg class=\"coverage-chart\" viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" aria-labelledby=\"chart-title\" \
-         xmlns=\"http://www.w3.org/2000/svg\"><title id=\"chart-title\">Coverage over time: {}</title>",
-        escape(&description)
+         xmlns=\"http://www.w3.org/2000/svg\"><title id=\"chart-title\">{}</title>",
+        escape(&t.with(t.chart_title, description))
     );
     for (i, (outlet, times)) in lanes.iter().enumerate() {
         let y = i as f64 * LANE + LANE / 2.0;
@@ -68,13 +72,13 @@ pub(crate) fn coverage_svg(points: &[(String, DateTime<Utc>)]) -> Option<String>
             LABELS + 8.0,
             WIDTH - 8.0
         );
-        for t in times {
+        for when in times {
             let _ = write!(
                 svg,
                 "<circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"5\" class=\"dot\"><title>{} · {}</title></circle>",
-                x(*t),
+                x(*when),
                 escape(outlet),
-                t.format("%-d %b %H:%M UTC")
+                escape(&timefmt::format(t, t.chart_time, *when))
             );
         }
     }
@@ -84,12 +88,12 @@ pub(crate) fn coverage_svg(points: &[(String, DateTime<Utc>)]) -> Option<String>
         "<text x=\"{:.0}\" y=\"{axis_y:.0}\" class=\"axis\">{}</text>\
          <text x=\"{:.0}\" y=\"{axis_y:.0}\" text-anchor=\"end\" class=\"axis\">{}</text>",
         LABELS + 8.0,
-        first.format("%-d %b %H:%M"),
+        escape(&timefmt::format(t, t.chart_axis_time, first)),
         WIDTH - 8.0,
-        last.format("%-d %b %H:%M")
+        escape(&timefmt::format(t, t.chart_axis_time, last))
     );
     if hidden > 0 {
-        let _ = write!(svg, "<desc>and {hidden} more outlets not drawn</desc>");
+        let _ = write!(svg, "<desc>{}</desc>", escape(&t.count(&t.chart_hidden, hidden)));
     }
     svg.push_str("</svg>");
     Some(svg)
@@ -98,6 +102,7 @@ pub(crate) fn coverage_svg(points: &[(String, DateTime<Utc>)]) -> Option<String>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::strings::EN;
     use chrono::TimeZone;
 
     fn at(h: u32) -> DateTime<Utc> {
@@ -106,7 +111,7 @@ mod tests {
 
     #[test]
     fn one_lane_per_outlet_one_dot_per_article_and_names_escaped() {
-        let svg = coverage_svg(&[("A <b>".into(), at(8)), ("B".into(), at(9)), ("A <b>".into(), at(12))]).unwrap();
+        let svg = coverage_svg(&EN, &[("A <b>".into(), at(8)), ("B".into(), at(9)), ("A <b>".into(), at(12))]).unwrap();
         assert_eq!(svg.matches("<circle").count(), 3);
         assert_eq!(svg.matches("class=\"lane\"").count(), 2);
         assert!(svg.contains("A &lt;b&gt;") && !svg.contains("A <b>"));
@@ -115,6 +120,6 @@ mod tests {
 
     #[test]
     fn a_single_article_has_no_chart() {
-        assert_eq!(coverage_svg(&[("A".into(), at(8))]), None);
+        assert_eq!(coverage_svg(&EN, &[("A".into(), at(8))]), None);
     }
 }

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use tidings_core::{ArticleListItem, StorySummary};
 
 use crate::stories::{TOP_STORIES, top_stories};
+use crate::strings::Strings;
 use crate::{AppState, PageError};
 
 /// Articles listed in a story's feed at most.
@@ -65,25 +66,23 @@ pub(crate) fn feed_head(out: &mut String, title: &str, self_url: &str, alternate
     );
 }
 
-fn story_entry(out: &mut String, base: &str, story: &StorySummary) {
+fn story_entry(t: &Strings, out: &mut String, base: &str, story: &StorySummary) {
     let url = format!("{base}/stories/{}", story.id);
-    let outlets = if story.outlet_count == 1 { "outlet" } else { "outlets" };
-    let articles = if story.article_count == 1 { "article" } else { "articles" };
+    let summary = t.list(&[t.count(&t.outlets, story.outlet_count), t.count(&t.articles, story.article_count)]);
     let _ = write!(
         out,
         "<entry>\n<title>{}</title>\n<id>{}</id>\n<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n\
-         <published>{}</published>\n<updated>{}</updated>\n<summary>{} {outlets}, {} {articles}</summary>\n</entry>\n",
+         <published>{}</published>\n<updated>{}</updated>\n<summary>{}</summary>\n</entry>\n",
         xml(&story.headline),
         xml(&url),
         xml(&url),
         story.first_seen.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         story.last_updated.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        story.outlet_count,
-        story.article_count,
+        xml(&summary),
     );
 }
 
-pub(crate) fn article_entry(out: &mut String, base: &str, item: &ArticleListItem) {
+pub(crate) fn article_entry(t: &Strings, out: &mut String, base: &str, item: &ArticleListItem) {
     let page = format!("{base}/articles/{}", item.id);
     let outlet = item.source_title.clone().unwrap_or_default();
     let _ = write!(
@@ -94,7 +93,7 @@ pub(crate) fn article_entry(out: &mut String, base: &str, item: &ArticleListItem
         xml(&page),
         xml(&page),
         item.published_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        xml(if outlet.is_empty() { "unknown outlet" } else { &outlet }),
+        xml(if outlet.is_empty() { t.unknown_outlet } else { &outlet }),
         xml(&item.excerpt),
     );
 }
@@ -104,12 +103,12 @@ pub(crate) async fn top(State(state): State<AppState>, headers: HeaderMap) -> Re
     let candidates = state.store.latest_stories(100, None).await.map_err(|e| PageError::internal(&state, &e))?;
     let now = Utc::now();
     let stories = top_stories(candidates, now);
-    let base = origin(&headers);
+    let (t, base) = (state.strings, origin(&headers));
     let updated = stories.iter().map(|s| s.last_updated).max().unwrap_or(now);
     let mut out = String::new();
-    feed_head(&mut out, "Tidings: top stories", &format!("{base}/feeds/top.atom"), &format!("{base}/"), updated);
+    feed_head(&mut out, t.feed_top_title, &format!("{base}/feeds/top.atom"), &format!("{base}/"), updated);
     for story in stories.iter().take(TOP_STORIES) {
-        story_entry(&mut out, &base, story);
+        story_entry(t, &mut out, &base, story);
     }
     out.push_str("</feed>\n");
     Ok(atom_response(out))
@@ -121,9 +120,10 @@ pub(crate) async fn story(
     Path(id): Path<i64>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
+    let t = state.strings;
     let internal = |e: tidings_core::StoreError| PageError::internal(&state, &e);
     let Some(story) = state.store.story(id).await.map_err(internal)? else {
-        return Err(PageError::NotFound(format!("There is no story {id}.")));
+        return Err(PageError::not_found(&state, t.with(t.no_story, id)));
     };
     if story.id != id {
         return Ok(Redirect::permanent(&format!("/stories/{}/feed.atom", story.id)).into_response());
@@ -133,13 +133,13 @@ pub(crate) async fn story(
     let mut out = String::new();
     feed_head(
         &mut out,
-        &format!("Tidings: {}", story.headline),
+        &t.with(t.feed_story_title, &story.headline),
         &format!("{base}/stories/{id}/feed.atom"),
         &format!("{base}/stories/{id}"),
         story.last_updated,
     );
     for a in articles.iter().rev() {
-        article_entry(&mut out, &base, &a.article);
+        article_entry(t, &mut out, &base, &a.article);
     }
     out.push_str("</feed>\n");
     Ok(atom_response(out))
@@ -151,9 +151,10 @@ pub(crate) async fn topic(
     Path(name): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
+    let t = state.strings;
     let internal = |e: tidings_core::StoreError| PageError::internal(&state, &e);
-    if !state.store.topics().await.map_err(internal)?.iter().any(|(t, _)| *t == name) {
-        return Err(PageError::NotFound(format!("There is no topic {name:?}.")));
+    if !state.store.topics().await.map_err(internal)?.iter().any(|(topic, _)| *topic == name) {
+        return Err(PageError::not_found(&state, t.with(t.no_topic, t.quote(&name))));
     }
     let articles = state.store.topic_articles(&name, STORY_FEED_ARTICLES, None).await.map_err(internal)?;
     let base = origin(&headers);
@@ -161,13 +162,13 @@ pub(crate) async fn topic(
     let mut out = String::new();
     feed_head(
         &mut out,
-        &format!("Tidings: {name}"),
+        &t.with(t.feed_topic_title, &name),
         &format!("{base}/topics/{slug}/feed.atom"),
         &format!("{base}/topics/{slug}"),
         articles.first().map_or_else(Utc::now, |a| a.published_at),
     );
     for a in &articles {
-        article_entry(&mut out, &base, a);
+        article_entry(t, &mut out, &base, a);
     }
     out.push_str("</feed>\n");
     Ok(atom_response(out))

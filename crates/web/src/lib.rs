@@ -13,18 +13,21 @@ mod feeds_out;
 mod pages;
 mod search;
 mod stories;
+pub mod strings;
 pub mod timefmt;
 mod topics;
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use metrics_exporter_prometheus::PrometheusHandle;
+use strings::Strings;
 use tidings_core::{SearchIndex, Store};
 use tokio_util::sync::CancellationToken;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -40,6 +43,8 @@ pub struct AppState {
     admin: Option<Arc<admin::auth::AdminAuth>>,
     source_admin: Option<Arc<dyn admin::SourceAdmin>>,
     search: Option<Arc<dyn SearchIndex>>,
+    /// The catalogue every page's text comes from.
+    strings: &'static Strings,
 }
 
 impl AppState {
@@ -53,7 +58,14 @@ impl AppState {
             admin: None,
             source_admin: None,
             search: None,
+            strings: &strings::EN,
         }
+    }
+
+    /// Shows the site in the language of `strings` (see [`strings::for_language`]); English without this call.
+    pub fn with_strings(mut self, strings: &'static Strings) -> AppState {
+        self.strings = strings;
+        self
     }
 
     /// Turns on `/admin` and the sources API, signed in with `token` (the configuration has checked that it is
@@ -134,10 +146,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/site.css", get(stylesheet))
         .route("/static/app.js", get(|| asset("text/javascript; charset=utf-8", include_str!("../static/app.js"))))
         .route("/static/icon.svg", get(|| asset("image/svg+xml", include_str!("../static/icon.svg"))))
-        .route(
-            "/manifest.webmanifest",
-            get(|| asset("application/manifest+json", include_str!("../static/manifest.webmanifest"))),
-        )
+        .route("/manifest.webmanifest", get(manifest))
         .route("/sw.js", get(service_worker))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(pages::ready))
@@ -180,13 +189,41 @@ async fn asset(content_type: &'static str, body: &'static str) -> Response {
     ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")], body).into_response()
 }
 
+/// `text` as a JSON (and JavaScript) string literal.
+fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            // Escaped so the text cannot close a `<script>` or break a line in JavaScript.
+            c if (c as u32) < 0x20 || matches!(c, '<' | '>' | '&' | '\u{2028}' | '\u{2029}') => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The web app manifest, with the name and description in the site's language.
+async fn manifest(State(state): State<AppState>) -> Response {
+    let t = state.strings;
+    let body = include_str!("../static/manifest.webmanifest")
+        .replace("\"__LANG__\"", &json_string(t.lang))
+        .replace("\"__NAME__\"", &json_string(t.site_name))
+        .replace("\"__DESCRIPTION__\"", &json_string(t.app_description));
+    ([(header::CONTENT_TYPE, "application/manifest+json"), (header::CACHE_CONTROL, "public, max-age=3600")], body)
+        .into_response()
+}
+
 /// The service worker is served from the root so its scope is the whole site; it is revalidated on every
-/// load so a new version replaces the old one at once.
-async fn service_worker() -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")],
-        include_str!("../static/sw.js"),
-    )
+/// load so a new version replaces the old one at once. Its one message comes from the catalogue.
+async fn service_worker(State(state): State<AppState>) -> Response {
+    let body = include_str!("../static/sw.js").replace("\"__OFFLINE__\"", &json_string(state.strings.offline));
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], body)
         .into_response()
 }
 
@@ -199,33 +236,42 @@ pub async fn serve(
     axum::serve(listener, router(state)).with_graceful_shutdown(async move { shutdown.cancelled().await }).await
 }
 
-/// An error page. Internal failures show only a request id; the cause goes to the log.
-pub(crate) enum PageError {
+/// An error page, in the language of `t`. Internal failures show only a request id; the cause goes to the log.
+pub(crate) struct PageError {
+    t: &'static Strings,
+    kind: PageErrorKind,
+}
+
+enum PageErrorKind {
+    /// What is not there, as a sentence for the reader.
     NotFound(String),
-    Internal { request_id: String },
+    Internal {
+        request_id: String,
+    },
 }
 
 impl PageError {
+    /// A 404 page saying `message` (from the catalogue).
+    pub(crate) fn not_found(state: &AppState, message: String) -> PageError {
+        PageError { t: state.strings, kind: PageErrorKind::NotFound(message) }
+    }
+
     pub(crate) fn internal(state: &AppState, error: &dyn std::fmt::Display) -> PageError {
         let request_id = state.next_request_id();
         tracing::error!(%request_id, %error, "request failed");
-        PageError::Internal { request_id }
+        PageError { t: state.strings, kind: PageErrorKind::Internal { request_id } }
     }
 }
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        let (status, heading, message) = match self {
-            PageError::NotFound(what) => (StatusCode::NOT_FOUND, "Not found".to_owned(), what),
-            PageError::Internal { request_id } => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "Something went wrong".to_owned(),
-                format!("The server could not answer this request. Request id: {request_id}."),
-            ),
+        let t = self.t;
+        let (status, heading, message) = match self.kind {
+            PageErrorKind::NotFound(what) => (StatusCode::NOT_FOUND, t.not_found, what),
+            PageErrorKind::Internal { request_id } => {
+                (StatusCode::INTERNAL_SERVER_ERROR, t.internal_error, t.with(t.internal_error_message, request_id))
+            }
         };
-        match pages::render(&pages::ErrorPage { heading, message: message.clone() }) {
-            Ok(html) => (status, Html(html)).into_response(),
-            Err(_) => (status, message).into_response(),
-        }
+        pages::message_page(t, status, heading, message)
     }
 }

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use tidings_core::{ArticleListItem, Source};
 
 use crate::stories::{ArticleContext, StoryRow};
+use crate::strings::Strings;
 use crate::timefmt;
 use crate::{AppState, PageError};
 
@@ -20,6 +21,20 @@ pub(crate) fn render(template: &impl Template) -> Result<String, askama::Error> 
 
 pub(crate) fn page(template: &impl Template, state: &AppState) -> Result<Response, PageError> {
     render(template).map(|html| Html(html).into_response()).map_err(|e| PageError::internal(state, &e))
+}
+
+/// A page with a heading and one message (errors, refusals), answered with `status`.
+pub(crate) fn message_page(t: &'static Strings, status: StatusCode, heading: &str, message: String) -> Response {
+    match render(&ErrorPage { t, heading: heading.to_owned(), message: message.clone() }) {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, message).into_response(),
+    }
+}
+
+/// The 404 for a page cursor (`?after=`) that is not one.
+pub(crate) fn no_such_page(state: &AppState, raw: &str) -> PageError {
+    let t = state.strings;
+    PageError::not_found(state, t.with(t.no_such_page, t.quote(raw)))
 }
 
 pub(crate) struct ArticleRow {
@@ -34,8 +49,8 @@ pub(crate) struct ArticleRow {
 }
 
 impl ArticleRow {
-    pub(crate) fn new(item: ArticleListItem, now: DateTime<Utc>) -> ArticleRow {
-        let outlet = item.source_title.unwrap_or_else(|| outlet_from_url(item.url.as_deref()));
+    pub(crate) fn new(t: &Strings, item: ArticleListItem, now: DateTime<Utc>) -> ArticleRow {
+        let outlet = item.source_title.unwrap_or_else(|| outlet_from_url(t, item.url.as_deref()));
         ArticleRow {
             id: item.id,
             title: item.title,
@@ -43,20 +58,21 @@ impl ArticleRow {
             outlet,
             excerpt: item.excerpt,
             iso: timefmt::iso(item.published_at),
-            absolute: timefmt::absolute(item.published_at),
-            relative: timefmt::relative(item.published_at, now),
+            absolute: timefmt::absolute(t, item.published_at),
+            relative: timefmt::relative(t, item.published_at, now),
         }
     }
 }
 
 /// An outlet's name when all we have is a URL.
-pub(crate) fn outlet_from_url(url: Option<&str>) -> String {
-    url.and_then(tidings_core::urlnorm::host_of).unwrap_or_else(|| "unknown outlet".to_owned())
+pub(crate) fn outlet_from_url(t: &Strings, url: Option<&str>) -> String {
+    url.and_then(tidings_core::urlnorm::host_of).unwrap_or_else(|| t.unknown_outlet.to_owned())
 }
 
 #[derive(Template)]
 #[template(path = "index.html")]
 struct IndexPage {
+    t: &'static Strings,
     top: Vec<StoryRow>,
     articles: Vec<ArticleRow>,
     next: Option<String>,
@@ -73,22 +89,22 @@ pub(crate) async fn index(
 ) -> Result<Response, PageError> {
     let cursor = match query.after.as_deref() {
         None => None,
-        Some(raw) => {
-            Some(crate::cursor::article(raw).ok_or_else(|| PageError::NotFound(format!("No such page: {raw:?}.")))?)
-        }
+        Some(raw) => Some(crate::cursor::article(raw).ok_or_else(|| no_such_page(&state, raw))?),
     };
     let items = state.store.latest_articles(PAGE_SIZE, cursor).await.map_err(|e| PageError::internal(&state, &e))?;
     let next = crate::cursor::after_articles(&items, PAGE_SIZE);
     let now = Utc::now();
-    let articles = items.into_iter().map(|item| ArticleRow::new(item, now)).collect();
+    let t = state.strings;
+    let articles = items.into_iter().map(|item| ArticleRow::new(t, item, now)).collect();
     // Top stories lead the first page only; later pages continue the plain list.
     let top = if cursor.is_none() { crate::stories::home_stories(&state).await? } else { Vec::new() };
-    page(&IndexPage { top, articles, next }, &state)
+    page(&IndexPage { t, top, articles, next }, &state)
 }
 
 #[derive(Template)]
 #[template(path = "article.html")]
 struct ArticlePage {
+    t: &'static Strings,
     extraction_failed: bool,
     title: String,
     lang: Option<String>,
@@ -102,15 +118,19 @@ struct ArticlePage {
     absolute: String,
     relative: String,
     context: ArticleContext,
+    /// "First published by X; also at Y, Z", as markup built from escaped names (see `stories.rs`).
+    syndication: Option<String>,
 }
 
 pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, PageError> {
+    let t = state.strings;
     let article = state.store.article(id).await.map_err(|e| PageError::internal(&state, &e))?;
-    let Some(article) = article else { return Err(PageError::NotFound(format!("There is no article {id}."))) };
+    let Some(article) = article else { return Err(PageError::not_found(&state, t.with(t.no_article, id))) };
     let source = state.store.source(article.source_id).await.map_err(|e| PageError::internal(&state, &e))?;
     let fields = article.fields;
     let when = fields.published_at.unwrap_or(article.fetched_at);
-    let outlet = source.as_ref().map(source_name).unwrap_or_else(|| outlet_from_url(fields.url.as_deref()));
+    let outlet =
+        source.as_ref().map(|s| source_name(t, s)).unwrap_or_else(|| outlet_from_url(t, fields.url.as_deref()));
     // Stored HTML was sanitised at ingestion; it is the only unescaped value on the page. The page's extracted
     // article wins over the feed's text when it is the longer of the two (the feed had a teaser).
     let feed_words = fields.content_text.split_whitespace().count() as i64;
@@ -127,6 +147,8 @@ pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<i64>) 
     let context = crate::stories::article_context(&state, id, article.source_id, article.story_id).await?;
     page(
         &ArticlePage {
+            t,
+            syndication: crate::stories::syndication_html(t, &context),
             extraction_failed,
             rtl: fields.language.as_deref().is_some_and(is_right_to_left),
             lang: fields.language.clone(),
@@ -137,8 +159,8 @@ pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<i64>) 
             url: fields.url,
             body_html,
             iso: timefmt::iso(when),
-            absolute: timefmt::absolute(when),
-            relative: timefmt::relative(when, Utc::now()),
+            absolute: timefmt::absolute(t, when),
+            relative: timefmt::relative(t, when, Utc::now()),
             context,
         },
         &state,
@@ -151,8 +173,12 @@ fn is_right_to_left(language: &str) -> bool {
     matches!(primary.as_str(), "ar" | "he" | "iw" | "fa" | "ur" | "yi" | "ps" | "sd" | "ug" | "dv" | "ckb" | "syr")
 }
 
-pub(crate) fn source_name(source: &Source) -> String {
-    source.title.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| outlet_from_url(Some(&source.url)))
+pub(crate) fn source_name(t: &Strings, source: &Source) -> String {
+    source
+        .title
+        .clone()
+        .filter(|title| !title.trim().is_empty())
+        .unwrap_or_else(|| outlet_from_url(t, Some(&source.url)))
 }
 
 pub(crate) struct SourceRow {
@@ -169,31 +195,33 @@ pub(crate) struct SourceRow {
 #[derive(Template)]
 #[template(path = "sources.html")]
 struct SourcesPage {
+    t: &'static Strings,
     sources: Vec<SourceRow>,
 }
 
 pub(crate) async fn sources(State(state): State<AppState>) -> Result<Response, PageError> {
-    let now = Utc::now();
+    let (t, now) = (state.strings, Utc::now());
     let sources = state.store.sources().await.map_err(|e| PageError::internal(&state, &e))?;
     let sources = sources
         .into_iter()
         .map(|s| SourceRow {
             id: s.id,
-            name: source_name(&s),
+            name: source_name(t, &s),
             url: s.url.clone(),
             category: s.category.clone().unwrap_or_default(),
-            last_success: s.last_success_at.map(|t| timefmt::relative(t, now)).unwrap_or_else(|| "never".to_owned()),
+            last_success: s.last_success_at.map_or_else(|| t.never.to_owned(), |at| timefmt::relative(t, at, now)),
             error_count: s.error_count,
-            next_poll: if s.disabled { "stopped".to_owned() } else { timefmt::absolute(s.next_poll_at) },
+            next_poll: if s.disabled { t.stopped.to_owned() } else { timefmt::absolute(t, s.next_poll_at) },
             failing: s.error_count > 0 || s.disabled,
         })
         .collect();
-    page(&SourcesPage { sources }, &state)
+    page(&SourcesPage { t, sources }, &state)
 }
 
 #[derive(Template)]
 #[template(path = "source.html")]
 struct SourcePage {
+    t: &'static Strings,
     name: String,
     url: String,
     site_url: Option<String>,
@@ -207,37 +235,33 @@ struct SourcePage {
     stories: Vec<StoryRow>,
 }
 
-/// "every 30 minutes", "every 2 hours": a poll interval for people.
-fn interval(secs: i64) -> String {
-    match secs {
-        s if s < 120 => format!("every {s} seconds"),
-        s if s < 2 * 3600 => format!("every {} minutes", s / 60),
-        s if s < 2 * 86_400 => format!("every {} hours", s / 3600),
-        s => format!("every {} days", s / 86_400),
-    }
-}
-
 pub(crate) async fn source(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, PageError> {
+    let t = state.strings;
     let internal = |e: tidings_core::StoreError| PageError::internal(&state, &e);
     let Some(source) = state.store.source(id).await.map_err(internal)? else {
-        return Err(PageError::NotFound(format!("There is no source {id}.")));
+        return Err(PageError::not_found(&state, t.with(t.no_source, id)));
     };
     let items = state.store.source_articles(id, PAGE_SIZE).await.map_err(internal)?;
     let stories = state.store.source_stories(id, 10).await.map_err(internal)?;
     let now = Utc::now();
     page(
         &SourcePage {
-            name: source_name(&source),
+            t,
+            name: source_name(t, &source),
             url: source.url.clone(),
             site_url: source.site_url.clone(),
             category: source.category.clone().filter(|c| !c.is_empty()),
             disabled: source.disabled,
             failing: source.error_count > 0,
-            last_success: source.last_success_at.map(|t| timefmt::relative(t, now)).unwrap_or_else(|| "never".into()),
-            next_poll: if source.disabled { "stopped".to_owned() } else { timefmt::relative(source.next_poll_at, now) },
-            poll_every: interval(source.poll_interval_secs),
-            articles: items.into_iter().map(|item| ArticleRow::new(item, now)).collect(),
-            stories: stories.iter().map(|s| StoryRow::new(s, now)).collect(),
+            last_success: source.last_success_at.map_or_else(|| t.never.to_owned(), |at| timefmt::relative(t, at, now)),
+            next_poll: if source.disabled {
+                t.stopped.to_owned()
+            } else {
+                timefmt::relative(t, source.next_poll_at, now)
+            },
+            poll_every: timefmt::interval(t, source.poll_interval_secs),
+            articles: items.into_iter().map(|item| ArticleRow::new(t, item, now)).collect(),
+            stories: stories.iter().map(|s| StoryRow::new(t, s, now)).collect(),
         },
         &state,
     )
@@ -246,12 +270,13 @@ pub(crate) async fn source(State(state): State<AppState>, Path(id): Path<i64>) -
 #[derive(Template)]
 #[template(path = "error.html")]
 pub(crate) struct ErrorPage {
+    pub(crate) t: &'static Strings,
     pub(crate) heading: String,
     pub(crate) message: String,
 }
 
-pub(crate) async fn not_found() -> PageError {
-    PageError::NotFound("There is no page at this address.".to_owned())
+pub(crate) async fn not_found(State(state): State<AppState>) -> PageError {
+    PageError::not_found(&state, state.strings.no_page.to_owned())
 }
 
 pub(crate) async fn ready(State(state): State<AppState>) -> Response {

@@ -16,6 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::{ApiError, ArticleSummary, error, internal};
 use crate::pages::{ArticleRow, render};
+use crate::strings::Strings;
 use crate::{AppState, PageError};
 
 /// Results per page on the site.
@@ -70,6 +71,7 @@ struct ResultRow {
 #[derive(Template)]
 #[template(path = "search.html")]
 struct SearchPage {
+    t: &'static Strings,
     q: String,
     error: Option<String>,
     total: usize,
@@ -81,8 +83,23 @@ struct SearchPage {
 }
 
 impl SearchPage {
-    fn empty(q: String) -> SearchPage {
-        SearchPage { q, error: None, total: 0, results: Vec::new(), page: 1, previous: None, next: None, feed: None }
+    fn empty(t: &'static Strings, q: String) -> SearchPage {
+        SearchPage { t, q, error: None, total: 0, results: Vec::new(), page: 1, previous: None, next: None, feed: None }
+    }
+}
+
+/// Why a query cannot be searched, in the reader's language.
+fn query_problem(t: &Strings, error: &QueryError) -> String {
+    match error {
+        QueryError::Empty => t.query_empty.to_owned(),
+        QueryError::TooLong(n) => {
+            t.fill(t.query_too_long, &[("n", n), ("max", &tidings_core::search::MAX_QUERY_CHARS)])
+        }
+        QueryError::TooManyClauses(n) => {
+            t.fill(t.query_too_many, &[("n", n), ("max", &tidings_core::search::MAX_QUERY_CLAUSES)])
+        }
+        QueryError::BadDate { filter, value } => t.fill(t.query_bad_date, &[("filter", filter), ("value", value)]),
+        QueryError::OnlyExclusions => t.query_only_exclusions.to_owned(),
     }
 }
 
@@ -99,22 +116,21 @@ pub(crate) async fn page(
     State(state): State<AppState>,
     Query(params): Query<PageParams>,
 ) -> Result<Response, PageError> {
+    let t = state.strings;
     let q = params.q.trim().to_owned();
     if q.is_empty() {
-        let page = SearchPage::empty(q);
+        let page = SearchPage::empty(t, q);
         return match state.search {
             Some(_) => crate::pages::page(&page, &state),
-            None => refused_page(&state, StatusCode::SERVICE_UNAVAILABLE, page, "Search is turned off on this server."),
+            None => refused_page(&state, StatusCode::SERVICE_UNAVAILABLE, page, t.search_off),
         };
     }
     let number = match params.page.as_deref().map(str::parse::<usize>) {
         None => 1,
         Some(Ok(n)) if n >= 1 => n,
         Some(_) => {
-            return Err(PageError::NotFound(format!(
-                "No such page of results: {:?}.",
-                params.page.unwrap_or_default()
-            )));
+            let page = t.quote(params.page.as_deref().unwrap_or_default());
+            return Err(PageError::not_found(&state, t.with(t.no_results_page, page)));
         }
     };
     let offset = (number - 1) * PAGE_RESULTS;
@@ -122,28 +138,15 @@ pub(crate) async fn page(
         Ok(found) => found,
         Err(Failed::Internal(cause)) => return Err(PageError::internal(&state, &cause)),
         Err(Failed::Disabled) => {
-            return refused_page(
-                &state,
-                StatusCode::SERVICE_UNAVAILABLE,
-                SearchPage::empty(q),
-                "Search is turned off on this server.",
-            );
+            return refused_page(&state, StatusCode::SERVICE_UNAVAILABLE, SearchPage::empty(t, q), t.search_off);
         }
         Err(Failed::BadQuery(e)) => {
-            return refused_page(
-                &state,
-                StatusCode::BAD_REQUEST,
-                SearchPage::empty(q),
-                &format!("Cannot search: {e}."),
-            );
+            let message = t.with(t.search_refused, query_problem(t, &e));
+            return refused_page(&state, StatusCode::BAD_REQUEST, SearchPage::empty(t, q), &message);
         }
         Err(Failed::TooDeep) => {
-            return refused_page(
-                &state,
-                StatusCode::BAD_REQUEST,
-                SearchPage::empty(q),
-                &format!("Results are shown up to number {MAX_OFFSET}; narrow the search to see others."),
-            );
+            let message = t.with(t.search_too_deep, MAX_OFFSET);
+            return refused_page(&state, StatusCode::BAD_REQUEST, SearchPage::empty(t, q), &message);
         }
     };
     let now = Utc::now();
@@ -152,11 +155,11 @@ pub(crate) async fn page(
     let results = found
         .items
         .into_iter()
-        .map(|(item, snippet)| ResultRow { article: ArticleRow::new(item, now), snippet })
+        .map(|(item, snippet)| ResultRow { article: ArticleRow::new(t, item, now), snippet })
         .collect();
     let next = (shown_to < found.total && offset + PAGE_RESULTS <= MAX_OFFSET).then_some(number + 1);
     let previous = (number > 1).then(|| number - 1);
-    let page = SearchPage { q, error: None, total: found.total, results, page: number, previous, next, feed };
+    let page = SearchPage { t, q, error: None, total: found.total, results, page: number, previous, next, feed };
     crate::pages::page(&page, &state)
 }
 
@@ -206,13 +209,13 @@ pub(crate) async fn feed(
     let mut out = String::new();
     crate::feeds_out::feed_head(
         &mut out,
-        &format!("Tidings search: {q}"),
+        &state.strings.with(state.strings.feed_search_title, &q),
         &format!("{base}/search/feed.atom?q={encoded}"),
         &format!("{base}/search?q={encoded}"),
         found.items.iter().map(|(a, _)| a.published_at).max().unwrap_or_else(Utc::now),
     );
     for (item, _) in &found.items {
-        crate::feeds_out::article_entry(&mut out, &base, item);
+        crate::feeds_out::article_entry(state.strings, &mut out, &base, item);
     }
     out.push_str("</feed>\n");
     Ok(crate::feeds_out::atom_response(out))

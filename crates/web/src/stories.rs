@@ -8,7 +8,9 @@ use serde::Deserialize;
 use tidings_core::{ArticleListItem, StoryArticle, StorySummary, Syndication};
 
 use crate::AppState;
+use crate::feeds_out::xml as escape;
 use crate::pages::{ArticleRow, PAGE_SIZE, page};
+use crate::strings::Strings;
 use crate::{PageError, timefmt};
 
 /// Articles shown on a story's page at most.
@@ -32,15 +34,15 @@ pub(crate) struct StoryRow {
 }
 
 impl StoryRow {
-    pub(crate) fn new(story: &StorySummary, now: DateTime<Utc>) -> StoryRow {
+    pub(crate) fn new(t: &Strings, story: &StorySummary, now: DateTime<Utc>) -> StoryRow {
         StoryRow {
             id: story.id,
             headline: story.headline.clone(),
             articles: story.article_count,
             outlets: story.outlet_count,
             iso: timefmt::iso(story.last_updated),
-            absolute: timefmt::absolute(story.last_updated),
-            relative: timefmt::relative(story.last_updated, now),
+            absolute: timefmt::absolute(t, story.last_updated),
+            relative: timefmt::relative(t, story.last_updated, now),
         }
     }
 }
@@ -64,12 +66,13 @@ pub(crate) async fn home_stories(state: &AppState) -> Result<Vec<StoryRow>, Page
     let candidates =
         state.store.latest_stories(TOP_CANDIDATES, None).await.map_err(|e| PageError::internal(state, &e))?;
     let now = Utc::now();
-    Ok(top_stories(candidates, now).iter().map(|s| StoryRow::new(s, now)).collect())
+    Ok(top_stories(candidates, now).iter().map(|s| StoryRow::new(state.strings, s, now)).collect())
 }
 
 #[derive(Template)]
 #[template(path = "stories.html")]
 struct StoriesPage {
+    t: &'static Strings,
     stories: Vec<StoryRow>,
     next: Option<String>,
 }
@@ -85,14 +88,12 @@ pub(crate) async fn stories(
 ) -> Result<Response, PageError> {
     let cursor = match query.after.as_deref() {
         None => None,
-        Some(raw) => {
-            Some(crate::cursor::story(raw).ok_or_else(|| PageError::NotFound(format!("No such page: {raw:?}.")))?)
-        }
+        Some(raw) => Some(crate::cursor::story(raw).ok_or_else(|| crate::pages::no_such_page(&state, raw))?),
     };
     let list = state.store.latest_stories(PAGE_SIZE, cursor).await.map_err(|e| PageError::internal(&state, &e))?;
-    let now = Utc::now();
+    let (t, now) = (state.strings, Utc::now());
     let next = crate::cursor::after_stories(&list, PAGE_SIZE);
-    page(&StoriesPage { stories: list.iter().map(|s| StoryRow::new(s, now)).collect(), next }, &state)
+    page(&StoriesPage { t, stories: list.iter().map(|s| StoryRow::new(t, s, now)).collect(), next }, &state)
 }
 
 /// One entry of a story's timeline.
@@ -104,11 +105,13 @@ struct TimelineRow {
 #[derive(Template)]
 #[template(path = "story.html")]
 struct StoryPage {
+    t: &'static Strings,
     story: StoryRow,
     first_iso: String,
     first_absolute: String,
     first_relative: String,
-    outlets: Vec<String>,
+    /// The outlets covering the story, as a list in words.
+    outlets: String,
     timeline: Vec<TimelineRow>,
     related: Vec<StoryRow>,
     /// Inline SVG built from escaped text (see `chart.rs`).
@@ -116,9 +119,10 @@ struct StoryPage {
 }
 
 pub(crate) async fn story(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, PageError> {
+    let t = state.strings;
     let internal = |e: tidings_core::StoreError| PageError::internal(&state, &e);
     let Some(story) = state.store.story(id).await.map_err(internal)? else {
-        return Err(PageError::NotFound(format!("There is no story {id}.")));
+        return Err(PageError::not_found(&state, t.with(t.no_story, id)));
     };
     if story.id != id {
         // Merged into another story: old links lead to where its articles went.
@@ -128,16 +132,16 @@ pub(crate) async fn story(State(state): State<AppState>, Path(id): Path<i64>) ->
     let related = state.store.related_stories(id, RELATED).await.map_err(internal)?;
     let now = Utc::now();
     let mut outlets: Vec<String> = Vec::new();
-    let names: Vec<(i64, String)> = articles.iter().map(|a| (a.article.id, outlet_name(&a.article))).collect();
+    let names: Vec<(i64, String)> = articles.iter().map(|a| (a.article.id, outlet_name(t, &a.article))).collect();
     let points: Vec<(String, DateTime<Utc>)> =
-        articles.iter().map(|a| (outlet_name(&a.article), a.article.published_at)).collect();
-    let chart = crate::chart::coverage_svg(&points);
+        articles.iter().map(|a| (outlet_name(t, &a.article), a.article.published_at)).collect();
+    let chart = crate::chart::coverage_svg(t, &points);
     let timeline = articles
         .into_iter()
         .map(|a| {
             let copy_of =
                 a.original_article_id.and_then(|o| names.iter().find(|(id, _)| *id == o)).map(|n| n.1.clone());
-            let row = ArticleRow::new(a.article, now);
+            let row = ArticleRow::new(t, a.article, now);
             if !outlets.contains(&row.outlet) {
                 outlets.push(row.outlet.clone());
             }
@@ -146,21 +150,22 @@ pub(crate) async fn story(State(state): State<AppState>, Path(id): Path<i64>) ->
         .collect();
     page(
         &StoryPage {
+            t,
             first_iso: timefmt::iso(story.first_seen),
-            first_absolute: timefmt::absolute(story.first_seen),
-            first_relative: timefmt::relative(story.first_seen, now),
-            story: StoryRow::new(&story, now),
-            outlets,
+            first_absolute: timefmt::absolute(t, story.first_seen),
+            first_relative: timefmt::relative(t, story.first_seen, now),
+            story: StoryRow::new(t, &story, now),
+            outlets: t.list(&outlets),
             timeline,
-            related: related.iter().map(|s| StoryRow::new(s, now)).collect(),
+            related: related.iter().map(|s| StoryRow::new(t, s, now)).collect(),
             chart,
         },
         &state,
     )
 }
 
-fn outlet_name(item: &ArticleListItem) -> String {
-    item.source_title.clone().unwrap_or_else(|| crate::pages::outlet_from_url(item.url.as_deref()))
+fn outlet_name(t: &Strings, item: &ArticleListItem) -> String {
+    item.source_title.clone().unwrap_or_else(|| crate::pages::outlet_from_url(t, item.url.as_deref()))
 }
 
 /// The story and syndication parts of an article's page.
@@ -182,9 +187,9 @@ pub(crate) async fn article_context(
     story_id: Option<i64>,
 ) -> Result<ArticleContext, PageError> {
     let internal = |e: tidings_core::StoreError| PageError::internal(state, &e);
-    let now = Utc::now();
+    let (t, now) = (state.strings, Utc::now());
     let syndication = state.store.syndication(article_id).await.map_err(internal)?;
-    let (first_published, also_at, is_copy) = syndication_parts(&syndication, article_id);
+    let (first_published, also_at, is_copy) = syndication_parts(t, &syndication, article_id);
     let (mut story, mut coverage, mut related) = (None, Vec::new(), Vec::new());
     if let Some(story_id) = story_id
         && let Some(summary) = state.store.story(story_id).await.map_err(internal)?
@@ -197,7 +202,7 @@ pub(crate) async fn article_context(
                 continue;
             }
             seen_outlets.push(a.article.source_id);
-            coverage.push(ArticleRow::new(a.article, now));
+            coverage.push(ArticleRow::new(t, a.article, now));
         }
         related = state
             .store
@@ -205,9 +210,9 @@ pub(crate) async fn article_context(
             .await
             .map_err(internal)?
             .iter()
-            .map(|s| StoryRow::new(s, now))
+            .map(|s| StoryRow::new(t, s, now))
             .collect();
-        story = Some(StoryRow::new(&summary, now));
+        story = Some(StoryRow::new(t, &summary, now));
     }
     Ok(ArticleContext { first_published, also_at, is_copy, story, coverage, related })
 }
@@ -215,16 +220,32 @@ pub(crate) async fn article_context(
 /// An article id and its outlet's name, for a link.
 type OutletLink = (i64, String);
 
-fn syndication_parts(syndication: &Syndication, article_id: i64) -> (Option<OutletLink>, Vec<OutletLink>, bool) {
+fn syndication_parts(
+    t: &Strings,
+    syndication: &Syndication,
+    article_id: i64,
+) -> (Option<OutletLink>, Vec<OutletLink>, bool) {
     let Some(original) = &syndication.original else { return (None, Vec::new(), false) };
     let also = syndication
         .copies
         .iter()
         .chain(std::iter::once(original))
-        .filter(|c| c.id != original.id)
-        .map(|c| (c.id, outlet_name(c)))
+        // Neither the original nor the page's own article: a copy's page says where *else* the text ran.
+        .filter(|c| c.id != original.id && c.id != article_id)
+        .map(|c| (c.id, outlet_name(t, c)))
         .collect();
-    (Some((original.id, outlet_name(original))), also, original.id != article_id)
+    (Some((original.id, outlet_name(t, original))), also, original.id != article_id)
+}
+
+/// "First published by X; also at Y, Z." as markup: the catalogue's sentence, escaped, around links to the
+/// original (when this article is a copy) and to the other copies, whose names are escaped too.
+pub(crate) fn syndication_html(t: &Strings, context: &ArticleContext) -> Option<String> {
+    let (original_id, original_outlet) = context.first_published.as_ref()?;
+    let link = |id: &i64, name: &str| format!("<a href=\"/articles/{id}\">{}</a>", escape(name));
+    let original = if context.is_copy { link(original_id, original_outlet) } else { escape(original_outlet) };
+    let others: Vec<String> = context.also_at.iter().map(|(id, name)| link(id, name)).collect();
+    let pattern = if others.is_empty() { t.first_published } else { t.first_published_also };
+    Some(t.fill(&escape(pattern), &[("original", &original), ("others", &others.join(&escape(t.list_separator)))]))
 }
 
 #[cfg(test)]

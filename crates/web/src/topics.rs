@@ -8,6 +8,7 @@ use chrono::Utc;
 
 use crate::pages::{ArticleRow, PAGE_SIZE, page};
 use crate::stories::ListQuery;
+use crate::strings::Strings;
 use crate::{AppState, PageError};
 
 /// A topic in the list.
@@ -34,6 +35,7 @@ pub(crate) fn path_segment(name: &str) -> String {
 #[derive(Template)]
 #[template(path = "topics.html")]
 struct TopicsPage {
+    t: &'static Strings,
     topics: Vec<TopicRow>,
 }
 
@@ -41,12 +43,13 @@ pub(crate) async fn topics(State(state): State<AppState>) -> Result<Response, Pa
     let topics = state.store.topics().await.map_err(|e| PageError::internal(&state, &e))?;
     let topics =
         topics.into_iter().map(|(name, sources)| TopicRow { slug: path_segment(&name), name, sources }).collect();
-    page(&TopicsPage { topics }, &state)
+    page(&TopicsPage { t: state.strings, topics }, &state)
 }
 
 #[derive(Template)]
 #[template(path = "topic.html")]
 struct TopicPage {
+    t: &'static Strings,
     name: String,
     slug: String,
     articles: Vec<ArticleRow>,
@@ -60,23 +63,23 @@ pub(crate) async fn topic(
 ) -> Result<Response, PageError> {
     let cursor = match query.after.as_deref().filter(|a| !a.is_empty()) {
         None => None,
-        Some(raw) => {
-            Some(crate::cursor::article(raw).ok_or_else(|| PageError::NotFound(format!("No such page: {raw:?}.")))?)
-        }
+        Some(raw) => Some(crate::cursor::article(raw).ok_or_else(|| crate::pages::no_such_page(&state, raw))?),
     };
     let known = state.store.topics().await.map_err(|e| PageError::internal(&state, &e))?;
     if !known.iter().any(|(t, _)| *t == name) {
-        return Err(PageError::NotFound(format!("There is no topic {name:?}.")));
+        let t = state.strings;
+        return Err(PageError::not_found(&state, t.with(t.no_topic, t.quote(&name))));
     }
     let items =
         state.store.topic_articles(&name, PAGE_SIZE, cursor).await.map_err(|e| PageError::internal(&state, &e))?;
     let next = crate::cursor::after_articles(&items, PAGE_SIZE);
-    let now = Utc::now();
+    let (t, now) = (state.strings, Utc::now());
     page(
         &TopicPage {
+            t,
             slug: path_segment(&name),
             name,
-            articles: items.into_iter().map(|i| ArticleRow::new(i, now)).collect(),
+            articles: items.into_iter().map(|i| ArticleRow::new(t, i, now)).collect(),
             next,
         },
         &state,

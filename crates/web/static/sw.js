@@ -2,6 +2,8 @@
 // and the home page are kept in a cache as they are read, and served from it when the network is gone.
 // Nothing else is cached, and nothing is ever fetched that the reader did not ask for.
 const CACHE = "tidings-v1";
+// Filled in by the server from its catalogue of the site's text (crates/web/src/strings.rs).
+const OFFLINE = "__OFFLINE__";
 const KEEP = [/^\/$/, /^\/articles\/\d+$/, /^\/stories\/\d+$/, /^\/static\//];
 
 self.addEventListener("install", function (event) {
@@ -31,7 +33,7 @@ self.addEventListener("fetch", function (event) {
       return response;
     }).catch(function () {
       return caches.match(request).then(function (cached) {
-        return cached || new Response("You are offline and this page was not saved.", {
+        return cached || new Response(OFFLINE, {
           status: 503, headers: { "Content-Type": "text/plain; charset=utf-8" },
         });
       });

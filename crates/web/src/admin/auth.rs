@@ -245,17 +245,23 @@ pub(crate) fn set_cookie(name: &str, value: &str, max_age: i64, secure: bool) ->
 /// The session cookie's lifetime, for its `Max-Age`.
 pub(crate) const SESSION_MAX_AGE: i64 = SESSION_SECS;
 
+/// A state-changing request sent from another site: the header that says so and its value.
+pub(crate) struct CrossSite {
+    pub(crate) header: &'static str,
+    pub(crate) value: String,
+}
+
 /// Why a state-changing request is refused as cross-site, or `None` when it comes from our own pages.
 ///
 /// Browsers say where a request comes from in `Sec-Fetch-Site`; only `same-origin` (and `none`, a request the
 /// user made directly) passes. Browsers too old for that header send `Origin`, whose host must be ours. A
 /// request with neither did not come from a browser form on another site; the CSRF token still guards it.
-pub(crate) fn cross_site(headers: &HeaderMap, uri: &Uri) -> Option<String> {
+pub(crate) fn cross_site(headers: &HeaderMap, uri: &Uri) -> Option<CrossSite> {
     if let Some(site) = headers.get("sec-fetch-site") {
         let site = site.to_str().unwrap_or("");
         return match site {
             "same-origin" | "none" => None,
-            other => Some(format!("the form was sent from another site (Sec-Fetch-Site: {other})")),
+            other => Some(CrossSite { header: "Sec-Fetch-Site", value: other.to_owned() }),
         };
     }
     let origin = headers.get(header::ORIGIN)?.to_str().unwrap_or("null");
@@ -263,7 +269,7 @@ pub(crate) fn cross_site(headers: &HeaderMap, uri: &Uri) -> Option<String> {
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).or_else(|| uri.authority().map(|a| a.as_str()));
     match (origin_host, host) {
         (Some(from), Some(ours)) if from.eq_ignore_ascii_case(ours) => None,
-        _ => Some(format!("the form was sent from another site (Origin: {origin})")),
+        _ => Some(CrossSite { header: "Origin", value: origin.to_owned() }),
     }
 }
 

@@ -102,11 +102,23 @@ pub(crate) fn routes() -> Router<AppState> {
         .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
 }
 
+/// Why what the operator typed is not a source's address. The messages are the API's (English); the admin
+/// pages say it in the site's language.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum BadUrl {
+    /// Nothing was typed.
+    #[error("URL: enter the address of a feed or of a web page")]
+    Empty,
+    /// Not an http(s) URL with a host.
+    #[error("{0}: not a web address (it must start with http:// or https:// and name a host)")]
+    NotWeb(String),
+}
+
 /// Checks what the operator typed as a source's address: an http(s) URL with a host.
-pub(crate) fn check_url(raw: &str) -> Result<String, SourceAdminError> {
+pub(crate) fn check_url(raw: &str) -> Result<String, BadUrl> {
     let url = raw.trim();
     if url.is_empty() {
-        return Err(SourceAdminError::Invalid("URL: enter the address of a feed or of a web page".to_owned()));
+        return Err(BadUrl::Empty);
     }
     let lower = url.to_ascii_lowercase();
     let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
@@ -114,9 +126,7 @@ pub(crate) fn check_url(raw: &str) -> Result<String, SourceAdminError> {
         Some(rest) if !rest.is_empty() && !rest.starts_with('/') && !url.chars().any(char::is_whitespace) => {
             Ok(url.to_owned())
         }
-        _ => Err(SourceAdminError::Invalid(format!(
-            "{url}: not a web address (it must start with http:// or https:// and name a host)"
-        ))),
+        _ => Err(BadUrl::NotWeb(url.to_owned())),
     }
 }
 
@@ -134,7 +144,7 @@ mod tests {
         assert_eq!(check_url(" https://news.example/feed ").as_deref(), Ok("https://news.example/feed"));
         assert!(check_url("HTTP://news.example").is_ok());
         for bad in ["", "news.example", "ftp://news.example", "https://", "http:///feed", "https://a b"] {
-            assert!(matches!(check_url(bad), Err(SourceAdminError::Invalid(_))), "{bad:?}");
+            assert!(check_url(bad).is_err(), "{bad:?}");
         }
         assert_eq!(clean_category(Some("  ")), None);
         assert_eq!(clean_category(Some(" World ")).as_deref(), Some("World"));

@@ -13,9 +13,10 @@ use chrono::Utc;
 use serde::Deserialize;
 use tidings_core::{ExtractMode, Source};
 
-use super::auth::{self, AdminAuth, FLASH_COOKIE, Flash, SESSION_COOKIE, Session};
-use super::{AddSource, SourceAdminError, check_url, clean_category};
-use crate::pages::{ErrorPage, render, source_name};
+use super::auth::{self, AdminAuth, CrossSite, FLASH_COOKIE, Flash, SESSION_COOKIE, Session};
+use super::{AddSource, BadUrl, SourceAdminError, check_url, clean_category};
+use crate::pages::{message_page, render, source_name};
+use crate::strings::Strings;
 use crate::{AppState, PageError, timefmt};
 
 /// How long a flash message waits for the page that shows it, seconds.
@@ -28,72 +29,60 @@ fn html(status: StatusCode, template: &impl Template, state: &AppState) -> Respo
     }
 }
 
-fn message_page(status: StatusCode, heading: &str, message: String) -> Response {
-    match render(&ErrorPage { heading: heading.to_owned(), message: message.clone() }) {
-        Ok(body) => (status, Html(body)).into_response(),
-        Err(_) => (status, message).into_response(),
-    }
-}
-
 /// The answer of every admin page when no admin token is configured.
-fn disabled() -> Response {
-    message_page(
-        StatusCode::NOT_FOUND,
-        "Admin pages are off",
-        "The admin pages are off because no admin token is configured. Set [web] admin_token (or \
-         TIDINGS_WEB__ADMIN_TOKEN) to a secret of at least 16 characters and restart Tidings; until then, manage \
-         sources with `tidings sources …`."
-            .to_owned(),
-    )
+fn disabled(t: &'static Strings) -> Response {
+    message_page(t, StatusCode::NOT_FOUND, t.admin_off, t.admin_off_message.to_owned())
 }
 
-fn refused(reason: &str) -> Response {
-    message_page(StatusCode::FORBIDDEN, "Refused", format!("Refused: {reason}. Use the forms on /admin."))
+fn refused(t: &'static Strings, reason: &str) -> Response {
+    message_page(t, StatusCode::FORBIDDEN, t.refused, t.with(t.refused_message, reason))
+}
+
+/// The reason a form sent from another site is refused.
+fn cross_site_reason(t: &Strings, cross: &CrossSite) -> String {
+    t.fill(t.refused_cross_site, &[("header", &cross.header), ("value", &cross.value)])
 }
 
 /// Why a form's request is refused before it does anything.
 enum Refusal {
     /// No admin token is configured.
-    Disabled,
-    /// Sent from another site, or without the session's CSRF token.
-    Refused(String),
+    Disabled(&'static Strings),
+    /// Sent from another site, or without the session's CSRF token: the reason, in words.
+    Refused(&'static Strings, String),
     /// No valid session cookie.
-    NotSignedIn,
+    NotSignedIn(&'static Strings),
 }
 
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         match self {
-            Refusal::Disabled => disabled(),
-            Refusal::Refused(reason) => refused(&reason),
-            Refusal::NotSignedIn => message_page(
-                StatusCode::FORBIDDEN,
-                "Not signed in",
-                "Your admin session is missing or has expired: sign in again at /admin.".to_owned(),
-            ),
+            Refusal::Disabled(t) => disabled(t),
+            Refusal::Refused(t, reason) => refused(t, &reason),
+            Refusal::NotSignedIn(t) => {
+                message_page(t, StatusCode::FORBIDDEN, t.not_signed_in, t.not_signed_in_message.to_owned())
+            }
         }
     }
 }
 
 /// A POST's checks before its body is read: admin on, same origin, signed in.
 fn signed_in(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Result<(Arc<AdminAuth>, Session), Refusal> {
-    let Some(auth) = state.admin.clone() else { return Err(Refusal::Disabled) };
-    if let Some(reason) = auth::cross_site(headers, uri) {
-        return Err(Refusal::Refused(reason));
+    let t = state.strings;
+    let Some(auth) = state.admin.clone() else { return Err(Refusal::Disabled(t)) };
+    if let Some(cross) = auth::cross_site(headers, uri) {
+        return Err(Refusal::Refused(t, cross_site_reason(t, &cross)));
     }
     match auth.session(headers) {
         Some(session) => Ok((auth, session)),
-        None => Err(Refusal::NotSignedIn),
+        None => Err(Refusal::NotSignedIn(t)),
     }
 }
 
-fn check_csrf(auth: &AdminAuth, session: &Session, given: &str) -> Result<(), Refusal> {
+fn check_csrf(state: &AppState, auth: &AdminAuth, session: &Session, given: &str) -> Result<(), Refusal> {
     if auth.is_csrf_token(session, given) {
         Ok(())
     } else {
-        Err(Refusal::Refused(
-            "the form's security token is missing or out of date (reload /admin and try again)".to_owned(),
-        ))
+        Err(Refusal::Refused(state.strings, state.strings.refused_csrf.to_owned()))
     }
 }
 
@@ -113,7 +102,7 @@ fn failure(state: &AppState, error: SourceAdminError) -> Flash {
         SourceAdminError::Internal(cause) => {
             let request_id = state.next_request_id();
             tracing::error!(%request_id, %cause, "admin action failed");
-            Flash::error(format!("The server could not do that. Request id: {request_id}."))
+            Flash::error(state.strings.with(state.strings.admin_internal_error, request_id))
         }
         other => Flash::error(other.to_string()),
     }
@@ -126,6 +115,7 @@ fn store_failure(state: &AppState, error: tidings_core::StoreError) -> Flash {
 #[derive(Template)]
 #[template(path = "admin_login.html")]
 struct LoginPage {
+    t: &'static Strings,
     flash: Option<Flash>,
     error: Option<String>,
 }
@@ -135,60 +125,56 @@ pub(crate) struct AdminSourceRow {
     name: String,
     url: String,
     category: String,
+    /// The full-text mode, in words.
     extract: &'static str,
     status: &'static str,
     failing: bool,
     disabled: bool,
     last_success: String,
     error_count: i32,
+    /// The last error and when it happened, in a sentence.
     last_error: Option<String>,
-    last_error_when: String,
     next_poll: String,
 }
 
 impl AdminSourceRow {
-    fn new(s: &Source, now: chrono::DateTime<Utc>) -> AdminSourceRow {
+    fn new(t: &'static Strings, s: &Source, now: chrono::DateTime<Utc>) -> AdminSourceRow {
         AdminSourceRow {
             id: s.id,
-            name: source_name(s),
+            name: source_name(t, s),
             url: s.url.clone(),
             category: s.category.clone().unwrap_or_default(),
-            extract: s.extract_mode.as_str(),
+            extract: match s.extract_mode {
+                ExtractMode::Auto => t.extract_auto,
+                ExtractMode::Always => t.extract_always,
+                ExtractMode::Never => t.extract_never,
+            },
             status: if s.disabled {
-                "stopped"
+                t.stopped
             } else if s.error_count > 0 {
-                "failing"
+                t.status_failing
             } else if s.last_success_at.is_none() {
-                "not polled yet"
+                t.status_not_polled
             } else {
-                "working"
+                t.status_working
             },
             failing: s.disabled || s.error_count > 0,
             disabled: s.disabled,
-            last_success: s.last_success_at.map(|t| timefmt::relative(t, now)).unwrap_or_else(|| "never".to_owned()),
+            last_success: s.last_success_at.map_or_else(|| t.never.to_owned(), |at| timefmt::relative(t, at, now)),
             error_count: s.error_count,
-            last_error: s.last_error.clone().filter(|_| s.error_count > 0 || s.disabled),
-            last_error_when: s.last_error_at.map(|t| timefmt::relative(t, now)).unwrap_or_default(),
-            next_poll: if s.disabled { "stopped".to_owned() } else { until(s.next_poll_at, now) },
+            last_error: s.last_error.as_ref().filter(|_| s.error_count > 0 || s.disabled).map(|error| {
+                let when = s.last_error_at.map(|at| timefmt::relative(t, at, now)).unwrap_or_default();
+                t.fill(t.last_error_line, &[("when", &when), ("error", error)])
+            }),
+            next_poll: if s.disabled { t.stopped.to_owned() } else { timefmt::until(t, s.next_poll_at, now) },
         }
-    }
-}
-
-/// "due now", "in 5 minutes", "in 3 hours": when a source is next polled.
-fn until(then: chrono::DateTime<Utc>, now: chrono::DateTime<Utc>) -> String {
-    let seconds = (then - now).num_seconds();
-    let plural = |n: i64, unit: &str| if n == 1 { format!("in 1 {unit}") } else { format!("in {n} {unit}s") };
-    match seconds {
-        s if s < 60 => "due now".to_owned(),
-        s if s < 3_600 => plural(s / 60, "minute"),
-        s if s < 86_400 => plural(s / 3_600, "hour"),
-        s => plural(s / 86_400, "day"),
     }
 }
 
 #[derive(Template)]
 #[template(path = "admin.html")]
 struct AdminPage {
+    t: &'static Strings,
     flash: Option<Flash>,
     csrf: String,
     can_add: bool,
@@ -197,19 +183,21 @@ struct AdminPage {
 
 /// `GET /admin`: the sign-in form, or the sources with their health and the forms.
 pub(super) async fn home(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
-    let Some(auth) = state.admin.clone() else { return disabled() };
+    let t = state.strings;
+    let Some(auth) = state.admin.clone() else { return disabled(t) };
     let flash = auth.flash(&headers);
     let had_flash = flash.is_some();
     let mut response = match auth.session(&headers) {
-        None => html(StatusCode::OK, &LoginPage { flash, error: None }, &state),
+        None => html(StatusCode::OK, &LoginPage { t, flash, error: None }, &state),
         Some(session) => match state.store.sources().await {
             Ok(sources) => {
                 let now = Utc::now();
                 let page = AdminPage {
+                    t,
                     flash,
                     csrf: auth.csrf_token(&session),
                     can_add: state.source_admin.is_some(),
-                    sources: sources.iter().map(|s| AdminSourceRow::new(s, now)).collect(),
+                    sources: sources.iter().map(|s| AdminSourceRow::new(t, s, now)).collect(),
                 };
                 html(StatusCode::OK, &page, &state)
             }
@@ -236,14 +224,15 @@ pub(super) async fn login(
     uri: Uri,
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
-    let Some(auth) = state.admin.clone() else { return disabled() };
-    if let Some(reason) = auth::cross_site(&headers, &uri) {
-        return refused(&reason);
+    let t = state.strings;
+    let Some(auth) = state.admin.clone() else { return disabled(t) };
+    if let Some(cross) = auth::cross_site(&headers, &uri) {
+        return refused(t, &cross_site_reason(t, &cross));
     }
     if let Some(wait) = auth.throttled() {
         let secs = wait.as_secs().max(1);
-        let error = format!("Too many wrong tokens in a row: wait {secs} seconds, then try again.");
-        let mut response = html(StatusCode::TOO_MANY_REQUESTS, &LoginPage { flash: None, error: Some(error) }, &state);
+        let error = Some(t.count(&t.too_many_tokens, secs));
+        let mut response = html(StatusCode::TOO_MANY_REQUESTS, &LoginPage { t, flash: None, error }, &state);
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
         return response;
     }
@@ -251,14 +240,14 @@ pub(super) async fn login(
     if !auth.is_token(&token) {
         auth.record_failure();
         tracing::warn!("admin sign-in refused: wrong token");
-        let error = Some("That is not the admin token.".to_owned());
-        return html(StatusCode::UNAUTHORIZED, &LoginPage { flash: None, error }, &state);
+        let error = Some(t.wrong_token.to_owned());
+        return html(StatusCode::UNAUTHORIZED, &LoginPage { t, flash: None, error }, &state);
     }
     auth.record_success();
     let Some(cookie) = auth.new_session() else {
         return PageError::internal(&state, &"no random numbers for a session").into_response();
     };
-    let mut response = back(&auth, &headers, &uri, &Flash::ok("Signed in."));
+    let mut response = back(&auth, &headers, &uri, &Flash::ok(t.signed_in));
     if let Some(cookie) =
         auth::set_cookie(SESSION_COOKIE, &cookie, auth::SESSION_MAX_AGE, auth::over_https(&headers, &uri))
     {
@@ -285,11 +274,11 @@ pub(super) async fn logout(
         Err(refusal) => return refusal.into_response(),
     };
     let form = form.map(|Form(f)| f).unwrap_or_default();
-    if let Err(refusal) = check_csrf(&auth, &session, &form.csrf) {
+    if let Err(refusal) = check_csrf(&state, &auth, &session, &form.csrf) {
         return refusal.into_response();
     }
     auth.revoke(&session);
-    let mut response = back(&auth, &headers, &uri, &Flash::ok("Signed out."));
+    let mut response = back(&auth, &headers, &uri, &Flash::ok(state.strings.signed_out));
     if let Some(clear) = auth::set_cookie(SESSION_COOKIE, "", 0, auth::over_https(&headers, &uri)) {
         response.headers_mut().append(header::SET_COOKIE, clear);
     }
@@ -317,7 +306,7 @@ pub(super) async fn add(
         Err(refusal) => return refusal.into_response(),
     };
     let form = form.map(|Form(f)| f).unwrap_or_default();
-    if let Err(refusal) = check_csrf(&auth, &session, &form.csrf) {
+    if let Err(refusal) = check_csrf(&state, &auth, &session, &form.csrf) {
         return refusal.into_response();
     }
     let flash = add_source(&state, &form).await;
@@ -325,29 +314,25 @@ pub(super) async fn add(
 }
 
 async fn add_source(state: &AppState, form: &AddForm) -> Flash {
+    let t = state.strings;
     let url = match check_url(&form.url) {
         Ok(url) => url,
-        Err(e) => return Flash::error(e.to_string()),
+        Err(BadUrl::Empty) => return Flash::error(t.url_empty),
+        Err(BadUrl::NotWeb(url)) => return Flash::error(t.with(t.url_not_web, url)),
     };
     let extract = match form.extract.trim() {
         "" => ExtractMode::default(),
         raw => match ExtractMode::parse(raw) {
             Some(mode) => mode,
-            None => return Flash::error(format!("Full text: {raw:?} is not a choice (auto, always or never)")),
+            None => return Flash::error(t.with(t.extract_not_a_choice, t.quote(raw))),
         },
     };
-    let Some(admin) = &state.source_admin else { return not_here("Adding a source") };
+    let Some(admin) = &state.source_admin else { return Flash::error(t.cannot_add_here) };
     let request = AddSource { url: url.clone(), category: clean_category(Some(&form.category)), extract };
     match admin.add(request).await {
-        Ok(source) => Flash::ok(format!("Added {} ({}); it is due for polling now.", source_name(&source), source.url)),
+        Ok(source) => Flash::ok(t.fill(t.added, &[("name", &source_name(t, &source)), ("url", &source.url)])),
         Err(error) => failure(state, error),
     }
-}
-
-fn not_here(what: &str) -> Flash {
-    Flash::error(format!(
-        "{what} needs the poller's network access, which this process does not have: use `tidings sources …`."
-    ))
 }
 
 /// `POST /admin/import` (multipart): follows every feed of an uploaded or pasted OPML document.
@@ -361,14 +346,15 @@ pub(super) async fn import(
         Ok(ok) => ok,
         Err(refusal) => return refusal.into_response(),
     };
+    let t = state.strings;
     let Ok(multipart) = multipart else {
-        return refused("the import form must be sent as multipart/form-data");
+        return refused(t, t.refused_not_multipart);
     };
     let upload = match read_upload(multipart).await {
         Ok(upload) => upload,
-        Err(problem) => return back(&auth, &headers, &uri, &Flash::error(problem)),
+        Err(problem) => return back(&auth, &headers, &uri, &Flash::error(t.with(t.upload_unreadable, problem))),
     };
-    if let Err(refusal) = check_csrf(&auth, &session, &upload.csrf) {
+    if let Err(refusal) = check_csrf(&state, &auth, &session, &upload.csrf) {
         return refusal.into_response();
     }
     let flash = import_upload(&state, upload).await;
@@ -383,18 +369,18 @@ struct Upload {
     text: String,
 }
 
+/// The form's fields, or why the upload could not be read (axum's words).
 async fn read_upload(mut multipart: Multipart) -> Result<Upload, String> {
     let mut upload = Upload::default();
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => return Ok(upload),
-            Err(e) => return Err(format!("OPML: the upload could not be read ({})", e.body_text())),
+            Err(e) => return Err(e.body_text()),
         };
         let name = field.name().unwrap_or_default().to_owned();
         let file_name = field.file_name().map(str::to_owned).filter(|n| !n.is_empty());
-        let bytes =
-            field.bytes().await.map_err(|e| format!("OPML: the upload could not be read ({})", e.body_text()))?;
+        let bytes = field.bytes().await.map_err(|e| e.body_text())?;
         match name.as_str() {
             "csrf" => upload.csrf = String::from_utf8_lossy(&bytes).into_owned(),
             "file" => {
@@ -408,20 +394,19 @@ async fn read_upload(mut multipart: Multipart) -> Result<Upload, String> {
 }
 
 async fn import_upload(state: &AppState, upload: Upload) -> Flash {
+    let t = state.strings;
     let (what, bytes) = if !upload.file.is_empty() {
-        (upload.file_name.unwrap_or_else(|| "the uploaded file".to_owned()), upload.file)
+        (upload.file_name.unwrap_or_else(|| t.uploaded_file.to_owned()), upload.file)
     } else if !upload.text.trim().is_empty() {
-        ("the pasted OPML".to_owned(), upload.text.into_bytes())
+        (t.pasted_opml.to_owned(), upload.text.into_bytes())
     } else {
-        return Flash::error("OPML: choose a file or paste the OPML text");
+        return Flash::error(t.opml_missing);
     };
-    let Some(admin) = &state.source_admin else { return not_here("Importing OPML") };
+    let Some(admin) = &state.source_admin else { return Flash::error(t.cannot_import_here) };
     match admin.import_opml(&bytes).await {
-        Ok(report) if report.added == 0 && report.already == 0 => {
-            Flash::error(format!("{what}: the OPML lists no feeds"))
-        }
+        Ok(report) if report.added == 0 && report.already == 0 => Flash::error(t.with(t.opml_no_feeds, what)),
         Ok(report) => {
-            Flash::ok(format!("Imported {} sources from {what} ({} already followed).", report.added, report.already))
+            Flash::ok(t.count_with(&t.imported, report.added, &[("what", &what), ("already", &report.already)]))
         }
         Err(SourceAdminError::Invalid(problem)) => Flash::error(format!("{what}: {problem}")),
         Err(error) => failure(state, error),
@@ -430,12 +415,13 @@ async fn import_upload(state: &AppState, upload: Upload) -> Flash {
 
 /// The source a path names, or the page to answer instead.
 async fn source_of(state: &AppState, raw: &str) -> Result<Source, Response> {
+    let t = state.strings;
     let Ok(id) = raw.parse::<i64>() else {
-        return Err(message_page(StatusCode::NOT_FOUND, "Not found", format!("There is no source {raw:?}.")));
+        return Err(message_page(t, StatusCode::NOT_FOUND, t.not_found, t.with(t.no_source, t.quote(raw))));
     };
     match state.store.source(id).await {
         Ok(Some(source)) => Ok(source),
-        Ok(None) => Err(message_page(StatusCode::NOT_FOUND, "Not found", format!("There is no source {id}."))),
+        Ok(None) => Err(message_page(t, StatusCode::NOT_FOUND, t.not_found, t.with(t.no_source, id))),
         Err(e) => Err(PageError::internal(state, &e).into_response()),
     }
 }
@@ -443,6 +429,7 @@ async fn source_of(state: &AppState, raw: &str) -> Result<Source, Response> {
 #[derive(Template)]
 #[template(path = "admin_remove.html")]
 struct RemovePage {
+    t: &'static Strings,
     csrf: String,
     id: i64,
     name: String,
@@ -455,16 +442,18 @@ pub(super) async fn confirm_remove(
     headers: HeaderMap,
     Path(raw): Path<String>,
 ) -> Response {
-    let Some(auth) = state.admin.clone() else { return disabled() };
+    let t = state.strings;
+    let Some(auth) = state.admin.clone() else { return disabled(t) };
     let Some(session) = auth.session(&headers) else {
         return (StatusCode::SEE_OTHER, [(header::LOCATION, "/admin")]).into_response();
     };
     match source_of(&state, &raw).await {
         Ok(source) => {
             let page = RemovePage {
+                t,
                 csrf: auth.csrf_token(&session),
                 id: source.id,
-                name: source_name(&source),
+                name: source_name(t, &source),
                 url: source.url,
             };
             html(StatusCode::OK, &page, &state)
@@ -481,16 +470,17 @@ async fn source_action(
     raw: &str,
     form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Result<(Arc<AdminAuth>, Result<Source, Flash>), Refusal> {
+    let t = state.strings;
     let (auth, session) = signed_in(state, headers, uri)?;
     let form = form.map(|Form(f)| f).unwrap_or_default();
-    check_csrf(&auth, &session, &form.csrf)?;
+    check_csrf(state, &auth, &session, &form.csrf)?;
     let source = match raw.parse::<i64>() {
         Ok(id) => match state.store.source(id).await {
             Ok(Some(source)) => Ok(source),
-            Ok(None) => Err(Flash::error(format!("Source {id}: there is no such source (removed already?)"))),
+            Ok(None) => Err(Flash::error(t.with(t.source_gone, id))),
             Err(e) => Err(store_failure(state, e)),
         },
-        Err(_) => Err(Flash::error(format!("Source {raw:?}: not a source id"))),
+        Err(_) => Err(Flash::error(t.with(t.not_a_source_id, t.quote(raw)))),
     };
     Ok((auth, source))
 }
@@ -509,7 +499,10 @@ pub(super) async fn remove(
     };
     let flash = match source {
         Ok(source) => match state.store.remove_source(source.id).await {
-            Ok(_) => Flash::ok(format!("Removed {} ({}) and its articles.", source_name(&source), source.url)),
+            Ok(_) => {
+                let t = state.strings;
+                Flash::ok(t.fill(t.removed, &[("name", &source_name(t, &source)), ("url", &source.url)]))
+            }
             Err(e) => store_failure(&state, e),
         },
         Err(flash) => flash,
@@ -531,7 +524,7 @@ pub(super) async fn enable(
     };
     let flash = match source {
         Ok(source) => match state.store.enable_source(source.id, Utc::now()).await {
-            Ok(()) => Flash::ok(format!("{} will be polled again; it is due now.", source_name(&source))),
+            Ok(()) => Flash::ok(state.strings.with(state.strings.resumed, source_name(state.strings, &source))),
             Err(e) => store_failure(&state, e),
         },
         Err(flash) => flash,
@@ -554,7 +547,8 @@ pub(super) async fn poll(
     };
     let flash = match source {
         Ok(source) => {
-            let name = source_name(&source);
+            let t = state.strings;
+            let name = source_name(t, &source);
             match &state.source_admin {
                 Some(admin) => match admin.poll_now(source.id).await {
                     Ok(result) if result.ok => Flash::ok(format!("{name}: {}", result.message)),
@@ -562,7 +556,7 @@ pub(super) async fn poll(
                     Err(error) => failure(&state, error),
                 },
                 None => match state.store.schedule_now(source.id, Utc::now()).await {
-                    Ok(()) => Flash::ok(format!("{name} is due now; the poller fetches it within seconds.")),
+                    Ok(()) => Flash::ok(t.with(t.made_due, name)),
                     Err(e) => store_failure(&state, e),
                 },
             }
@@ -570,19 +564,4 @@ pub(super) async fn poll(
         Err(flash) => flash,
     };
     back(&auth, &headers, &uri, &flash)
-}
-
-#[cfg(test)]
-mod tests {
-    use chrono::{Duration, Utc};
-
-    #[test]
-    fn next_polls_read_forward() {
-        let now = Utc::now();
-        assert_eq!(super::until(now - Duration::minutes(3), now), "due now");
-        assert_eq!(super::until(now + Duration::seconds(90), now), "in 1 minute");
-        assert_eq!(super::until(now + Duration::minutes(30), now), "in 30 minutes");
-        assert_eq!(super::until(now + Duration::hours(5), now), "in 5 hours");
-        assert_eq!(super::until(now + Duration::days(2), now), "in 2 days");
-    }
 }

@@ -1,0 +1,1056 @@
+//! The catalogue of every piece of text the site shows, one [`Strings`] per language, so the site can be
+//! translated without touching a template or a handler.
+//!
+//! Templates reach the catalogue through their `t` field (`{{ t.nav_home }}`, `{{ t.count(&t.outlets, n) }}`),
+//! handlers through [`crate::AppState`]'s strings. The language is chosen with `[web] language` (see
+//! [`for_language`]); `<html lang>` is the catalogue's [`Strings::lang`].
+//!
+//! The kinds of entry:
+//! - plain text (`&'static str`), escaped wherever it is shown;
+//! - patterns with named placeholders in braces, `"Read at {outlet}"`, filled by [`Strings::fill`] (or
+//!   [`Strings::with`] when there is one placeholder); a translation may move the placeholders but keeps their
+//!   names (a test checks this against English);
+//! - counts, [`Plural`]: one pattern per plural category of the language, chosen by its
+//!   [`Strings::plural_rule`], with the number as `{n}`;
+//! - fields whose names end in `_html`: trusted markup (`<code>`, `<strong>`), shown unescaped, with no
+//!   placeholders;
+//! - month and weekday names, and patterns for dates and times (`{weekday} {day} {month} {mon} {year} {hour}
+//!   {minute}`).
+//!
+//! What is not here, on purpose: content from feeds (titles, outlet names, article text) is data; the JSON
+//! API's error messages and OpenAPI descriptions are for developers and stay in English in `api.rs`,
+//! `admin/api.rs` and `search.rs`, as do the plain-text answers of `/healthz`, `/readyz`, `/metrics` and a
+//! search feed's errors; the operator's diagnostics that come from below the site (a fetch or discovery error,
+//! a poll's report, which the command line shares) are shown as they come; logs are English.
+//!
+//! Adding a language: write `pub static XX: Strings = Strings { lang: "xx", … }` below (the compiler lists
+//! any field left out), add it to [`LANGUAGES`], and set `[web] language = "xx"`.
+
+use std::fmt::{Display, Write as _};
+
+/// A plural category (Unicode CLDR): which form of a counted phrase a number takes in a language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PluralCategory {
+    /// Zero items, in languages that say it differently (Arabic, Latvian).
+    Zero,
+    /// One item (English "1 outlet").
+    One,
+    /// Two items, in languages with a dual (Arabic, Slovenian).
+    Two,
+    /// A few items (Polish, Czech, Russian).
+    Few,
+    /// Many items (Polish, Russian, Arabic).
+    Many,
+    /// Every other number (English "5 outlets").
+    Other,
+}
+
+/// The forms of a counted phrase, `{n}` being the number. A form left empty falls back to `other`, so a
+/// language fills only the categories its plural rule returns.
+#[derive(Debug, Clone, Copy)]
+pub struct Plural {
+    /// For [`PluralCategory::Zero`].
+    pub zero: &'static str,
+    /// For [`PluralCategory::One`].
+    pub one: &'static str,
+    /// For [`PluralCategory::Two`].
+    pub two: &'static str,
+    /// For [`PluralCategory::Few`].
+    pub few: &'static str,
+    /// For [`PluralCategory::Many`].
+    pub many: &'static str,
+    /// For [`PluralCategory::Other`], and for any category left empty.
+    pub other: &'static str,
+}
+
+impl Plural {
+    /// A phrase with a singular and a plural form, as in English.
+    pub const fn new(one: &'static str, other: &'static str) -> Plural {
+        Plural { zero: "", one, two: "", few: "", many: "", other }
+    }
+
+    /// The form for `category`.
+    pub fn form(&self, category: PluralCategory) -> &'static str {
+        let form = match category {
+            PluralCategory::Zero => self.zero,
+            PluralCategory::One => self.one,
+            PluralCategory::Two => self.two,
+            PluralCategory::Few => self.few,
+            PluralCategory::Many => self.many,
+            PluralCategory::Other => self.other,
+        };
+        if form.is_empty() { self.other } else { form }
+    }
+}
+
+/// One line of the search page's help: an example query (markup: `<code>` elements) and what it finds.
+#[derive(Debug, Clone, Copy)]
+pub struct SearchHelp {
+    /// The example, as trusted markup.
+    pub example_html: &'static str,
+    /// What it finds.
+    pub meaning: &'static str,
+}
+
+/// Lists every text of an entry, for [`Strings::texts`], each named by its field (and its form or index).
+trait Entry {
+    fn collect(&self, field: &str, out: &mut Vec<(String, &'static str)>);
+}
+
+impl Entry for &'static str {
+    fn collect(&self, field: &str, out: &mut Vec<(String, &'static str)>) {
+        out.push((field.to_owned(), self));
+    }
+}
+
+impl Entry for Plural {
+    fn collect(&self, field: &str, out: &mut Vec<(String, &'static str)>) {
+        let forms = [("zero", self.zero), ("one", self.one), ("two", self.two), ("few", self.few), ("many", self.many)];
+        for (form, text) in forms.into_iter().chain([("other", self.other)]) {
+            if !text.is_empty() {
+                out.push((format!("{field}.{form}"), text));
+            }
+        }
+    }
+}
+
+impl<const N: usize> Entry for [&'static str; N] {
+    fn collect(&self, field: &str, out: &mut Vec<(String, &'static str)>) {
+        out.extend(self.iter().enumerate().map(|(i, text)| (format!("{field}[{i}]"), *text)));
+    }
+}
+
+impl Entry for &'static [SearchHelp] {
+    fn collect(&self, field: &str, out: &mut Vec<(String, &'static str)>) {
+        for (i, help) in self.iter().enumerate() {
+            out.push((format!("{field}[{i}].example_html"), help.example_html));
+            out.push((format!("{field}[{i}].meaning"), help.meaning));
+        }
+    }
+}
+
+impl Entry for fn(u64) -> PluralCategory {
+    fn collect(&self, _: &str, _: &mut Vec<(String, &'static str)>) {}
+}
+
+/// Declares [`Strings`] and its [`Strings::texts`], which lists every field's texts by the field's name.
+macro_rules! catalogue {
+    ($(#[$meta:meta])* pub struct Strings { $($(#[$field_meta:meta])* pub $field:ident: $ty:ty,)* }) => {
+        $(#[$meta])*
+        pub struct Strings {
+            $($(#[$field_meta])* pub $field: $ty,)*
+        }
+
+        impl Strings {
+            /// Every text of the catalogue with the name of its field, in the order of the fields: a counted
+            /// phrase gives one line per form (`outlets.one`), a list one per item (`months[0]`). For tests and
+            /// tools.
+            pub fn texts(&self) -> Vec<(String, &'static str)> {
+                let mut out = Vec::new();
+                $(Entry::collect(&self.$field, stringify!($field), &mut out);)*
+                out
+            }
+        }
+    };
+}
+
+catalogue! {
+    /// All the text of the site in one language. See the [module](self) for the kinds of entry.
+    pub struct Strings {
+        // The language itself.
+        /// Its BCP 47 tag: `<html lang>`, and the value of `[web] language` that selects it.
+        pub lang: &'static str,
+        /// Its name, in itself (for messages listing the languages).
+        pub name: &'static str,
+        /// Which plural category a count takes.
+        pub plural_rule: fn(u64) -> PluralCategory,
+        /// Between items of a list ("Gazette, Herald").
+        pub list_separator: &'static str,
+        /// A text quoted inside a message: `{text}`.
+        pub quoted: &'static str,
+
+        // Every page's frame (base.html).
+        /// The site's name: the brand in the header and the title of a page with none of its own.
+        pub site_name: &'static str,
+        /// A page's `<title>`: `{page}`.
+        pub page_title: &'static str,
+        /// The link that skips the header.
+        pub skip_to_content: &'static str,
+        /// The accessible name of the main navigation.
+        pub nav_label: &'static str,
+        /// Navigation: the front page.
+        pub nav_home: &'static str,
+        /// Navigation, and the stories page's heading.
+        pub nav_stories: &'static str,
+        /// Navigation, and the topics page's heading.
+        pub nav_topics: &'static str,
+        /// Navigation, and the sources page's heading.
+        pub nav_sources: &'static str,
+        /// Navigation, the search page's heading and its button.
+        pub nav_search: &'static str,
+        /// The accessible name of the search form in every page's header.
+        pub site_search_label: &'static str,
+        /// The label of a search box.
+        pub search_articles: &'static str,
+        /// The placeholder of the header's search box.
+        pub search_placeholder: &'static str,
+        /// The footer, before the link to the admin pages.
+        pub footer: &'static str,
+        /// The footer's link to the admin pages, and their heading.
+        pub admin: &'static str,
+        /// The title of the top stories' Atom feed (linked from every page, and the feed's own title).
+        pub feed_top_title: &'static str,
+        /// The title of one story's Atom feed: `{headline}`.
+        pub feed_story_title: &'static str,
+        /// The title of a topic's Atom feed: `{topic}`.
+        pub feed_topic_title: &'static str,
+        /// The title of a search's Atom feed: `{q}`.
+        pub feed_search_title: &'static str,
+        /// The link to a search's Atom feed from its page (`<link rel="alternate">`): `{q}`.
+        pub search_feed_link: &'static str,
+        /// The installed app's description (`/manifest.webmanifest`).
+        pub app_description: &'static str,
+        /// What the service worker answers for a page that was not kept for offline reading.
+        pub offline: &'static str,
+
+        // Error pages.
+        /// The heading of a 404 page.
+        pub not_found: &'static str,
+        /// The heading of a 500 page.
+        pub internal_error: &'static str,
+        /// The text of a 500 page: `{id}`, the request id the log has.
+        pub internal_error_message: &'static str,
+        /// The error pages' link home.
+        pub go_home: &'static str,
+        /// 404: an unknown address.
+        pub no_page: &'static str,
+        /// 404: a page cursor that is not one: `{page}`.
+        pub no_such_page: &'static str,
+        /// 404: `{id}`.
+        pub no_article: &'static str,
+        /// 404: `{id}`.
+        pub no_story: &'static str,
+        /// 404: `{id}`.
+        pub no_source: &'static str,
+        /// 404: `{topic}`, quoted.
+        pub no_topic: &'static str,
+        /// An outlet known by nothing but an address without a host.
+        pub unknown_outlet: &'static str,
+
+        // Counts, shared by many pages.
+        /// Outlets covering a story: `{n}`.
+        pub outlets: Plural,
+        /// Articles of a story: `{n}`.
+        pub articles: Plural,
+        /// Sources filed under a topic: `{n}`.
+        pub sources: Plural,
+
+        // Times.
+        /// Less than a minute ago (or in the future).
+        pub just_now: &'static str,
+        /// `{n}` minutes ago.
+        pub minutes_ago: Plural,
+        /// `{n}` hours ago.
+        pub hours_ago: Plural,
+        /// `{n}` days ago.
+        pub days_ago: Plural,
+        /// A date: `{day}`, `{mon}` (short month name), `{year}`.
+        pub date: &'static str,
+        /// A full time, shown on hover: `{weekday} {day} {month} {year} {hour} {minute}`.
+        pub date_time: &'static str,
+        /// A time on the coverage chart: `{day} {mon} {hour} {minute}`.
+        pub chart_time: &'static str,
+        /// A time on the coverage chart's axis: `{day} {mon} {hour} {minute}`.
+        pub chart_axis_time: &'static str,
+        /// Month names, January first.
+        pub months: [&'static str; 12],
+        /// Short month names, January first.
+        pub months_short: [&'static str; 12],
+        /// Weekday names, Monday first.
+        pub weekdays: [&'static str; 7],
+        /// A source never polled successfully.
+        pub never: &'static str,
+        /// A source whose polling is stopped, in place of its next poll.
+        pub stopped: &'static str,
+        /// How often a source is polled: `{n}` seconds.
+        pub every_seconds: Plural,
+        /// `{n}` minutes.
+        pub every_minutes: Plural,
+        /// `{n}` hours.
+        pub every_hours: Plural,
+        /// `{n}` days.
+        pub every_days: Plural,
+        /// A next poll already due.
+        pub due_now: &'static str,
+        /// A next poll in `{n}` minutes.
+        pub in_minutes: Plural,
+        /// In `{n}` hours.
+        pub in_hours: Plural,
+        /// In `{n}` days.
+        pub in_days: Plural,
+
+        // The front page (index.html) and the lists.
+        /// The front page's title.
+        pub home_title: &'static str,
+        /// The front page's top stories heading.
+        pub top_stories: &'static str,
+        /// The link from the top stories to the stories page.
+        pub all_stories: &'static str,
+        /// The heading of the latest articles.
+        pub latest: &'static str,
+        /// The front page with no article.
+        pub home_empty_html: &'static str,
+        /// The link to the next page of articles.
+        pub older_articles: &'static str,
+        /// The link to the next page of stories.
+        pub older_stories: &'static str,
+        /// The stories page with no story.
+        pub stories_empty: &'static str,
+        /// A story in a list or on its page: `{time}`, a `<time>` element.
+        pub updated: &'static str,
+
+        // An article (article.html).
+        /// The original of syndicated text, when no other outlet carries it: `{original}`.
+        pub first_published: &'static str,
+        /// The original and the other outlets carrying the text: `{original}`, `{others}`.
+        pub first_published_also: &'static str,
+        /// When the outlet's page could not be extracted.
+        pub extraction_failed: &'static str,
+        /// The link to the article at its outlet: `{outlet}`.
+        pub read_at: &'static str,
+        /// The heading of the article's story.
+        pub coverage_heading: &'static str,
+        /// The article's story: `{story}`, a link.
+        pub part_of: &'static str,
+        /// The heading of related stories.
+        pub related_stories: &'static str,
+
+        // A story (story.html).
+        /// When a story began: `{time}`, a `<time>` element.
+        pub first_seen: &'static str,
+        /// The link to a story's Atom feed.
+        pub follow_story: &'static str,
+        /// The outlets covering a story: `{outlets}`.
+        pub covered_by: &'static str,
+        /// The caption of the coverage chart.
+        pub chart_caption: &'static str,
+        /// The chart's accessible title: `{description}`.
+        pub chart_title: &'static str,
+        /// The chart's description: `{articles}` and `{outlets}` (counted), `{first}`, `{last}`.
+        pub chart_description: &'static str,
+        /// Outlets left out of the chart: `{n}`.
+        pub chart_hidden: Plural,
+        /// The heading of a story's timeline.
+        pub timeline: &'static str,
+        /// A copy in a timeline: `{outlet}`, the original's.
+        pub republished_from: &'static str,
+
+        // Topics (topics.html, topic.html).
+        /// The topics page with no topic.
+        pub topics_empty_html: &'static str,
+        /// The link to a topic's Atom feed.
+        pub follow_topic: &'static str,
+        /// A topic with no article.
+        pub topic_empty: &'static str,
+
+        // Sources (sources.html, source.html).
+        /// The sources page with no source.
+        pub sources_empty_html: &'static str,
+        /// A column: the source.
+        pub col_source: &'static str,
+        /// A column: its category.
+        pub col_category: &'static str,
+        /// A column: its last successful poll.
+        pub col_last_success: &'static str,
+        /// A column: its errors in a row.
+        pub col_errors: &'static str,
+        /// A column: its next poll.
+        pub col_next_poll: &'static str,
+        /// A failing source in the list.
+        pub failing_see_html: &'static str,
+        /// The heading of an outlet's feed health.
+        pub feed_health: &'static str,
+        /// A source's status.
+        pub status: &'static str,
+        /// Status: stopped.
+        pub status_stopped: &'static str,
+        /// Status: failing.
+        pub status_failing: &'static str,
+        /// After "failing" on an outlet's page.
+        pub status_failing_why_html: &'static str,
+        /// Status: working.
+        pub status_working: &'static str,
+        /// Status: never polled (admin page).
+        pub status_not_polled: &'static str,
+        /// An outlet's last successful poll.
+        pub last_successful_poll: &'static str,
+        /// How often the outlet is polled.
+        pub polled: &'static str,
+        /// The heading of an outlet's stories.
+        pub stories_it_covers: &'static str,
+        /// The heading of an outlet's articles.
+        pub latest_articles: &'static str,
+
+        // Search (search.html).
+        /// A search page's title: `{q}`.
+        pub search_title: &'static str,
+        /// The search help's summary.
+        pub search_help_summary: &'static str,
+        /// The search help's lines.
+        pub search_help: &'static [SearchHelp],
+        /// Past the last page of results.
+        pub no_more_results: &'static str,
+        /// No result: `{q}`.
+        pub nothing_matches: &'static str,
+        /// Results: `{n}`.
+        pub results_count: Plural,
+        /// The page of results: `{n}`.
+        pub results_page: &'static str,
+        /// The link to a search's Atom feed.
+        pub follow_search: &'static str,
+        /// The accessible name of the result pages' navigation.
+        pub result_pages: &'static str,
+        /// The link to the previous results.
+        pub previous_results: &'static str,
+        /// The link to the next results.
+        pub more_results: &'static str,
+        /// Search is not configured.
+        pub search_off: &'static str,
+        /// A query that cannot be searched: `{problem}`.
+        pub search_refused: &'static str,
+        /// Past the deepest result served: `{n}`.
+        pub search_too_deep: &'static str,
+        /// 404: a page number that is not one: `{page}`.
+        pub no_results_page: &'static str,
+        /// The query is empty.
+        pub query_empty: &'static str,
+        /// The query is too long: `{n}` characters, `{max}` allowed.
+        pub query_too_long: &'static str,
+        /// Too many words: `{n}`, `{max}` allowed.
+        pub query_too_many: &'static str,
+        /// `after:`/`before:` with no date: `{filter}`, `{value}`.
+        pub query_bad_date: &'static str,
+        /// A query of exclusions only.
+        pub query_only_exclusions: &'static str,
+
+        // The admin pages (admin*.html, admin/pages.rs).
+        /// Sign out.
+        pub sign_out: &'static str,
+        /// The heading of the form to add a source.
+        pub add_a_source: &'static str,
+        /// Its address field.
+        pub add_url_label: &'static str,
+        /// The address field's help.
+        pub add_url_help: &'static str,
+        /// Its category field.
+        pub add_category_label: &'static str,
+        /// Its full-text field, and the admin list's line.
+        pub full_text: &'static str,
+        /// The full-text mode `auto`, short.
+        pub extract_auto: &'static str,
+        /// `always`, short.
+        pub extract_always: &'static str,
+        /// `never`, short.
+        pub extract_never: &'static str,
+        /// The option `auto`, explained.
+        pub extract_auto_option: &'static str,
+        /// The option `always`, explained.
+        pub extract_always_option: &'static str,
+        /// The option `never`, explained.
+        pub extract_never_option: &'static str,
+        /// The add form's button.
+        pub add_source_button: &'static str,
+        /// When this process cannot add sources.
+        pub admin_cannot_add_html: &'static str,
+        /// The heading of the OPML import.
+        pub import_opml: &'static str,
+        /// Its file field.
+        pub opml_file: &'static str,
+        /// Its text field.
+        pub opml_paste: &'static str,
+        /// Its button.
+        pub import_button: &'static str,
+        /// The heading of the admin's sources: `{n}`.
+        pub admin_sources_heading: &'static str,
+        /// No source yet (admin).
+        pub no_sources_yet: &'static str,
+        /// A column: health.
+        pub col_health: &'static str,
+        /// A column: actions.
+        pub col_actions: &'static str,
+        /// A source's category: `{category}`.
+        pub category_line: &'static str,
+        /// A source's full-text mode: `{mode}`.
+        pub full_text_line: &'static str,
+        /// A source's last success: `{when}`.
+        pub last_success_line: &'static str,
+        /// A source's errors in a row: `{n}`.
+        pub errors_in_a_row_line: &'static str,
+        /// A source's last error: `{when}`, `{error}`.
+        pub last_error_line: &'static str,
+        /// A button.
+        pub poll_now: &'static str,
+        /// A button.
+        pub resume_polling: &'static str,
+        /// A link to the removal's confirmation.
+        pub remove: &'static str,
+        /// Hidden after an action's name, for screen readers: `{name}`, the source's.
+        pub action_source: &'static str,
+        /// The sign-in page's explanation.
+        pub sign_in_intro_html: &'static str,
+        /// The token field.
+        pub admin_token: &'static str,
+        /// The sign-in button.
+        pub sign_in: &'static str,
+        /// The removal's question: `{name}`.
+        pub remove_question: &'static str,
+        /// What removal does: `{url}`, a `<code>` element.
+        pub remove_explanation: &'static str,
+        /// The removal's button: `{name}`.
+        pub remove_button: &'static str,
+        /// Leaves the removal page.
+        pub cancel: &'static str,
+        /// The heading when no admin token is configured.
+        pub admin_off: &'static str,
+        /// The text when no admin token is configured.
+        pub admin_off_message: &'static str,
+        /// The heading of a refused form.
+        pub refused: &'static str,
+        /// A refused form: `{reason}`.
+        pub refused_message: &'static str,
+        /// Reason: another site sent the form: `{header}` and its `{value}`.
+        pub refused_cross_site: &'static str,
+        /// Reason: no or a stale CSRF token.
+        pub refused_csrf: &'static str,
+        /// Reason: the import was not multipart.
+        pub refused_not_multipart: &'static str,
+        /// The heading without a session.
+        pub not_signed_in: &'static str,
+        /// The text without a session.
+        pub not_signed_in_message: &'static str,
+        /// Sign-in throttled: `{n}` seconds to wait.
+        pub too_many_tokens: Plural,
+        /// Sign-in refused.
+        pub wrong_token: &'static str,
+        /// Signed in.
+        pub signed_in: &'static str,
+        /// Signed out.
+        pub signed_out: &'static str,
+        /// An action failed inside the server: `{id}`.
+        pub admin_internal_error: &'static str,
+        /// An address field left empty.
+        pub url_empty: &'static str,
+        /// An address that is not http(s): `{url}`.
+        pub url_not_web: &'static str,
+        /// A full-text mode that is not one: `{value}`, quoted.
+        pub extract_not_a_choice: &'static str,
+        /// A source added: `{name}`, `{url}`.
+        pub added: &'static str,
+        /// This process cannot add sources.
+        pub cannot_add_here: &'static str,
+        /// This process cannot import OPML.
+        pub cannot_import_here: &'static str,
+        /// An unreadable upload: `{problem}`.
+        pub upload_unreadable: &'static str,
+        /// What was imported, when it was a file with no name.
+        pub uploaded_file: &'static str,
+        /// What was imported, when it was pasted.
+        pub pasted_opml: &'static str,
+        /// An import with nothing to import.
+        pub opml_missing: &'static str,
+        /// An OPML document without feeds: `{what}`.
+        pub opml_no_feeds: &'static str,
+        /// An import's result: `{n}` added, from `{what}`, `{already}` followed already.
+        pub imported: Plural,
+        /// A removed source's action: `{id}` is gone.
+        pub source_gone: &'static str,
+        /// A source id that is not one: `{id}`, quoted.
+        pub not_a_source_id: &'static str,
+        /// A source removed: `{name}`, `{url}`.
+        pub removed: &'static str,
+        /// A source resumed: `{name}`.
+        pub resumed: &'static str,
+        /// A source made due, for the poller of another process: `{name}`.
+        pub made_due: &'static str,
+    }
+}
+
+/// English plurals: one for 1, other for the rest.
+fn english_plural(n: u64) -> PluralCategory {
+    if n == 1 { PluralCategory::One } else { PluralCategory::Other }
+}
+
+/// English.
+pub static EN: Strings = Strings {
+    lang: "en",
+    name: "English",
+    plural_rule: english_plural,
+    list_separator: ", ",
+    quoted: "\"{text}\"",
+
+    site_name: "Tidings",
+    page_title: "{page} — Tidings",
+    skip_to_content: "Skip to content",
+    nav_label: "Site",
+    nav_home: "Home",
+    nav_stories: "Stories",
+    nav_topics: "Topics",
+    nav_sources: "Sources",
+    nav_search: "Search",
+    site_search_label: "Site search",
+    search_articles: "Search articles",
+    search_placeholder: "Search",
+    footer: "Tidings — your own news aggregator. No tracking.",
+    admin: "Admin",
+    feed_top_title: "Tidings: top stories",
+    feed_story_title: "Tidings: {headline}",
+    feed_topic_title: "Tidings: {topic}",
+    feed_search_title: "Tidings search: {q}",
+    search_feed_link: "Search: {q}",
+    app_description: "Your own news aggregator: stories from the outlets you follow, with where each came from.",
+    offline: "You are offline and this page was not saved.",
+
+    not_found: "Not found",
+    internal_error: "Something went wrong",
+    internal_error_message: "The server could not answer this request. Request id: {id}.",
+    go_home: "Go to the front page",
+    no_page: "There is no page at this address.",
+    no_such_page: "No such page: {page}.",
+    no_article: "There is no article {id}.",
+    no_story: "There is no story {id}.",
+    no_source: "There is no source {id}.",
+    no_topic: "There is no topic {topic}.",
+    unknown_outlet: "unknown outlet",
+
+    outlets: Plural::new("{n} outlet", "{n} outlets"),
+    articles: Plural::new("{n} article", "{n} articles"),
+    sources: Plural::new("{n} source", "{n} sources"),
+
+    just_now: "just now",
+    minutes_ago: Plural::new("{n} minute ago", "{n} minutes ago"),
+    hours_ago: Plural::new("{n} hour ago", "{n} hours ago"),
+    days_ago: Plural::new("{n} day ago", "{n} days ago"),
+    date: "{day} {mon} {year}",
+    date_time: "{weekday} {day} {month} {year}, {hour}:{minute} UTC",
+    chart_time: "{day} {mon} {hour}:{minute} UTC",
+    chart_axis_time: "{day} {mon} {hour}:{minute}",
+    months: [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+    months_short: ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+    weekdays: ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+    never: "never",
+    stopped: "stopped",
+    every_seconds: Plural::new("every {n} second", "every {n} seconds"),
+    every_minutes: Plural::new("every {n} minute", "every {n} minutes"),
+    every_hours: Plural::new("every {n} hour", "every {n} hours"),
+    every_days: Plural::new("every {n} day", "every {n} days"),
+    due_now: "due now",
+    in_minutes: Plural::new("in {n} minute", "in {n} minutes"),
+    in_hours: Plural::new("in {n} hour", "in {n} hours"),
+    in_days: Plural::new("in {n} day", "in {n} days"),
+
+    home_title: "Latest news",
+    top_stories: "Top stories",
+    all_stories: "All stories",
+    latest: "Latest",
+    home_empty_html: "No articles yet. Add a source with <code>tidings sources add URL</code>; new articles appear here \
+                      as sources are polled.",
+    older_articles: "Older articles",
+    older_stories: "Older stories",
+    stories_empty: "No stories yet. Articles are grouped into stories as they arrive.",
+    updated: "updated {time}",
+
+    first_published: "First published by {original}.",
+    first_published_also: "First published by {original}; also at {others}.",
+    extraction_failed: "The full article could not be fetched from the outlet, so this is the text its feed carried.",
+    read_at: "Read at {outlet}",
+    coverage_heading: "Coverage of this story",
+    part_of: "Part of {story}",
+    related_stories: "Related stories",
+
+    first_seen: "first seen {time}",
+    follow_story: "Follow this story (Atom feed)",
+    covered_by: "Covered by: {outlets}",
+    chart_caption: "Articles over time, one row per outlet.",
+    chart_title: "Coverage over time: {description}",
+    chart_description: "{articles} from {outlets} between {first} and {last}",
+    chart_hidden: Plural::new("and {n} more outlet not drawn", "and {n} more outlets not drawn"),
+    timeline: "Timeline",
+    republished_from: "republished from {outlet}",
+
+    topics_empty_html: "No topics yet. Topics come from the categories of sources (<code>tidings sources add URL \
+                        --category NAME</code>, or the folders of an imported OPML file).",
+    follow_topic: "Follow this topic (Atom feed)",
+    topic_empty: "No articles in this topic yet.",
+
+    sources_empty_html: "No sources yet. Add one with <code>tidings sources add URL</code> or import an OPML file with \
+                         <code>tidings sources import FILE.opml</code>.",
+    col_source: "Source",
+    col_category: "Category",
+    col_last_success: "Last success",
+    col_errors: "Errors",
+    col_next_poll: "Next poll",
+    failing_see_html: "failing: see <code>tidings sources list</code>",
+    feed_health: "Feed health",
+    status: "Status",
+    status_stopped: "polling stopped",
+    status_failing: "failing",
+    status_failing_why_html: "(the operator sees why in <code>tidings sources list</code>)",
+    status_working: "working",
+    status_not_polled: "not polled yet",
+    last_successful_poll: "Last successful poll",
+    polled: "Polled",
+    stories_it_covers: "Stories it covers",
+    latest_articles: "Latest articles",
+
+    search_title: "{q} — Search",
+    search_help_summary: "How to search",
+    search_help: &[
+        SearchHelp {
+            example_html: "<code>flood warning</code>",
+            meaning: "articles with both words (flooded, floods and flood all count)",
+        },
+        SearchHelp { example_html: "<code>\"river authority\"</code>", meaning: "the words together, in this order" },
+        SearchHelp {
+            example_html: "<code>-sport</code>, <code>-\"press release\"</code>",
+            meaning: "without the word or phrase",
+        },
+        SearchHelp {
+            example_html: "<code>outlet:ledger</code>, <code>outlet:\"daily ledger\"</code>",
+            meaning: "from one outlet",
+        },
+        SearchHelp { example_html: "<code>topic:world</code>", meaning: "from sources filed under a topic" },
+        SearchHelp {
+            example_html: "<code>after:2026-11-01</code>, <code>before:2026-12-01</code>",
+            meaning: "published from or before a day",
+        },
+    ],
+    no_more_results: "No more results.",
+    nothing_matches: "Nothing matches “{q}”. Try fewer words, or other ones.",
+    results_count: Plural::new("{n} article matches", "{n} articles match"),
+    results_page: "page {n}",
+    follow_search: "Follow this search (Atom feed)",
+    result_pages: "Result pages",
+    previous_results: "Previous results",
+    more_results: "More results",
+    search_off: "Search is turned off on this server.",
+    search_refused: "Cannot search: {problem}.",
+    search_too_deep: "Results are shown up to number {n}; narrow the search to see others.",
+    no_results_page: "No such page of results: {page}.",
+    query_empty: "the query is empty: type some words, a \"phrase\", or a filter such as outlet:NAME",
+    query_too_long: "the query is {n} characters long; the limit is {max}",
+    query_too_many: "the query has {n} words and phrases; the limit is {max}",
+    query_bad_date: "{filter}:{value} is not a date: write it as YYYY-MM-DD",
+    query_only_exclusions: "the query only excludes; add a word, a phrase or a filter to search for",
+
+    sign_out: "Sign out",
+    add_a_source: "Add a source",
+    add_url_label: "Address of a feed or of a web page",
+    add_url_help: "For a web page, Tidings follows the feed the page advertises.",
+    add_category_label: "Category (optional)",
+    full_text: "Full text",
+    extract_auto: "auto",
+    extract_always: "always",
+    extract_never: "never",
+    extract_auto_option: "auto: fetch an item's page when the feed has only a teaser",
+    extract_always_option: "always: fetch every item's page",
+    extract_never_option: "never: keep the feed's text",
+    add_source_button: "Add source",
+    admin_cannot_add_html: "Adding and importing sources need the poller's network access, which this process does \
+                            not have; use <code>tidings sources add</code> and <code>tidings sources import</code>.",
+    import_opml: "Import OPML",
+    opml_file: "OPML file",
+    opml_paste: "Or paste the OPML",
+    import_button: "Import",
+    admin_sources_heading: "Sources ({n})",
+    no_sources_yet: "No sources yet.",
+    col_health: "Health",
+    col_actions: "Actions",
+    category_line: "Category: {category}",
+    full_text_line: "Full text: {mode}",
+    last_success_line: "Last success: {when}",
+    errors_in_a_row_line: "Errors in a row: {n}",
+    last_error_line: "Last error, {when}: {error}",
+    poll_now: "Poll now",
+    resume_polling: "Resume polling",
+    remove: "Remove",
+    action_source: ": {name}",
+    sign_in_intro_html: "Sign in with the admin token (<code>[web] admin_token</code> in the configuration) to add, \
+                         import, poll and remove sources.",
+    admin_token: "Admin token",
+    sign_in: "Sign in",
+    remove_question: "Remove {name}?",
+    remove_explanation: "Tidings will stop following {url} and delete the articles it stored from it. This cannot be \
+                         undone; the source can be added again later.",
+    remove_button: "Remove {name}",
+    cancel: "Cancel",
+    admin_off: "Admin pages are off",
+    admin_off_message: "The admin pages are off because no admin token is configured. Set [web] admin_token (or \
+                        TIDINGS_WEB__ADMIN_TOKEN) to a secret of at least 16 characters and restart Tidings; until \
+                        then, manage sources with `tidings sources …`.",
+    refused: "Refused",
+    refused_message: "Refused: {reason}. Use the forms on /admin.",
+    refused_cross_site: "the form was sent from another site ({header}: {value})",
+    refused_csrf: "the form's security token is missing or out of date (reload /admin and try again)",
+    refused_not_multipart: "the import form must be sent as multipart/form-data",
+    not_signed_in: "Not signed in",
+    not_signed_in_message: "Your admin session is missing or has expired: sign in again at /admin.",
+    too_many_tokens: Plural::new(
+        "Too many wrong tokens in a row: wait {n} second, then try again.",
+        "Too many wrong tokens in a row: wait {n} seconds, then try again.",
+    ),
+    wrong_token: "That is not the admin token.",
+    signed_in: "Signed in.",
+    signed_out: "Signed out.",
+    admin_internal_error: "The server could not do that. Request id: {id}.",
+    url_empty: "URL: enter the address of a feed or of a web page",
+    url_not_web: "{url}: not a web address (it must start with http:// or https:// and name a host)",
+    extract_not_a_choice: "Full text: {value} is not a choice (auto, always or never)",
+    added: "Added {name} ({url}); it is due for polling now.",
+    cannot_add_here: "Adding a source needs the poller's network access, which this process does not have: use \
+                      `tidings sources …`.",
+    cannot_import_here: "Importing OPML needs the poller's network access, which this process does not have: use \
+                         `tidings sources …`.",
+    upload_unreadable: "OPML: the upload could not be read ({problem})",
+    uploaded_file: "the uploaded file",
+    pasted_opml: "the pasted OPML",
+    opml_missing: "OPML: choose a file or paste the OPML text",
+    opml_no_feeds: "{what}: the OPML lists no feeds",
+    imported: Plural::new(
+        "Imported {n} source from {what} ({already} already followed).",
+        "Imported {n} sources from {what} ({already} already followed).",
+    ),
+    source_gone: "Source {id}: there is no such source (removed already?)",
+    not_a_source_id: "Source {id}: not a source id",
+    removed: "Removed {name} ({url}) and its articles.",
+    resumed: "{name} will be polled again; it is due now.",
+    made_due: "{name} is due now; the poller fetches it within seconds.",
+};
+
+/// Every catalogue, English first (the default).
+pub static LANGUAGES: &[&Strings] = &[&EN];
+
+/// The catalogue whose [`Strings::lang`] is `lang` (ASCII case ignored), if there is one.
+pub fn for_language(lang: &str) -> Option<&'static Strings> {
+    LANGUAGES.iter().copied().find(|s| s.lang.eq_ignore_ascii_case(lang.trim()))
+}
+
+/// The tags of every catalogue, for `[web] language`'s check.
+pub fn language_tags() -> Vec<&'static str> {
+    LANGUAGES.iter().map(|s| s.lang).collect()
+}
+
+/// A number of things, counted by [`Strings::count`].
+pub trait Count: Copy + Display {
+    /// Its size, for the plural rule.
+    fn magnitude(self) -> u64;
+}
+
+impl Count for i32 {
+    fn magnitude(self) -> u64 {
+        u64::from(self.unsigned_abs())
+    }
+}
+
+impl Count for i64 {
+    fn magnitude(self) -> u64 {
+        self.unsigned_abs()
+    }
+}
+
+impl Count for usize {
+    fn magnitude(self) -> u64 {
+        self as u64
+    }
+}
+
+impl Count for u64 {
+    fn magnitude(self) -> u64 {
+        self
+    }
+}
+
+impl<T: Count> Count for &T {
+    fn magnitude(self) -> u64 {
+        (*self).magnitude()
+    }
+}
+
+impl std::fmt::Debug for Strings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Strings").field("lang", &self.lang).finish_non_exhaustive()
+    }
+}
+
+/// `pattern` with each `{name}` replaced by its value in `args`; a placeholder without a value stays as it is.
+pub fn fill(pattern: &str, args: &[(&str, &dyn Display)]) -> String {
+    let mut out = String::with_capacity(pattern.len() + 32);
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        out.push_str(&rest[..open]);
+        let name = &after[..close];
+        match args.iter().find(|(n, _)| *n == name) {
+            Some((_, value)) => {
+                let _ = write!(out, "{value}");
+            }
+            None => out.push_str(&rest[open..open + close + 2]),
+        }
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The names of the placeholders of `pattern`, in order.
+pub fn placeholders(pattern: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find('}') else { break };
+        names.push(&after[..close]);
+        rest = &after[close + 1..];
+    }
+    names
+}
+
+impl Strings {
+    /// `pattern` (one of this catalogue's) with its placeholders filled from `args`.
+    pub fn fill(&self, pattern: &str, args: &[(&str, &dyn Display)]) -> String {
+        fill(pattern, args)
+    }
+
+    /// `pattern` with its one placeholder, whatever its name, replaced by `value`. For templates.
+    pub fn with(&self, pattern: &str, value: impl Display) -> String {
+        match placeholders(pattern).first() {
+            Some(name) => fill(pattern, &[(name, &value)]),
+            None => pattern.to_owned(),
+        }
+    }
+
+    /// The text of `pattern` before its placeholder, for templates that wrap the placeholder in markup.
+    pub fn before<'a>(&self, pattern: &'a str) -> &'a str {
+        pattern.split_once('{').map_or(pattern, |(before, _)| before)
+    }
+
+    /// The text of `pattern` after its (first) placeholder.
+    pub fn after<'a>(&self, pattern: &'a str) -> &'a str {
+        pattern.split_once('{').and_then(|(_, rest)| rest.split_once('}')).map_or("", |(_, after)| after)
+    }
+
+    /// The form of `plural` for `n`, with `{n}` filled.
+    pub fn count(&self, plural: &Plural, n: impl Count) -> String {
+        self.count_with(plural, n, &[])
+    }
+
+    /// The form of `plural` for `n`, with `{n}` and the placeholders of `args` filled.
+    pub fn count_with(&self, plural: &Plural, n: impl Count, args: &[(&str, &dyn Display)]) -> String {
+        let pattern = plural.form((self.plural_rule)(n.magnitude()));
+        let mut all: Vec<(&str, &dyn Display)> = vec![("n", &n)];
+        all.extend_from_slice(args);
+        fill(pattern, &all)
+    }
+
+    /// `text` in this language's quotation marks.
+    pub fn quote(&self, text: &str) -> String {
+        fill(self.quoted, &[("text", &text)])
+    }
+
+    /// `items` joined with the list separator.
+    pub fn list<S: AsRef<str>>(&self, items: &[S]) -> String {
+        items.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(self.list_separator)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_are_filled_by_name() {
+        assert_eq!(fill("Added {name} ({url}).", &[("url", &"u"), ("name", &"N")]), "Added N (u).");
+        assert_eq!(fill("{missing} stays", &[]), "{missing} stays");
+        assert_eq!(fill("an { unclosed", &[]), "an { unclosed");
+        assert_eq!(EN.with(EN.read_at, "Gazette <b>"), "Read at Gazette <b>");
+        assert_eq!((EN.before(EN.updated), EN.after(EN.updated)), ("updated ", ""));
+        assert_eq!((EN.before(EN.part_of), EN.after(EN.remove_question)), ("Part of ", "?"));
+    }
+
+    #[test]
+    fn counts_take_their_plural_form() {
+        assert_eq!(EN.count(&EN.outlets, 1), "1 outlet");
+        assert_eq!(EN.count(&EN.outlets, 5), "5 outlets");
+        assert_eq!(EN.count(&EN.results_count, 2), "2 articles match");
+        assert_eq!(
+            EN.count_with(&EN.imported, 2, &[("what", &"subs.opml"), ("already", &1)]),
+            "Imported 2 sources from subs.opml (1 already followed)."
+        );
+        let polish_like = Plural { few: "{n} few", ..Plural::new("{n} one", "{n} other") };
+        assert_eq!(polish_like.form(PluralCategory::Few), "{n} few");
+        assert_eq!(polish_like.form(PluralCategory::Many), "{n} other", "an empty form falls back to other");
+    }
+
+    #[test]
+    fn languages_are_found_by_tag() {
+        assert_eq!(for_language("en").map(|s| s.lang), Some("en"));
+        assert_eq!(for_language(" EN ").map(|s| s.lang), Some("en"));
+        assert!(for_language("xx").is_none());
+        assert_eq!(language_tags(), ["en"]);
+    }
+
+    /// A translation has every entry of English and keeps the placeholders of each (in any order), or a value
+    /// would be lost or a `{name}` shown to readers; markup stays in `_html` entries, which take no placeholders.
+    #[test]
+    fn every_language_has_the_entries_and_placeholders_of_english() {
+        /// The field an entry belongs to: `outlets` for `outlets.few`, `months` for `months[3]`.
+        fn field(name: &str) -> &str {
+            name.split(['.', '[']).next().unwrap_or(name)
+        }
+        fn names(text: &str) -> Vec<&str> {
+            let mut names = placeholders(text);
+            names.sort_unstable();
+            names.dedup();
+            names
+        }
+        let english = EN.texts();
+        let fields = |texts: &[(String, &str)]| {
+            let mut fields: Vec<String> = texts.iter().map(|(name, _)| field(name).to_owned()).collect();
+            fields.dedup();
+            fields
+        };
+        for strings in LANGUAGES {
+            let texts = strings.texts();
+            assert_eq!(fields(&texts), fields(&english), "{}: every entry, in order", strings.lang);
+            for (name, text) in &texts {
+                assert!(!text.trim().is_empty() || name == "list_separator", "{}.{name} is empty", strings.lang);
+                let mut expected: Vec<&str> =
+                    english.iter().filter(|(n, _)| field(n) == field(name)).flat_map(|(_, t)| names(t)).collect();
+                expected.sort_unstable();
+                expected.dedup();
+                if name.starts_with("search_help[") {
+                    expected.clear();
+                }
+                assert_eq!(names(text), expected, "{}.{name}: {text:?}", strings.lang);
+                if name.ends_with("_html") {
+                    assert!(names(text).is_empty(), "{}.{name}: markup entries take no placeholders", strings.lang);
+                } else {
+                    assert!(!text.contains('<'), "{}.{name}: markup only in `_html` entries: {text:?}", strings.lang);
+                }
+            }
+        }
+    }
+}
