@@ -1,7 +1,18 @@
 //! Every word the site shows comes from the catalogue (`src/strings.rs`), so a translation covers all of it:
-//! no template may carry text of its own, in its content or in an attribute a reader sees or hears.
+//! no template may carry text of its own, in its content or in an attribute a reader sees or hears; and a
+//! catalogue given to the app is the one its pages speak.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
+
+use axum::body::Body;
+use axum::http::Request;
+use chrono::Utc;
+use tidings_core::{NewArticle, NewSource, PollSuccess, SourceKind};
+use tidings_web::strings::{EN, Plural, Strings};
+use tidings_web::{AppState, router};
+use tower::ServiceExt;
 
 /// Attributes whose values are shown or read aloud.
 const VISIBLE_ATTRIBUTES: &[&str] = &[
@@ -116,4 +127,74 @@ fn the_check_finds_text_in_content_and_in_visible_attributes() {
         ["value=\"Go\""]
     );
     assert_eq!(stray_words("<td data-label=\"Errors\">1</td>"), ["data-label=\"Errors\""]);
+}
+
+/// English with a few entries changed, as a translation would change them all.
+static PSEUDO: Strings = Strings {
+    lang: "en-XA",
+    page_title: "{page} · [Tídings]",
+    nav_home: "[Hóme]",
+    latest: "[Látest]",
+    minutes_ago: Plural::new("[{n} mínute ágo]", "[{n} mínutes ágo]"),
+    months: [
+        "[Jánuary]",
+        "[Fébruary]",
+        "[Márch]",
+        "[Ápril]",
+        "[Máy]",
+        "[Júne]",
+        "[Júly]",
+        "[Áugust]",
+        "[Séptember]",
+        "[Óctober]",
+        "[Nóvember]",
+        "[Décember]",
+    ],
+    not_found: "[Nót fóund]",
+    no_article: "[Nó árticle {id}]",
+    ..EN
+};
+
+#[tokio::test]
+async fn the_pages_speak_the_catalogue_they_are_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = tidings_store::open(&format!("sqlite://{}", dir.path().join("web.db").display())).await.unwrap();
+    let source = store
+        .add_source(NewSource {
+            url: "https://gazette.example/feed.xml".into(),
+            kind: SourceKind::Feed,
+            title: Some("Gazette".into()),
+            site_url: None,
+            category: None,
+        })
+        .await
+        .unwrap();
+    let now = Utc::now();
+    let article = NewArticle {
+        guid: "g1".into(),
+        title: "Tram approved".into(),
+        content_text: "Body".into(),
+        published_at: Some(now - chrono::Duration::minutes(26)),
+        content_hash: "h1".into(),
+        ..NewArticle::default()
+    };
+    let poll = PollSuccess { articles: vec![article], next_poll_at: now, ..PollSuccess::default() };
+    store.record_poll(source.id, now, poll).await.unwrap();
+    let app = router(AppState::new(store).with_strings(&PSEUDO));
+    let get = |path: &str| {
+        let app = app.clone();
+        let request = Request::get(path).body(Body::empty()).unwrap();
+        async move {
+            let response = app.oneshot(request).await.unwrap();
+            String::from_utf8(axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap().to_vec()).unwrap()
+        }
+    };
+    let home = get("/").await;
+    assert!(home.contains("<html lang=\"en-XA\">"), "{home}");
+    assert!(home.contains("[Hóme]") && home.contains("[Látest]") && home.contains("[26 mínutes ágo]"), "{home}");
+    assert!(home.contains("· [Tídings]</title>") && home.contains("Tram approved"), "{home}");
+    assert!(!home.contains(">Home<") && !home.contains("minutes ago"), "{home}");
+    assert!(PSEUDO.months.iter().any(|month| home.contains(month)), "the absolute time's month: {home}");
+    let missing = get("/articles/999").await;
+    assert!(missing.contains("[Nót fóund]") && missing.contains("[Nó árticle 999]"), "{missing}");
 }
