@@ -226,8 +226,11 @@ pub(crate) async fn feed(
 #[into_params(parameter_in = Query)]
 pub(crate) struct ApiParams {
     /// The query: words, "phrases", -exclusions, outlet:NAME, topic:NAME, after:YYYY-MM-DD, before:YYYY-MM-DD.
+    /// A query that selects nothing (empty, or only exclusions) finds nothing.
+    #[param(max_length = 500)]
     q: String,
     /// At most this many results (1 to 50, default 20).
+    #[param(minimum = 1, maximum = 50)]
     limit: Option<u32>,
     /// The `next` of the previous page.
     after: Option<String>,
@@ -308,6 +311,10 @@ pub(crate) async fn api(State(state): State<AppState>, params: Result<Query<ApiP
         }
         Err(Failed::Disabled) => {
             error(StatusCode::SERVICE_UNAVAILABLE, "search_disabled", "search is turned off on this server".to_owned())
+        }
+        // A query that selects nothing finds nothing: an empty answer, not an error, as the schema allows any q.
+        Err(Failed::BadQuery(QueryError::Empty | QueryError::OnlyExclusions)) => {
+            Json(SearchResultList { total: 0, results: Vec::new(), next: None }).into_response()
         }
         Err(Failed::BadQuery(e)) => error(StatusCode::BAD_REQUEST, "bad_query", format!("q: {e}")),
         Err(Failed::TooDeep) => error(

@@ -139,9 +139,13 @@ async fn the_api_pages_with_cursors_and_names_its_errors() {
     let snippet = &second["results"][0]["snippet"];
     assert!(snippet.as_array().unwrap().iter().any(|p| p["hit"] == true), "{snippet}");
 
+    for path in ["/api/v1/search?q=", "/api/v1/search?q=-tram", "/api/v1/search?q=%21%21"] {
+        let (status, body) = get(&site, path).await;
+        assert_eq!(status, StatusCode::OK, "a query that selects nothing finds nothing: {path}: {body}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&body).unwrap()["total"], 0);
+    }
     for (path, code) in [
-        ("/api/v1/search?q=", "bad_query"),
-        ("/api/v1/search?q=-tram", "bad_query"),
+        ("/api/v1/search?q=after%3Ayesterday", "bad_query"),
         ("/api/v1/search?q=tram&after=nonsense", "bad_cursor"),
         ("/api/v1/search?q=tram&limit=500", "bad_request"),
         ("/api/v1/search", "bad_request"),
