@@ -232,7 +232,8 @@ pub(crate) struct ApiParams {
     /// At most this many results (1 to 50, default 20).
     #[param(minimum = 1, maximum = 50)]
     limit: Option<u32>,
-    /// The `next` of the previous page.
+    /// The `next` of the previous page (an empty `after=` is none).
+    #[param(pattern = r"^(r([0-9]{1,3}|1000))?$")]
     after: Option<String>,
 }
 
@@ -282,7 +283,7 @@ pub(crate) async fn api(State(state): State<AppState>, params: Result<Query<ApiP
             format!("limit must be between 1 and {API_MAX_RESULTS}, not {limit}"),
         );
     }
-    let offset = match params.after.as_deref() {
+    let offset = match params.after.as_deref().filter(|a| !a.is_empty()) {
         None => 0,
         Some(raw) => match raw.strip_prefix('r').and_then(|n| n.parse::<usize>().ok()) {
             Some(offset) => offset,
