@@ -12,6 +12,7 @@
 pub mod cluster;
 pub mod dedup;
 pub mod headline;
+pub mod sentences;
 pub mod syndication;
 pub mod tokenize;
 
