@@ -13,6 +13,7 @@ pub mod cluster;
 pub mod dedup;
 pub mod headline;
 pub mod sentences;
+pub mod summary;
 pub mod syndication;
 pub mod tokenize;
 
