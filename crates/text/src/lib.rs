@@ -12,12 +12,16 @@
 pub mod cluster;
 pub mod dedup;
 pub mod headline;
+pub mod language;
 pub mod sentences;
 pub mod summary;
 pub mod syndication;
 pub mod tokenize;
+pub mod topics;
 
 pub use cluster::{ClusterConfig, ClusterInput, StoryClusterer, StoryId, StoryView};
 pub use dedup::{DupConfig, DupIndex, Fingerprint, Overlap};
 pub use headline::pick_headline;
+pub use language::{AidSupport, Language, detect_language, supports_aids};
 pub use syndication::{CopyEvidence, OriginalReason, choose_original};
+pub use topics::{Topic, TopicScore, TopicSource};
