@@ -9,7 +9,7 @@
 mod summaries;
 
 use tidings_text::sentences::{dateline_len, sentences};
-use tidings_text::summary::{SummaryConfig, key_points_with, summarize_with};
+use tidings_text::summary::{SummaryConfig, digest_with, key_points_with, summarize_with};
 
 fn env<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(format!("SUMMARY_{name}")).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -33,8 +33,34 @@ fn main() -> anyhow::Result<()> {
         max_overshoot: env("MAX_OVERSHOOT", d.max_overshoot),
         min_words: env("MIN_WORDS", d.min_words),
         max_words: env("MAX_WORDS", d.max_words),
+        trim: env("TRIM", d.trim),
         max_read: env("MAX_READ", d.max_read),
     };
+    if mode == "speed" {
+        // Summary and key points of every article, ten times over: the enrichment cost per article.
+        let texts: Vec<String> = std::fs::read_to_string(input)?
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter_map(|v| v.get("text").and_then(|t| t.as_str()).map(str::to_string))
+            .collect();
+        let words: usize = texts.iter().map(|t| t.split_whitespace().count()).sum();
+        let start = std::time::Instant::now();
+        let mut n = 0usize;
+        for _ in 0..10 {
+            for t in &texts {
+                let d = digest_with(None, t, 4, &cfg);
+                n += d.summary.sentences.len() + d.key_points.len();
+            }
+        }
+        let per = start.elapsed().as_secs_f64() / (10 * texts.len()) as f64;
+        println!(
+            "summary + key points: {:.3} ms per article ({:.0} words on average), {:.0} articles/s on one core ({n})",
+            per * 1e3,
+            words as f64 / texts.len() as f64,
+            1.0 / per
+        );
+        return Ok(());
+    }
     let report = match mode {
         "lead3" => summaries::run_with(input.as_ref(), out.as_ref(), &cfg, |text| {
             sentences(text).iter().take(3).map(|s| &s[dateline_len(s)..]).collect::<Vec<_>>().join("\n")

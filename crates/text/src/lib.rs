@@ -9,6 +9,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod brief;
 pub mod cluster;
 pub mod dedup;
 pub mod headline;
@@ -19,9 +20,11 @@ pub mod syndication;
 pub mod tokenize;
 pub mod topics;
 
+pub use brief::{Brief, BriefArticle, BriefPoint, story_brief};
 pub use cluster::{ClusterConfig, ClusterInput, StoryClusterer, StoryId, StoryView};
 pub use dedup::{DupConfig, DupIndex, Fingerprint, Overlap};
 pub use headline::pick_headline;
 pub use language::{AidSupport, Language, detect_language, supports_aids};
+pub use summary::{Digest, Summary, SummaryStatus, digest, key_points, summarize};
 pub use syndication::{CopyEvidence, OriginalReason, choose_original};
 pub use topics::{Topic, TopicScore, TopicSource};
