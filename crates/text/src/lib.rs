@@ -9,6 +9,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod ask;
 pub mod brief;
 pub mod cluster;
 pub mod dedup;
