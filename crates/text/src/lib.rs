@@ -13,6 +13,7 @@ pub mod ask;
 pub mod brief;
 pub mod cluster;
 pub mod dedup;
+pub mod entities;
 pub mod headline;
 pub mod language;
 pub mod sentences;

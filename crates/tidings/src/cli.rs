@@ -216,6 +216,14 @@ pub enum EvalCommand {
         /// Where to write the predictions (JSON lines).
         out: PathBuf,
     },
+    /// Tag the named entities of a CoNLL file (token first on each line) and write its lines with the predicted
+    /// tag (BIO) appended, for ../shared/bench/entities/score.py.
+    Entities {
+        /// The CoNLL file; -DOCSTART- lines separate documents, blank lines sentences.
+        input: PathBuf,
+        /// Where to write the tagged lines.
+        out: PathBuf,
+    },
     /// Extract every .html / .html.gz page under DIR (recursively) and write {"id", "text"} per page, the
     /// id being the file name up to its first dot, for ../shared/bench/extraction/score.py.
     Extraction {
