@@ -216,6 +216,14 @@ pub enum EvalCommand {
         /// Where to write the predictions (JSON lines).
         out: PathBuf,
     },
+    /// Summarise the articles of a JSON-lines file ({id, text}) and write {"id", "summary"} per article, the
+    /// summary's sentences one a line, for ../shared/bench/summaries/score.py.
+    Summaries {
+        /// The articles (JSON lines); fields other than id and text are ignored.
+        input: PathBuf,
+        /// Where to write the predictions (JSON lines).
+        out: PathBuf,
+    },
     /// Tag the named entities of a CoNLL file (token first on each line) and write its lines with the predicted
     /// tag (BIO) appended, for ../shared/bench/entities/score.py.
     Entities {

@@ -41,6 +41,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             EvalCommand::Feeds { cases, out } => eval::feeds::run(cases, out)?,
             EvalCommand::Extraction { dir, out } => eval::extraction::run(dir, out)?,
             EvalCommand::Stories { input, out } => eval::stories::run(input, out)?,
+            EvalCommand::Summaries { input, out } => eval::summaries::run(input, out)?,
             EvalCommand::Entities { input, out } => eval::entities::run(input, out)?,
         };
         println!("{summary}");

@@ -4,3 +4,4 @@ pub mod entities;
 pub mod extraction;
 pub mod feeds;
 pub mod stories;
+pub mod summaries;
