@@ -9,8 +9,7 @@
 //   - axe-core finds no violation of impact serious or critical (every default rule in the light colour
 //     scheme, the colour rules again in the dark one);
 //   - with the site's Content-Security-Policy enforced, no console error, no page error, no request to any
-//     origin but the site's own (an article's images from its own outlet excepted, as the README allows;
-//     they are listed as notes);
+//     origin but the site's own (articles' images come through the site's image proxy), and every image loads;
 //   - nothing scrolls sideways at 360 and at 320 px wide;
 //   - Tab from the top reaches the skip link (or the first nav link) first, every element reached by the
 //     first few Tabs shows a visible focus style, and following the skip link moves on into the content.
@@ -241,20 +240,13 @@ async function choosePages(demo) {
     plain = detail.articles.find((a) => a.original_article_id == null && !originals.has(a.id));
     if (plain) break;
   }
-  const outletOrigins = (article) => {
-    try {
-      return article.url ? [new URL(article.url).origin] : [];
-    } catch {
-      return [];
-    }
-  };
   if (copy) {
-    pages.push({ name: 'article-copy', path: `/articles/${copy.id}`, note: `copy: ${copy.title}`, outletOrigins: outletOrigins(copy) });
+    pages.push({ name: 'article-copy', path: `/articles/${copy.id}`, note: `copy: ${copy.title}` });
   } else {
     log('NOTE: no syndicated copy found in the demo; only a plain article is checked');
   }
   if (!plain) plain = (await demo.json('/api/v1/articles')).articles[0];
-  pages.push({ name: 'article', path: `/articles/${plain.id}`, note: plain.title, outletOrigins: outletOrigins(plain) });
+  pages.push({ name: 'article', path: `/articles/${plain.id}`, note: plain.title });
 
   pages.push({ name: 'topics', path: '/topics' });
   const topicHref = await firstLink(demo, '/topics', /href="(\/topics\/[^"/?#]+)"/);
@@ -361,22 +353,12 @@ async function auditPage(browser, origin, spec, viewportName, failures, warnings
 
 // The strict pass: the site's CSP in force, service worker allowed, every request, console message and page
 // error recorded.
-//
-// One exception, the README's: an article may show its outlet's own images, which the reader's browser loads
-// from the outlet (https only, by the CSP). Those requests are listed as notes, not failures; so are the CSP
-// refusals of such images when they are plain http, as the demo's outlets on 127.0.0.1 are.
+// No exception: articles' images come through the site's image proxy, from its own origin, and must load.
 async function strictPage(browser, origin, spec, viewportName, failures, notes, screenshots) {
   const viewport = VIEWPORTS[viewportName];
   const context = await browser.newContext({ viewport, colorScheme: 'light', storageState: spec.storageState });
   const where = viewportName;
   const problems = [];
-  const outletImage = (url) => {
-    try {
-      return (spec.outletOrigins || []).includes(new URL(url).origin);
-    } catch {
-      return false;
-    }
-  };
   context.on('request', (request) => {
     const url = request.url();
     if (url.startsWith('data:') || url.startsWith('blob:')) return;
@@ -387,10 +369,6 @@ async function strictPage(browser, origin, spec, viewportName, failures, notes, 
       requestOrigin = url;
     }
     if (requestOrigin === origin) return;
-    if (request.resourceType() === 'image' && outletImage(url)) {
-      notes.add(`${spec.name}: the outlet's own image ${url} (allowed for articles by the README)`);
-      return;
-    }
     problems.push(['third-party request', `${request.method()} ${url} (${request.resourceType()})`]);
   });
   try {
@@ -398,11 +376,6 @@ async function strictPage(browser, origin, spec, viewportName, failures, notes, 
     page.on('console', (message) => {
       if (message.type() !== 'error') return;
       const text = message.text();
-      const refused = text.match(/^Loading the image '([^']+)' violates the following Content Security Policy directive: "img-src /);
-      if (refused && refused[1].startsWith('http:') && outletImage(refused[1])) {
-        notes.add(`${spec.name}: the CSP (img-src 'self' https: data:) refuses the outlet's plain-http image ${refused[1]}`);
-        return;
-      }
       // The 404 page is meant to answer 404, and Chromium logs every 4xx document as a console error.
       if (spec.status === 404 && /status of 404/.test(text) && message.location().url === origin + spec.path) return;
       problems.push(['console error', `${text} (${message.location().url || 'no location'})`]);
@@ -416,6 +389,10 @@ async function strictPage(browser, origin, spec, viewportName, failures, notes, 
     }
     // Let the service worker register and anything late (images, the worker's own fetches) show up.
     await page.waitForLoadState('networkidle', { timeout: 5000 }).catch(() => {});
+    const broken = await page.evaluate(() =>
+      [...document.images].filter((img) => img.getAttribute('src') && !(img.complete && img.naturalWidth > 0)).map((img) => img.getAttribute('src')),
+    );
+    for (const src of broken) problems.push(['image did not load', src]);
 
     if (viewportName !== 'desktop') {
       for (const width of [viewport.width, NARROWEST.width]) {

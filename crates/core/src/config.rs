@@ -370,6 +370,10 @@ pub struct WebConfig {
     /// The language of the site's text, as the tag of one of the site's catalogues (`en`, the default). The
     /// binary checks it against the catalogues it has with [`WebConfig::check_language`].
     pub language: String,
+    /// Serve articles' images from this server (fetched once through the guarded fetcher, kept under
+    /// `<data_dir>/images`), so no page makes a request to a third party. On by default; off, images load from
+    /// their outlets over https.
+    pub image_proxy: bool,
 }
 
 impl Default for WebConfig {
@@ -379,6 +383,7 @@ impl Default for WebConfig {
             admin_token: String::new(),
             admin_token_file: PathBuf::new(),
             language: "en".to_owned(),
+            image_proxy: true,
         }
     }
 }

@@ -419,3 +419,96 @@ pub struct StoryCursor {
     /// Id of the last story seen.
     pub id: StoryId,
 }
+
+/// The kind of a named entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntityKind {
+    /// A person.
+    Person,
+    /// A company, party, team, agency or other organisation.
+    Organisation,
+    /// A country, city, region or other place.
+    Place,
+    /// Any other name (events, products, nationalities...).
+    Other,
+}
+
+impl EntityKind {
+    /// The stored and URL form: `person`, `organisation`, `place`, `other`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityKind::Person => "person",
+            EntityKind::Organisation => "organisation",
+            EntityKind::Place => "place",
+            EntityKind::Other => "other",
+        }
+    }
+
+    /// The kind named by [`EntityKind::as_str`]'s text.
+    pub fn parse(text: &str) -> Option<EntityKind> {
+        match text {
+            "person" => Some(EntityKind::Person),
+            "organisation" => Some(EntityKind::Organisation),
+            "place" => Some(EntityKind::Place),
+            "other" => Some(EntityKind::Other),
+            _ => None,
+        }
+    }
+}
+
+/// A named entity as an article mentions it, in its normal form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntityRef {
+    /// The normal form, unique per kind: `person/xi-jinping`. Also its page's path under `/entities/`.
+    pub key: String,
+    /// The name as shown: the fullest form the article used ("Xi Jinping").
+    pub name: String,
+    /// What it is.
+    pub kind: EntityKind,
+    /// How often the article names it (all variants counted).
+    pub mentions: i32,
+}
+
+/// The reading aids computed for one article by the enrichment stage.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Enrichment {
+    /// The language (ISO 639-1), detected from the text, else the one the feed or page declared.
+    pub language: Option<String>,
+    /// About three sentences. Empty when the language has no summariser.
+    pub summary: Vec<String>,
+    /// Short bullet points. Empty when the language has no summariser.
+    pub key_points: Vec<String>,
+    /// Topic labels ("Technology"), from the source's category and the topic classifier.
+    pub topics: Vec<String>,
+    /// People, organisations, places and other names, most mentioned first.
+    pub entities: Vec<EntityRef>,
+}
+
+/// An article waiting for the enrichment stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnrichmentJob {
+    /// The article.
+    pub id: ArticleId,
+    /// Its title.
+    pub title: String,
+    /// Its text: the extracted page when there is one, else the feed's.
+    pub text: String,
+    /// The language the feed or page declared.
+    pub declared_language: Option<String>,
+    /// The source's category, if any.
+    pub category: Option<String>,
+}
+
+/// An entity with the number of articles that name it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntitySummary {
+    /// See [`EntityRef::key`].
+    pub key: String,
+    /// The name as shown.
+    pub name: String,
+    /// What it is.
+    pub kind: EntityKind,
+    /// Articles naming it (in the scope asked for: everywhere, or in one story).
+    pub article_count: i64,
+}

@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 
 use crate::SearchDoc;
 use crate::model::{
-    Article, ArticleCursor, ArticleId, ArticleListItem, ClusterJob, ClusteringBatch, ExtractMode, ExtractedBody,
-    ExtractionJob, NewSource, PollFailure, PollReport, PollSuccess, Source, SourceId, StoryArticle, StoryCursor,
-    StoryId, StorySummary, Syndication,
+    Article, ArticleCursor, ArticleId, ArticleListItem, ClusterJob, ClusteringBatch, Enrichment, EnrichmentJob,
+    EntitySummary, ExtractMode, ExtractedBody, ExtractionJob, NewSource, PollFailure, PollReport, PollSuccess, Source,
+    SourceId, StoryArticle, StoryCursor, StoryId, StorySummary, Syndication,
 };
 
 /// Errors from a storage backend.
@@ -149,4 +149,24 @@ pub trait Store: Send + Sync + 'static {
     async fn count_pending_indexing(&self) -> StoreResult<i64>;
     /// These articles as list items, in the order of `ids`; ids with no article (deleted since) are left out.
     async fn articles_by_ids(&self, ids: &[ArticleId]) -> StoreResult<Vec<ArticleListItem>>;
+
+    /// Articles the enrichment stage has not seen since they were stored or their page was extracted, oldest
+    /// first.
+    async fn pending_enrichment(&self, limit: i64) -> StoreResult<Vec<EnrichmentJob>>;
+    /// Stores `aids` for `article` (replacing any earlier ones, its entity and topic links included) and takes
+    /// it off the enrichment queue, in one transaction.
+    async fn record_enrichment(&self, article: ArticleId, at: DateTime<Utc>, aids: &Enrichment) -> StoreResult<()>;
+    /// The aids stored for `article`, if it has been enriched.
+    async fn article_aids(&self, article: ArticleId) -> StoreResult<Option<Enrichment>>;
+    /// The entity with this key.
+    async fn entity(&self, key: &str) -> StoreResult<Option<EntitySummary>>;
+    /// The newest articles naming the entity `key`.
+    async fn entity_articles(&self, key: &str, limit: i64) -> StoreResult<Vec<ArticleListItem>>;
+    /// The stories whose articles name the entity `key`, latest first.
+    async fn entity_stories(&self, key: &str, limit: i64) -> StoreResult<Vec<StorySummary>>;
+    /// The entities the articles of `story` name, the most widely named first; `article_count` counts within
+    /// the story.
+    async fn story_entities(&self, story: StoryId, limit: i64) -> StoreResult<Vec<EntitySummary>>;
+    /// The most named entities overall.
+    async fn top_entities(&self, limit: i64) -> StoreResult<Vec<EntitySummary>>;
 }

@@ -4,6 +4,7 @@
 //! outcome, good or bad, ends as a store write, and the loop goes on.
 #![deny(missing_docs)]
 
+pub mod enrich;
 mod extraction;
 pub mod normalise;
 mod search;
@@ -47,6 +48,9 @@ pub enum IngestError {
         /// What was tried.
         reason: String,
     },
+    /// A stage's worker stopped (the process is shutting down).
+    #[error("{0}")]
+    Internal(String),
 }
 
 /// What one poll did, for logs and the CLI.
@@ -311,6 +315,9 @@ impl Ingester {
                     Ok(report) => tracing::debug!(?report, "story batch done"),
                     Err(error) => tracing::error!(%error, "stories: store failure"),
                 }
+            }
+            if !shutdown.is_cancelled() {
+                self.enrich_for_a_while(&shutdown).await;
             }
             if !shutdown.is_cancelled() {
                 self.index_for_a_while(&shutdown).await;

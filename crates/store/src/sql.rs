@@ -12,10 +12,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 use tidings_core::{
-    Article, ArticleCursor, ArticleId, ArticleListItem, ClusterJob, ClusteringBatch, ExtractMode, ExtractedBody,
-    ExtractionJob, NewArticle, NewSource, OriginalReason, PollFailure, PollReport, PollSuccess, SearchDoc, Source,
-    SourceId, SourceKind, Store, StoreError, StoreResult, StoryArticle, StoryCursor, StoryId, StorySummary,
-    StoryTarget, Syndication,
+    Article, ArticleCursor, ArticleId, ArticleListItem, ClusterJob, ClusteringBatch, Enrichment, EnrichmentJob,
+    EntityKind, EntityRef, EntitySummary, ExtractMode, ExtractedBody, ExtractionJob, NewArticle, NewSource,
+    OriginalReason, PollFailure, PollReport, PollSuccess, SearchDoc, Source, SourceId, SourceKind, Store, StoreError,
+    StoreResult, StoryArticle, StoryCursor, StoryId, StorySummary, StoryTarget, Syndication,
 };
 
 use crate::time::DbTime;
@@ -611,17 +611,20 @@ where
 
     async fn topics(&self) -> StoreResult<Vec<(String, i64)>> {
         let doing = "listing topics";
+        // Sources' categories with how many sources have each, and the enrichment stage's topics (no sources).
         let rows = sqlx::query(
-            "SELECT category, COUNT(*) AS n FROM sources WHERE category IS NOT NULL AND category <> '' \
-             GROUP BY category ORDER BY category",
+            "SELECT category AS name, COUNT(*) AS n FROM sources WHERE category IS NOT NULL AND category <> '' \
+             GROUP BY category UNION ALL SELECT name, 0 FROM topics WHERE article_count > 0",
         )
         .fetch_all(&self.pool)
         .await
         .map_err(db_err(doing))?;
-        rows.iter()
-            .map(|row| Ok((row.try_get("category")?, row.try_get("n")?)))
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(db_err(doing))
+        let mut topics = std::collections::BTreeMap::<String, i64>::new();
+        for row in &rows {
+            let name: String = row.try_get("name").map_err(db_err(doing))?;
+            *topics.entry(name).or_default() += row.try_get::<i64, _>("n").map_err(db_err(doing))?;
+        }
+        Ok(topics.into_iter().collect())
     }
 
     async fn topic_articles(
@@ -631,26 +634,29 @@ where
         cursor: Option<ArticleCursor>,
     ) -> StoreResult<Vec<ArticleListItem>> {
         let doing = || format!("listing the articles of topic {topic:?}");
-        let query = match cursor {
-            None => sqlx::query(concat!(
-                "SELECT ",
-                list_columns!(),
-                " FROM articles a JOIN sources s ON s.id = a.source_id WHERE s.category = $1 \
-                 ORDER BY a.sort_at DESC, a.id DESC LIMIT $2"
-            ))
-            .bind(clean(topic).into_owned())
-            .bind(limit.max(0)),
-            Some(c) => sqlx::query(concat!(
-                "SELECT ",
-                list_columns!(),
-                " FROM articles a JOIN sources s ON s.id = a.source_id WHERE s.category = $1 \
-                 AND (a.sort_at, a.id) < ($3, $4) ORDER BY a.sort_at DESC, a.id DESC LIMIT $2"
-            ))
-            .bind(clean(topic).into_owned())
-            .bind(limit.max(0))
-            .bind(DbTime(c.published_at))
-            .bind(c.id),
+        // An article is in a topic by its source's category or by the enrichment stage's topics. Each branch
+        // reads its own index, newest first and only as far as one page; the union is then cut to the page.
+        let (newer_by_source, newer_by_topic) = match cursor {
+            None => ("", ""),
+            Some(_) => ("AND (a2.sort_at, a2.id) < ($3, $4)", "AND (sort_at, article_id) < ($3, $4)"),
         };
+        let sql = format!(
+            concat!(
+                "SELECT ",
+                list_columns!(),
+                " FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.id IN ( \
+                 SELECT id FROM (SELECT a2.id FROM articles a2 JOIN sources s2 ON s2.id = a2.source_id \
+                   WHERE s2.category = $1 {} ORDER BY a2.sort_at DESC, a2.id DESC LIMIT $2) by_source \
+                 UNION SELECT article_id FROM (SELECT article_id FROM article_topics WHERE topic = $1 {} \
+                   ORDER BY sort_at DESC, article_id DESC LIMIT $2) by_topic) \
+                 ORDER BY a.sort_at DESC, a.id DESC LIMIT $2"
+            ),
+            newer_by_source, newer_by_topic
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(clean(topic).into_owned()).bind(limit.max(0));
+        if let Some(c) = cursor {
+            query = query.bind(DbTime(c.published_at)).bind(c.id);
+        }
         let rows = query.fetch_all(&self.pool).await.map_err(db_err(doing()))?;
         rows.iter().map(list_item_from_row::<DB>).collect::<Result<_, _>>().map_err(db_err(doing()))
     }
@@ -771,7 +777,8 @@ where
         let row = sqlx::query(
             "UPDATE articles SET extracted_html = $2, extracted_text = $3, word_count = $4, \
              extraction_error = $5, extracted_at = $6, \
-             indexed_at = CASE WHEN $3 IS NULL THEN indexed_at ELSE NULL END WHERE id = $1 RETURNING id",
+             indexed_at = CASE WHEN $3 IS NULL THEN indexed_at ELSE NULL END, \
+             enriched_at = CASE WHEN $3 IS NULL THEN enriched_at ELSE NULL END WHERE id = $1 RETURNING id",
         )
         .bind(article)
         .bind(html.as_deref())
@@ -1157,6 +1164,262 @@ where
             .map_err(db_err(doing))?;
         Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
+
+    async fn pending_enrichment(&self, limit: i64) -> StoreResult<Vec<EnrichmentJob>> {
+        let doing = "listing articles to enrich";
+        let rows = sqlx::query(
+            "SELECT a.id, a.title, substr(COALESCE(a.extracted_text, a.content_text), 1, 60000) AS text, \
+             a.language, s.category FROM articles a JOIN sources s ON s.id = a.source_id \
+             WHERE a.enriched_at IS NULL ORDER BY a.id LIMIT $1",
+        )
+        .bind(limit.max(0))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err(doing))?;
+        rows.iter()
+            .map(|row| {
+                Ok(EnrichmentJob {
+                    id: row.try_get("id")?,
+                    title: row.try_get("title")?,
+                    text: row.try_get("text")?,
+                    declared_language: row.try_get("language")?,
+                    category: row.try_get::<Option<String>, _>("category")?.filter(|c| !c.trim().is_empty()),
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(db_err(doing))
+    }
+
+    async fn record_enrichment(&self, article: ArticleId, at: DateTime<Utc>, aids: &Enrichment) -> StoreResult<()> {
+        let doing = || format!("storing the reading aids of article {article}");
+        let mut tx = self.pool.begin().await.map_err(db_err(doing()))?;
+        let Some(row) = sqlx::query("SELECT sort_at FROM articles WHERE id = $1")
+            .bind(article)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_err(doing()))?
+        else {
+            // Deleted with its source while it was being enriched: nothing to keep.
+            return Ok(());
+        };
+        let sort_at: DbTime = row.try_get("sort_at").map_err(db_err(doing()))?;
+        // Replacing earlier aids: the counts drop by what the old links added.
+        for statement in [
+            "UPDATE entities SET article_count = article_count - 1 \
+             WHERE id IN (SELECT entity_id FROM article_entities WHERE article_id = $1)",
+            "UPDATE topics SET article_count = article_count - 1 \
+             WHERE name IN (SELECT topic FROM article_topics WHERE article_id = $1)",
+            "DELETE FROM article_entities WHERE article_id = $1",
+            "DELETE FROM article_topics WHERE article_id = $1",
+        ] {
+            sqlx::query(statement).bind(article).execute(&mut *tx).await.map_err(db_err(doing()))?;
+        }
+        let mut seen = std::collections::HashSet::new();
+        for entity in aids.entities.iter().filter(|e| seen.insert(e.key.as_str())) {
+            let row = sqlx::query(
+                "INSERT INTO entities (key, kind, name, article_count) VALUES ($1, $2, $3, 1) \
+                 ON CONFLICT (key) DO UPDATE SET article_count = entities.article_count + 1 RETURNING id",
+            )
+            .bind(clean(&entity.key).as_ref())
+            .bind(entity.kind.as_str())
+            .bind(clean(&entity.name).as_ref())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err(doing()))?;
+            let entity_id: i64 = row.try_get("id").map_err(db_err(doing()))?;
+            sqlx::query(
+                "INSERT INTO article_entities (article_id, entity_id, mentions, sort_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(article)
+            .bind(entity_id)
+            .bind(i64::from(entity.mentions.max(1)))
+            .bind(sort_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err(doing()))?;
+        }
+        let mut seen = std::collections::HashSet::new();
+        for topic in aids.topics.iter().filter(|t| !t.trim().is_empty() && seen.insert(t.as_str())) {
+            sqlx::query(
+                "INSERT INTO topics (name, article_count) VALUES ($1, 1) \
+                 ON CONFLICT (name) DO UPDATE SET article_count = topics.article_count + 1",
+            )
+            .bind(clean(topic).as_ref())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err(doing()))?;
+            sqlx::query("INSERT INTO article_topics (article_id, topic, sort_at) VALUES ($1, $2, $3)")
+                .bind(article)
+                .bind(clean(topic).as_ref())
+                .bind(sort_at)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err(doing()))?;
+        }
+        sqlx::query(
+            "UPDATE articles SET detected_language = $2, summary_text = $3, key_points = $4, enriched_at = $5 \
+             WHERE id = $1",
+        )
+        .bind(article)
+        .bind(aids.language.as_deref())
+        .bind(lines(&aids.summary).as_str())
+        .bind(lines(&aids.key_points).as_str())
+        .bind(DbTime(at))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err(doing()))?;
+        tx.commit().await.map_err(db_err(doing()))
+    }
+
+    async fn article_aids(&self, article: ArticleId) -> StoreResult<Option<Enrichment>> {
+        let doing = || format!("reading the reading aids of article {article}");
+        let Some(row) = sqlx::query(
+            "SELECT detected_language, summary_text, key_points FROM articles \
+             WHERE id = $1 AND enriched_at IS NOT NULL",
+        )
+        .bind(article)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err(doing()))?
+        else {
+            return Ok(None);
+        };
+        let split = |column: &str| -> Result<Vec<String>, sqlx::Error> {
+            Ok(row
+                .try_get::<Option<String>, _>(column)?
+                .unwrap_or_default()
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_owned)
+                .collect())
+        };
+        let language: Option<String> = row.try_get("detected_language").map_err(db_err(doing()))?;
+        let summary = split("summary_text").map_err(db_err(doing()))?;
+        let key_points = split("key_points").map_err(db_err(doing()))?;
+        let topics = sqlx::query("SELECT topic FROM article_topics WHERE article_id = $1 ORDER BY topic")
+            .bind(article)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err(doing()))?
+            .iter()
+            .map(|r| r.try_get::<String, _>("topic"))
+            .collect::<Result<_, _>>()
+            .map_err(db_err(doing()))?;
+        let entities = sqlx::query(
+            "SELECT e.key, e.kind, e.name, ae.mentions FROM article_entities ae JOIN entities e ON e.id = ae.entity_id \
+             WHERE ae.article_id = $1 ORDER BY ae.mentions DESC, e.name",
+        )
+        .bind(article)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err(doing()))?
+        .iter()
+        .map(|r| {
+            Ok(EntityRef {
+                key: r.try_get("key")?,
+                name: r.try_get("name")?,
+                kind: EntityKind::parse(&r.try_get::<String, _>("kind")?).unwrap_or(EntityKind::Other),
+                mentions: i32::try_from(r.try_get::<i64, _>("mentions")?).unwrap_or(i32::MAX),
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(db_err(doing()))?;
+        Ok(Some(Enrichment { language, summary, key_points, topics, entities }))
+    }
+
+    async fn entity(&self, key: &str) -> StoreResult<Option<EntitySummary>> {
+        let doing = || format!("reading entity {key:?}");
+        let row = sqlx::query("SELECT key, kind, name, article_count FROM entities WHERE key = $1")
+            .bind(clean(key).as_ref())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err(doing()))?;
+        row.as_ref().map(entity_from_row::<DB>).transpose().map_err(db_err(doing()))
+    }
+
+    async fn entity_articles(&self, key: &str, limit: i64) -> StoreResult<Vec<ArticleListItem>> {
+        let doing = || format!("listing the articles naming {key:?}");
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            list_columns!(),
+            " FROM article_entities ae JOIN articles a ON a.id = ae.article_id JOIN sources s ON s.id = a.source_id \
+             WHERE ae.entity_id = (SELECT id FROM entities WHERE key = $1) \
+             ORDER BY ae.sort_at DESC, ae.article_id DESC LIMIT $2"
+        ))
+        .bind(clean(key).as_ref())
+        .bind(limit.max(0))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err(doing()))?;
+        rows.iter().map(list_item_from_row::<DB>).collect::<Result<_, _>>().map_err(db_err(doing()))
+    }
+
+    async fn entity_stories(&self, key: &str, limit: i64) -> StoreResult<Vec<StorySummary>> {
+        let doing = || format!("listing the stories naming {key:?}");
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            story_columns!(),
+            " FROM stories WHERE merged_into IS NULL AND article_count > 0 AND id IN \
+             (SELECT a.story_id FROM article_entities ae JOIN articles a ON a.id = ae.article_id \
+              WHERE ae.entity_id = (SELECT id FROM entities WHERE key = $1) AND a.story_id IS NOT NULL) \
+             ORDER BY latest_at DESC, id DESC LIMIT $2"
+        ))
+        .bind(clean(key).as_ref())
+        .bind(limit.max(0))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err(doing()))?;
+        rows.iter().map(story_from_row::<DB>).collect::<Result<_, _>>().map_err(db_err(doing()))
+    }
+
+    async fn story_entities(&self, story: StoryId, limit: i64) -> StoreResult<Vec<EntitySummary>> {
+        let doing = || format!("listing the entities of story {story}");
+        let rows = sqlx::query(
+            "SELECT e.key, e.kind, e.name, COUNT(*) AS article_count \
+             FROM articles a JOIN article_entities ae ON ae.article_id = a.id JOIN entities e ON e.id = ae.entity_id \
+             WHERE a.story_id = $1 GROUP BY e.id, e.key, e.kind, e.name \
+             ORDER BY COUNT(*) DESC, SUM(ae.mentions) DESC, e.name LIMIT $2",
+        )
+        .bind(story)
+        .bind(limit.max(0))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err(doing()))?;
+        rows.iter().map(entity_from_row::<DB>).collect::<Result<_, _>>().map_err(db_err(doing()))
+    }
+
+    async fn top_entities(&self, limit: i64) -> StoreResult<Vec<EntitySummary>> {
+        let doing = "listing the most named entities";
+        let rows = sqlx::query(
+            "SELECT key, kind, name, article_count FROM entities WHERE article_count > 0 \
+             ORDER BY article_count DESC, id LIMIT $1",
+        )
+        .bind(limit.max(0))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err(doing))?;
+        rows.iter().map(entity_from_row::<DB>).collect::<Result<_, _>>().map_err(db_err(doing))
+    }
+}
+
+/// One line per item; a line break inside an item would split it in two when read back.
+fn lines(items: &[String]) -> String {
+    items.iter().map(|s| clean(s).replace(['\n', '\r'], " ")).collect::<Vec<_>>().join("\n")
+}
+
+fn entity_from_row<DB>(row: &DB::Row) -> Result<EntitySummary, sqlx::Error>
+where
+    DB: Database,
+    for<'a> &'a str: ColumnIndex<DB::Row>,
+    i64: Type<DB> + for<'r> Decode<'r, DB>,
+    String: Type<DB> + for<'r> Decode<'r, DB>,
+{
+    Ok(EntitySummary {
+        key: row.try_get("key")?,
+        name: row.try_get("name")?,
+        kind: EntityKind::parse(&row.try_get::<String, _>("kind")?).unwrap_or(EntityKind::Other),
+        article_count: row.try_get("article_count")?,
+    })
 }
 
 fn search_doc_from_row<DB>(row: &DB::Row) -> Result<SearchDoc, sqlx::Error>

@@ -937,3 +937,78 @@ async fn topics_come_from_source_categories_and_list_their_articles_with_a_curso
     })
     .await;
 }
+
+#[tokio::test]
+async fn reading_aids_round_trip_and_feed_entity_and_topic_pages() {
+    use tidings_core::{Enrichment, EntityKind, EntityRef};
+    fn entity(key: &str, name: &str, kind: EntityKind, mentions: i32) -> EntityRef {
+        EntityRef { key: key.to_owned(), name: name.to_owned(), kind, mentions }
+    }
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let s = source(&store, "https://a.example/feed").await;
+        store.record_poll(s.id, at(9, 0), poll(vec![item("a"), item("b")], at(9, 0))).await.unwrap();
+        let jobs = store.pending_enrichment(10).await.unwrap();
+        assert_eq!(jobs.len(), 2, "both new articles wait for enrichment");
+        let (a, b) = (jobs[0].id, jobs[1].id);
+        assert_eq!(store.article_aids(a).await.unwrap(), None, "no aids before the stage has run");
+
+        let aids = Enrichment {
+            language: Some("en".to_owned()),
+            summary: vec!["First sentence.".to_owned(), "Second\nsentence.".to_owned()],
+            key_points: vec!["A point.".to_owned()],
+            topics: vec!["Technology".to_owned(), "Business".to_owned()],
+            entities: vec![
+                entity("person/ilse-varga", "Ilse Varga", EntityKind::Person, 3),
+                entity("place/port-alder", "Port Alder", EntityKind::Place, 1),
+            ],
+        };
+        store.record_enrichment(a, at(9, 5), &aids).await.unwrap();
+        let read = store.article_aids(a).await.unwrap().unwrap();
+        assert_eq!(read.summary, vec!["First sentence.", "Second sentence."], "one line per sentence");
+        assert_eq!(read.topics, vec!["Business", "Technology"]);
+        assert_eq!(read.entities[0].key, "person/ilse-varga");
+        assert_eq!(read.entities[0].mentions, 3);
+        assert_eq!(store.pending_enrichment(10).await.unwrap().len(), 1, "a enriched, b waits");
+
+        let b_aids = Enrichment {
+            topics: vec!["Technology".to_owned()],
+            entities: vec![entity("person/ilse-varga", "Ilse Varga", EntityKind::Person, 1)],
+            ..Enrichment::default()
+        };
+        store.record_enrichment(b, at(9, 6), &b_aids).await.unwrap();
+        let varga = store.entity("person/ilse-varga").await.unwrap().unwrap();
+        assert_eq!((varga.name.as_str(), varga.kind, varga.article_count), ("Ilse Varga", EntityKind::Person, 2));
+        assert_eq!(store.entity_articles("person/ilse-varga", 10).await.unwrap().len(), 2);
+        assert_eq!(store.top_entities(10).await.unwrap()[0].key, "person/ilse-varga");
+        assert!(store.entity("person/nobody").await.unwrap().is_none());
+
+        // Enriching again replaces: the counts follow.
+        store.record_enrichment(a, at(9, 7), &Enrichment::default()).await.unwrap();
+        assert_eq!(store.entity("person/ilse-varga").await.unwrap().unwrap().article_count, 1);
+        assert_eq!(store.entity("place/port-alder").await.unwrap().unwrap().article_count, 0);
+        assert!(store.top_entities(10).await.unwrap().iter().all(|e| e.article_count > 0));
+
+        // Classified topics are topics, beside the sources' categories.
+        let topics = store.topics().await.unwrap();
+        assert_eq!(topics, vec![("Technology".to_owned(), 0)], "{topics:?}");
+        let listed = store.topic_articles("Technology", 10, None).await.unwrap();
+        assert_eq!(listed.iter().map(|i| i.id).collect::<Vec<_>>(), vec![b]);
+
+        // A fuller text from the article's page puts it back on the queue.
+        store
+            .record_extraction(
+                b,
+                at(9, 8),
+                Ok(tidings_core::ExtractedBody { html: "<p>x</p>".into(), text: "x".into(), word_count: 1 }),
+            )
+            .await
+            .unwrap();
+        assert_eq!(store.pending_enrichment(10).await.unwrap().iter().map(|j| j.id).collect::<Vec<_>>(), vec![b]);
+
+        // Removing the source takes its articles' links along.
+        assert!(store.remove_source(s.id).await.unwrap());
+        assert!(store.entity_articles("person/ilse-varga", 10).await.unwrap().is_empty());
+    })
+    .await;
+}

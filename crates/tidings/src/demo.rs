@@ -103,10 +103,11 @@ pub(crate) async fn run(mut config: Config, listen: Option<SocketAddr>, keep: bo
     let polled = ingester.poll_due(chrono::Utc::now()).await?;
     let extracted = ingester.extract_all_pending().await?;
     let clustered = ingester.cluster_all_pending().await?;
+    let enriched = ingester.enrich_all_pending(|_| {}).await?;
     let articles = store.count_articles().await?;
     eprintln!(
         "Demo: {polled} fictional outlets polled, {articles} articles stored, {extracted} teasers completed from \
-         their pages, {} stories, {} syndicated copies, in {}",
+         their pages, {} stories, {} syndicated copies, {enriched} summarised, in {}",
         clustered.new_stories,
         clustered.copies,
         config.effective_database_url()

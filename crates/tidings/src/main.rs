@@ -4,6 +4,7 @@ mod bench;
 mod cli;
 mod demo;
 mod eval;
+mod images;
 mod search;
 mod sources;
 mod stories;
@@ -41,8 +42,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             EvalCommand::Feeds { cases, out } => eval::feeds::run(cases, out)?,
             EvalCommand::Extraction { dir, out } => eval::extraction::run(dir, out)?,
             EvalCommand::Stories { input, out } => eval::stories::run(input, out)?,
-            EvalCommand::Summaries { input, out } => eval::summaries::run(input, out)?,
             EvalCommand::Entities { input, out } => eval::entities::run(input, out)?,
+            EvalCommand::Summaries { input, out } => eval::summaries::run(input, out)?,
         };
         println!("{summary}");
         return Ok(());
@@ -194,6 +195,9 @@ pub(crate) async fn serve(config: Config, metrics: Option<PrometheusHandle>) -> 
     state = state.with_page_cache(std::time::Duration::from_secs(config.web.page_cache_secs));
     if let Some(search) = search {
         state = state.with_search(search.index);
+    }
+    if let Some(proxy) = images::proxy(&config)? {
+        state = state.with_image_proxy(proxy);
     }
     tidings_web::serve(listener, state, shutdown.clone()).await.context("web server")?;
     shutdown.cancel();

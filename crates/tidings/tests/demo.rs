@@ -86,6 +86,25 @@ fn demo_serves_the_fictional_outlets_and_stops_on_sigterm() {
         std::thread::sleep(Duration::from_millis(200));
     }
 
+    // Articles' images come through the image proxy, from our own origin: no page asks an outlet for anything.
+    let listing = http_get(&address, "/api/v1/articles?limit=50");
+    let listing: serde_json::Value = serde_json::from_str(listing.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    let mut proxied = 0;
+    for article in listing["articles"].as_array().unwrap() {
+        let page = http_get(&address, &format!("/articles/{}", article["id"]));
+        assert!(!page.contains("<img src=\"http"), "an image left pointing at its outlet: {page}");
+        let Some(rest) = page.split("<img src=\"/img/").nth(1) else { continue };
+        let path = format!("/img/{}", rest.split('"').next().unwrap());
+        let image = http_get(&address, &path);
+        assert!(image.starts_with("HTTP/1.1 200"), "{path}: {image}");
+        assert!(image.to_ascii_lowercase().contains("content-type: image/svg+xml"), "{image}");
+        assert!(image.contains("sandbox"), "a proxied SVG opened on its own runs nothing: {image}");
+        proxied += 1;
+    }
+    assert!(proxied >= 5, "the demo articles' illustrations are proxied ({proxied})");
+    let forged = http_get(&address, &format!("/img/{}/{}", "00".repeat(16), "68747470733a2f2f782e6578616d706c652f"));
+    assert!(forged.starts_with("HTTP/1.1 404"), "{forged}");
+
     let metrics = http_get(&address, "/metrics");
     assert!(metrics.contains("tidings_polls_total{outcome=\"stored\"} 10"), "{metrics}");
 

@@ -42,6 +42,9 @@ const API_PAGE: i64 = 50;
         list_topics,
         topic_articles,
         crate::search::api,
+        crate::aids::api_entities,
+        crate::aids::api_entity,
+        crate::aids::ask_api,
         admin::api::list_sources,
         admin::api::create_source,
         admin::api::delete_source
@@ -65,13 +68,19 @@ const API_PAGE: i64 = 50;
         crate::search::SnippetPart,
         crate::search::SearchResult,
         crate::search::SearchResultList,
+        crate::aids::EntityInfo,
+        crate::aids::EntityDetail,
+        crate::aids::EntityList,
+        crate::aids::CitedSentence,
+        crate::aids::AskAnswer,
+        ArticleAidsInfo,
         admin::api::SourceInfo,
         admin::api::SourceList,
         admin::api::NewSourceRequest,
         admin::api::Extract
     )),
     modifiers(&AdminTokenScheme),
-    tags((name = "stories"), (name = "articles"), (name = "outlets"), (name = "topics"), (name = "search"), (name = "sources"))
+    tags((name = "stories"), (name = "articles"), (name = "outlets"), (name = "topics"), (name = "search"), (name = "entities"), (name = "ask"), (name = "sources"))
 )]
 pub struct ApiDoc;
 
@@ -219,6 +228,24 @@ pub struct ArticleDetail {
     pub text: String,
     /// Its original and the other outlets carrying the same text.
     pub syndication: SyndicationInfo,
+    /// Its reading aids, once the enrichment stage has seen it.
+    pub aids: Option<ArticleAidsInfo>,
+}
+
+/// An article's reading aids, computed by Tidings from its text.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleAidsInfo {
+    /// The language detected from the text (ISO 639-1), else the declared one.
+    pub language: Option<String>,
+    /// About three sentences chosen from the article, in its order. Empty when Tidings cannot summarise the
+    /// language.
+    pub summary: Vec<String>,
+    /// Short points from the article.
+    pub key_points: Vec<String>,
+    /// Topics, from the outlet's category and the topic classifier.
+    pub topics: Vec<String>,
+    /// People, organisations, places and other names, the most mentioned first (English articles only).
+    pub entities: Vec<crate::aids::EntityInfo>,
 }
 
 /// A story: the coverage of one event.
@@ -425,6 +452,10 @@ pub(crate) async fn get_article(State(state): State<AppState>, Path(raw): Path<S
         Ok(s) => s,
         Err(e) => return internal(&state, &e),
     };
+    let aids = match state.store.article_aids(id).await {
+        Ok(a) => a,
+        Err(e) => return internal(&state, &e),
+    };
     let feed_words = article.fields.content_text.split_whitespace().count() as i64;
     let text = match article.extracted {
         Some(extracted) if extracted.word_count > feed_words => extracted.text,
@@ -442,6 +473,22 @@ pub(crate) async fn get_article(State(state): State<AppState>, Path(raw): Path<S
         story_id: article.story_id,
         text,
         syndication: syndication.into(),
+        aids: aids.map(|a| ArticleAidsInfo {
+            language: a.language,
+            summary: a.summary,
+            key_points: a.key_points,
+            topics: a.topics,
+            entities: a
+                .entities
+                .into_iter()
+                .map(|e| crate::aids::EntityInfo {
+                    key: e.key,
+                    name: e.name,
+                    kind: e.kind.as_str().to_owned(),
+                    article_count: i64::from(e.mentions),
+                })
+                .collect(),
+        }),
     })
     .into_response()
 }

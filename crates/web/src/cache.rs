@@ -126,6 +126,10 @@ fn cacheable(path: &str) -> bool {
         "/api/v1/stories",
         "/api/v1/outlets",
         "/api/v1/topics",
+        "/entities",
+        "/api/v1/entities",
+        "/ask",
+        "/api/v1/ask",
     ];
     path == "/" || PREFIXES.iter().any(|p| path.starts_with(p))
 }

@@ -5,11 +5,13 @@
 #![deny(missing_docs)]
 
 pub mod admin;
+pub mod aids;
 pub mod api;
 mod cache;
 mod chart;
 mod cursor;
 mod feeds_out;
+pub mod images;
 mod pages;
 mod search;
 mod stories;
@@ -43,6 +45,7 @@ pub struct AppState {
     admin: Option<Arc<admin::auth::AdminAuth>>,
     source_admin: Option<Arc<dyn admin::SourceAdmin>>,
     search: Option<Arc<dyn SearchIndex>>,
+    images: Option<Arc<images::ImageProxy>>,
     /// The catalogue every page's text comes from.
     strings: &'static Strings,
 }
@@ -58,6 +61,7 @@ impl AppState {
             admin: None,
             source_admin: None,
             search: None,
+            images: None,
             strings: &strings::EN,
         }
     }
@@ -90,6 +94,13 @@ impl AppState {
         self
     }
 
+    /// Serves articles' images from our origin through `proxy`, and tightens the Content-Security-Policy to
+    /// images of our own origin only. Without it, images load from their outlets over https.
+    pub fn with_image_proxy(mut self, proxy: Arc<images::ImageProxy>) -> AppState {
+        self.images = Some(proxy);
+        self
+    }
+
     /// Keeps each public page for `ttl` once rendered, and serves those bytes to every reader who asks in that
     /// time (see `cache.rs`). A zero `ttl` keeps nothing; without this call nothing is kept either.
     pub fn with_page_cache(mut self, ttl: std::time::Duration) -> AppState {
@@ -110,14 +121,21 @@ impl AppState {
 }
 
 /// Scripts only from our own files (no inline script anywhere), the service worker and manifest from our own
-/// origin, and nothing fetched from elsewhere but the outlets' images.
+/// origin, and nothing fetched from elsewhere: articles' images come through the image proxy.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; worker-src 'self'; \
+     manifest-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+     base-uri 'none'; frame-ancestors 'none'";
+
+/// As [`CONTENT_SECURITY_POLICY`], for a site run without the image proxy: articles' images load from their
+/// outlets.
+const CONTENT_SECURITY_POLICY_OUTLET_IMAGES: &str = "default-src 'none'; script-src 'self'; worker-src 'self'; \
      manifest-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' https: data:; form-action 'self'; \
      base-uri 'none'; frame-ancestors 'none'";
 
 /// The application's routes with their security headers.
 pub fn router(state: AppState) -> Router {
     let cache_state = state.clone();
+    let policy = if state.images.is_some() { CONTENT_SECURITY_POLICY } else { CONTENT_SECURITY_POLICY_OUTLET_IMAGES };
     Router::new()
         .route("/", get(pages::index))
         .route("/articles/{id}", get(pages::article))
@@ -141,6 +159,13 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/topics", get(api::list_topics))
         .route("/api/v1/topics/{name}/articles", get(api::topic_articles))
         .route("/api/{*rest}", get(api::unknown))
+        .route("/img/{signature}/{url}", get(images::serve))
+        .route("/entities", get(aids::entities))
+        .route("/entities/{kind}/{name}", get(aids::entity))
+        .route("/ask", get(aids::ask_page))
+        .route("/api/v1/entities", get(aids::api_entities))
+        .route("/api/v1/entities/{kind}/{name}", get(aids::api_entity))
+        .route("/api/v1/ask", get(aids::ask_api))
         .route("/sources", get(pages::sources))
         .route("/sources/{id}", get(pages::source))
         .route("/static/site.css", get(stylesheet))
@@ -154,9 +179,10 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::routes())
         .fallback(pages::not_found)
         .with_state(state)
-        .layer(SetResponseHeaderLayer::overriding(
+        // If not present: a proxied image sets its own, stricter one.
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+            HeaderValue::from_static(policy),
         ))
         .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))

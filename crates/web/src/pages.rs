@@ -105,6 +105,8 @@ pub(crate) async fn index(
 #[template(path = "article.html")]
 struct ArticlePage {
     t: &'static Strings,
+    id: i64,
+    aids: crate::aids::ArticleAids,
     extraction_failed: bool,
     title: String,
     lang: Option<String>,
@@ -142,12 +144,19 @@ pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<i64>) 
                 .unwrap_or_default()
         }),
     };
+    let body_html = match state.images.as_deref() {
+        Some(proxy) => proxy.rewrite_html(&body_html),
+        None => body_html,
+    };
     // The error itself can name internal addresses the fetcher refused; readers only learn that it failed.
     let extraction_failed = article.extraction_error.is_some();
     let context = crate::stories::article_context(&state, id, article.source_id, article.story_id).await?;
+    let aids = state.store.article_aids(id).await.map_err(|e| PageError::internal(&state, &e))?;
     page(
         &ArticlePage {
             t,
+            id,
+            aids: crate::aids::ArticleAids::new(t, aids),
             syndication: crate::stories::syndication_html(t, &context),
             extraction_failed,
             rtl: fields.language.as_deref().is_some_and(is_right_to_left),

@@ -116,6 +116,9 @@ struct StoryPage {
     related: Vec<StoryRow>,
     /// Inline SVG built from escaped text (see `chart.rs`).
     chart: Option<String>,
+    brief: crate::aids::BriefView,
+    /// The story's names, by kind.
+    groups: Vec<crate::aids::EntityGroup>,
 }
 
 pub(crate) async fn story(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, PageError> {
@@ -136,6 +139,9 @@ pub(crate) async fn story(State(state): State<AppState>, Path(id): Path<i64>) ->
     let points: Vec<(String, DateTime<Utc>)> =
         articles.iter().map(|a| (outlet_name(t, &a.article), a.article.published_at)).collect();
     let chart = crate::chart::coverage_svg(t, &points);
+    let by_outlet: Vec<(i64, String)> = names.clone();
+    let brief = crate::aids::story_brief(&state, &by_outlet).await?;
+    let groups = crate::aids::story_entities(&state, id).await?;
     let timeline = articles
         .into_iter()
         .map(|a| {
@@ -159,6 +165,8 @@ pub(crate) async fn story(State(state): State<AppState>, Path(id): Path<i64>) ->
             timeline,
             related: related.iter().map(|s| StoryRow::new(t, s, now)).collect(),
             chart,
+            brief,
+            groups,
         },
         &state,
     )

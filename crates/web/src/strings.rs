@@ -572,6 +572,70 @@ catalogue! {
         pub resumed: &'static str,
         /// A source made due, for the poller of another process: `{name}`.
         pub made_due: &'static str,
+
+        // Reading aids (aids.rs): summaries, key points, names, topics, the story brief and Ask.
+        /// The article summary's heading.
+        pub summary_heading: &'static str,
+        /// Under a summary: how it was made.
+        pub summary_note: &'static str,
+        /// The key points' heading.
+        pub key_points_heading: &'static str,
+        /// No summary, because the article's language has no summariser: `{language}` (a language tag).
+        pub summary_unsupported: &'static str,
+        /// No names, because the tagger reads only English: `{language}`.
+        pub entities_unsupported: &'static str,
+        /// The heading of an article's names.
+        pub names_in_article: &'static str,
+        /// The heading of a story's names.
+        pub names_in_story: &'static str,
+        /// The label before an article's topics.
+        pub topics_label: &'static str,
+        /// The kinds of names, as group labels: people, organisations, places, other names.
+        pub entity_kinds: [&'static str; 4],
+        /// The page of all names: its heading.
+        pub entities_heading: &'static str,
+        /// The names page, when nothing has been found yet.
+        pub no_entities_yet: &'static str,
+        /// How many articles name an entity.
+        pub naming_articles: Plural,
+        /// An entity page's list of stories.
+        pub entity_stories: &'static str,
+        /// An entity page's list of articles: `{name}`.
+        pub entity_articles: &'static str,
+        /// An entity key that names nothing: `{key}`, quoted.
+        pub no_entity: &'static str,
+        /// The story brief's heading.
+        pub brief_heading: &'static str,
+        /// The brief's points that several outlets report.
+        pub brief_agreed: &'static str,
+        /// The brief's points that only one outlet reports.
+        pub brief_only_some: &'static str,
+        /// Who carries a point of the brief: `{outlets}`, a list.
+        pub brief_reported_by: &'static str,
+        /// Under the brief: how it was made.
+        pub brief_note: &'static str,
+        /// The question box's label.
+        pub ask_label: &'static str,
+        /// The question box's placeholder.
+        pub ask_placeholder: &'static str,
+        /// The question box's button, and the Ask page's heading.
+        pub ask_button: &'static str,
+        /// The Ask page's title: `{question}`.
+        pub ask_title: &'static str,
+        /// The answer's heading.
+        pub answer_heading: &'static str,
+        /// The coverage holds no answer.
+        pub no_answer: &'static str,
+        /// Under an answer: where it comes from.
+        pub answer_note: &'static str,
+        /// Where a question was asked: of one story, `{headline}`.
+        pub asked_of_story: &'static str,
+        /// Where a question was asked: of everything stored.
+        pub asked_of_all: &'static str,
+        /// A cited sentence's source line: `{outlet}`, `{title}`.
+        pub cited_from: &'static str,
+        /// A question too long or empty.
+        pub ask_bad_question: &'static str,
     }
 }
 
@@ -837,6 +901,37 @@ pub static EN: Strings = Strings {
     removed: "Removed {name} ({url}) and its articles.",
     resumed: "{name} will be polled again; it is due now.",
     made_due: "{name} is due now; the poller fetches it within seconds.",
+    summary_heading: "Summary",
+    summary_note: "Sentences chosen from the article by Tidings, not written by a machine.",
+    key_points_heading: "Key points",
+    summary_unsupported: "No summary: Tidings cannot yet summarise articles in this language ({language}).",
+    entities_unsupported: "Names are found in English articles only; this one is in {language}.",
+    names_in_article: "Names in this article",
+    names_in_story: "Names in this story",
+    topics_label: "Topics:",
+    entity_kinds: ["People", "Organisations", "Places", "Other names"],
+    entities_heading: "Names in the news",
+    no_entities_yet: "No names yet: they appear as articles are read.",
+    naming_articles: Plural::new("{n} article", "{n} articles"),
+    entity_stories: "Stories",
+    entity_articles: "Articles naming {name}",
+    no_entity: "There is no name {key} here.",
+    brief_heading: "Brief",
+    brief_agreed: "What several outlets report",
+    brief_only_some: "What only one outlet reports",
+    brief_reported_by: "Reported by {outlets}",
+    brief_note: "Sentences chosen from the coverage by Tidings; follow a link to read each in its article.",
+    ask_label: "Ask the coverage",
+    ask_placeholder: "A question, e.g. who won the cup final?",
+    ask_button: "Ask",
+    ask_title: "Ask: {question}",
+    answer_heading: "Answer",
+    no_answer: "The coverage here does not answer this question.",
+    answer_note: "The answer is sentences from the articles themselves, with links to each.",
+    asked_of_story: "Asked of the coverage of {headline}.",
+    asked_of_all: "Asked of every article here.",
+    cited_from: "{outlet}: {title}",
+    ask_bad_question: "Ask a question of up to 300 characters.",
 };
 
 /// Every catalogue, English first (the default).
