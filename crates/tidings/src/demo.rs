@@ -60,6 +60,7 @@ fn demo_file(uri: &Uri, base: &str) -> Response {
         Some("xml") if path.ends_with("atom.xml") => "application/atom+xml",
         Some("xml") => "application/rss+xml",
         Some("css") => "text/css",
+        Some("svg") => "image/svg+xml",
         _ => "application/octet-stream",
     };
     match file.contents_utf8() {
