@@ -8,16 +8,21 @@
 //!   weighted by its rarity among the candidate sentences and saturated BM25-style by the sentence's length;
 //!   word forms ("install"/"installation") and a small news thesaurus ("firm"/"company") count for less;
 //! - **context**: question terms found in the article's title, or in the sentence before, but not in the
-//!   sentence itself count for part of their weight (the sentence need not repeat its subject);
-//! - **proximity**: matched terms close together count more than terms scattered over a long sentence;
+//!   sentence itself count for part of their weight (the sentence need not repeat its subject); so do names the
+//!   question gives that the article's lead mentions (the lead, like the title, says what the article is about);
+//! - **proximity**: matched terms close together count more than terms scattered over a long sentence (terms
+//!   matched through synonyms do not count here: one synonym can stand for two question words);
 //! - **answer type**: the question's expected kind of answer (a name for "who", a date or time for "when", a
 //!   number for "how many", a number with a unit for "how long", an amount of money for "how much ... cost", a
 //!   capitalised name after "in"/"at" for "where", a cue such as "because" for "why") must be present in the
-//!   sentence and not merely repeated from the question;
+//!   sentence and not merely repeated from the question, and it must stand near (see [`FOCUS_WINDOW`]) a matched
+//!   term saying what is asked; a capitalised word opening a sentence counts as a name when the article writes
+//!   it as one elsewhere; vague plurals ("thousands of fans") are no count; a "caused"/"led to" whose subject is
+//!   the question's own event gives an effect, not a cause;
 //! - **restatement**: a sentence that adds (almost) nothing beyond the question's own words is penalised.
 //!
 //! A sentence can answer only if it covers enough of the question (see [`MIN_COVERAGE`]), every name and number
-//! the question asks about occurs in its article, and it holds the expected answer type. When no sentence
+//! the question asks about occurs in its article, and it holds the expected answer type near what is asked. When no sentence
 //! qualifies, the answer is [`Answer::NoAnswer`].
 
 use chrono::{DateTime, Utc};
@@ -41,8 +46,16 @@ pub const TITLE_CREDIT: f32 = 0.8;
 const DERIVED_CREDIT: f32 = 0.8;
 /// Added to the score, times the density of the matched terms in the shortest window holding them all.
 const PROXIMITY_WEIGHT: f32 = 0.15;
-/// Added to the score when the sentence holds the expected kind of answer (or a cause, for "why").
+/// Added to the score when the sentence holds the expected kind of answer (or a cause, for "why"), in full when
+/// the answer stands within [`NEAR_TOKENS`] of a matched question term, in proportion beyond.
 const TYPE_BONUS: f32 = 0.25;
+/// See [`TYPE_BONUS`].
+const NEAR_TOKENS: usize = 5;
+/// A sentence answers only if an answer of the asked kind (a name, a number, a date...) stands within this many
+/// tokens of a matched term that says what is asked ("how many *goals*", "who *founded*"; the question's own
+/// names say about whom, so they count only when the question has nothing else): a number elsewhere in a
+/// sentence that mentions the subject answers some other question.
+pub const FOCUS_WINDOW: usize = 6;
 /// Multiplies the score of a sentence that adds fewer than [`MIN_NOVEL_TERMS`] content terms of its own (one
 /// that adds none cannot answer at all).
 const RESTATE_PENALTY: f32 = 0.5;
@@ -278,6 +291,8 @@ const REASON_CUES: &[&str] = &[
     "made",
     "timing",
 ];
+/// Cues that put the cause before them and the effect after ("X caused Y").
+const EFFECT_CUES: &[&str] = &["cause", "caused", "causes", "causing", "led"];
 /// How many of [`REASON_CUES`] are strong.
 const STRONG_REASON_CUES: usize = 17;
 
@@ -346,7 +361,8 @@ const TIME_WORDS: &[&str] = &[
     "season",
 ];
 
-/// Words that spell numbers.
+/// Words that spell numbers. Vague plurals ("thousands of fans", "dozens of homes") are left out: they do not
+/// answer "how many".
 const NUMBER_WORDS: &[&str] = &[
     "one",
     "two",
@@ -376,17 +392,13 @@ const NUMBER_WORDS: &[&str] = &[
     "eighty",
     "ninety",
     "hundred",
-    "hundreds",
     "thousand",
-    "thousands",
     "million",
-    "millions",
     "billion",
     "half",
     "third",
     "quarter",
     "dozen",
-    "dozens",
     "double",
     "twice",
 ];
@@ -597,7 +609,8 @@ pub fn answer_type(question: &str) -> AnswerType {
             "where" => Some(AnswerType::Place),
             "why" => Some(AnswerType::Reason),
             "how" if next == "much" && money => Some(AnswerType::Money),
-            "how" if next == "long" => Some(AnswerType::Measure),
+            // Depth, height and width are lengths: the answer carries a unit.
+            "how" if matches!(next, "long" | "deep" | "high" | "tall" | "wide") => Some(AnswerType::Measure),
             "how" if HOW_MEASURES.contains(&next) => Some(AnswerType::Quantity),
             "what" | "which" => {
                 // The first two words after the question word that are not auxiliaries or articles say what
@@ -673,7 +686,12 @@ fn question_terms(question: &str) -> Vec<QueryTerm> {
 
 /// Whether a token in a sentence is evidence of a name (a capitalised word that is not just starting the
 /// sentence, or is followed by another capitalised word), and not one the question already gives.
-fn is_name_evidence(tokens: &[Token], i: usize, question_keys: &FxHashSet<String>) -> bool {
+fn is_name_evidence(
+    tokens: &[Token],
+    i: usize,
+    question_keys: &FxHashSet<String>,
+    article_names: &FxHashSet<String>,
+) -> bool {
     let t = &tokens[i];
     if !t.capitalised || t.stop || t.term.chars().all(|c| c.is_ascii_digit() || c == '.') {
         return false;
@@ -681,7 +699,8 @@ fn is_name_evidence(tokens: &[Token], i: usize, question_keys: &FxHashSet<String
     if TIME_WORDS.contains(&t.term.as_str()) || question_keys.contains(&match_key(&t.term)) {
         return false;
     }
-    !t.sentence_start || tokens.get(i + 1).is_some_and(|n| n.capitalised && !n.stop)
+    // At the start of a sentence a capital says nothing, unless the article writes the word as a name elsewhere.
+    !t.sentence_start || tokens.get(i + 1).is_some_and(|n| n.capitalised && !n.stop) || article_names.contains(&t.term)
 }
 
 /// What kinds of answer a sentence holds, given the words of the question (so that repeating the question's
@@ -695,6 +714,30 @@ struct Evidence {
     money: bool,
     reason: bool,
     strong_reason: bool,
+    /// Token positions of the names, places, numbers and times found.
+    names: Vec<usize>,
+    places: Vec<usize>,
+    numbers: Vec<usize>,
+    times: Vec<usize>,
+}
+
+impl Evidence {
+    /// Where in the sentence the answer of `kind` may stand.
+    fn positions(&self, kind: AnswerType) -> &[usize] {
+        match kind {
+            AnswerType::Name => &self.names,
+            AnswerType::Place => &self.places,
+            AnswerType::Time => &self.times,
+            AnswerType::Quantity | AnswerType::Measure | AnswerType::Money => &self.numbers,
+            AnswerType::Reason | AnswerType::Other => &[],
+        }
+    }
+}
+
+/// [`TIME_WORDS`] as the tokenizer stems them.
+fn time_word_stems() -> &'static FxHashSet<String> {
+    static STEMS: OnceLock<FxHashSet<String>> = OnceLock::new();
+    STEMS.get_or_init(|| TIME_WORDS.iter().map(|w| stem(w)).collect())
 }
 
 fn is_year(w: &str) -> bool {
@@ -720,13 +763,37 @@ fn is_clock(w: &str) -> bool {
             && (digits_then('.') || (!core.is_empty() && core.bytes().all(|b| b.is_ascii_digit()))))
 }
 
-fn evidence(sentence: &str, tokens: &[Token], question_keys: &FxHashSet<String>, question_raw: &[String]) -> Evidence {
-    let names: Vec<usize> = (0..tokens.len()).filter(|&i| is_name_evidence(tokens, i, question_keys)).collect();
-    let place = names.iter().any(|&i| {
-        let before = |k: usize| i.checked_sub(k).map(|j| tokens[j].term.as_str());
-        before(1).is_some_and(|w| LOCATIVES.contains(&w))
-            || (before(1) == Some("the") && before(2).is_some_and(|w| LOCATIVES.contains(&w)))
-    });
+fn evidence(
+    sentence: &str,
+    tokens: &[Token],
+    question_keys: &FxHashSet<String>,
+    question_raw: &[String],
+    article_names: &FxHashSet<String>,
+) -> Evidence {
+    let names: Vec<usize> =
+        (0..tokens.len()).filter(|&i| is_name_evidence(tokens, i, question_keys, article_names)).collect();
+    let places: Vec<usize> = names
+        .iter()
+        .copied()
+        .filter(|&i| {
+            let before = |k: usize| i.checked_sub(k).map(|j| tokens[j].term.as_str());
+            before(1).is_some_and(|w| LOCATIVES.contains(&w))
+                || (before(1) == Some("the") && before(2).is_some_and(|w| LOCATIVES.contains(&w)))
+        })
+        .collect();
+    let fresh = |t: &Token| !question_keys.contains(&match_key(&t.term));
+    let numbers: Vec<usize> = (0..tokens.len())
+        .filter(|&i| {
+            let t = &tokens[i];
+            fresh(t) && (t.term.bytes().any(|b| b.is_ascii_digit()) || NUMBER_WORDS.contains(&t.term.as_str()))
+        })
+        .collect();
+    let times: Vec<usize> = (0..tokens.len())
+        .filter(|&i| {
+            let t = &tokens[i];
+            fresh(t) && (is_year(&t.term) || is_clock(&t.term) || time_word_stems().contains(t.term.as_str()))
+        })
+        .collect();
     // Raw words (split on white space, punctuation trimmed) keep "2,300", "10.30pm", "412m-mark" whole.
     let raw: Vec<String> = sentence
         .split_whitespace()
@@ -769,25 +836,33 @@ fn evidence(sentence: &str, tokens: &[Token], question_keys: &FxHashSet<String>,
     // A cue counts when what follows it is not the question's own event: "sent off for a second bookable
     // offence" explains, "ten men after Brandvold was sent off" does not.
     let words = lower_words(sentence);
+    let asked = |x: &&String| !crate::tokenize::is_stopword(x) && question_keys.contains(&match_key(&stem(x)));
     let cue = |i: usize, w: &String| {
         let at = REASON_CUES.iter().position(|c| c == w)?;
-        let restates = words[i + 1..]
-            .iter()
-            .filter(|x| !crate::tokenize::is_stopword(x))
-            .take(2)
-            .any(|x| question_keys.contains(&match_key(&stem(x))));
+        // "X caused Y", "X led to Y" give the cause first: when the question's own event stands before the
+        // verb, the sentence tells what it caused, not what caused it ("overheating, which caused fires").
+        let effect_after = EFFECT_CUES.contains(&w.as_str()) && words.get(i + 1).is_none_or(|n| n != "by");
+        let restates = if effect_after {
+            words[..i].iter().any(|x| asked(&x))
+        } else {
+            words[i + 1..].iter().filter(|x| !crate::tokenize::is_stopword(x)).take(2).any(|x| asked(&x))
+        };
         (!restates).then_some(at < STRONG_REASON_CUES)
     };
     let cues: Vec<bool> = words.iter().enumerate().filter_map(|(i, w)| cue(i, w)).collect();
     Evidence {
         name: !names.is_empty(),
-        place,
+        place: !places.is_empty(),
         time,
         measure,
         quantity,
         money: quantity && currency,
         reason: !cues.is_empty(),
         strong_reason: cues.contains(&true),
+        names,
+        places,
+        numbers,
+        times,
     }
 }
 
@@ -809,8 +884,6 @@ struct Candidate {
     passage: usize,
     /// Keys of the sentence before, in the same paragraph: what "it" and "they" refer to.
     context: Vec<String>,
-    /// Keys of the article's title: what every sentence of the article is about.
-    title: Vec<String>,
     start: usize,
     end: usize,
     keys: Vec<String>,
@@ -879,10 +952,14 @@ pub fn answer(question: &str, passages: &[Passage]) -> Answer {
 
     let mut candidates = Vec::new();
     let mut article_keys: Vec<FxHashSet<String>> = Vec::with_capacity(passages.len());
+    let mut article_names: Vec<FxHashSet<String>> = Vec::with_capacity(passages.len());
+    // Keys of each article's title and of its first sentence: what every sentence of the article is about.
+    let mut article_topics: Vec<(Vec<String>, Vec<String>)> = Vec::with_capacity(passages.len());
     for (p, passage) in passages.iter().enumerate() {
         let title: Vec<String> =
             tokenize(&passage.title).iter().filter(|t| !t.stop).map(|t| match_key(&t.term)).collect();
         let mut all: FxHashSet<String> = title.iter().cloned().collect();
+        let mut names: FxHashSet<String> = FxHashSet::default();
         let mut sentences = Vec::new();
         for span in split_sentences(&passage.text) {
             let text = span.text(&passage.text);
@@ -892,8 +969,15 @@ pub fn answer(question: &str, passages: &[Passage]) -> Answer {
             let tokens = tokenize(text);
             let keys: Vec<String> = tokens.iter().map(|t| match_key(&t.term)).collect();
             all.extend(keys.iter().cloned());
+            names.extend(tokens.iter().filter(|t| t.name).map(|t| t.term.clone()));
             sentences.push((start, span.end, span.paragraph, tokens, keys));
         }
+        // The lead says what the article is about, as the title does.
+        let lead: Vec<String> = sentences
+            .iter()
+            .find(|s| s.3.len() >= MIN_SENTENCE_TOKENS)
+            .map(|s| s.4.iter().zip(&s.3).filter(|(_, t)| !t.stop).map(|(k, _)| k.clone()).collect())
+            .unwrap_or_default();
         for (i, (start, end, paragraph, tokens, keys)) in sentences.iter().enumerate() {
             if tokens.len() < MIN_SENTENCE_TOKENS {
                 continue;
@@ -906,7 +990,6 @@ pub fn answer(question: &str, passages: &[Passage]) -> Answer {
             }
             candidates.push(Candidate {
                 passage: p,
-                title: title.clone(),
                 context,
                 start: *start,
                 end: *end,
@@ -915,6 +998,8 @@ pub fn answer(question: &str, passages: &[Passage]) -> Answer {
             });
         }
         article_keys.push(all);
+        article_topics.push((title, lead));
+        article_names.push(names);
     }
     if candidates.is_empty() {
         return Answer::NoAnswer;
@@ -930,6 +1015,19 @@ pub fn answer(question: &str, passages: &[Passage]) -> Answer {
     }
     let total_weight: f32 = terms.iter().map(|t| t.idf).sum();
     let avg_len = candidates.iter().map(|c| c.tokens.len()).sum::<usize>() as f32 / n;
+    // How well each article (title and text) matches each question term, anywhere.
+    let article_credit: Vec<Vec<f32>> = article_keys
+        .iter()
+        .map(|keys| terms.iter().map(|t| keys.iter().map(|k| credit(&t.key, k)).fold(0.0, f32::max)).collect())
+        .collect();
+    // How well each article's title and lead match each question term.
+    let topic_credit: Vec<Vec<(f32, f32)>> = article_topics
+        .iter()
+        .map(|(title, lead)| {
+            terms.iter().map(|t| (best_credit(&t.key, title).0, best_credit(&t.key, lead).0)).collect()
+        })
+        .collect();
+    let all_names = terms.iter().all(|t| t.name);
 
     struct Scored {
         candidate: usize,
@@ -944,8 +1042,15 @@ pub fn answer(question: &str, passages: &[Passage]) -> Answer {
         let mut matched_terms = 0usize;
         let mut in_sentence = 0usize;
         let mut positions = Vec::new();
+        // Positions of the terms matched by their own forms: a synonym can stand for two question terms at
+        // once ("equaliser" for "scored" and "goal"), which is no evidence that they stand together.
+        let mut close = Vec::new();
+        // Positions of the matched terms that say what is asked (not the names that say about whom).
+        let mut anchors: Vec<usize> = Vec::new();
         let mut names_ok = true;
-        for t in &terms {
+        let in_article = &article_credit[c.passage];
+
+        for ((t, &ac), &(tc, lc)) in terms.iter().zip(in_article).zip(&topic_credit[c.passage]) {
             let (cr, at) = best_credit(&t.key, &c.keys);
             if cr > 0.0 {
                 let tf = at.len() as f32;
@@ -953,35 +1058,52 @@ pub fn answer(question: &str, passages: &[Passage]) -> Answer {
                 covered += t.idf * cr;
                 matched_terms += 1;
                 in_sentence += 1;
+                if cr >= DERIVED_CREDIT {
+                    close.push(at.clone());
+                }
+                if !t.name || all_names {
+                    anchors.extend(at.iter().copied());
+                }
                 positions.push(at);
             } else {
                 let (pc, _) = best_credit(&t.key, &c.context);
-                let (tc, _) = best_credit(&t.key, &c.title);
-                let context = (CONTEXT_CREDIT * pc).max(TITLE_CREDIT * tc);
+                // A name the question gives and the article's lead mentions is what the article is about: its
+                // sentences need not repeat it, as they need not repeat the title.
+                let named = if t.name { TITLE_CREDIT * lc } else { 0.0 };
+                let context = (CONTEXT_CREDIT * pc).max(TITLE_CREDIT * tc).max(named);
                 if context > 0.0 {
                     relevance += t.idf * context;
                     covered += t.idf * context;
                     matched_terms += 1;
                 }
             }
-            if t.name && !article_keys[c.passage].iter().any(|k| credit(&t.key, k) > 0.0) {
-                names_ok = false;
-            }
+            // A name the question gives must be in the article.
+            names_ok &= !t.name || ac > 0.0;
         }
         let coverage = covered / total_weight.max(f32::EPSILON);
         let mut score = relevance / total_weight.max(f32::EPSILON);
-        if positions.len() >= 2 {
-            let span = shortest_window(&positions);
-            score += PROXIMITY_WEIGHT * positions.len() as f32 / span.max(1) as f32;
+        if close.len() >= 2 {
+            let span = shortest_window(&close);
+            score += PROXIMITY_WEIGHT * close.len() as f32 / span.max(1) as f32;
         }
-        let ev = evidence(c_text(passages, c), &c.tokens, &question_keys, &question_raw);
+        let ev = evidence(c_text(passages, c), &c.tokens, &question_keys, &question_raw, &article_names[c.passage]);
+        // How far the nearest answer of the asked kind stands from what the question asks about.
+        let distance = ev
+            .positions(kind)
+            .iter()
+            .flat_map(|&a| anchors.iter().map(move |&m| a.abs_diff(m)))
+            .min()
+            .unwrap_or(usize::MAX);
+        let anchored = ev.positions(kind).is_empty() || distance <= FOCUS_WINDOW;
         let typed = holds(kind, &ev);
         if match kind {
             AnswerType::Reason => ev.reason,
             AnswerType::Other => false,
             _ => typed,
         } {
-            score += TYPE_BONUS;
+            // The answer is most likely the one next to what the question asks about: full bonus within
+            // NEAR_TOKENS of a matched term, less the further it is.
+            score += TYPE_BONUS * NEAR_TOKENS as f32 / distance.max(NEAR_TOKENS) as f32;
         }
         if kind == AnswerType::Reason && ev.strong_reason {
             score += TYPE_BONUS;
@@ -996,6 +1118,7 @@ pub fn answer(question: &str, passages: &[Passage]) -> Answer {
             score *= RESTATE_PENALTY;
         }
         let eligible = typed
+            && anchored
             && names_ok
             && in_sentence > 0
             && coverage >= MIN_COVERAGE
