@@ -113,14 +113,34 @@ pub fn normalise_mentions(mentions: &[RawMention<'_>]) -> Vec<EntityRef> {
     // Distinct variants, by kind and words.
     let mut variants: Vec<Variant> = Vec::new();
     let mut index: HashMap<(EntityKind, Vec<String>), usize> = HashMap::new();
-    for (position, mention) in mentions.iter().enumerate() {
-        let Some((shown, words)) = clean_name(mention.text, mention.kind) else { continue };
-        let key = (mention.kind, words.iter().map(|w| w.to_lowercase()).collect::<Vec<_>>());
+    // The tagger can give one name different kinds in different sentences ("Tallis Pass" a place, then a
+    // person): a name keeps the kind most of its mentions have (the first seen on a tie).
+    let cleaned: Vec<Option<(String, Vec<String>)>> =
+        mentions.iter().map(|m| clean_name(m.text, m.kind)).collect();
+    let mut kinds: HashMap<Vec<String>, Vec<(EntityKind, usize)>> = HashMap::new();
+    for (mention, clean) in mentions.iter().zip(&cleaned) {
+        let Some((_, words)) = clean else { continue };
+        let votes = kinds.entry(words.iter().map(|w| w.to_lowercase()).collect()).or_default();
+        match votes.iter_mut().find(|(k, _)| *k == mention.kind) {
+            Some(vote) => vote.1 += 1,
+            None => votes.push((mention.kind, 1)),
+        }
+    }
+    let majority = |words: &[String]| -> Option<EntityKind> {
+        let votes = kinds.get(words)?;
+        let best = votes.iter().map(|v| v.1).max()?;
+        votes.iter().find(|v| v.1 == best).map(|v| v.0)
+    };
+    for (position, (mention, clean)) in mentions.iter().zip(cleaned).enumerate() {
+        let Some((shown, words)) = clean else { continue };
+        let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
+        let kind = majority(&lower).unwrap_or(mention.kind);
+        let key = (kind, lower);
         match index.get(&key) {
             Some(&i) => variants[i].count += 1,
             None => {
                 index.insert(key.clone(), variants.len());
-                variants.push(Variant { words: key.1, shown, kind: mention.kind, first: position, count: 1 });
+                variants.push(Variant { words: key.1, shown, kind, first: position, count: 1 });
             }
         }
     }
@@ -314,6 +334,17 @@ mod tests {
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].name, "Ilse Varga");
         assert_eq!(out[0].key, "person/ilse-varga");
+    }
+
+    #[test]
+    fn a_name_tagged_two_ways_keeps_its_commonest_kind() {
+        let out = normalise_mentions(&[
+            m("Tallis Pass", EntityKind::Place),
+            m("Tallis Pass", EntityKind::Person),
+            m("Tallis Pass", EntityKind::Place),
+        ]);
+        assert_eq!(out.len(), 1);
+        assert_eq!((out[0].key.as_str(), out[0].mentions), ("place/tallis-pass", 3));
     }
 
     #[test]
