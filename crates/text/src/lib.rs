@@ -14,6 +14,7 @@ pub mod brief;
 pub mod cluster;
 pub mod dedup;
 pub mod entities;
+pub mod entity_names;
 pub mod headline;
 pub mod language;
 pub mod sentences;
