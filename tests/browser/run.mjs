@@ -4,8 +4,8 @@
 //   node tests/browser/run.mjs [--screenshots DIR] [--bin PATH] [--chromium PATH] [--keep]
 //
 // For every page type (home, stories, a story, a syndicated copy and a plain article, topics, a topic, sources,
-// an outlet, a 404, and, when they exist, search, the admin sign-in and the signed-in admin page) at desktop
-// (1280x800) and phone (360x740):
+// an outlet, the names in the news, a name, an Ask answer, a 404, and, when they exist, search, the admin
+// sign-in and the signed-in admin page) at desktop (1280x800) and phone (360x740):
 //   - axe-core finds no violation of impact serious or critical (every default rule in the light colour
 //     scheme, the colour rules again in the dark one);
 //   - with the site's Content-Security-Policy enforced, no console error, no page error, no request to any
@@ -256,6 +256,17 @@ async function choosePages(demo) {
   pages.push({ name: 'sources', path: '/sources' });
   const outlets = (await demo.json('/api/v1/outlets')).outlets;
   pages.push({ name: 'source', path: `/sources/${outlets[0].id}`, note: outlets[0].name });
+
+  // Reading aids: the enrichment stage names entities a little after polling; wait for the first ones.
+  pages.push({ name: 'entities', path: '/entities' });
+  const entityHref = await demo
+    .waitUntil('named entities from the enrichment stage', 60, async () => firstLink(demo, '/entities', /href="(\/entities\/[^"?#]+\/[^"?#]+)"/))
+    .catch((error) => {
+      log(`NOTE: ${error.message.split('\n')[0]}; no entity page checked`);
+      return null;
+    });
+  if (entityHref) pages.push({ name: 'entity', path: entityHref });
+  pages.push({ name: 'ask', path: '/ask?q=Who+scored+the+winner+in+the+cup+final', note: 'an answer' });
 
   pages.push({ name: 'not-found', path: '/no-such-page', status: 404 });
 
