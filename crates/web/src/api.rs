@@ -74,6 +74,7 @@ const API_PAGE: i64 = 50;
         crate::aids::CitedSentence,
         crate::aids::AskAnswer,
         ArticleAidsInfo,
+        ArticleEntity,
         admin::api::SourceInfo,
         admin::api::SourceList,
         admin::api::NewSourceRequest,
@@ -245,7 +246,20 @@ pub struct ArticleAidsInfo {
     /// Topics, from the outlet's category and the topic classifier.
     pub topics: Vec<String>,
     /// People, organisations, places and other names, the most mentioned first (English articles only).
-    pub entities: Vec<crate::aids::EntityInfo>,
+    pub entities: Vec<ArticleEntity>,
+}
+
+/// A name an article mentions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArticleEntity {
+    /// Its key, also the path of its page under `/entities/` and of its API resource under `/api/v1/entities/`.
+    pub key: String,
+    /// The name as shown (the fullest form the article uses).
+    pub name: String,
+    /// `person`, `organisation`, `place` or `other`.
+    pub kind: String,
+    /// How often the article names it, all its variants counted.
+    pub mentions: i32,
 }
 
 /// A story: the coverage of one event.
@@ -313,6 +327,8 @@ pub struct StoryDetail {
     pub articles: Vec<StoryArticleInfo>,
     /// Stories sharing names and terms with it, best first.
     pub related: Vec<StoryInfo>,
+    /// The names its articles mention, the most widely named first (`article_count` counts within the story).
+    pub entities: Vec<crate::aids::EntityInfo>,
 }
 
 /// An outlet (a followed source).
@@ -481,11 +497,11 @@ pub(crate) async fn get_article(State(state): State<AppState>, Path(raw): Path<S
             entities: a
                 .entities
                 .into_iter()
-                .map(|e| crate::aids::EntityInfo {
+                .map(|e| ArticleEntity {
                     key: e.key,
                     name: e.name,
                     kind: e.kind.as_str().to_owned(),
-                    article_count: i64::from(e.mentions),
+                    mentions: e.mentions,
                 })
                 .collect(),
         }),
@@ -529,14 +545,16 @@ pub(crate) async fn get_story(State(state): State<AppState>, Path(raw): Path<Str
     };
     let articles = state.store.story_articles(story.id, STORY_ARTICLES).await;
     let related = state.store.related_stories(story.id, RELATED).await;
-    match (articles, related) {
-        (Ok(articles), Ok(related)) => Json(StoryDetail {
+    let entities = state.store.story_entities(story.id, 30).await;
+    match (articles, related, entities) {
+        (Ok(articles), Ok(related), Ok(entities)) => Json(StoryDetail {
             story: story.into(),
             articles: articles.into_iter().map(Into::into).collect(),
             related: related.into_iter().map(Into::into).collect(),
+            entities: entities.into_iter().map(Into::into).collect(),
         })
         .into_response(),
-        (Err(e), _) | (_, Err(e)) => internal(&state, &e),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => internal(&state, &e),
     }
 }
 

@@ -188,6 +188,8 @@ catalogue! {
         pub nav_sources: &'static str,
         /// Navigation, the search page's heading and its button.
         pub nav_search: &'static str,
+        /// Navigation: the page of names in the news.
+        pub nav_entities: &'static str,
         /// The accessible name of the search form in every page's header.
         pub site_search_label: &'static str,
         /// The label of a search box.
@@ -661,6 +663,7 @@ pub static EN: Strings = Strings {
     nav_topics: "Topics",
     nav_sources: "Sources",
     nav_search: "Search",
+    nav_entities: "Names",
     site_search_label: "Site search",
     search_articles: "Search articles",
     search_placeholder: "Search",
