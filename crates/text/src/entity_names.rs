@@ -115,8 +115,7 @@ pub fn normalise_mentions(mentions: &[RawMention<'_>]) -> Vec<EntityRef> {
     let mut index: HashMap<(EntityKind, Vec<String>), usize> = HashMap::new();
     // The tagger can give one name different kinds in different sentences ("Tallis Pass" a place, then a
     // person): a name keeps the kind most of its mentions have (the first seen on a tie).
-    let cleaned: Vec<Option<(String, Vec<String>)>> =
-        mentions.iter().map(|m| clean_name(m.text, m.kind)).collect();
+    let cleaned: Vec<Option<(String, Vec<String>)>> = mentions.iter().map(|m| clean_name(m.text, m.kind)).collect();
     let mut kinds: HashMap<Vec<String>, Vec<(EntityKind, usize)>> = HashMap::new();
     for (mention, clean) in mentions.iter().zip(&cleaned) {
         let Some((_, words)) = clean else { continue };

@@ -24,8 +24,10 @@ pub(crate) const MAX_QUESTION_CHARS: usize = 300;
 /// Articles a question is asked of, at most.
 const ASK_ARTICLES: usize = 12;
 
-/// Articles of a story the brief reads: one per outlet, the first of each.
-const BRIEF_ARTICLES: usize = 16;
+/// Articles of a story the brief reads: one per outlet, the first of each. The brief is computed as the page
+/// renders, and its cost grows with the square of the sentences read: ten outlets keep a rendering of a large
+/// story within tens of milliseconds.
+const BRIEF_ARTICLES: usize = 10;
 
 /// Names shown on an article or story page.
 const PAGE_ENTITIES: usize = 18;
