@@ -169,4 +169,6 @@ pub trait Store: Send + Sync + 'static {
     async fn story_entities(&self, story: StoryId, limit: i64) -> StoreResult<Vec<EntitySummary>>;
     /// The most named entities overall.
     async fn top_entities(&self, limit: i64) -> StoreResult<Vec<EntitySummary>>;
+    /// A story's topics: those of its articles, the most common first, with how many of its articles have each.
+    async fn story_topics(&self, story: StoryId) -> StoreResult<Vec<(String, i64)>>;
 }

@@ -1400,6 +1400,22 @@ where
         .map_err(db_err(doing))?;
         rows.iter().map(entity_from_row::<DB>).collect::<Result<_, _>>().map_err(db_err(doing))
     }
+
+    async fn story_topics(&self, story: StoryId) -> StoreResult<Vec<(String, i64)>> {
+        let doing = || format!("listing the topics of story {story}");
+        let rows = sqlx::query(
+            "SELECT t.topic, COUNT(*) AS n FROM articles a JOIN article_topics t ON t.article_id = a.id \
+             WHERE a.story_id = $1 GROUP BY t.topic ORDER BY COUNT(*) DESC, t.topic",
+        )
+        .bind(story)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err(doing()))?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("topic")?, row.try_get("n")?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(db_err(doing()))
+    }
 }
 
 /// One line per item; a line break inside an item would split it in two when read back.

@@ -129,6 +129,7 @@ pub(crate) async fn story_entities(state: &AppState, story: StoryId) -> Result<V
 }
 
 /// One point of a story's brief, as shown.
+#[derive(Debug)]
 pub(crate) struct BriefRow {
     pub(crate) sentence: String,
     pub(crate) article_id: i64,
@@ -136,7 +137,7 @@ pub(crate) struct BriefRow {
 }
 
 /// A story's brief, as shown.
-#[derive(Default)]
+#[derive(Default, Debug)]
 pub(crate) struct BriefView {
     pub(crate) agreed: Vec<BriefRow>,
     pub(crate) only_some: Vec<BriefRow>,
@@ -148,9 +149,38 @@ impl BriefView {
     }
 }
 
-/// The brief of a story from its articles (`(id, outlet)`, timeline order): the first article of each outlet is
-/// read, and the brief is computed off the async threads.
-pub(crate) async fn story_brief(state: &AppState, articles: &[(i64, String)]) -> Result<BriefView, PageError> {
+/// Briefs already computed, by story, article count and last update: a story's page is rendered again each time
+/// its cached copy expires, and its brief changes only when an article joins it.
+#[derive(Debug, Default)]
+pub(crate) struct BriefCache {
+    briefs: std::sync::Mutex<std::collections::HashMap<(StoryId, i64, i64), std::sync::Arc<BriefView>>>,
+}
+
+/// Briefs kept at most; the cache is emptied when it is full (stories being read change slowly).
+const BRIEFS_KEPT: usize = 4096;
+
+/// The brief of `story` from its articles (`(id, outlet)`, timeline order): the first article of each outlet is
+/// read, and the brief is computed off the async threads, once per version of the story.
+pub(crate) async fn story_brief(
+    state: &AppState,
+    story: &tidings_core::StorySummary,
+    articles: &[(i64, String)],
+) -> Result<std::sync::Arc<BriefView>, PageError> {
+    let key = (story.id, story.article_count, story.last_updated.timestamp_millis());
+    if let Some(brief) = state.briefs.briefs.lock().ok().and_then(|b| b.get(&key).cloned()) {
+        return Ok(brief);
+    }
+    let brief = std::sync::Arc::new(compute_brief(state, articles).await?);
+    if let Ok(mut briefs) = state.briefs.briefs.lock() {
+        if briefs.len() >= BRIEFS_KEPT {
+            briefs.clear();
+        }
+        briefs.insert(key, brief.clone());
+    }
+    Ok(brief)
+}
+
+async fn compute_brief(state: &AppState, articles: &[(i64, String)]) -> Result<BriefView, PageError> {
     let t = state.strings;
     let mut picked: Vec<(i64, String)> = Vec::new();
     for (id, outlet) in articles {

@@ -329,6 +329,8 @@ pub struct StoryDetail {
     pub related: Vec<StoryInfo>,
     /// The names its articles mention, the most widely named first (`article_count` counts within the story).
     pub entities: Vec<crate::aids::EntityInfo>,
+    /// Its articles' topics, the most common first.
+    pub topics: Vec<String>,
 }
 
 /// An outlet (a followed source).
@@ -546,8 +548,13 @@ pub(crate) async fn get_story(State(state): State<AppState>, Path(raw): Path<Str
     let articles = state.store.story_articles(story.id, STORY_ARTICLES).await;
     let related = state.store.related_stories(story.id, RELATED).await;
     let entities = state.store.story_entities(story.id, 30).await;
+    let topics = match state.store.story_topics(story.id).await {
+        Ok(topics) => topics.into_iter().map(|(name, _)| name).collect(),
+        Err(e) => return internal(&state, &e),
+    };
     match (articles, related, entities) {
         (Ok(articles), Ok(related), Ok(entities)) => Json(StoryDetail {
+            topics,
             story: story.into(),
             articles: articles.into_iter().map(Into::into).collect(),
             related: related.into_iter().map(Into::into).collect(),

@@ -46,6 +46,7 @@ pub struct AppState {
     source_admin: Option<Arc<dyn admin::SourceAdmin>>,
     search: Option<Arc<dyn SearchIndex>>,
     images: Option<Arc<images::ImageProxy>>,
+    briefs: Arc<aids::BriefCache>,
     /// The catalogue every page's text comes from.
     strings: &'static Strings,
 }
@@ -62,6 +63,7 @@ impl AppState {
             source_admin: None,
             search: None,
             images: None,
+            briefs: Arc::default(),
             strings: &strings::EN,
         }
     }

@@ -116,9 +116,11 @@ struct StoryPage {
     related: Vec<StoryRow>,
     /// Inline SVG built from escaped text (see `chart.rs`).
     chart: Option<String>,
-    brief: crate::aids::BriefView,
+    brief: std::sync::Arc<crate::aids::BriefView>,
     /// The story's names, by kind.
     groups: Vec<crate::aids::EntityGroup>,
+    /// The topics of its articles.
+    topics: Vec<crate::aids::TopicLink>,
 }
 
 pub(crate) async fn story(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, PageError> {
@@ -140,8 +142,13 @@ pub(crate) async fn story(State(state): State<AppState>, Path(id): Path<i64>) ->
         articles.iter().map(|a| (outlet_name(t, &a.article), a.article.published_at)).collect();
     let chart = crate::chart::coverage_svg(t, &points);
     let by_outlet: Vec<(i64, String)> = names.clone();
-    let brief = crate::aids::story_brief(&state, &by_outlet).await?;
+    let brief = crate::aids::story_brief(&state, &story, &by_outlet).await?;
     let groups = crate::aids::story_entities(&state, id).await?;
+    let topics = state.store.story_topics(id).await.map_err(internal)?;
+    let topics = topics
+        .into_iter()
+        .map(|(name, _)| crate::aids::TopicLink { slug: crate::topics::path_segment(&name), name })
+        .collect();
     let timeline = articles
         .into_iter()
         .map(|a| {
@@ -167,6 +174,7 @@ pub(crate) async fn story(State(state): State<AppState>, Path(id): Path<i64>) ->
             chart,
             brief,
             groups,
+            topics,
         },
         &state,
     )

@@ -400,6 +400,11 @@ async fn a_story_page_shows_the_brief_of_what_two_outlets_share() {
     let names = between(&page, "Names in this story", "</section>");
     assert!(names.contains("href=\"/entities/person/maria-lopez\""), "{names}");
     assert!(names.contains("2 articles"), "{names}");
+    // The story's topics are its articles' (the report's, here).
+    let topics = between(&page, "<p class=\"topics\">", "</p>");
+    assert!(topics.contains(">Sport</a>"), "{topics}");
+    let (_, json) = get_json(&site, &format!("/api/v1/stories/{story}")).await;
+    assert!(json["topics"].as_array().unwrap().contains(&"Sport".into()), "{json}");
     // Asked of the story, Ask reads both outlets.
     assert!(page.contains(&format!("<input type=\"hidden\" name=\"story\" value=\"{story}\">")), "{page}");
     let (_, json) = get_json(&site, &format!("/api/v1/ask?q=Who+scored+the+winner&story={story}")).await;
