@@ -22,7 +22,9 @@
 //! - **restatement**: a sentence that adds (almost) nothing beyond the question's own words is penalised.
 //!
 //! A sentence can answer only if it covers enough of the question (see [`MIN_COVERAGE`]), every name and number
-//! the question asks about occurs in its article, and it holds the expected answer type near what is asked. When no sentence
+//! the question asks about occurs in its article, it (or the sentence before, or the title) says a form of the
+//! question's main verb when the question's shape shows one ("who *designed*", "when did the wall *collapse*";
+//! for "how many X" a count of X will do), and it holds the expected answer type near what is asked. When no sentence
 //! qualifies, the answer is [`Answer::NoAnswer`].
 
 use chrono::{DateTime, Utc};
@@ -684,6 +686,71 @@ fn question_terms(question: &str) -> Vec<QueryTerm> {
     out
 }
 
+/// Auxiliaries that, after a question word, put the subject before the main verb ("when did the wall collapse").
+const AUXILIARIES: &[&str] = &["did", "does", "do", "will", "has", "have", "had", "can", "could", "would", "should"];
+
+/// The match key of the question's main verb, when its shape shows it: "who *designed* ...", "how many passengers
+/// *travelled*", "when did the sea wall *collapse*". A sentence that never says (a form of) what the question
+/// asks happened answers some neighbouring question ("will carry" is not "travelled").
+/// With it, for "how many X", the key of X: a count of X ("2,300 signatures") says the verb's fact without it.
+fn question_verb(question: &str) -> Option<(String, Option<String>)> {
+    let words: Vec<&str> =
+        question.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’')).filter(|w| !w.is_empty()).collect();
+    let lower: Vec<String> = words.iter().map(|w| w.to_lowercase()).collect();
+    let qi = lower.iter().position(|w| QUESTION_WORDS.contains(&w.as_str()))?;
+    let content = |i: usize| {
+        words.get(i).is_some_and(|w| {
+            w.chars().next().is_some_and(char::is_lowercase)
+                && !crate::tokenize::is_stopword(&lower[i])
+                && !AUXILIARIES.contains(&lower[i].as_str())
+                && !w.bytes().any(|b| b.is_ascii_digit())
+        })
+    };
+    let mut j = qi + 1;
+    let mut counted = None;
+    if lower[qi] == "how" && lower.get(j).is_some_and(|w| HOW_MEASURES.contains(&w.as_str())) {
+        j += 1;
+        if matches!(lower[qi + 1].as_str(), "many" | "much") && content(j) {
+            counted = Some(match_key(&stem(&lower[j])));
+            j += 1;
+        }
+    }
+    // Light verbs ("go over budget", "make up") say little of their own.
+    let key =
+        |i: usize| (!LIGHT_VERBS.contains(&lower[i].as_str())).then(|| (match_key(&stem(&lower[i])), counted.clone()));
+    if !lower.get(j).is_some_and(|w| AUXILIARIES.contains(&w.as_str())) {
+        // "Who designed", "how many passengers travelled": a past form right after the question.
+        return if content(j) && (lower[qi] == "who" || lower[j].ends_with("ed")) { key(j) } else { None };
+    }
+    // After the auxiliary comes the subject, then the verb: the last word before a function word.
+    let mut i = j + 1;
+    if lower.get(i).is_some_and(|w| matches!(w.as_str(), "the" | "a" | "an" | "its" | "their")) {
+        i += 1;
+    }
+    let start = i;
+    while i < words.len() && (content(i) || words[i].chars().next().is_some_and(char::is_uppercase)) {
+        i += 1;
+    }
+    if i >= start + 2 && content(i - 1) { key(i - 1) } else { None }
+}
+
+/// Verbs too general to require ("go", "make", "take").
+const LIGHT_VERBS: &[&str] = &[
+    "go", "goes", "went", "get", "gets", "got", "make", "makes", "made", "take", "takes", "took", "put", "come",
+    "came", "give", "gave", "keep", "kept", "see", "saw", "happen", "happened",
+];
+
+/// Whether a sentence key says the question's verb: any credited form, or the same word with another ending
+/// ("supply" / "supplied").
+fn says_verb(verb: &str, keys: &[String]) -> bool {
+    keys.iter().any(|k| {
+        credit(verb, k) > 0.0 || {
+            let shared = verb.bytes().zip(k.bytes()).take_while(|(a, b)| a == b).count();
+            shared >= 4 && shared + 1 >= verb.len().min(k.len())
+        }
+    })
+}
+
 /// Whether a token in a sentence is evidence of a name (a capitalised word that is not just starting the
 /// sentence, or is followed by another capitalised word), and not one the question already gives.
 fn is_name_evidence(
@@ -948,6 +1015,7 @@ pub fn answer(question: &str, passages: &[Passage]) -> Answer {
         return Answer::NoAnswer;
     }
     let question_keys: FxHashSet<String> = terms.iter().map(|t| t.key.clone()).collect();
+    let verb = question_verb(question).filter(|(v, _)| question_keys.contains(v));
     let question_raw = lower_words(question);
 
     let mut candidates = Vec::new();
@@ -1117,7 +1185,17 @@ pub fn answer(question: &str, passages: &[Passage]) -> Answer {
         if novel < MIN_NOVEL_TERMS {
             score *= RESTATE_PENALTY;
         }
+        // The question's verb must be said, in the sentence or the one before it, or in the title.
+        let verb_ok = verb.as_ref().is_none_or(|(v, counted)| {
+            says_verb(v, &c.keys)
+                || says_verb(v, &c.context)
+                || says_verb(v, &article_topics[c.passage].0)
+                || counted.as_ref().is_some_and(|n| {
+                    best_credit(n, &c.keys).1.iter().any(|&p| ev.numbers.iter().any(|&x| x < p && p - x <= 3))
+                })
+        });
         let eligible = typed
+            && verb_ok
             && anchored
             && names_ok
             && in_sentence > 0
@@ -1267,6 +1345,29 @@ mod tests {
         assert_eq!(credit("mark", "market"), 0.0);
         assert!(is_clock("15:00") && is_clock("10.30pm") && is_clock("3am") && !is_clock("3.25"));
         assert!(is_year("1987") && is_year("1950s") && !is_year("2,300"));
+    }
+
+    #[test]
+    fn finds_the_question_verb() {
+        let verb = |q: &str| question_verb(q).map(|(v, _)| v);
+        assert_eq!(verb("Who designed the new ferry?"), Some(match_key(&stem("designed"))));
+        assert_eq!(verb("When did the Wrenmouth sea wall collapse?"), Some(match_key(&stem("collapse"))));
+        assert_eq!(verb("How many passengers travelled on the ferry?"), Some(match_key(&stem("travelled"))));
+        assert_eq!(question_verb("How many goals did Keel score?").and_then(|(_, n)| n), Some(match_key("goal")));
+        assert_eq!(verb("Who is the mayor?"), None);
+        assert_eq!(verb("By how much did the work go over budget?"), None);
+        assert!(says_verb(&match_key(&stem("supply")), &[match_key(&stem("supplied"))]));
+    }
+
+    #[test]
+    fn the_question_verb_must_be_said() {
+        let p = vec![passage(
+            1,
+            "New ferry ordered",
+            "The new ferry, which will carry 320 passengers, was ordered on Monday from the Tarrant yard.",
+        )];
+        assert_eq!(answer("Who designed the new ferry?", &p), Answer::NoAnswer);
+        assert!(first(&answer("Who ordered the new ferry?", &p)).sentence.contains("Tarrant"));
     }
 
     #[test]

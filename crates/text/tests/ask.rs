@@ -21,14 +21,14 @@ use tidings_text::tokenize::tokenize;
 // The product bar is 0.80 right and (nearly) all unanswerable questions declined, on the union of both sets. It
 // is NOT reached yet: on the main set the right-sentence rate is 81.0% (all articles) / 79.3% (top 10), but on
 // the held-out set it is 67.3%, mostly because the answer sentence paraphrases the question ("journeys" for
-// "trips", "oldest" for "eldest") and falls below the coverage threshold; 15 of 22 unanswerable questions are
-// declined. The floors hold what is reached so that it does not slip; raise them as the answering improves.
+// "trips", "oldest" for "eldest") and falls below the coverage threshold; 18 of 22 unanswerable questions are
+// declined (15 before the question's verb had to be said). The floors hold what is reached so that it does not slip; raise them as the answering improves.
 /// Right first sentence, every demo article a candidate, both sets together (reached: 74.8%).
 const RIGHT_FLOOR_ALL: f64 = 0.74;
 /// Right first sentence, top-ten retrieval, both sets together (reached: 73.8%).
 const RIGHT_FLOOR_TOP: f64 = 0.73;
-/// "No answer" for unanswerable questions, both sets together, either retrieval (reached: 68.2%).
-const NONE_FLOOR: f64 = 0.68;
+/// "No answer" for unanswerable questions, both sets together, either retrieval (reached: 81.8%).
+const NONE_FLOOR: f64 = 0.81;
 /// Candidates per question in the search-like retrieval.
 const TOP_K: usize = 10;
 
