@@ -185,6 +185,20 @@ pub struct Article {
     pub original_article_id: Option<ArticleId>,
 }
 
+impl Article {
+    /// The article extracted from its page, when it is fuller than the feed's text (the feed carried a teaser):
+    /// then readers get it instead of the feed's.
+    pub fn fuller_extraction(&self) -> Option<&ExtractedBody> {
+        let feed_words = self.fields.content_text.split_whitespace().count() as i64;
+        self.extracted.as_ref().filter(|e| e.word_count > feed_words)
+    }
+
+    /// The plain text readers get: [`Article::fuller_extraction`]'s, else the feed's.
+    pub fn readable_text(&self) -> &str {
+        self.fuller_extraction().map_or(&self.fields.content_text, |e| &e.text)
+    }
+}
+
 /// The body of an article extracted from its web page; stored beside the feed's own text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExtractedBody {
@@ -435,6 +449,10 @@ pub enum EntityKind {
 }
 
 impl EntityKind {
+    /// Every kind, in the order pages group them.
+    pub const ALL: [EntityKind; 4] =
+        [EntityKind::Person, EntityKind::Organisation, EntityKind::Place, EntityKind::Other];
+
     /// The stored and URL form: `person`, `organisation`, `place`, `other`.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use tidings_core::{Enrichment, EnrichmentJob, EntityKind};
+use tidings_core::{Enrichment, EnrichmentJob};
 use tidings_text::entity_names::{RawMention, normalise_mentions};
 
 use crate::{IngestError, Ingester};
@@ -48,7 +48,6 @@ pub fn enrich(job: &EnrichmentJob) -> Enrichment {
 }
 
 fn entities(title: &str, text: &str) -> Vec<tidings_core::EntityRef> {
-    use tidings_text::entities::EntityKind as Tagged;
     // The title is tagged with the text: headlines are in title case, which the tagger reads poorly on its
     // own, and its names are usually repeated in the text.
     let mut document = String::with_capacity(title.len() + text.len() + 2);
@@ -56,18 +55,7 @@ fn entities(title: &str, text: &str) -> Vec<tidings_core::EntityRef> {
     document.push_str("\n\n");
     document.push_str(text);
     let found = tidings_text::entities::entities(&document);
-    let mentions: Vec<RawMention<'_>> = found
-        .iter()
-        .map(|m| RawMention {
-            text: &m.text,
-            kind: match m.kind {
-                Tagged::Person => EntityKind::Person,
-                Tagged::Organisation => EntityKind::Organisation,
-                Tagged::Place => EntityKind::Place,
-                Tagged::Other => EntityKind::Other,
-            },
-        })
-        .collect();
+    let mentions: Vec<RawMention<'_>> = found.iter().map(|m| RawMention { text: &m.text, kind: m.kind }).collect();
     let mut entities = normalise_mentions(&mentions);
     entities.truncate(MAX_ENTITIES);
     entities

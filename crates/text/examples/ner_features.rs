@@ -291,7 +291,7 @@ fn main() -> anyhow::Result<()> {
             let tagger = EntityTagger::from_bytes(&std::fs::read(model)?)?;
             let text = std::io::read_to_string(std::io::stdin())?;
             for m in tagger.mentions(&text) {
-                println!("{}\t{}", m.kind.conll(), m.text);
+                println!("{}\t{}", tidings_text::entities::conll(m.kind), m.text);
             }
             Ok(())
         }

@@ -48,7 +48,7 @@ pub(crate) struct EntityGroup {
 
 /// Groups names by kind, in a fixed order (people, organisations, places, other).
 fn group_entities(t: &Strings, entities: Vec<(EntityKind, EntityLink)>) -> Vec<EntityGroup> {
-    let kinds = [EntityKind::Person, EntityKind::Organisation, EntityKind::Place, EntityKind::Other];
+    let kinds = EntityKind::ALL;
     let mut groups: Vec<EntityGroup> =
         (0..4).map(|i| EntityGroup { label: t.entity_kinds[i], entities: Vec::new() }).collect();
     for (kind, link) in entities {
@@ -223,11 +223,7 @@ async fn article_text(state: &AppState, id: ArticleId) -> Result<Option<(String,
     let Some(article) = state.store.article(id).await.map_err(|e| e.to_string())? else {
         return Ok(None);
     };
-    let feed_words = article.fields.content_text.split_whitespace().count() as i64;
-    let text = match article.extracted {
-        Some(extracted) if extracted.word_count > feed_words => extracted.text,
-        _ => article.fields.content_text,
-    };
+    let text = article.readable_text().to_owned();
     Ok(Some((article.fields.title, text)))
 }
 
@@ -276,10 +272,7 @@ pub(crate) async fn entity(
     let stories = state.store.entity_stories(&key, 20).await.map_err(internal)?;
     let articles = state.store.entity_articles(&key, 50).await.map_err(internal)?;
     let now = Utc::now();
-    let kind_index = [EntityKind::Person, EntityKind::Organisation, EntityKind::Place, EntityKind::Other]
-        .iter()
-        .position(|k| *k == entity.kind)
-        .unwrap_or(3);
+    let kind_index = EntityKind::ALL.iter().position(|k| *k == entity.kind).unwrap_or(3);
     page(
         &EntityPage {
             t,

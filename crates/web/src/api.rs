@@ -474,11 +474,7 @@ pub(crate) async fn get_article(State(state): State<AppState>, Path(raw): Path<S
         Ok(a) => a,
         Err(e) => return internal(&state, &e),
     };
-    let feed_words = article.fields.content_text.split_whitespace().count() as i64;
-    let text = match article.extracted {
-        Some(extracted) if extracted.word_count > feed_words => extracted.text,
-        _ => article.fields.content_text,
-    };
+    let text = article.readable_text().to_owned();
     Json(ArticleDetail {
         id,
         title: article.fields.title,

@@ -129,16 +129,16 @@ pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<i64>) 
     let article = state.store.article(id).await.map_err(|e| PageError::internal(&state, &e))?;
     let Some(article) = article else { return Err(PageError::not_found(&state, t.with(t.no_article, id))) };
     let source = state.store.source(article.source_id).await.map_err(|e| PageError::internal(&state, &e))?;
+    // The page's extracted article wins over the feed's text when it is the fuller of the two.
+    let fuller_html = article.fuller_extraction().map(|e| e.html.clone());
     let fields = article.fields;
     let when = fields.published_at.unwrap_or(article.fetched_at);
     let outlet =
         source.as_ref().map(|s| source_name(t, s)).unwrap_or_else(|| outlet_from_url(t, fields.url.as_deref()));
-    // Stored HTML was sanitised at ingestion; it is the only unescaped value on the page. The page's extracted
-    // article wins over the feed's text when it is the longer of the two (the feed had a teaser).
-    let feed_words = fields.content_text.split_whitespace().count() as i64;
-    let body_html = match article.extracted {
-        Some(extracted) if extracted.word_count > feed_words => extracted.html,
-        _ => fields.content_html.or(fields.summary_html).unwrap_or_else(|| {
+    // Stored HTML was sanitised at ingestion; it is the only unescaped value on the page.
+    let body_html = match fuller_html {
+        Some(html) => html,
+        None => fields.content_html.or(fields.summary_html).unwrap_or_else(|| {
             askama::filters::escape(&fields.content_text, askama::filters::Html)
                 .map(|s| s.to_string())
                 .unwrap_or_default()

@@ -20,47 +20,36 @@ use features::{Document, LOC, MISC, ORG, PER};
 pub use model::ModelError;
 use model::{ModelData, viterbi};
 
-/// The kind of a named entity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum EntityKind {
-    /// A person.
-    Person,
-    /// A company, institution, team, party...
-    Organisation,
-    /// A country, city, region, geographic feature...
-    Place,
-    /// Another name: nationality, event, product, work...
-    Other,
+/// The kind of a named entity: the domain's own type, so mentions need no translation on their way to the store.
+pub use tidings_core::EntityKind;
+
+/// The CoNLL type name of a kind: PER, ORG, LOC, MISC.
+pub fn conll(kind: EntityKind) -> &'static str {
+    match kind {
+        EntityKind::Person => "PER",
+        EntityKind::Organisation => "ORG",
+        EntityKind::Place => "LOC",
+        EntityKind::Other => "MISC",
+    }
 }
 
-impl EntityKind {
-    /// The CoNLL type name: PER, ORG, LOC, MISC.
-    pub fn conll(self) -> &'static str {
-        match self {
-            EntityKind::Person => "PER",
-            EntityKind::Organisation => "ORG",
-            EntityKind::Place => "LOC",
-            EntityKind::Other => "MISC",
-        }
+/// The gazetteer bit of a kind.
+fn bit(kind: EntityKind) -> u8 {
+    match kind {
+        EntityKind::Person => PER,
+        EntityKind::Organisation => ORG,
+        EntityKind::Place => LOC,
+        EntityKind::Other => MISC,
     }
+}
 
-    fn bit(self) -> u8 {
-        match self {
-            EntityKind::Person => PER,
-            EntityKind::Organisation => ORG,
-            EntityKind::Place => LOC,
-            EntityKind::Other => MISC,
-        }
-    }
-
-    fn from_conll(s: &str) -> Option<EntityKind> {
-        match s {
-            "PER" => Some(EntityKind::Person),
-            "ORG" => Some(EntityKind::Organisation),
-            "LOC" => Some(EntityKind::Place),
-            "MISC" => Some(EntityKind::Other),
-            _ => None,
-        }
+fn from_conll(s: &str) -> Option<EntityKind> {
+    match s {
+        "PER" => Some(EntityKind::Person),
+        "ORG" => Some(EntityKind::Organisation),
+        "LOC" => Some(EntityKind::Place),
+        "MISC" => Some(EntityKind::Other),
+        _ => None,
     }
 }
 
@@ -80,8 +69,8 @@ impl Tag {
     pub fn bio(self) -> String {
         match self {
             Tag::Outside => "O".to_string(),
-            Tag::Begin(k) => format!("B-{}", k.conll()),
-            Tag::Inside(k) => format!("I-{}", k.conll()),
+            Tag::Begin(k) => format!("B-{}", conll(k)),
+            Tag::Inside(k) => format!("I-{}", conll(k)),
         }
     }
 
@@ -98,7 +87,7 @@ impl Tag {
             return Some(Tag::Outside);
         }
         let (pre, kind) = label.split_once('-')?;
-        let kind = EntityKind::from_conll(kind)?;
+        let kind = from_conll(kind)?;
         match pre {
             "B" => Some(Tag::Begin(kind)),
             "I" => Some(Tag::Inside(kind)),
@@ -190,8 +179,8 @@ impl EntityTagger {
                         s.iter()
                             .map(|&y| match self.tags[y] {
                                 Tag::Outside => (0, false),
-                                Tag::Begin(k) => (k.bit(), true),
-                                Tag::Inside(k) => (k.bit(), false),
+                                Tag::Begin(k) => (bit(k), true),
+                                Tag::Inside(k) => (bit(k), false),
                             })
                             .collect()
                     })
