@@ -5,12 +5,14 @@
 //! This crate does no I/O, so every other crate can depend on it without pulling in a runtime.
 #![deny(missing_docs)]
 
+pub mod accounts;
 pub mod config;
 pub mod model;
 pub mod search;
 pub mod store;
 pub mod urlnorm;
 
+pub use accounts::AccountStore;
 pub use config::{Config, ConfigError};
 pub use model::*;
 pub use search::{SearchDoc, SearchError, SearchIndex, SearchQuery};

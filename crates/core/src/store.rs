@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::SearchDoc;
+use crate::accounts::AccountStore;
 use crate::model::{
     Article, ArticleCursor, ArticleId, ArticleListItem, ClusterJob, ClusteringBatch, Enrichment, EnrichmentJob,
     EntitySummary, ExtractMode, ExtractedBody, ExtractionJob, NewSource, PollFailure, PollReport, PollSuccess, Source,
@@ -36,6 +37,18 @@ pub enum StoreError {
     /// Applying migrations failed.
     #[error("database migration failed: {0}")]
     Migration(String),
+    /// A unique value is taken (an account's name or e-mail address).
+    #[error("{what} {value:?} is taken")]
+    Duplicate {
+        /// What kind of value ("username", "e-mail address").
+        what: &'static str,
+        /// The value as given.
+        value: String,
+    },
+    /// The change is not allowed in the row's present state (a locked thread, a reply to a comment on another
+    /// page); the message says why.
+    #[error("{0}")]
+    Refused(String),
     /// Any other database failure.
     #[error("database error: {0}")]
     Database(String),
@@ -52,6 +65,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub trait Store: Send + Sync + 'static {
     /// The backend's name, for logs ("sqlite" or "postgres").
     fn backend(&self) -> &'static str;
+
+    /// Accounts, comments, moderation and personal lists, kept in the same database.
+    fn accounts(&self) -> &dyn AccountStore;
 
     /// Follows a new source, due for polling at once. Fails with [`StoreError::DuplicateSource`] if its URL is
     /// already followed.

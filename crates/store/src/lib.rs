@@ -27,6 +27,7 @@
 //! built from the last item of a page continues exactly after it.
 #![deny(missing_docs)]
 
+mod accounts;
 pub mod bulk;
 mod pg_search;
 mod sql;
@@ -157,7 +158,7 @@ async fn open_sqlite(url: &str) -> Result<Arc<dyn Store>, StoreError> {
         .map_err(|e| StoreError::Database(format!("opening {}: {e}", redact(url))))?;
     SQLITE_MIGRATIONS.run(&pool).await.map_err(|e| StoreError::Migration(format!("{}: {e}", redact(url))))?;
     tracing::debug!(url = %redact(url), "opened the SQLite store");
-    Ok(Arc::new(sql::SqlStore::new(pool)))
+    Ok(Arc::new(sql::SqlStore::new(pool).with_write_gate()))
 }
 
 fn valid_schema_name(name: &str) -> bool {

@@ -12,10 +12,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 use tidings_core::{
-    Article, ArticleCursor, ArticleId, ArticleListItem, ClusterJob, ClusteringBatch, Enrichment, EnrichmentJob,
-    EntityKind, EntityRef, EntitySummary, ExtractMode, ExtractedBody, ExtractionJob, NewArticle, NewSource,
-    OriginalReason, PollFailure, PollReport, PollSuccess, SearchDoc, Source, SourceId, SourceKind, Store, StoreError,
-    StoreResult, StoryArticle, StoryCursor, StoryId, StorySummary, StoryTarget, Syndication,
+    AccountStore, Article, ArticleCursor, ArticleId, ArticleListItem, ClusterJob, ClusteringBatch, Enrichment,
+    EnrichmentJob, EntityKind, EntityRef, EntitySummary, ExtractMode, ExtractedBody, ExtractionJob, NewArticle,
+    NewSource, OriginalReason, PollFailure, PollReport, PollSuccess, SearchDoc, Source, SourceId, SourceKind, Store,
+    StoreError, StoreResult, StoryArticle, StoryCursor, StoryId, StorySummary, StoryTarget, Syndication,
 };
 
 use crate::time::DbTime;
@@ -53,11 +53,20 @@ impl Backend for sqlx::Postgres {
 /// A [`Store`] on one sqlx pool.
 pub(crate) struct SqlStore<DB: Database> {
     pub(crate) pool: Pool<DB>,
+    /// Held around every write of the account store on SQLite (see `accounts.rs`): one writer at a time waits in
+    /// this queue instead of in SQLite's busy handler, which sleeps in steps of up to 100 ms. None on PostgreSQL,
+    /// whose row locks let writers run side by side.
+    pub(crate) write_gate: Option<tokio::sync::Mutex<()>>,
 }
 
 impl<DB: Database> SqlStore<DB> {
     pub(crate) fn new(pool: Pool<DB>) -> Self {
-        SqlStore { pool }
+        SqlStore { pool, write_gate: None }
+    }
+
+    /// The same store with its account writes queued in-process (for SQLite, which allows one writer at a time).
+    pub(crate) fn with_write_gate(self) -> Self {
+        SqlStore { write_gate: Some(tokio::sync::Mutex::new(())), ..self }
     }
 }
 
@@ -77,19 +86,20 @@ macro_rules! list_columns {
          substr(a.content_text, 1, 301) AS excerpt"
     };
 }
+pub(crate) use list_columns;
 
 /// Wraps a sqlx error with what the store was doing, for [`StoreError::Database`].
-fn db_err(doing: impl std::fmt::Display) -> impl FnOnce(sqlx::Error) -> StoreError {
+pub(crate) fn db_err(doing: impl std::fmt::Display) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |e| StoreError::Database(format!("{doing}: {e}"))
 }
 
 /// PostgreSQL text cannot hold NUL characters, and SQLite would store them, so the same feed would fail on one
 /// backend and not the other. They carry no meaning in feed text: drop them on the way in.
-fn clean(s: &str) -> Cow<'_, str> {
+pub(crate) fn clean(s: &str) -> Cow<'_, str> {
     if s.contains('\0') { Cow::Owned(s.replace('\0', "")) } else { Cow::Borrowed(s) }
 }
 
-fn clean_opt(s: &Option<String>) -> Option<Cow<'_, str>> {
+pub(crate) fn clean_opt(s: &Option<String>) -> Option<Cow<'_, str>> {
     s.as_deref().map(clean)
 }
 
@@ -161,7 +171,7 @@ where
     })
 }
 
-fn list_item_from_row<DB>(row: &DB::Row) -> Result<ArticleListItem, sqlx::Error>
+pub(crate) fn list_item_from_row<DB>(row: &DB::Row) -> Result<ArticleListItem, sqlx::Error>
 where
     DB: Database,
     for<'a> &'a str: ColumnIndex<DB::Row>,
@@ -423,6 +433,10 @@ where
 {
     fn backend(&self) -> &'static str {
         DB::BACKEND
+    }
+
+    fn accounts(&self) -> &dyn AccountStore {
+        self
     }
 
     async fn add_source(&self, source: NewSource) -> StoreResult<Source> {

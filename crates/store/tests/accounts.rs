@@ -1,0 +1,705 @@
+//! The account store's behaviour (accounts, sessions, tokens, comments, moderation, personal lists), once for
+//! every backend: each test runs on a fresh SQLite file, and on PostgreSQL in a fresh schema when
+//! `TIDINGS_TEST_DATABASE_URL` is set (the schema is dropped afterwards, pass or fail).
+
+// The helpers below are test code too, but outside `#[test]` functions, where clippy.toml's test allowance stops.
+#![allow(clippy::unwrap_used)]
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use sqlx::Connection;
+use tidings_core::accounts::{
+    CommentStatus, CommentTarget, Follow, FollowKind, ModerationEntry, NewComment, NewUser, OneTimePurpose, Role, User,
+};
+use tidings_core::{
+    ArticleId, ClusteringBatch, Enrichment, EntityKind, EntityRef, NewArticle, NewSource, PollSuccess, SourceKind,
+    Store, StoreError, StoryId, StoryTarget,
+};
+
+/// Where one run of a test keeps its data.
+#[derive(Clone)]
+struct Db {
+    backend: &'static str,
+    url: String,
+    schema: Option<String>,
+    _dir: Option<Arc<tempfile::TempDir>>,
+}
+
+impl Db {
+    async fn open(&self) -> Arc<dyn Store> {
+        let store = match &self.schema {
+            None => tidings_store::open(&self.url).await,
+            Some(schema) => tidings_store::open_in_schema(&self.url, schema).await,
+        };
+        let store = store.unwrap_or_else(|e| panic!("opening {} at {}: {e}", self.backend, self.url));
+        assert_eq!(store.backend(), self.backend);
+        store
+    }
+}
+
+fn unique_schema() -> String {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
+    format!("tidings_acct_{}_{}_{}", std::process::id(), nanos, COUNTER.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Runs `test` on SQLite, then on PostgreSQL when configured. A panic in the test still drops its schema.
+async fn each_backend<F, Fut>(test: F)
+where
+    F: Fn(Db) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("tidings.db").display());
+    let db = Db { backend: "sqlite", url, schema: None, _dir: Some(Arc::new(dir)) };
+    if let Err(e) = tokio::spawn(test(db)).await {
+        eprintln!("failed on SQLite");
+        std::panic::resume_unwind(e.into_panic());
+    }
+
+    let Ok(url) = std::env::var("TIDINGS_TEST_DATABASE_URL") else { return };
+    let schema = unique_schema();
+    let db = Db { backend: "postgres", url: url.clone(), schema: Some(schema.clone()), _dir: None };
+    let result = tokio::spawn(test(db)).await;
+    let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE")))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    if let Err(e) = result {
+        eprintln!("failed on PostgreSQL (schema {schema})");
+        std::panic::resume_unwind(e.into_panic());
+    }
+}
+
+fn at(hour: u32, minute: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 1, hour, minute, 0).unwrap()
+}
+
+fn new_user(name: &str, email: Option<&str>) -> NewUser {
+    NewUser {
+        username: name.to_owned(),
+        email: email.map(str::to_owned),
+        password_hash: format!("$argon2id$hash-of-{name}"),
+        role: Role::Reader,
+        created_at: at(8, 0),
+    }
+}
+
+async fn user(store: &Arc<dyn Store>, name: &str) -> User {
+    store.accounts().create_user(new_user(name, None)).await.unwrap()
+}
+
+/// A source (with `category`) and its articles, one per key, published a minute apart in the order given.
+async fn articles(store: &Arc<dyn Store>, url: &str, category: Option<&str>, keys: &[&str]) -> Vec<ArticleId> {
+    let source = store
+        .add_source(NewSource {
+            url: url.to_owned(),
+            kind: SourceKind::Feed,
+            title: None,
+            site_url: None,
+            category: category.map(str::to_owned),
+        })
+        .await
+        .unwrap();
+    let items = keys
+        .iter()
+        .map(|key| {
+            let minute = u32::from(key.bytes().last().unwrap()) % 60;
+            NewArticle {
+                guid: format!("guid-{key}"),
+                url: Some(format!("https://news.example/{key}")),
+                title: format!("Title {key}"),
+                content_text: format!("Body of {key}."),
+                content_hash: format!("hash-{key}"),
+                published_at: Some(at(7, minute)),
+                ..NewArticle::default()
+            }
+        })
+        .collect();
+    let poll =
+        PollSuccess { articles: items, next_poll_at: at(10, 0), poll_interval_secs: 1800, ..PollSuccess::default() };
+    store.record_poll(source.id, at(9, 0), poll).await.unwrap();
+    let listed = store.source_articles(source.id, 100).await.unwrap();
+    keys.iter().map(|key| listed.iter().find(|a| a.title == format!("Title {key}")).unwrap().id).collect()
+}
+
+/// A story holding `article`.
+async fn story(store: &Arc<dyn Store>, article: ArticleId) -> StoryId {
+    let batch = ClusteringBatch {
+        new_stories: vec!["A story".to_owned()],
+        assignments: vec![(article, StoryTarget::New(0))],
+        ..ClusteringBatch::default()
+    };
+    store.record_clustering(at(9, 1), batch).await.unwrap()[0]
+}
+
+fn comment(target: CommentTarget, author: &User, body: &str, minute: u32) -> NewComment {
+    NewComment {
+        target,
+        parent_id: None,
+        author: author.id,
+        body: body.to_owned(),
+        status: CommentStatus::Visible,
+        created_at: at(10, minute),
+    }
+}
+
+#[tokio::test]
+async fn accounts_are_unique_regardless_of_case_and_keep_their_settings() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let accounts = store.accounts();
+        let alice = accounts.create_user(new_user("Alice", Some("alice@example.org"))).await.unwrap();
+        assert_eq!((alice.username.as_str(), alice.role, alice.totp_enabled), ("Alice", Role::Reader, false));
+        assert_eq!(alice.created_at, at(8, 0));
+
+        match accounts.create_user(new_user("aLICE", None)).await {
+            Err(StoreError::Duplicate { what: "username", value }) => assert_eq!(value, "aLICE"),
+            other => panic!("expected a duplicate username, got {other:?}"),
+        }
+        match accounts.create_user(new_user("bob", Some("ALICE@example.org"))).await {
+            Err(StoreError::Duplicate { what: "e-mail address", value }) => assert_eq!(value, "ALICE@example.org"),
+            other => panic!("expected a duplicate e-mail address, got {other:?}"),
+        }
+        let bob = accounts.create_user(NewUser { created_at: at(8, 5), ..new_user("bob", None) }).await.unwrap();
+        // Accounts without an address do not collide with each other.
+        let carol = accounts.create_user(NewUser { created_at: at(8, 6), ..new_user("carol", None) }).await.unwrap();
+
+        assert_eq!(accounts.user_by_name("ALICE").await.unwrap().unwrap().id, alice.id);
+        assert_eq!(accounts.user(bob.id).await.unwrap().unwrap(), bob);
+        assert!(accounts.user(9999).await.unwrap().is_none());
+        assert!(accounts.user_by_name("nobody").await.unwrap().is_none());
+        assert_eq!(accounts.count_users().await.unwrap(), 3);
+        let listed: Vec<_> = accounts.users(10).await.unwrap().into_iter().map(|u| u.id).collect();
+        assert_eq!(listed, [carol.id, bob.id, alice.id], "newest first");
+
+        let credentials = accounts.credentials("alice").await.unwrap().unwrap();
+        assert_eq!(credentials.password_hash, "$argon2id$hash-of-Alice");
+        assert_eq!(credentials.totp_secret, None);
+        assert!(accounts.credentials("nobody").await.unwrap().is_none());
+
+        accounts.record_login(alice.id, at(9, 0)).await.unwrap();
+        accounts.set_role(alice.id, Role::Moderator).await.unwrap();
+        accounts.set_ban(bob.id, Some(at(12, 0))).await.unwrap();
+        accounts.set_totp(alice.id, Some("JBSWY3DPEHPK3PXP")).await.unwrap();
+        let alice = accounts.user(alice.id).await.unwrap().unwrap();
+        assert_eq!((alice.role, alice.last_login_at, alice.totp_enabled), (Role::Moderator, Some(at(9, 0)), true));
+        let credentials = accounts.credentials("Alice").await.unwrap().unwrap();
+        assert_eq!(credentials.totp_secret.as_deref(), Some("JBSWY3DPEHPK3PXP"));
+        let bob = accounts.user(bob.id).await.unwrap().unwrap();
+        assert!(bob.banned_at(at(11, 0)) && !bob.banned_at(at(13, 0)));
+        accounts.set_ban(bob.id, None).await.unwrap();
+        accounts.set_totp(alice.id, None).await.unwrap();
+        assert_eq!(accounts.user(bob.id).await.unwrap().unwrap().banned_until, None);
+        assert!(!accounts.user(alice.id).await.unwrap().unwrap().totp_enabled);
+
+        assert!(matches!(
+            accounts.set_role(9999, Role::Admin).await,
+            Err(StoreError::NotFound { what: "user", id: 9999 })
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sessions_expire_end_and_end_with_a_new_password() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let accounts = store.accounts();
+        let alice = user(&store, "alice").await;
+        accounts.create_session("s1", alice.id, at(9, 0), at(10, 0)).await.unwrap();
+        accounts.create_session("s2", alice.id, at(9, 0), at(10, 0)).await.unwrap();
+
+        let (found, seen) = accounts.session_user("s1", at(9, 30)).await.unwrap().unwrap();
+        assert_eq!((found.id, seen), (alice.id, at(9, 0)));
+        assert!(accounts.session_user("s1", at(10, 0)).await.unwrap().is_none(), "expired at its end");
+        assert!(accounts.session_user("unknown", at(9, 30)).await.unwrap().is_none());
+
+        accounts.touch_session("s1", at(9, 50), at(11, 0)).await.unwrap();
+        let (_, seen) = accounts.session_user("s1", at(10, 30)).await.unwrap().unwrap();
+        assert_eq!(seen, at(9, 50));
+        // Touching an expired session does not bring it back.
+        accounts.touch_session("s2", at(10, 30), at(12, 0)).await.unwrap();
+        assert!(accounts.session_user("s2", at(10, 40)).await.unwrap().is_none());
+
+        accounts.delete_session("s1").await.unwrap();
+        assert!(accounts.session_user("s1", at(9, 30)).await.unwrap().is_none());
+
+        accounts.create_session("s3", alice.id, at(9, 0), at(23, 0)).await.unwrap();
+        accounts.set_password(alice.id, "$argon2id$new").await.unwrap();
+        assert!(accounts.session_user("s3", at(9, 30)).await.unwrap().is_none(), "a new password ends sessions");
+        assert_eq!(accounts.credentials("alice").await.unwrap().unwrap().password_hash, "$argon2id$new");
+
+        assert!(matches!(
+            accounts.create_session("s4", 9999, at(9, 0), at(10, 0)).await,
+            Err(StoreError::NotFound { what: "user", .. })
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn api_tokens_identify_their_owner_until_revoked() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let accounts = store.accounts();
+        let alice = user(&store, "alice").await;
+        let bob = user(&store, "bob").await;
+        let first = accounts.create_api_token(alice.id, "hash-1", "laptop", at(9, 0)).await.unwrap();
+        let second = accounts.create_api_token(alice.id, "hash-2", "phone", at(9, 5)).await.unwrap();
+        assert_eq!((first.label.as_str(), first.last_used_at), ("laptop", None));
+
+        assert_eq!(accounts.api_token_user("hash-1", at(9, 10)).await.unwrap().unwrap().id, alice.id);
+        assert!(accounts.api_token_user("hash-x", at(9, 10)).await.unwrap().is_none());
+        let listed = accounts.api_tokens(alice.id).await.unwrap();
+        assert_eq!(listed.iter().map(|t| t.id).collect::<Vec<_>>(), [second.id, first.id], "newest first");
+        assert_eq!(listed[1].last_used_at, Some(at(9, 10)));
+        // Recorded to the minute: a use seconds later is not another write, one a minute later is.
+        accounts.api_token_user("hash-1", at(9, 10) + TimeDelta::seconds(20)).await.unwrap();
+        assert_eq!(accounts.api_tokens(alice.id).await.unwrap()[1].last_used_at, Some(at(9, 10)));
+        accounts.api_token_user("hash-1", at(9, 12)).await.unwrap();
+        assert_eq!(accounts.api_tokens(alice.id).await.unwrap()[1].last_used_at, Some(at(9, 12)));
+
+        assert!(!accounts.delete_api_token(bob.id, first.id).await.unwrap(), "only its owner revokes it");
+        assert!(accounts.delete_api_token(alice.id, first.id).await.unwrap());
+        assert!(!accounts.delete_api_token(alice.id, first.id).await.unwrap());
+        assert!(accounts.api_token_user("hash-1", at(9, 20)).await.unwrap().is_none());
+        assert_eq!(accounts.api_tokens(alice.id).await.unwrap().len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn one_time_tokens_work_once_for_their_purpose_until_they_expire() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let accounts = store.accounts();
+        let admin = user(&store, "admin").await;
+        let alice = user(&store, "alice").await;
+        let now = Utc::now();
+        let later = now + TimeDelta::hours(1);
+        accounts.create_one_time_token(OneTimePurpose::Invite, "inv", None, Some(admin.id), later).await.unwrap();
+        accounts
+            .create_one_time_token(OneTimePurpose::PasswordReset, "reset", Some(alice.id), Some(admin.id), later)
+            .await
+            .unwrap();
+        accounts
+            .create_one_time_token(OneTimePurpose::Invite, "old", None, None, now - TimeDelta::minutes(1))
+            .await
+            .unwrap();
+
+        assert_eq!(accounts.peek_one_time_token(OneTimePurpose::Invite, "inv", now).await.unwrap(), Some(None));
+        assert_eq!(accounts.peek_one_time_token(OneTimePurpose::Invite, "inv", now).await.unwrap(), Some(None));
+        assert_eq!(accounts.take_one_time_token(OneTimePurpose::Invite, "inv", now).await.unwrap(), Some(None));
+        assert_eq!(accounts.take_one_time_token(OneTimePurpose::Invite, "inv", now).await.unwrap(), None, "once");
+        assert_eq!(accounts.peek_one_time_token(OneTimePurpose::Invite, "inv", now).await.unwrap(), None);
+
+        assert_eq!(accounts.take_one_time_token(OneTimePurpose::Invite, "reset", now).await.unwrap(), None);
+        assert_eq!(accounts.take_one_time_token(OneTimePurpose::PasswordReset, "old", now).await.unwrap(), None);
+        assert_eq!(accounts.take_one_time_token(OneTimePurpose::Invite, "old", now).await.unwrap(), None, "expired");
+        assert_eq!(
+            accounts.peek_one_time_token(OneTimePurpose::PasswordReset, "reset", now).await.unwrap(),
+            Some(Some(alice.id))
+        );
+        assert_eq!(
+            accounts.take_one_time_token(OneTimePurpose::PasswordReset, "reset", later).await.unwrap(),
+            None,
+            "expired at its end"
+        );
+
+        // Of many concurrent takes, exactly one succeeds.
+        let mut tasks = Vec::new();
+        for _ in 0..10 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                store.accounts().take_one_time_token(OneTimePurpose::PasswordReset, "reset", now).await.unwrap()
+            }));
+        }
+        let mut taken = Vec::new();
+        for task in tasks {
+            taken.extend(task.await.unwrap());
+        }
+        assert_eq!(taken, [Some(alice.id)]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn comments_are_posted_replied_to_edited_and_removed() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let accounts = store.accounts();
+        let alice = user(&store, "alice").await;
+        let bob = user(&store, "bob").await;
+        let ids = articles(&store, "https://a.example/feed", None, &["a1", "a2"]).await;
+        let (article, other) = (CommentTarget::Article(ids[0]), CommentTarget::Article(ids[1]));
+        let on_story = CommentTarget::Story(story(&store, ids[1]).await);
+
+        let first = accounts.add_comment(comment(article, &alice, "First!", 0)).await.unwrap();
+        assert_eq!((first.author.as_deref(), first.author_id, first.score), (Some("alice"), Some(alice.id), 0));
+        assert_eq!((first.target, first.status, first.created_at), (article, CommentStatus::Visible, at(10, 0)));
+        let reply = accounts
+            .add_comment(NewComment { parent_id: Some(first.id), ..comment(article, &bob, "Second.", 1) })
+            .await
+            .unwrap();
+        assert_eq!(reply.parent_id, Some(first.id));
+        let on_the_story = accounts.add_comment(comment(on_story, &bob, "On the story", 2)).await.unwrap();
+        assert_eq!(on_the_story.target, on_story);
+        let held = accounts
+            .add_comment(NewComment { status: CommentStatus::Pending, ..comment(article, &bob, "Buy now", 3) })
+            .await
+            .unwrap();
+
+        // A reply must stay on the page of its parent.
+        for (target, parent) in [(other, first.id), (on_story, first.id), (article, on_the_story.id), (article, 9999)] {
+            match accounts.add_comment(NewComment { parent_id: Some(parent), ..comment(target, &bob, "x", 4) }).await {
+                Err(StoreError::Refused(why)) => assert!(why.contains("not a comment on this page"), "{why}"),
+                other => panic!("expected a refusal, got {other:?}"),
+            }
+        }
+        assert!(matches!(
+            accounts.add_comment(comment(CommentTarget::Article(9999), &bob, "x", 4)).await,
+            Err(StoreError::NotFound { what: "article", id: 9999 })
+        ));
+        assert!(matches!(
+            accounts.add_comment(comment(CommentTarget::Story(9999), &bob, "x", 4)).await,
+            Err(StoreError::NotFound { what: "story", id: 9999 })
+        ));
+
+        let thread = accounts.comments_on(article, Some(alice.id)).await.unwrap();
+        assert_eq!(thread.iter().map(|c| c.id).collect::<Vec<_>>(), [first.id, reply.id, held.id], "oldest first");
+        assert_eq!(thread[0], first);
+        assert_eq!(accounts.comments_on(on_story, None).await.unwrap().len(), 1);
+        assert_eq!(accounts.pending_comments(10).await.unwrap().iter().map(|c| c.id).collect::<Vec<_>>(), [held.id]);
+        accounts.set_comment_status(held.id, CommentStatus::Visible).await.unwrap();
+        assert!(accounts.pending_comments(10).await.unwrap().is_empty());
+
+        accounts.edit_comment(first.id, "First, edited", at(11, 0)).await.unwrap();
+        let edited = accounts.comment(first.id, None).await.unwrap().unwrap();
+        assert_eq!((edited.body.as_str(), edited.edited_at), ("First, edited", Some(at(11, 0))));
+        accounts.set_comment_status(reply.id, CommentStatus::Hidden).await.unwrap();
+        assert_eq!(accounts.comment(reply.id, None).await.unwrap().unwrap().status, CommentStatus::Hidden);
+
+        // Locked: no new comments, edits or votes; unlocked again, all three work.
+        assert!(!accounts.thread_locked(article).await.unwrap());
+        accounts.set_thread_locked(article, true, at(12, 0)).await.unwrap();
+        accounts.set_thread_locked(article, true, at(12, 1)).await.unwrap();
+        assert!(accounts.thread_locked(article).await.unwrap());
+        assert!(!accounts.thread_locked(other).await.unwrap());
+        let locked = |r: Result<_, StoreError>| matches!(r, Err(StoreError::Refused(why)) if why.contains("locked"));
+        assert!(locked(accounts.add_comment(comment(article, &bob, "Too late", 5)).await.map(|_| ())));
+        assert!(locked(accounts.edit_comment(first.id, "Again", at(12, 2)).await));
+        assert!(locked(accounts.vote(bob.id, first.id, 1, at(12, 2)).await.map(|_| ())));
+        accounts.add_comment(comment(other, &bob, "Elsewhere is open", 5)).await.unwrap();
+        assert!(matches!(
+            accounts.set_thread_locked(CommentTarget::Story(9999), true, at(12, 0)).await,
+            Err(StoreError::NotFound { what: "story", .. })
+        ));
+        accounts.set_thread_locked(article, false, at(12, 3)).await.unwrap();
+        assert!(!accounts.thread_locked(article).await.unwrap());
+        accounts.add_comment(comment(article, &bob, "Open again", 6)).await.unwrap();
+
+        accounts.remove_comment(first.id).await.unwrap();
+        let removed = accounts.comment(first.id, None).await.unwrap().unwrap();
+        assert_eq!((removed.body.as_str(), removed.status), ("", CommentStatus::Removed));
+        assert!(matches!(accounts.edit_comment(first.id, "Back", at(13, 0)).await, Err(StoreError::Refused(_))));
+        assert!(matches!(accounts.remove_comment(9999).await, Err(StoreError::NotFound { what: "comment", .. })));
+
+        let bobs = accounts.user_comments(bob.id, 10).await.unwrap();
+        assert_eq!(bobs.len(), 5);
+        assert_eq!(bobs[0].body, "Open again", "newest first");
+        let bodies = accounts.recent_comment_bodies(bob.id, at(10, 2)).await.unwrap();
+        assert_eq!(bodies, ["Open again", "Elsewhere is open", "Buy now", "On the story"]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn votes_keep_the_score_and_each_readers_vote() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let accounts = store.accounts();
+        let (alice, bob, carol) = (user(&store, "alice").await, user(&store, "bob").await, user(&store, "carol").await);
+        let ids = articles(&store, "https://a.example/feed", None, &["a1"]).await;
+        let c = accounts.add_comment(comment(CommentTarget::Article(ids[0]), &alice, "Vote on me", 0)).await.unwrap();
+
+        assert_eq!(accounts.vote(bob.id, c.id, 1, at(11, 0)).await.unwrap(), 1);
+        assert_eq!(accounts.vote(carol.id, c.id, 1, at(11, 1)).await.unwrap(), 2);
+        assert_eq!(accounts.vote(carol.id, c.id, 1, at(11, 2)).await.unwrap(), 2, "voting twice is one vote");
+        assert_eq!(accounts.vote(carol.id, c.id, -1, at(11, 3)).await.unwrap(), 0, "a changed vote");
+        assert_eq!(accounts.comment(c.id, Some(carol.id)).await.unwrap().unwrap().my_vote, -1);
+        assert_eq!(accounts.comment(c.id, Some(bob.id)).await.unwrap().unwrap().my_vote, 1);
+        assert_eq!(accounts.comment(c.id, Some(alice.id)).await.unwrap().unwrap().my_vote, 0);
+        assert_eq!(accounts.comment(c.id, None).await.unwrap().unwrap().score, 0);
+        assert_eq!(accounts.vote(bob.id, c.id, 0, at(11, 4)).await.unwrap(), -1, "a vote taken back");
+        assert_eq!(accounts.vote(bob.id, c.id, 0, at(11, 5)).await.unwrap(), -1);
+        let seen = accounts.comments_on(CommentTarget::Article(ids[0]), Some(carol.id)).await.unwrap();
+        assert_eq!((seen[0].score, seen[0].my_vote), (-1, -1));
+        assert!(matches!(
+            accounts.vote(bob.id, 9999, 1, at(11, 6)).await,
+            Err(StoreError::NotFound { what: "comment", id: 9999 })
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn comment_counts_count_visible_comments_per_target() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let accounts = store.accounts();
+        let alice = user(&store, "alice").await;
+        let ids = articles(&store, "https://a.example/feed", None, &["a1", "a2", "a3"]).await;
+        let s = story(&store, ids[0]).await;
+        let (a1, a2, a3) =
+            (CommentTarget::Article(ids[0]), CommentTarget::Article(ids[1]), CommentTarget::Article(ids[2]));
+        let on_story = CommentTarget::Story(s);
+        for target in [a1, a1, a2, on_story] {
+            accounts.add_comment(comment(target, &alice, "hi", 0)).await.unwrap();
+        }
+        let held = NewComment { status: CommentStatus::Pending, ..comment(a2, &alice, "held", 1) };
+        accounts.add_comment(held).await.unwrap();
+        let removed = accounts.add_comment(comment(a3, &alice, "gone", 2)).await.unwrap();
+        accounts.remove_comment(removed.id).await.unwrap();
+
+        let counts = accounts.comment_counts(&[on_story, a1, a2, a3, a1, CommentTarget::Story(s + 1)]).await.unwrap();
+        assert_eq!(counts, [(on_story, 1), (a1, 2), (a2, 1)]);
+        assert!(accounts.comment_counts(&[]).await.unwrap().is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn reports_are_filed_once_listed_and_resolved_and_moderation_is_logged() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let accounts = store.accounts();
+        let (alice, bob, carol) = (user(&store, "alice").await, user(&store, "bob").await, user(&store, "carol").await);
+        let ids = articles(&store, "https://a.example/feed", None, &["a1"]).await;
+        let target = CommentTarget::Article(ids[0]);
+        let rude = accounts.add_comment(comment(target, &alice, "Rude", 0)).await.unwrap();
+        let spam = accounts.add_comment(comment(target, &alice, "Spam", 1)).await.unwrap();
+
+        accounts.report_comment(rude.id, bob.id, "rude", at(11, 0)).await.unwrap();
+        accounts.report_comment(rude.id, bob.id, "very rude", at(11, 1)).await.unwrap();
+        accounts.report_comment(spam.id, carol.id, "spam", at(11, 2)).await.unwrap();
+        accounts.report_comment(rude.id, carol.id, "rude too", at(11, 3)).await.unwrap();
+        assert!(matches!(
+            accounts.report_comment(9999, bob.id, "?", at(11, 4)).await,
+            Err(StoreError::NotFound { what: "comment", .. })
+        ));
+
+        let open = accounts.open_reports(10).await.unwrap();
+        let summary: Vec<_> =
+            open.iter().map(|r| (r.comment.id, r.reporter.as_deref(), r.reason.as_str(), r.created_at)).collect();
+        assert_eq!(
+            summary,
+            [
+                (rude.id, Some("bob"), "rude", at(11, 0)),
+                (spam.id, Some("carol"), "spam", at(11, 2)),
+                (rude.id, Some("carol"), "rude too", at(11, 3)),
+            ],
+            "oldest first, a repeated report ignored"
+        );
+        assert_eq!(open[0].comment.body, "Rude");
+        assert_eq!(accounts.open_reports(1).await.unwrap().len(), 1);
+
+        accounts.resolve_reports(rude.id, alice.id, "hidden", at(12, 0)).await.unwrap();
+        let open = accounts.open_reports(10).await.unwrap();
+        assert_eq!(open.iter().map(|r| r.comment.id).collect::<Vec<_>>(), [spam.id]);
+
+        let entry = |action: &str, kind: &str, id: i64, minute: u32| ModerationEntry {
+            id: 0,
+            moderator_id: Some(alice.id),
+            moderator: None,
+            action: action.to_owned(),
+            target_kind: kind.to_owned(),
+            target_id: id,
+            reason: Some("because".to_owned()),
+            created_at: at(12, minute),
+        };
+        accounts.log_moderation(&entry("hide", "comment", rude.id, 0)).await.unwrap();
+        accounts.log_moderation(&entry("ban", "user", bob.id, 1)).await.unwrap();
+        accounts.log_moderation(&entry("lock", "article", ids[0], 2)).await.unwrap();
+        accounts
+            .log_moderation(&ModerationEntry { moderator_id: None, reason: None, ..entry("dismiss", "story", 7, 3) })
+            .await
+            .unwrap();
+        let log = accounts.moderation_log(10).await.unwrap();
+        let actions: Vec<_> = log.iter().map(|e| (e.action.as_str(), e.target_kind.as_str())).collect();
+        assert_eq!(actions, [("dismiss", "story"), ("lock", "article"), ("ban", "user"), ("hide", "comment")]);
+        assert_eq!((log[1].moderator.as_deref(), log[1].reason.as_deref()), (Some("alice"), Some("because")));
+        assert_eq!((log[0].moderator_id, log[0].moderator.as_deref()), (None, None));
+        assert_eq!(log[3].target_id, rude.id);
+        assert_eq!(accounts.moderation_log(2).await.unwrap().len(), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn for_you_gathers_followed_outlets_topics_and_entities_once_each() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let accounts = store.accounts();
+        let alice = user(&store, "alice").await;
+        let bob = user(&store, "bob").await;
+        // Minutes come from the last character of each key, so the order below is the time order.
+        let sport = articles(&store, "https://sport.example/feed", Some("Sport"), &["s1", "s5"]).await;
+        let outlet = articles(&store, "https://outlet.example/feed", None, &["o2", "o7"]).await;
+        let other = articles(&store, "https://other.example/feed", Some("Local"), &["x3", "x4", "x6", "x8"]).await;
+        let outlet_source = store.article(outlet[0]).await.unwrap().unwrap().source_id;
+
+        let varga = EntityRef {
+            key: "person/ilse-varga".to_owned(),
+            name: "Ilse Varga".to_owned(),
+            kind: EntityKind::Person,
+            mentions: 1,
+        };
+        let with_entity = Enrichment { entities: vec![varga], ..Enrichment::default() };
+        store.record_enrichment(other[0], at(9, 5), &with_entity).await.unwrap();
+        // Named and followed twice over: still listed once.
+        store.record_enrichment(outlet[1], at(9, 5), &with_entity).await.unwrap();
+        let classified = Enrichment { topics: vec!["Technology".to_owned()], ..Enrichment::default() };
+        store.record_enrichment(other[1], at(9, 5), &classified).await.unwrap();
+
+        assert!(accounts.for_you(alice.id, 10).await.unwrap().is_empty(), "nothing followed, nothing listed");
+        let follows = [
+            Follow { kind: FollowKind::Outlet, key: outlet_source.to_string() },
+            Follow { kind: FollowKind::Topic, key: "sport".to_owned() },
+            Follow { kind: FollowKind::Entity, key: "person/ilse-varga".to_owned() },
+            Follow { kind: FollowKind::Topic, key: "TECHNOLOGY".to_owned() },
+        ];
+        for (minute, follow) in (0..).zip(&follows) {
+            accounts.follow(alice.id, follow, at(11, minute)).await.unwrap();
+        }
+        accounts.follow(alice.id, &follows[0], at(11, 9)).await.unwrap();
+        accounts.follow(bob.id, &Follow { kind: FollowKind::Topic, key: "Local".to_owned() }, at(11, 0)).await.unwrap();
+        assert_eq!(accounts.follows(alice.id).await.unwrap(), follows, "in the order followed, each once");
+
+        let listed: Vec<_> = accounts.for_you(alice.id, 10).await.unwrap().into_iter().map(|a| a.id).collect();
+        assert_eq!(listed, [outlet[1], sport[1], other[1], other[0], outlet[0], sport[0]], "newest first");
+        let top: Vec<_> = accounts.for_you(alice.id, 2).await.unwrap().into_iter().map(|a| a.id).collect();
+        assert_eq!(top, [outlet[1], sport[1]]);
+        assert_eq!(accounts.for_you(bob.id, 10).await.unwrap().len(), 4);
+
+        accounts.unfollow(alice.id, &follows[1]).await.unwrap();
+        accounts.unfollow(alice.id, &follows[2]).await.unwrap();
+        let listed: Vec<_> = accounts.for_you(alice.id, 10).await.unwrap().into_iter().map(|a| a.id).collect();
+        assert_eq!(listed, [outlet[1], other[1], outlet[0]]);
+        assert_eq!(accounts.follows(alice.id).await.unwrap().len(), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn saved_articles_are_listed_most_recently_saved_first() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let accounts = store.accounts();
+        let alice = user(&store, "alice").await;
+        let ids = articles(&store, "https://a.example/feed", None, &["a1", "a2", "a3"]).await;
+        accounts.save_article(alice.id, ids[1], at(11, 0)).await.unwrap();
+        accounts.save_article(alice.id, ids[0], at(11, 1)).await.unwrap();
+        accounts.save_article(alice.id, ids[0], at(11, 2)).await.unwrap();
+        let saved: Vec<_> = accounts.saved_articles(alice.id, 10).await.unwrap().into_iter().map(|a| a.id).collect();
+        assert_eq!(saved, [ids[0], ids[1]]);
+        assert!(accounts.is_saved(alice.id, ids[0]).await.unwrap());
+        assert!(!accounts.is_saved(alice.id, ids[2]).await.unwrap());
+        assert!(matches!(
+            accounts.save_article(alice.id, 9999, at(11, 3)).await,
+            Err(StoreError::NotFound { what: "article", id: 9999 })
+        ));
+        accounts.unsave_article(alice.id, ids[0]).await.unwrap();
+        let saved: Vec<_> = accounts.saved_articles(alice.id, 10).await.unwrap().into_iter().map(|a| a.id).collect();
+        assert_eq!(saved, [ids[1]]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn deleting_an_account_keeps_its_comments_removed_and_without_author() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let accounts = store.accounts();
+        let alice = user(&store, "alice").await;
+        let bob = user(&store, "bob").await;
+        let ids = articles(&store, "https://a.example/feed", None, &["a1"]).await;
+        let target = CommentTarget::Article(ids[0]);
+        let hers = accounts.add_comment(comment(target, &alice, "Mine", 0)).await.unwrap();
+        let reply = accounts
+            .add_comment(NewComment { parent_id: Some(hers.id), ..comment(target, &bob, "Reply", 1) })
+            .await
+            .unwrap();
+        accounts.vote(alice.id, reply.id, 1, at(11, 0)).await.unwrap();
+        accounts.vote(bob.id, reply.id, 1, at(11, 0)).await.unwrap();
+        accounts.create_session("s", alice.id, at(9, 0), at(23, 0)).await.unwrap();
+        accounts.create_api_token(alice.id, "t", "cli", at(9, 0)).await.unwrap();
+        accounts.follow(alice.id, &Follow { kind: FollowKind::Topic, key: "x".to_owned() }, at(9, 0)).await.unwrap();
+        accounts.save_article(alice.id, ids[0], at(9, 0)).await.unwrap();
+        accounts.report_comment(reply.id, alice.id, "meh", at(11, 1)).await.unwrap();
+
+        assert!(accounts.delete_user(alice.id).await.unwrap());
+        assert!(!accounts.delete_user(alice.id).await.unwrap());
+        assert!(accounts.user(alice.id).await.unwrap().is_none());
+        assert!(accounts.session_user("s", at(10, 0)).await.unwrap().is_none());
+        assert!(accounts.api_token_user("t", at(10, 0)).await.unwrap().is_none());
+
+        let thread = accounts.comments_on(target, None).await.unwrap();
+        assert_eq!(thread.len(), 2, "the thread keeps its place");
+        assert_eq!((thread[0].author_id, thread[0].author.as_deref()), (None, None));
+        assert_eq!((thread[0].body.as_str(), thread[0].status), ("", CommentStatus::Removed));
+        assert_eq!((thread[1].parent_id, thread[1].score), (Some(hers.id), 1), "her vote went with her");
+        let open = accounts.open_reports(10).await.unwrap();
+        assert_eq!((open.len(), open[0].reporter.as_deref()), (1, None));
+        // Her name is free again.
+        user(&store, "Alice").await;
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn concurrent_commenters_all_get_their_comments_in() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let ids = articles(&store, "https://a.example/feed", None, &["a1"]).await;
+        let target = CommentTarget::Article(ids[0]);
+        let mut users = Vec::new();
+        for n in 0..50 {
+            users.push(user(&store, &format!("reader{n}")).await);
+        }
+        let first = store.accounts().add_comment(comment(target, &users[0], "Vote here", 0)).await.unwrap();
+
+        let mut tasks = Vec::new();
+        for (n, author) in users.iter().cloned().enumerate() {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                let accounts = store.accounts();
+                let posted = NewComment {
+                    target,
+                    parent_id: Some(first.id),
+                    author: author.id,
+                    body: format!("Comment {n}"),
+                    status: CommentStatus::Visible,
+                    created_at: at(11, 0),
+                };
+                accounts.add_comment(posted).await.unwrap();
+                accounts.vote(author.id, first.id, 1, at(11, 1)).await.unwrap();
+                // Readers run beside the writers.
+                accounts.comments_on(target, Some(author.id)).await.unwrap();
+            }));
+        }
+        for task in tasks {
+            task.await.unwrap();
+        }
+        let thread = store.accounts().comments_on(target, None).await.unwrap();
+        assert_eq!(thread.len(), 51);
+        assert_eq!(thread.iter().filter(|c| c.parent_id == Some(first.id)).count(), 50);
+        assert_eq!(thread[0].score, 50, "every vote counted");
+        assert_eq!(store.accounts().comment_counts(&[target]).await.unwrap(), [(target, 51)]);
+    })
+    .await;
+}
