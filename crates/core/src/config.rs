@@ -61,6 +61,8 @@ pub struct Config {
     pub search: SearchConfig,
     /// The web server's own settings (the admin pages).
     pub web: WebConfig,
+    /// Readers' accounts, comments and moderation.
+    pub accounts: AccountsConfig,
 }
 
 impl Default for Config {
@@ -76,6 +78,7 @@ impl Default for Config {
             stories: StoriesConfig::default(),
             search: SearchConfig::default(),
             web: WebConfig::default(),
+            accounts: AccountsConfig::default(),
         }
     }
 }
@@ -180,6 +183,7 @@ impl Config {
         if !self.web.admin_token.is_empty() && !self.web.admin_token_file.as_os_str().is_empty() {
             return Err(bad("set web.admin_token or web.admin_token_file, not both".to_owned()));
         }
+        self.accounts.validate()?;
         WebConfig::check_admin_token(&self.web.admin_token)
     }
 }
@@ -440,6 +444,89 @@ impl WebConfig {
         Self::check_admin_token(token)
             .map_err(|e| ConfigError::File { path, message: e.to_string().replace("web.admin_token", "the token") })?;
         self.admin_token = token.to_owned();
+        Ok(())
+    }
+}
+
+/// Who may make an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SignupMode {
+    /// Anyone.
+    #[default]
+    Open,
+    /// Only holders of an invitation link an admin made.
+    Invite,
+    /// No one: admins make accounts with `tidings users add`.
+    Closed,
+}
+
+/// Readers' accounts, comments and moderation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccountsConfig {
+    /// Who may make an account: `open`, `invite` or `closed`.
+    pub signup: SignupMode,
+    /// Days a sign-in lasts without being used.
+    pub session_days: u32,
+    /// Minutes after posting during which a comment can be edited.
+    pub edit_window_mins: u32,
+    /// Comments one account may post per minute; 0 for no limit.
+    pub comments_per_minute: u32,
+    /// Comments and sign-up or sign-in attempts one IP address may make per minute; 0 for no limit.
+    pub requests_per_minute_per_ip: u32,
+    /// Wrong passwords in a row, per account name and per address, before sign-ins there are slowed down.
+    pub login_free_failures: u32,
+    /// A comment with more links than this is held for a moderator.
+    pub max_links: usize,
+    /// Hours an account counts as new: a new account's comments with a link are held for a moderator.
+    pub new_account_hours: i64,
+    /// Words and phrases that hold a comment for a moderator (whole words, case ignored).
+    pub held_words: Vec<String>,
+    /// The longest comment, in characters.
+    pub max_comment_chars: usize,
+    /// The site's public address (`https://news.example`), for the links in invitations and password resets;
+    /// empty: they are printed as paths, to be put after the site's address.
+    pub public_url: String,
+}
+
+impl Default for AccountsConfig {
+    fn default() -> Self {
+        AccountsConfig {
+            signup: SignupMode::Open,
+            session_days: 30,
+            edit_window_mins: 15,
+            comments_per_minute: 5,
+            requests_per_minute_per_ip: 60,
+            login_free_failures: 5,
+            max_links: 3,
+            new_account_hours: 24,
+            held_words: Vec::new(),
+            max_comment_chars: 10_000,
+            public_url: String::new(),
+        }
+    }
+}
+
+impl AccountsConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |message: String| ConfigError::Invalid { message };
+        if self.session_days == 0 || self.session_days > 400 {
+            return Err(bad(format!("accounts.session_days ({}) must be between 1 and 400", self.session_days)));
+        }
+        if self.max_comment_chars < 10 || self.max_comment_chars > 100_000 {
+            return Err(bad(format!(
+                "accounts.max_comment_chars ({}) must be between 10 and 100000",
+                self.max_comment_chars
+            )));
+        }
+        if self.new_account_hours < 0 {
+            return Err(bad("accounts.new_account_hours must not be negative".to_owned()));
+        }
+        let url = self.public_url.trim();
+        if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(bad(format!("accounts.public_url ({url:?}) must start with https:// or http://")));
+        }
         Ok(())
     }
 }

@@ -152,6 +152,12 @@ impl FetcherBuilder {
 /// first client is built; ring needs no C toolchain. Installing the process default is idempotent: if
 /// something else (another fetcher, the binary) already installed one, that one is used.
 fn ensure_crypto_provider() {
+    install_crypto_provider();
+}
+
+/// Installs ring as the process's rustls crypto provider, unless one is installed already: for other reqwest
+/// clients of the process (benchmarks) built before any [`Fetcher`].
+pub fn install_crypto_provider() {
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         // An error only means another thread installed a provider between the check and here: fine.
         let _ = rustls::crypto::ring::default_provider().install_default();

@@ -34,6 +34,9 @@ pub(crate) async fn run(config: &Config, command: BenchCommand) -> anyhow::Resul
         BenchCommand::Seed { articles, sources, days, seed } => {
             seed_database(config, SeedOptions { articles, sources, days, seed }).await
         }
+        BenchCommand::Comments { url, commenters, secs, think_ms } => {
+            crate::bench_comments::run(crate::bench_comments::CommentLoad { url, commenters, secs, think_ms }).await
+        }
     }
 }
 

@@ -78,6 +78,10 @@ pub enum Command {
         #[arg(long, default_value_t = 10)]
         limit: usize,
     },
+    /// Manage readers' accounts: add the first admin, list, change roles, ban, make invitation and
+    /// password-reset links.
+    #[command(subcommand)]
+    Users(UsersCommand),
     /// Print the effective configuration (file and environment merged) as TOML.
     Config,
     /// Run an evaluation over a benchmark set and write predictions for its scorer.
@@ -86,6 +90,60 @@ pub enum Command {
     /// Benchmark helpers: fill a database with synthetic news to measure the site at scale.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+/// `tidings users …`
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Make an account. The password is read from standard input with --password-stdin; otherwise a strong one
+    /// is generated and printed once. `tidings users add NAME --admin` makes the site's first admin.
+    Add {
+        /// The user name (3 to 32 letters, digits, dots, dashes, underscores).
+        name: String,
+        /// Make it an admin (manages roles, invitations and reset links, and moderates).
+        #[arg(long, conflicts_with = "moderator")]
+        admin: bool,
+        /// Make it a moderator.
+        #[arg(long)]
+        moderator: bool,
+        /// An e-mail address for the account.
+        #[arg(long, value_name = "ADDRESS")]
+        email: Option<String>,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List accounts: id, name, role, when made, ban.
+    List {
+        /// How many, newest first.
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+    },
+    /// Change an account's role: reader, moderator or admin.
+    SetRole {
+        /// The user name.
+        name: String,
+        /// reader, moderator or admin.
+        role: String,
+    },
+    /// Ban an account from posting (for DAYS, or for good without --days), or lift a ban with --lift.
+    Ban {
+        /// The user name.
+        name: String,
+        /// How many days.
+        #[arg(long)]
+        days: Option<i64>,
+        /// Lift the ban instead.
+        #[arg(long)]
+        lift: bool,
+    },
+    /// Print a one-time password-reset link for an account, valid for 24 hours.
+    ResetLink {
+        /// The user name.
+        name: String,
+    },
+    /// Print a one-time invitation link (for `[accounts] signup = "invite"`), valid for 7 days.
+    Invite,
 }
 
 /// `tidings bench …`
@@ -112,6 +170,23 @@ pub enum BenchCommand {
         /// Seed of the generator: the same seed writes the same data.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+    },
+    /// Many readers commenting at once on a running site (see bench/comments.sh): each signs up, then posts to
+    /// an article until the time is up; prints req/s and latency percentiles, then counts what was stored
+    /// (every acknowledged comment exactly once). The site's per-account and per-address limits must be off.
+    Comments {
+        /// The site's address.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        /// How many readers comment at once.
+        #[arg(long, default_value_t = 200)]
+        commenters: usize,
+        /// How long they comment, in seconds.
+        #[arg(long, default_value_t = 60)]
+        secs: u64,
+        /// Each reader's pause between two comments, in milliseconds (0: post again at once).
+        #[arg(long, default_value_t = 0)]
+        think_ms: u64,
     },
 }
 

@@ -105,14 +105,16 @@ pub(crate) async fn run(mut config: Config, listen: Option<SocketAddr>, keep: bo
     let extracted = ingester.extract_all_pending().await?;
     let clustered = ingester.cluster_all_pending().await?;
     let enriched = ingester.enrich_all_pending(|_| {}).await?;
+    let comments = crate::demo_community::seed(store.as_ref()).await?;
     let articles = store.count_articles().await?;
     eprintln!(
         "Demo: {polled} fictional outlets polled, {articles} articles stored, {extracted} teasers completed from \
-         their pages, {} stories, {} syndicated copies, {enriched} summarised, in {}",
+         their pages, {} stories, {} syndicated copies, {enriched} summarised, {comments} comments, in {}",
         clustered.new_stories,
         clustered.copies,
         config.effective_database_url()
     );
+    eprintln!("{}", crate::demo_community::credentials());
     drop(store);
     let result = crate::serve(config, metrics).await;
     fixtures.cancel();

@@ -1,13 +1,16 @@
 //! The `tidings` command: runs the server and the poller, manages sources, and runs evaluations.
 
 mod bench;
+mod bench_comments;
 mod cli;
 mod demo;
+mod demo_community;
 mod eval;
 mod images;
 mod search;
 mod sources;
 mod stories;
+mod users;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -63,6 +66,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Sources(command) => sources::run(&config, command).await,
             Command::Extract { source, url } => extract_command(&config, &source, url).await,
             Command::Stories(command) => stories::run(&config, command).await,
+            Command::Users(command) => users::run(&config, command).await,
             Command::Reindex => search::reindex(&config).await,
             Command::Search { query, limit } => search::search(&config, &query, limit).await,
             Command::Config => {
@@ -185,6 +189,7 @@ pub(crate) async fn serve(config: Config, metrics: Option<PrometheusHandle>) -> 
     let mut state = tidings_web::AppState::new(store.clone())
         .with_strings(strings)
         .with_admin_token(&config.web.admin_token)
+        .with_accounts(config.accounts.clone())
         .with_source_admin(Arc::new(sources::WebSourceAdmin::new(store, ingester)));
     if !config.web.admin_token.is_empty() {
         eprintln!("Admin pages: http://{address}/admin (sign in with the admin token)");

@@ -251,6 +251,7 @@ pub(crate) async fn entities(State(state): State<AppState>) -> Result<Response, 
 #[template(path = "entity.html")]
 struct EntityPage {
     t: &'static Strings,
+    follow: Option<crate::community::personal::FollowButton>,
     name: String,
     kind_label: &'static str,
     article_count: i64,
@@ -262,9 +263,18 @@ struct EntityPage {
 pub(crate) async fn entity(
     State(state): State<AppState>,
     Path((kind, name)): Path<(String, String)>,
+    viewer: crate::community::Viewer,
 ) -> Result<Response, PageError> {
     let t = state.strings;
     let key = format!("{kind}/{name}");
+    let follow = crate::community::personal::FollowButton::for_viewer(
+        &state,
+        &viewer,
+        tidings_core::accounts::FollowKind::Entity,
+        key.clone(),
+        format!("/entities/{}/{}", crate::topics::path_segment(&kind), crate::topics::path_segment(&name)),
+    )
+    .await;
     let internal = |e: tidings_core::StoreError| PageError::internal(&state, &e);
     let Some(entity) = state.store.entity(&key).await.map_err(internal)? else {
         return Err(PageError::not_found(&state, t.with(t.no_entity, t.quote(&key))));
@@ -275,6 +285,7 @@ pub(crate) async fn entity(
     let kind_index = EntityKind::ALL.iter().position(|k| *k == entity.kind).unwrap_or(3);
     page(
         &EntityPage {
+            follow,
             t,
             name: entity.name,
             kind_label: t.entity_kinds[kind_index],

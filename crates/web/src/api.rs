@@ -16,8 +16,9 @@ use tidings_core::{ArticleCursor, ArticleListItem, OriginalReason, Source, Story
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use crate::admin::api::AdminTokenScheme;
+use crate::community::api::ApiTokenScheme;
 use crate::stories::{RELATED, STORY_ARTICLES};
-use crate::{AppState, admin};
+use crate::{AppState, admin, community};
 
 /// Items per page of a list.
 const API_PAGE: i64 = 50;
@@ -28,8 +29,9 @@ const API_PAGE: i64 = 50;
     info(
         title = "Tidings API",
         description = "JSON API of a Tidings news aggregator: stories, articles with their attribution and \
-                       syndication, outlets and topics; and, with the server's admin token as a bearer token, the \
-                       sources it follows.",
+                       syndication, outlets and topics, entities, answers and comment threads; with a reader's API \
+                       token, posting and voting on comments and the reader's own follows and saved articles; and, \
+                       with the server's admin token, the sources it follows.",
         license(name = "MIT OR Apache-2.0")
     ),
     paths(
@@ -47,7 +49,24 @@ const API_PAGE: i64 = 50;
         crate::aids::ask_api,
         admin::api::list_sources,
         admin::api::create_source,
-        admin::api::delete_source
+        admin::api::delete_source,
+        community::api::article_comments,
+        community::api::create_on_article,
+        community::api::story_comments,
+        community::api::create_on_story,
+        community::api::edit,
+        community::api::delete,
+        community::api::vote,
+        community::api::report,
+        community::api::me,
+        community::api::follows,
+        community::api::add_follow,
+        community::api::remove_follow,
+        community::api::for_you,
+        community::api::saved,
+        community::api::save,
+        community::api::unsave,
+        community::api::export
     ),
     components(schemas(
         ApiError,
@@ -78,10 +97,23 @@ const API_PAGE: i64 = 50;
         admin::api::SourceInfo,
         admin::api::SourceList,
         admin::api::NewSourceRequest,
-        admin::api::Extract
+        admin::api::Extract,
+        community::api::CommentInfo,
+        community::api::CommentList,
+        community::api::NewCommentRequest,
+        community::api::EditCommentRequest,
+        community::api::VoteRequest,
+        community::api::VoteResult,
+        community::api::ReportRequest,
+        community::api::MeInfo,
+        community::api::FollowInfo,
+        community::api::FollowList,
+        community::api::PersonalArticles,
+        community::api::Export,
+        community::api::TokenInfo
     )),
-    modifiers(&AdminTokenScheme),
-    tags((name = "stories"), (name = "articles"), (name = "outlets"), (name = "topics"), (name = "search"), (name = "entities"), (name = "ask"), (name = "sources"))
+    modifiers(&AdminTokenScheme, &ApiTokenScheme),
+    tags((name = "stories"), (name = "articles"), (name = "outlets"), (name = "topics"), (name = "search"), (name = "entities"), (name = "ask"), (name = "sources"), (name = "comments"), (name = "me"))
 )]
 pub struct ApiDoc;
 

@@ -9,6 +9,7 @@ pub mod aids;
 pub mod api;
 mod cache;
 mod chart;
+mod community;
 mod cursor;
 mod feeds_out;
 pub mod images;
@@ -25,9 +26,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::handler::Handler;
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::MethodRouter;
 use metrics_exporter_prometheus::PrometheusHandle;
 use strings::Strings;
 use tidings_core::{SearchIndex, Store};
@@ -47,6 +49,7 @@ pub struct AppState {
     search: Option<Arc<dyn SearchIndex>>,
     images: Option<Arc<images::ImageProxy>>,
     briefs: Arc<aids::BriefCache>,
+    community: Arc<community::Community>,
     /// The catalogue every page's text comes from.
     strings: &'static Strings,
 }
@@ -64,6 +67,7 @@ impl AppState {
             search: None,
             images: None,
             briefs: Arc::default(),
+            community: Arc::default(),
             strings: &strings::EN,
         }
     }
@@ -87,6 +91,13 @@ impl AppState {
     /// Lends the admin pages and the sources API what adding, importing and polling sources need.
     pub fn with_source_admin(mut self, source_admin: Arc<dyn admin::SourceAdmin>) -> AppState {
         self.source_admin = Some(source_admin);
+        self
+    }
+
+    /// Readers' accounts, comments and moderation by `config` (sign-up mode, limits, word filters); the
+    /// defaults without this call.
+    pub fn with_accounts(mut self, config: tidings_core::config::AccountsConfig) -> AppState {
+        self.community = Arc::new(community::Community::new(config));
         self
     }
 
@@ -134,51 +145,106 @@ const CONTENT_SECURITY_POLICY_OUTLET_IMAGES: &str = "default-src 'none'; script-
      manifest-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' https: data:; form-action 'self'; \
      base-uri 'none'; frame-ancestors 'none'";
 
+/// Every route of the site with its method, as [`router`] serves them: tests walk it to check that every
+/// state-changing route refuses whom it should.
+pub fn route_table() -> Vec<(Method, &'static str)> {
+    app_routes().table
+}
+
+/// A router that records each route it is given, so the list of routes comes from the router itself.
+pub(crate) struct Routes {
+    router: Router<AppState>,
+    table: Vec<(Method, &'static str)>,
+}
+
+macro_rules! route_methods {
+    ($($name:ident => $method:ident),*) => {$(
+        pub(crate) fn $name<H, T>(self, path: &'static str, handler: H) -> Routes
+        where
+            H: Handler<T, AppState>,
+            T: 'static,
+        {
+            self.on(Method::$method, path, axum::routing::$name(handler))
+        }
+    )*};
+}
+
+impl Routes {
+    pub(crate) fn new() -> Routes {
+        Routes { router: Router::new(), table: Vec::new() }
+    }
+
+    route_methods!(get => GET, post => POST, put => PUT, patch => PATCH, delete => DELETE);
+
+    fn on(mut self, method: Method, path: &'static str, route: MethodRouter<AppState>) -> Routes {
+        self.table.push((method, path));
+        self.router = self.router.route(path, route);
+        self
+    }
+
+    /// Adds `group`'s routes, with `wrap` applied to them only (a layer of their own).
+    pub(crate) fn group(mut self, group: Routes, wrap: impl FnOnce(Router<AppState>) -> Router<AppState>) -> Routes {
+        self.table.extend(group.table);
+        self.router = self.router.merge(wrap(group.router));
+        self
+    }
+}
+
+fn app_routes() -> Routes {
+    Routes::new()
+        .get("/", pages::index)
+        .get("/articles/{id}", pages::article)
+        .get("/stories", stories::stories)
+        .get("/stories/{id}", stories::story)
+        .get("/stories/{id}/feed.atom", feeds_out::story)
+        .get("/feeds/top.atom", feeds_out::top)
+        .get("/topics", topics::topics)
+        .get("/topics/{name}", topics::topic)
+        .get("/topics/{name}/feed.atom", feeds_out::topic)
+        .get("/search", search::page)
+        .get("/search/feed.atom", search::feed)
+        .get("/api/openapi.json", api::openapi)
+        .get("/api/v1/search", search::api)
+        .get("/api/v1/articles", api::list_articles)
+        .get("/api/v1/articles/{id}", api::get_article)
+        .get("/api/v1/stories", api::list_stories)
+        .get("/api/v1/stories/{id}", api::get_story)
+        .get("/api/v1/outlets", api::list_outlets)
+        .get("/api/v1/outlets/{id}", api::get_outlet)
+        .get("/api/v1/topics", api::list_topics)
+        .get("/api/v1/topics/{name}/articles", api::topic_articles)
+        .get("/api/{*rest}", api::unknown)
+        .get("/img/{signature}/{url}", images::serve)
+        .get("/entities", aids::entities)
+        .get("/entities/{kind}/{name}", aids::entity)
+        .get("/ask", aids::ask_page)
+        .get("/api/v1/entities", aids::api_entities)
+        .get("/api/v1/entities/{kind}/{name}", aids::api_entity)
+        .get("/api/v1/ask", aids::ask_api)
+        .get("/sources", pages::sources)
+        .get("/sources/{id}", pages::source)
+        .get("/static/site.css", stylesheet)
+        .get("/static/app.js", || asset("text/javascript; charset=utf-8", include_str!("../static/app.js")))
+        .get("/static/icon.svg", || asset("image/svg+xml", include_str!("../static/icon.svg")))
+        .get("/manifest.webmanifest", manifest)
+        .get("/sw.js", service_worker)
+        .get("/healthz", || async { "ok" })
+        .get("/readyz", pages::ready)
+        .get("/metrics", metrics)
+        .group(admin::routes(), |group| {
+            group.layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        })
+        .group(community::routes(), |group| {
+            group.layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        })
+}
+
 /// The application's routes with their security headers.
 pub fn router(state: AppState) -> Router {
     let cache_state = state.clone();
     let policy = if state.images.is_some() { CONTENT_SECURITY_POLICY } else { CONTENT_SECURITY_POLICY_OUTLET_IMAGES };
-    Router::new()
-        .route("/", get(pages::index))
-        .route("/articles/{id}", get(pages::article))
-        .route("/stories", get(stories::stories))
-        .route("/stories/{id}", get(stories::story))
-        .route("/stories/{id}/feed.atom", get(feeds_out::story))
-        .route("/feeds/top.atom", get(feeds_out::top))
-        .route("/topics", get(topics::topics))
-        .route("/topics/{name}", get(topics::topic))
-        .route("/topics/{name}/feed.atom", get(feeds_out::topic))
-        .route("/search", get(search::page))
-        .route("/search/feed.atom", get(search::feed))
-        .route("/api/openapi.json", get(api::openapi))
-        .route("/api/v1/search", get(search::api))
-        .route("/api/v1/articles", get(api::list_articles))
-        .route("/api/v1/articles/{id}", get(api::get_article))
-        .route("/api/v1/stories", get(api::list_stories))
-        .route("/api/v1/stories/{id}", get(api::get_story))
-        .route("/api/v1/outlets", get(api::list_outlets))
-        .route("/api/v1/outlets/{id}", get(api::get_outlet))
-        .route("/api/v1/topics", get(api::list_topics))
-        .route("/api/v1/topics/{name}/articles", get(api::topic_articles))
-        .route("/api/{*rest}", get(api::unknown))
-        .route("/img/{signature}/{url}", get(images::serve))
-        .route("/entities", get(aids::entities))
-        .route("/entities/{kind}/{name}", get(aids::entity))
-        .route("/ask", get(aids::ask_page))
-        .route("/api/v1/entities", get(aids::api_entities))
-        .route("/api/v1/entities/{kind}/{name}", get(aids::api_entity))
-        .route("/api/v1/ask", get(aids::ask_api))
-        .route("/sources", get(pages::sources))
-        .route("/sources/{id}", get(pages::source))
-        .route("/static/site.css", get(stylesheet))
-        .route("/static/app.js", get(|| asset("text/javascript; charset=utf-8", include_str!("../static/app.js"))))
-        .route("/static/icon.svg", get(|| asset("image/svg+xml", include_str!("../static/icon.svg"))))
-        .route("/manifest.webmanifest", get(manifest))
-        .route("/sw.js", get(service_worker))
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(pages::ready))
-        .route("/metrics", get(metrics))
-        .merge(admin::routes())
+    app_routes()
+        .router
         .fallback(pages::not_found)
         .with_state(state)
         // If not present: a proxied image sets its own, stricter one.
@@ -261,7 +327,10 @@ pub async fn serve(
     state: AppState,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(async move { shutdown.cancelled().await }).await
+    // The peer's address reaches handlers for the per-address limits on comments and sign-ins.
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await
 }
 
 /// An error page, in the language of `t`. Internal failures show only a request id; the cause goes to the log.

@@ -122,9 +122,17 @@ struct ArticlePage {
     context: ArticleContext,
     /// "First published by X; also at Y, Z", as markup built from escaped names (see `stories.rs`).
     syndication: Option<String>,
+    thread: crate::community::comments::ThreadView,
+    /// For a signed-in reader: whether the article is saved, and the form's CSRF token.
+    save: Option<(bool, String)>,
 }
 
-pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, PageError> {
+pub(crate) async fn article(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    viewer: crate::community::Viewer,
+    query: Query<crate::community::comments::ThreadQuery>,
+) -> Result<Response, PageError> {
     let t = state.strings;
     let article = state.store.article(id).await.map_err(|e| PageError::internal(&state, &e))?;
     let Some(article) = article else { return Err(PageError::not_found(&state, t.with(t.no_article, id))) };
@@ -152,10 +160,24 @@ pub(crate) async fn article(State(state): State<AppState>, Path(id): Path<i64>) 
     let extraction_failed = article.extraction_error.is_some();
     let context = crate::stories::article_context(&state, id, article.source_id, article.story_id).await?;
     let aids = state.store.article_aids(id).await.map_err(|e| PageError::internal(&state, &e))?;
+    let sort = crate::community::comments::sort_of(&query);
+    let target = tidings_core::accounts::CommentTarget::Article(id);
+    let thread = crate::community::comments::thread(&state, &viewer, target, sort)
+        .await
+        .map_err(|e| PageError::internal(&state, &e))?;
+    let save = match viewer.id() {
+        Some(user) => {
+            let saved = state.store.accounts().is_saved(user, id).await.map_err(|e| PageError::internal(&state, &e))?;
+            Some((saved, viewer.csrf()))
+        }
+        None => None,
+    };
     page(
         &ArticlePage {
             t,
             id,
+            thread,
+            save,
             aids: crate::aids::ArticleAids::new(t, aids),
             syndication: crate::stories::syndication_html(t, &context),
             extraction_failed,
@@ -231,6 +253,7 @@ pub(crate) async fn sources(State(state): State<AppState>) -> Result<Response, P
 #[template(path = "source.html")]
 struct SourcePage {
     t: &'static Strings,
+    follow: Option<crate::community::personal::FollowButton>,
     name: String,
     url: String,
     site_url: Option<String>,
@@ -244,7 +267,19 @@ struct SourcePage {
     stories: Vec<StoryRow>,
 }
 
-pub(crate) async fn source(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, PageError> {
+pub(crate) async fn source(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    viewer: crate::community::Viewer,
+) -> Result<Response, PageError> {
+    let follow = crate::community::personal::FollowButton::for_viewer(
+        &state,
+        &viewer,
+        tidings_core::accounts::FollowKind::Outlet,
+        id.to_string(),
+        format!("/sources/{id}"),
+    )
+    .await;
     let t = state.strings;
     let internal = |e: tidings_core::StoreError| PageError::internal(&state, &e);
     let Some(source) = state.store.source(id).await.map_err(internal)? else {
@@ -255,6 +290,7 @@ pub(crate) async fn source(State(state): State<AppState>, Path(id): Path<i64>) -
     let now = Utc::now();
     page(
         &SourcePage {
+            follow,
             t,
             name: source_name(t, &source),
             url: source.url.clone(),

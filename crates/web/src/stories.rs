@@ -121,9 +121,15 @@ struct StoryPage {
     groups: Vec<crate::aids::EntityGroup>,
     /// The topics of its articles.
     topics: Vec<crate::aids::TopicLink>,
+    thread: crate::community::comments::ThreadView,
 }
 
-pub(crate) async fn story(State(state): State<AppState>, Path(id): Path<i64>) -> Result<Response, PageError> {
+pub(crate) async fn story(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    viewer: crate::community::Viewer,
+    query: axum::extract::Query<crate::community::comments::ThreadQuery>,
+) -> Result<Response, PageError> {
     let t = state.strings;
     let internal = |e: tidings_core::StoreError| PageError::internal(&state, &e);
     let Some(story) = state.store.story(id).await.map_err(internal)? else {
@@ -144,6 +150,9 @@ pub(crate) async fn story(State(state): State<AppState>, Path(id): Path<i64>) ->
     let by_outlet: Vec<(i64, String)> = names.clone();
     let brief = crate::aids::story_brief(&state, &story, &by_outlet).await?;
     let groups = crate::aids::story_entities(&state, id).await?;
+    let sort = crate::community::comments::sort_of(&query);
+    let target = tidings_core::accounts::CommentTarget::Story(id);
+    let thread = crate::community::comments::thread(&state, &viewer, target, sort).await.map_err(internal)?;
     let topics = state.store.story_topics(id).await.map_err(internal)?;
     let topics = topics
         .into_iter()
@@ -175,6 +184,7 @@ pub(crate) async fn story(State(state): State<AppState>, Path(id): Path<i64>) ->
             brief,
             groups,
             topics,
+            thread,
         },
         &state,
     )

@@ -638,6 +638,316 @@ catalogue! {
         pub cited_from: &'static str,
         /// A question too long or empty.
         pub ask_bad_question: &'static str,
+
+        // Accounts, comments and moderation (community/).
+        /// The header's link to the reader's own page.
+        pub nav_for_you: &'static str,
+        /// The header's link to the account page (or sign-in).
+        pub nav_account: &'static str,
+        /// The heading of a page that refuses a request.
+        pub refused_heading: &'static str,
+        /// A form sent from another site.
+        pub cross_site_refused: &'static str,
+        /// A form without its session's CSRF token (an old tab, another session).
+        pub csrf_refused: &'static str,
+        /// A reader tried a moderator's page or action.
+        pub moderators_only: &'static str,
+        /// A moderator tried an admin's action.
+        pub admins_only: &'static str,
+        /// A banned account tried to post: `{until}`, a date.
+        pub banned_until: &'static str,
+        /// Too many requests from one address.
+        pub too_many_requests: &'static str,
+        /// A form that could not be read.
+        pub bad_form: &'static str,
+        /// The sign-up page's heading and links to it.
+        pub signup_heading: &'static str,
+        /// Sign-up is closed.
+        pub signup_closed: &'static str,
+        /// Sign-up needs an invitation.
+        pub signup_invite_only: &'static str,
+        /// The invitation code field.
+        pub invite_label: &'static str,
+        /// An invitation that is unknown, used or expired.
+        pub invite_invalid: &'static str,
+        /// The user name field.
+        pub username_label: &'static str,
+        /// Under the user name field.
+        pub username_help: &'static str,
+        /// The e-mail field.
+        pub email_label: &'static str,
+        /// Under the e-mail field.
+        pub email_help: &'static str,
+        /// An e-mail address that cannot be one.
+        pub bad_email: &'static str,
+        /// The password field.
+        pub password_label: &'static str,
+        /// Under a new password field.
+        pub password_help: &'static str,
+        /// The field repeating a new password.
+        pub confirm_label: &'static str,
+        /// The two passwords typed differ.
+        pub passwords_differ: &'static str,
+        /// The sign-up form's button.
+        pub signup_button: &'static str,
+        /// A name or address already used: `{what}` (user name, e-mail address) and `{value}`.
+        pub name_taken: &'static str,
+        /// Under the sign-up form: `{link}` is the sign-in link.
+        pub have_account: &'static str,
+        /// Under the sign-in form: `{link}` is the sign-up link.
+        pub no_account: &'static str,
+        /// Under the sign-in form: how to reset a password.
+        pub forgot_password: &'static str,
+        /// The one-time code field.
+        pub code_label: &'static str,
+        /// Under the one-time code field at sign-in.
+        pub code_help: &'static str,
+        /// An account with two-step sign-in, signed in without its code.
+        pub code_needed: &'static str,
+        /// A wrong one-time code.
+        pub code_wrong: &'static str,
+        /// A wrong user name or password.
+        pub wrong_login: &'static str,
+        /// Sign-ins slowed down after failures: `{seconds}`.
+        pub login_wait: &'static str,
+        /// After a password reset.
+        pub password_was_reset: &'static str,
+        /// After deleting one's account.
+        pub account_deleted: &'static str,
+        /// The account page's heading.
+        pub account_heading: &'static str,
+        /// The account page's first line: `{name}`, `{role}`.
+        pub signed_in_as: &'static str,
+        /// The list of what a reader follows.
+        pub follows_heading: &'static str,
+        /// A reader follows nothing yet.
+        pub follows_none: &'static str,
+        /// The follow button.
+        pub follow: &'static str,
+        /// The follow button while following (pressing it stops).
+        pub following: &'static str,
+        /// The button that stops following.
+        pub unfollow: &'static str,
+        /// The account page's password section.
+        pub password_heading: &'static str,
+        /// The current password field.
+        pub current_password_label: &'static str,
+        /// The new password field.
+        pub new_password_label: &'static str,
+        /// The password form's button.
+        pub change_password_button: &'static str,
+        /// A wrong current password.
+        pub wrong_password: &'static str,
+        /// The account page's two-step sign-in section.
+        pub totp_heading: &'static str,
+        /// Two-step sign-in is on.
+        pub totp_is_on: &'static str,
+        /// Two-step sign-in is off.
+        pub totp_is_off: &'static str,
+        /// Starts turning two-step sign-in on.
+        pub totp_setup_button: &'static str,
+        /// How to set up the authenticator app.
+        pub totp_setup_intro: &'static str,
+        /// Confirms two-step sign-in with a code.
+        pub totp_enable_button: &'static str,
+        /// Turns two-step sign-in off.
+        pub totp_disable_button: &'static str,
+        /// Two-step sign-in was turned on.
+        pub totp_on: &'static str,
+        /// Two-step sign-in was turned off.
+        pub totp_off: &'static str,
+        /// The API tokens section.
+        pub tokens_heading: &'static str,
+        /// What API tokens are for.
+        pub tokens_intro: &'static str,
+        /// Before a new token, shown once.
+        pub token_made: &'static str,
+        /// A token's label.
+        pub token_label_col: &'static str,
+        /// When a token was made.
+        pub token_created_col: &'static str,
+        /// When a token was last used.
+        pub token_used_col: &'static str,
+        /// The label of a token made without one.
+        pub token_default_label: &'static str,
+        /// Makes a token.
+        pub token_make_button: &'static str,
+        /// A token was revoked.
+        pub token_revoked: &'static str,
+        /// No such token: `{id}`.
+        pub no_token: &'static str,
+        /// Revokes a token.
+        pub revoke: &'static str,
+        /// The account page's data section.
+        pub your_data_heading: &'static str,
+        /// Downloads one's data.
+        pub export_link: &'static str,
+        /// What deleting an account does.
+        pub delete_account_intro: &'static str,
+        /// Deletes the account.
+        pub delete_account_button: &'static str,
+        /// The password reset page's heading.
+        pub reset_heading: &'static str,
+        /// The reset form's button.
+        pub reset_button: &'static str,
+        /// A reset link unknown, used or expired.
+        pub reset_invalid: &'static str,
+        /// The comments section's heading.
+        pub comments_count: Plural,
+        /// Before the thread's sort links.
+        pub sort_label: &'static str,
+        /// Sorting by score.
+        pub sort_best: &'static str,
+        /// Sorting by time.
+        pub sort_newest: &'static str,
+        /// A locked thread.
+        pub thread_locked: &'static str,
+        /// A moderator's button locking a thread.
+        pub lock_thread: &'static str,
+        /// A moderator's button unlocking a thread.
+        pub unlock_thread: &'static str,
+        /// The comment field.
+        pub comment_label: &'static str,
+        /// Under a comment field: the formatting it takes.
+        pub markdown_help: &'static str,
+        /// Posts a comment.
+        pub post_comment: &'static str,
+        /// To signed-out readers: `{link}`, the sign-in link.
+        pub sign_in_to_comment: &'static str,
+        /// A thread without comments.
+        pub no_comments: &'static str,
+        /// A deleted comment's place in a thread.
+        pub comment_removed: &'static str,
+        /// The author of a comment whose account is gone.
+        pub deleted_author: &'static str,
+        /// A reply's link to its parent: `{name}`.
+        pub in_reply_to: &'static str,
+        /// After an edited comment's time.
+        pub edited: &'static str,
+        /// A comment's score.
+        pub points: Plural,
+        /// On a held comment, for its author and moderators.
+        pub comment_pending: &'static str,
+        /// On a hidden comment, for its author and moderators.
+        pub comment_hidden: &'static str,
+        /// The upvote button.
+        pub vote_up: &'static str,
+        /// The downvote button.
+        pub vote_down: &'static str,
+        /// The edit link.
+        pub edit: &'static str,
+        /// The delete button.
+        pub delete: &'static str,
+        /// A moderator's hide button.
+        pub hide: &'static str,
+        /// A moderator's approve button.
+        pub approve: &'static str,
+        /// Opens the reply form.
+        pub reply: &'static str,
+        /// The reply field.
+        pub reply_label: &'static str,
+        /// Posts a reply.
+        pub post_reply: &'static str,
+        /// Opens the report form.
+        pub report: &'static str,
+        /// The report's reason field.
+        pub report_reason_label: &'static str,
+        /// Sends a report.
+        pub send_report: &'static str,
+        /// A report sent without a reason.
+        pub report_no_reason: &'static str,
+        /// After a report.
+        pub report_thanks_heading: &'static str,
+        /// After a report: `{page}`, the page of the comment.
+        pub report_thanks: &'static str,
+        /// Too many comments too fast.
+        pub comment_rate_limited: &'static str,
+        /// Changing someone else's comment.
+        pub not_yours: &'static str,
+        /// No such comment.
+        pub no_comment: &'static str,
+        /// Voting on one's own comment.
+        pub own_vote: &'static str,
+        /// Editing after the window: `{minutes}`.
+        pub edit_window_closed: &'static str,
+        /// The edit page's heading.
+        pub edit_comment_heading: &'static str,
+        /// Saves an edit.
+        pub save_edit_button: &'static str,
+        /// The moderation queue's heading.
+        pub moderation_heading: &'static str,
+        /// The moderation log's heading.
+        pub moderation_log_heading: &'static str,
+        /// The accounts list's heading.
+        pub moderation_users_heading: &'static str,
+        /// The queue's reported comments.
+        pub reported_comments: Plural,
+        /// The queue's held comments.
+        pub held_comments: Plural,
+        /// An empty part of the queue.
+        pub queue_empty: &'static str,
+        /// A queued comment's link to its thread.
+        pub see_in_thread: &'static str,
+        /// Dismisses a comment's reports.
+        pub dismiss_reports: &'static str,
+        /// An admin's button making an invitation.
+        pub make_invite: &'static str,
+        /// Before a new invitation link.
+        pub invite_made: &'static str,
+        /// An empty moderation log.
+        pub log_empty: &'static str,
+        /// Log column.
+        pub log_when: &'static str,
+        /// Log column.
+        pub log_who: &'static str,
+        /// Log column.
+        pub log_action: &'static str,
+        /// Log column.
+        pub log_target: &'static str,
+        /// Log column.
+        pub log_reason: &'static str,
+        /// An account's role.
+        pub role_col: &'static str,
+        /// When an account was made.
+        pub joined_col: &'static str,
+        /// Bans an account.
+        pub ban: &'static str,
+        /// Lifts a ban.
+        pub unban: &'static str,
+        /// The ban's length field.
+        pub ban_days_label: &'static str,
+        /// Changes an account's role.
+        pub set_role: &'static str,
+        /// The roles, as the role menu names them: reader, moderator, admin.
+        pub role_names: [&'static str; 3],
+        /// Not a role: `{role}`.
+        pub bad_role: &'static str,
+        /// An admin's button making a reset link.
+        pub make_reset_link: &'static str,
+        /// Before a new reset link: `{name}`.
+        pub reset_link_made: &'static str,
+        /// Not a kind of thread: `{kind}`.
+        pub no_thread: &'static str,
+        /// No such account: `{id}`.
+        pub no_user: &'static str,
+        /// A moderator acting on themselves or on another moderator.
+        pub not_on_this_account: &'static str,
+        /// The For you page's heading.
+        pub for_you_heading: &'static str,
+        /// For you without follows.
+        pub for_you_empty: &'static str,
+        /// Before the list of what feeds the page.
+        pub for_you_from: &'static str,
+        /// Follows without articles yet.
+        pub for_you_nothing_yet: &'static str,
+        /// The saved articles page's heading.
+        pub saved_heading: &'static str,
+        /// No saved articles.
+        pub saved_empty: &'static str,
+        /// Saves an article.
+        pub save_button: &'static str,
+        /// On a saved article (pressing it unsaves).
+        pub saved_button: &'static str,
     }
 }
 
@@ -935,6 +1245,160 @@ pub static EN: Strings = Strings {
     asked_of_all: "Asked of every article here.",
     cited_from: "{outlet}: {title}",
     ask_bad_question: "Ask a question of up to 300 characters.",
+    nav_for_you: "For you",
+    nav_account: "Account",
+    refused_heading: "Not allowed",
+    cross_site_refused: "This form was sent from another site, so it was refused. Use the form on this site's own page.",
+    csrf_refused: "This form has expired (you may have signed out or in since it was opened). Reload the page and try again.",
+    moderators_only: "Only moderators can do this.",
+    admins_only: "Only admins can do this.",
+    banned_until: "This account may not post until {until}.",
+    too_many_requests: "Too many requests from your address in the last minute. Wait a minute and try again.",
+    bad_form: "The form could not be read. Reload the page and try again.",
+    signup_heading: "Create an account",
+    signup_closed: "Sign-up is closed on this site: ask its operator for an account.",
+    signup_invite_only: "Sign-up on this site is by invitation: open the invitation link you were given, or paste its code below.",
+    invite_label: "Invitation code",
+    invite_invalid: "This invitation is not valid: it may have been used already or have expired.",
+    username_label: "User name",
+    username_help: "3 to 32 letters, digits, dots, dashes or underscores. Shown with your comments.",
+    email_label: "E-mail address (optional)",
+    email_help: "Only used to reset your password. Never shown.",
+    bad_email: "The e-mail address does not look like one (name@example.org).",
+    password_label: "Password",
+    password_help: "At least 10 characters; a few unrelated words make a good one.",
+    confirm_label: "Password again",
+    passwords_differ: "The two passwords are not the same.",
+    signup_button: "Create account",
+    name_taken: "That {what} ({value}) is taken; choose another.",
+    have_account: "Have an account already? {link}.",
+    no_account: "No account yet? {link}.",
+    forgot_password: "Forgot your password? Ask an admin of this site for a reset link.",
+    code_label: "Code from your authenticator app",
+    code_help: "Only if you turned on two-step sign-in.",
+    code_needed: "This account uses two-step sign-in: enter the code from your authenticator app.",
+    code_wrong: "That code is not right. Codes change every 30 seconds; check your device's clock and try the current one.",
+    wrong_login: "Wrong user name or password.",
+    login_wait: "Too many failed sign-ins. Wait {seconds} seconds and try again.",
+    password_was_reset: "Your password was changed. Sign in with the new one.",
+    account_deleted: "Your account and personal data were deleted.",
+    account_heading: "Your account",
+    signed_in_as: "Signed in as {name} ({role}).",
+    follows_heading: "What you follow",
+    follows_none: "Nothing yet. Follow topics, outlets and names from their pages.",
+    follow: "Follow",
+    following: "Following",
+    unfollow: "Unfollow",
+    password_heading: "Password",
+    current_password_label: "Current password",
+    new_password_label: "New password",
+    change_password_button: "Change password",
+    wrong_password: "That is not your current password.",
+    totp_heading: "Two-step sign-in",
+    totp_is_on: "On: signing in asks for a code from your authenticator app.",
+    totp_is_off: "Off. Turn it on to ask for a code from an authenticator app at every sign-in.",
+    totp_setup_button: "Set up two-step sign-in",
+    totp_setup_intro: "Add this key to your authenticator app (or open the otpauth link below with it), then enter the code it shows.",
+    totp_enable_button: "Turn on",
+    totp_disable_button: "Turn off two-step sign-in",
+    totp_on: "Two-step sign-in is on.",
+    totp_off: "Two-step sign-in is off.",
+    tokens_heading: "API tokens",
+    tokens_intro: "A token lets a program use the JSON API as you (its Authorization header says Bearer and the token). Revoke any you no longer use.",
+    token_made: "Your new token, shown only this once:",
+    token_label_col: "Label",
+    token_created_col: "Made",
+    token_used_col: "Last used",
+    token_default_label: "API token",
+    token_make_button: "Make a token",
+    token_revoked: "The token was revoked.",
+    no_token: "There is no token {id} on this account.",
+    revoke: "Revoke",
+    your_data_heading: "Your data",
+    export_link: "Download everything this site keeps about you (JSON)",
+    delete_account_intro: "Deleting your account removes your sign-ins, tokens, votes, follows and saved articles, and empties your comments (replies to them stay). This cannot be undone.",
+    delete_account_button: "Delete my account",
+    reset_heading: "Choose a new password",
+    reset_button: "Set password",
+    reset_invalid: "This password reset link is not valid: it may have been used already or have expired. Ask an admin for a new one.",
+    comments_count: Plural::new("{n} comment", "{n} comments"),
+    sort_label: "Sort:",
+    sort_best: "best",
+    sort_newest: "newest",
+    thread_locked: "This thread is locked: no new comments, edits or votes.",
+    lock_thread: "Lock thread",
+    unlock_thread: "Unlock thread",
+    comment_label: "Your comment",
+    markdown_help: "Formatting: *italic*, **bold**, `code`, > quote, - list, [link](https://…). No HTML.",
+    post_comment: "Post comment",
+    sign_in_to_comment: "{link} to comment.",
+    no_comments: "No comments yet.",
+    comment_removed: "[deleted]",
+    deleted_author: "[deleted account]",
+    in_reply_to: "in reply to {name}",
+    edited: "edited",
+    points: Plural::new("{n} point", "{n} points"),
+    comment_pending: "Held for a moderator: others do not see it yet.",
+    comment_hidden: "Hidden by a moderator: others do not see it.",
+    vote_up: "Upvote",
+    vote_down: "Downvote",
+    edit: "Edit",
+    delete: "Delete",
+    hide: "Hide",
+    approve: "Approve",
+    reply: "Reply",
+    reply_label: "Your reply",
+    post_reply: "Post reply",
+    report: "Report",
+    report_reason_label: "What is wrong with it? (optional)",
+    send_report: "Send report",
+    report_no_reason: "(no reason given)",
+    report_thanks_heading: "Report sent",
+    report_thanks: "Thank you: the moderators will look at it. The comment is on {page}.",
+    comment_rate_limited: "You are commenting faster than this site allows. Wait a minute and try again.",
+    not_yours: "This is not your comment.",
+    no_comment: "There is no such comment (it may have been deleted).",
+    own_vote: "You cannot vote on your own comment.",
+    edit_window_closed: "Comments can be edited for {minutes} minutes after posting; this one can no longer be.",
+    edit_comment_heading: "Edit comment",
+    save_edit_button: "Save changes",
+    moderation_heading: "Moderation",
+    moderation_log_heading: "Moderation log",
+    moderation_users_heading: "Accounts",
+    reported_comments: Plural::new("{n} reported comment", "{n} reported comments"),
+    held_comments: Plural::new("{n} comment held for review", "{n} comments held for review"),
+    queue_empty: "Nothing here.",
+    see_in_thread: "see in thread",
+    dismiss_reports: "Dismiss reports",
+    make_invite: "Make an invitation link",
+    invite_made: "Invitation link (valid for 7 days, once):",
+    log_empty: "No moderation actions yet.",
+    log_when: "When",
+    log_who: "Who",
+    log_action: "Action",
+    log_target: "On",
+    log_reason: "Reason",
+    role_col: "Role",
+    joined_col: "Joined",
+    ban: "Ban",
+    unban: "Lift ban",
+    ban_days_label: "Days (0: for good)",
+    set_role: "Set role",
+    role_names: ["reader", "moderator", "admin"],
+    bad_role: "{role} is not a role (reader, moderator, admin).",
+    make_reset_link: "Make a password reset link",
+    reset_link_made: "Password reset link for {name} (valid for a day, once):",
+    no_thread: "{kind}: not a kind of page with comments (articles, stories).",
+    no_user: "There is no account {id}.",
+    not_on_this_account: "You cannot do this to this account (your own, or another moderator's).",
+    for_you_heading: "For you",
+    for_you_empty: "Follow topics, outlets and names (from their pages) and their newest articles gather here.",
+    for_you_from: "From what you follow:",
+    for_you_nothing_yet: "No articles from what you follow yet.",
+    saved_heading: "Saved articles",
+    saved_empty: "Nothing saved yet: use the Save button on an article.",
+    save_button: "Save",
+    saved_button: "Saved",
 };
 
 /// Every catalogue, English first (the default).

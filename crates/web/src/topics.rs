@@ -50,6 +50,7 @@ pub(crate) async fn topics(State(state): State<AppState>) -> Result<Response, Pa
 #[template(path = "topic.html")]
 struct TopicPage {
     t: &'static Strings,
+    follow: Option<crate::community::personal::FollowButton>,
     name: String,
     slug: String,
     articles: Vec<ArticleRow>,
@@ -60,7 +61,16 @@ pub(crate) async fn topic(
     State(state): State<AppState>,
     Path(name): Path<String>,
     Query(query): Query<ListQuery>,
+    viewer: crate::community::Viewer,
 ) -> Result<Response, PageError> {
+    let follow = crate::community::personal::FollowButton::for_viewer(
+        &state,
+        &viewer,
+        tidings_core::accounts::FollowKind::Topic,
+        name.clone(),
+        format!("/topics/{}", path_segment(&name)),
+    )
+    .await;
     let cursor = match query.after.as_deref().filter(|a| !a.is_empty()) {
         None => None,
         Some(raw) => Some(crate::cursor::article(raw).ok_or_else(|| crate::pages::no_such_page(&state, raw))?),
@@ -76,6 +86,7 @@ pub(crate) async fn topic(
     let (t, now) = (state.strings, Utc::now());
     page(
         &TopicPage {
+            follow,
             t,
             slug: path_segment(&name),
             name,

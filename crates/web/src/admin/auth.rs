@@ -212,7 +212,7 @@ impl AdminAuth {
 
 /// Every value of the cookie `name` in the request (another application on the same host may have set one
 /// with the same name, so all are tried).
-fn cookies(headers: &HeaderMap, name: &str) -> Vec<String> {
+pub(crate) fn cookies(headers: &HeaderMap, name: &str) -> Vec<String> {
     headers
         .get_all(header::COOKIE)
         .iter()

@@ -17,13 +17,9 @@ pub(crate) mod auth;
 mod pages;
 
 use async_trait::async_trait;
-use axum::Router;
-use axum::http::{HeaderValue, header};
-use axum::routing::{delete, get, post};
 use tidings_core::{ExtractMode, Source, SourceId};
-use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::AppState;
+use crate::Routes;
 
 /// A source the operator asked to follow.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,20 +82,21 @@ pub trait SourceAdmin: Send + Sync + 'static {
     async fn poll_now(&self, id: SourceId) -> Result<PollResult, SourceAdminError>;
 }
 
-/// The admin pages and the sources endpoints of the API. Nothing under them may be cached.
-pub(crate) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin", get(pages::home))
-        .route("/admin/login", post(pages::login))
-        .route("/admin/logout", post(pages::logout))
-        .route("/admin/sources", post(pages::add))
-        .route("/admin/import", post(pages::import))
-        .route("/admin/sources/{id}/remove", get(pages::confirm_remove).post(pages::remove))
-        .route("/admin/sources/{id}/enable", post(pages::enable))
-        .route("/admin/sources/{id}/poll", post(pages::poll))
-        .route("/api/v1/sources", get(api::list_sources).post(api::create_source))
-        .route("/api/v1/sources/{id}", delete(api::delete_source))
-        .layer(SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+/// The admin pages and the sources endpoints of the API (the caller marks them not to be cached).
+pub(crate) fn routes() -> Routes {
+    Routes::new()
+        .get("/admin", pages::home)
+        .post("/admin/login", pages::login)
+        .post("/admin/logout", pages::logout)
+        .post("/admin/sources", pages::add)
+        .post("/admin/import", pages::import)
+        .get("/admin/sources/{id}/remove", pages::confirm_remove)
+        .post("/admin/sources/{id}/remove", pages::remove)
+        .post("/admin/sources/{id}/enable", pages::enable)
+        .post("/admin/sources/{id}/poll", pages::poll)
+        .get("/api/v1/sources", api::list_sources)
+        .post("/api/v1/sources", api::create_source)
+        .delete("/api/v1/sources/{id}", api::delete_source)
 }
 
 /// Why what the operator typed is not a source's address. The messages are the API's (English); the admin

@@ -1,0 +1,243 @@
+//! Who is asking: the session cookie and API tokens, the CSRF checks on every form, and the throttles on
+//! sign-ins and on what one address may send.
+//!
+//! A session is a random token in an HttpOnly, SameSite=Lax cookie (Secure over HTTPS); the database keeps only
+//! its SHA-256, so any web process can serve any reader and a copy of the database signs no one in. A form of a
+//! signed-in reader carries the session's CSRF token (derived from the session token, which another site
+//! cannot read), and every state-changing request from another site is refused on `Sec-Fetch-Site` (or `Origin`
+//! from browsers too old to send it) before anything else is looked at. The JSON API takes API tokens
+//! (`Authorization: Bearer …`) and never the cookie, so another site cannot make a reader's browser call it.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Uri, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{TimeDelta, Utc};
+use tidings_community::tokens;
+use tidings_core::accounts::User;
+
+use crate::AppState;
+use crate::admin::auth::{CrossSite, cross_site, over_https};
+
+/// The session cookie's name.
+pub(crate) const SESSION_COOKIE: &str = "tidings_session";
+/// A session is extended (and its last use recorded) at most this often, so reading pages writes nothing.
+const TOUCH_EVERY: TimeDelta = TimeDelta::minutes(10);
+
+/// The reader behind a request: signed in or not.
+#[derive(Clone, Default)]
+pub(crate) struct Viewer {
+    /// The account, when signed in.
+    pub(crate) user: Option<User>,
+    /// The session's token (from the cookie), when signed in.
+    session: Option<String>,
+}
+
+impl Viewer {
+    /// The CSRF token the forms of this session carry; empty when signed out.
+    pub(crate) fn csrf(&self) -> String {
+        self.session.as_deref().map(tokens::csrf_for).unwrap_or_default()
+    }
+
+    /// Whether `given` is this session's CSRF token.
+    pub(crate) fn csrf_ok(&self, given: &str) -> bool {
+        self.session.as_deref().is_some_and(|s| tokens::constant_eq(&tokens::csrf_for(s), given.trim()))
+    }
+
+    /// The session's token hash, to end it.
+    pub(crate) fn session_hash(&self) -> Option<String> {
+        self.session.as_deref().map(tokens::hash)
+    }
+
+    /// Whether the reader moderates.
+    pub(crate) fn moderates(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role.moderates())
+    }
+
+    /// The account's id.
+    pub(crate) fn id(&self) -> Option<i64> {
+        self.user.as_ref().map(|u| u.id)
+    }
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Viewer, Response> {
+        if let Some(viewer) = parts.extensions.get::<Viewer>() {
+            return Ok(viewer.clone());
+        }
+        let viewer = viewer_of(state, &parts.headers)
+            .await
+            .map_err(|e| crate::PageError::internal(state, &format!("reading the session: {e}")).into_response())?;
+        parts.extensions.insert(viewer.clone());
+        Ok(viewer)
+    }
+}
+
+async fn viewer_of(state: &AppState, headers: &HeaderMap) -> Result<Viewer, tidings_core::StoreError> {
+    let accounts = state.store.accounts();
+    for token in crate::admin::auth::cookies(headers, SESSION_COOKIE) {
+        let hash = tokens::hash(&token);
+        let now = Utc::now();
+        if let Some((user, last_seen)) = accounts.session_user(&hash, now).await? {
+            if now - last_seen > TOUCH_EVERY {
+                let expires = now + TimeDelta::days(i64::from(state.community.config.session_days));
+                accounts.touch_session(&hash, now, expires).await?;
+            }
+            return Ok(Viewer { user: Some(user), session: Some(token) });
+        }
+    }
+    Ok(Viewer::default())
+}
+
+/// The `Set-Cookie` value that starts (or, with `max_age` 0, ends) a session.
+pub(crate) fn session_cookie(token: &str, max_age: i64, secure: bool) -> Option<HeaderValue> {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .ok()
+}
+
+/// Whether the request came over HTTPS, for the cookie's `Secure`.
+pub(crate) fn secure(headers: &HeaderMap, uri: &Uri) -> bool {
+    over_https(headers, uri)
+}
+
+/// Why a state-changing request from a browser is refused as cross-site.
+pub(crate) fn refuse_cross_site(headers: &HeaderMap, uri: &Uri) -> Option<CrossSite> {
+    cross_site(headers, uri)
+}
+
+/// The API token of an `Authorization: Bearer …` header.
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, rest) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
+}
+
+/// The address the request came from (the connection's peer), when the server recorded it.
+pub(crate) fn client_ip(parts_extensions: &axum::http::Extensions) -> Option<IpAddr> {
+    parts_extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip())
+}
+
+/// Wrong passwords in a row for one key (an account name, an address).
+#[derive(Default, Clone, Copy)]
+struct Failures {
+    count: u32,
+    last: Option<Instant>,
+}
+
+/// The wait after the free failures; it doubles with each further one, up to [`MAX_WAIT`].
+const FIRST_WAIT: Duration = Duration::from_secs(10);
+const MAX_WAIT: Duration = Duration::from_secs(15 * 60);
+/// Keys remembered at most by each throttle; past this the oldest half is forgotten.
+const MAX_KEYS: usize = 100_000;
+
+/// In-memory throttles of one web process: sign-in failures by account name and by address, and requests per
+/// minute by address. (Each process counts on its own; a deployment of several processes allows that many
+/// times the limits.)
+pub(crate) struct Throttle {
+    free_failures: u32,
+    per_minute: u32,
+    failures: Mutex<HashMap<String, Failures>>,
+    requests: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+impl Throttle {
+    pub(crate) fn new(free_failures: u32, per_minute: u32) -> Throttle {
+        Throttle { free_failures, per_minute, failures: Mutex::default(), requests: Mutex::default() }
+    }
+
+    /// How long sign-ins for `keys` must still wait, if any of them failed too often.
+    pub(crate) fn login_wait(&self, keys: &[String]) -> Option<Duration> {
+        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        keys.iter()
+            .filter_map(|key| failures.get(key))
+            .filter_map(|f| {
+                if f.count < self.free_failures.max(1) {
+                    return None;
+                }
+                let doublings = (f.count - self.free_failures.max(1)).min(16);
+                let wait = FIRST_WAIT.saturating_mul(1 << doublings).min(MAX_WAIT);
+                let since = f.last.map(|t| t.elapsed()).unwrap_or(wait);
+                wait.checked_sub(since).filter(|left| !left.is_zero())
+            })
+            .max()
+    }
+
+    pub(crate) fn login_failed(&self, keys: &[String]) {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if failures.len() > MAX_KEYS {
+            failures.clear();
+        }
+        for key in keys {
+            let entry = failures.entry(key.clone()).or_default();
+            entry.count = entry.count.saturating_add(1);
+            entry.last = Some(Instant::now());
+        }
+    }
+
+    pub(crate) fn login_succeeded(&self, keys: &[String]) {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        for key in keys {
+            failures.remove(key);
+        }
+    }
+
+    /// Counts one request from `ip`; false when it is over the per-minute limit.
+    pub(crate) fn allow_request(&self, ip: Option<IpAddr>) -> bool {
+        let (Some(ip), limit) = (ip, self.per_minute) else { return true };
+        if limit == 0 {
+            return true;
+        }
+        let mut requests = self.requests.lock().unwrap_or_else(|e| e.into_inner());
+        if requests.len() > MAX_KEYS {
+            requests.retain(|_, (start, _)| start.elapsed() < Duration::from_secs(60));
+        }
+        let entry = requests.entry(ip).or_insert((Instant::now(), 0));
+        if entry.0.elapsed() >= Duration::from_secs(60) {
+            *entry = (Instant::now(), 0);
+        }
+        entry.1 = entry.1.saturating_add(1);
+        entry.1 <= limit
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_ins_wait_after_repeated_failures_per_key() {
+        let throttle = Throttle::new(3, 0);
+        let keys = vec!["user:alice".to_owned(), "ip:127.0.0.1".to_owned()];
+        for _ in 0..3 {
+            assert!(throttle.login_wait(&keys).is_none());
+            throttle.login_failed(&keys);
+        }
+        assert!(throttle.login_wait(&keys).is_some());
+        assert!(throttle.login_wait(&["user:bob".to_owned()]).is_none());
+        assert!(throttle.login_wait(&["ip:127.0.0.1".to_owned()]).is_some(), "the address is slowed down too");
+        throttle.login_succeeded(&keys);
+        assert!(throttle.login_wait(&keys).is_none());
+    }
+
+    #[test]
+    fn requests_per_address_are_limited() {
+        let throttle = Throttle::new(3, 2);
+        let ip: IpAddr = [10, 0, 0, 1].into();
+        assert!(throttle.allow_request(Some(ip)));
+        assert!(throttle.allow_request(Some(ip)));
+        assert!(!throttle.allow_request(Some(ip)));
+        assert!(throttle.allow_request(Some([10, 0, 0, 2].into())));
+        assert!(throttle.allow_request(None), "no address known: not limited here");
+        assert!(Throttle::new(3, 0).allow_request(Some(ip)), "0 means no limit");
+    }
+}
