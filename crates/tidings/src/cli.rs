@@ -144,6 +144,14 @@ pub enum UsersCommand {
     },
     /// Print a one-time invitation link (for `[accounts] signup = "invite"`), valid for 7 days.
     Invite,
+    /// Make an API token for an account and print it (once): `Authorization: Bearer <token>` on the JSON API.
+    Token {
+        /// The user name.
+        name: String,
+        /// A label to recognise it by on the account page.
+        #[arg(long, default_value = "made with tidings users token")]
+        label: String,
+    },
 }
 
 /// `tidings bench …`

@@ -63,7 +63,7 @@ pub(crate) async fn seed(store: &dyn Store) -> anyhow::Result<usize> {
     for name in READERS {
         readers.push(accounts.create_user(make(name, READER_PASSWORD, Role::Reader)?).await?.id);
     }
-    let stories = store.latest_stories(10, None).await?;
+    let stories = store.latest_stories(100, None).await?;
     let mut made = 0;
     for (story, thread) in stories.iter().filter(|s| s.outlet_count > 1).zip(THREADS) {
         let mut ids: Vec<i64> = Vec::new();

@@ -99,6 +99,13 @@ pub(crate) async fn run(config: &Config, command: UsersCommand) -> anyhow::Resul
             println!("Password reset link for {} (once, for 24 hours):", user.username);
             println!("{}", link(config, &format!("/reset/{token}")));
         }
+        UsersCommand::Token { name, label } => {
+            let user = find(accounts, &name).await?;
+            let token = tokens::new_token().context("the system gave no random numbers for a token")?;
+            let token = format!("tid_{token}");
+            accounts.create_api_token(user.id, &tokens::hash(&token), &label, Utc::now()).await?;
+            println!("{token}");
+        }
         UsersCommand::Invite => {
             let token = tokens::new_token().context("the system gave no random numbers for a link")?;
             let expires = Utc::now() + TimeDelta::days(7);

@@ -213,11 +213,30 @@ pub(crate) async fn story_comments(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCommentRequest {
-    /// The text, in the safe Markdown subset.
+    /// The text, in the safe Markdown subset (the site's `[accounts] max_comment_chars` is 10,000 by default).
+    #[schema(min_length = 1, max_length = 10000, pattern = r"[^\s\x00-\x1f\x7f-\x9f]")]
     pub body: String,
     /// The comment this replies to, on the same article or story.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "optional_whole_number")]
     pub parent_id: Option<i64>,
+}
+
+/// A JSON number with no fraction (`3` or `3.0`, as JSON Schema's `integer` allows), as an `i64`.
+fn whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+    let number = serde_json::Number::deserialize(deserializer)?;
+    if let Some(n) = number.as_i64() {
+        return Ok(n);
+    }
+    match number.as_f64() {
+        Some(f) if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 => Ok(f as i64),
+        _ => Err(serde::de::Error::custom(format!("{number} is not a whole number in range"))),
+    }
+}
+
+fn optional_whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
+    Option::<serde_json::Value>::deserialize(deserializer)?
+        .map(|value| whole_number(value).map_err(serde::de::Error::custom))
+        .transpose()
 }
 
 fn bad_json(rejection: JsonRejection) -> Response {
@@ -261,7 +280,7 @@ async fn create(
     params(("id" = i64, Path, description = "Article id")), request_body = NewCommentRequest,
     responses((status = 201, body = CommentInfo), (status = 400, body = ApiError), (status = 401, body = ApiError),
               (status = 403, body = ApiError, description = "The account is banned"),
-              (status = 404, body = ApiError), (status = 409, body = ApiError, description = "Locked thread, or the parent is elsewhere"),
+              (status = 404, body = ApiError), (status = 409, body = ApiError, description = "Locked thread, the parent is elsewhere, or a repeat of a recent comment"),
               (status = 422, body = ApiError, description = "Empty, too long, or a repeat"),
               (status = 429, body = ApiError), (status = 500, body = ApiError)))]
 pub(crate) async fn create_on_article(
@@ -279,7 +298,7 @@ pub(crate) async fn create_on_article(
     params(("id" = i64, Path, description = "Story id")), request_body = NewCommentRequest,
     responses((status = 201, body = CommentInfo), (status = 400, body = ApiError), (status = 401, body = ApiError),
               (status = 403, body = ApiError, description = "The account is banned"),
-              (status = 404, body = ApiError), (status = 409, body = ApiError, description = "Locked thread, or the parent is elsewhere"),
+              (status = 404, body = ApiError), (status = 409, body = ApiError, description = "Locked thread, the parent is elsewhere, or a repeat of a recent comment"),
               (status = 422, body = ApiError, description = "Empty, too long, or a repeat"),
               (status = 429, body = ApiError), (status = 500, body = ApiError)))]
 pub(crate) async fn create_on_story(
@@ -297,6 +316,7 @@ pub(crate) async fn create_on_story(
 #[serde(deny_unknown_fields)]
 pub struct EditCommentRequest {
     /// The new text.
+    #[schema(min_length = 1, max_length = 10000, pattern = r"[^\s\x00-\x1f\x7f-\x9f]")]
     pub body: String,
 }
 
@@ -360,8 +380,9 @@ pub(crate) async fn delete(
 #[serde(deny_unknown_fields)]
 pub struct VoteRequest {
     /// 1 up, -1 down, 0 to take the vote back.
-    #[schema(minimum = -1, maximum = 1)]
-    pub value: i8,
+    #[schema(minimum = -1, maximum = 1, value_type = i64)]
+    #[serde(deserialize_with = "whole_number")]
+    pub value: i64,
 }
 
 /// A comment's score after a vote.
@@ -396,13 +417,15 @@ pub(crate) async fn vote(
         Ok(body) => body,
         Err(rejection) => return bad_json(rejection),
     };
-    if !(-1..=1).contains(&request.value) {
+    let Ok(value) =
+        i8::try_from(request.value).map_err(drop).and_then(|v| if (-1..=1).contains(&v) { Ok(v) } else { Err(()) })
+    else {
         return error(StatusCode::BAD_REQUEST, "bad_request", format!("value {} is not -1, 0 or 1", request.value));
-    }
+    };
     if user.banned_at(Utc::now()) {
         return error(StatusCode::FORBIDDEN, "banned", "this account is banned".into());
     }
-    match comments::vote(&state, &user, id, request.value).await {
+    match comments::vote(&state, &user, id, value).await {
         Ok(score) => Json(VoteResult { score }).into_response(),
         Err(e) => comment_error(&state, e),
     }
@@ -475,18 +498,56 @@ pub(crate) async fn me(State(state): State<AppState>, headers: HeaderMap) -> Res
     }
 }
 
-/// Something followed.
+/// Something followed: a topic by name, an outlet by id, an entity by key (`person/…`).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct FollowInfo {
-    /// `topic`, `outlet` or `entity`.
-    pub kind: String,
-    /// A topic's name, an outlet's id, an entity's key (`person/…`).
-    pub key: String,
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum FollowInfo {
+    /// A topic.
+    Topic {
+        /// Its name.
+        #[schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+        )]
+        key: String,
+    },
+    /// An outlet.
+    Outlet {
+        /// Its id, as text.
+        #[schema(pattern = r"^[0-9]{1,18}$")]
+        key: String,
+    },
+    /// A named entity.
+    Entity {
+        /// Its key.
+        #[schema(
+            min_length = 1,
+            max_length = 200,
+            pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+        )]
+        key: String,
+    },
+}
+
+impl FollowInfo {
+    fn parts(&self) -> (&'static str, &str) {
+        match self {
+            FollowInfo::Topic { key } => ("topic", key),
+            FollowInfo::Outlet { key } => ("outlet", key),
+            FollowInfo::Entity { key } => ("entity", key),
+        }
+    }
 }
 
 impl From<Follow> for FollowInfo {
     fn from(f: Follow) -> Self {
-        FollowInfo { kind: f.kind.as_str().to_owned(), key: f.key }
+        use tidings_core::accounts::FollowKind;
+        match f.kind {
+            FollowKind::Topic => FollowInfo::Topic { key: f.key },
+            FollowKind::Outlet => FollowInfo::Outlet { key: f.key },
+            FollowKind::Entity => FollowInfo::Entity { key: f.key },
+        }
     }
 }
 
@@ -514,7 +575,7 @@ pub(crate) async fn follows(State(state): State<AppState>, headers: HeaderMap) -
 async fn change_follow(
     state: AppState,
     headers: HeaderMap,
-    request: Result<FollowInfo, Response>,
+    request: Result<(String, String), Response>,
     on: bool,
 ) -> Response {
     let user = match api_user(&state, &headers).await {
@@ -525,7 +586,16 @@ async fn change_follow(
         Ok(request) => request,
         Err(response) => return response,
     };
-    let follow = match follow_of(&request.kind, &request.key) {
+    let (kind, key) = request;
+    // Taking back a follow checks less: unfollowing what is not followed changes nothing.
+    let checked = if on {
+        follow_of(&kind, &key)
+    } else {
+        tidings_core::accounts::FollowKind::parse(&kind)
+            .map(|kind| Follow { kind, key: key.trim().to_owned() })
+            .ok_or_else(|| format!("{kind:?}: not something to follow (topic, outlet, entity)"))
+    };
+    let follow = match checked {
         Ok(follow) => follow,
         Err(why) => return error(StatusCode::BAD_REQUEST, "bad_request", why),
     };
@@ -550,7 +620,13 @@ pub(crate) async fn add_follow(
     headers: HeaderMap,
     body: Result<Json<FollowInfo>, JsonRejection>,
 ) -> Response {
-    change_follow(state, headers, body.map(|Json(f)| f).map_err(bad_json), true).await
+    let request = body
+        .map(|Json(f)| {
+            let (kind, key) = f.parts();
+            (kind.to_owned(), key.to_owned())
+        })
+        .map_err(bad_json);
+    change_follow(state, headers, request, true).await
 }
 
 /// Stops following a topic, outlet or entity.
@@ -563,7 +639,7 @@ pub(crate) async fn remove_follow(
     query: Result<Query<FollowParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let request = query
-        .map(|Query(p)| FollowInfo { kind: p.kind, key: p.key })
+        .map(|Query(p)| (p.kind, p.key))
         .map_err(|e| error(StatusCode::BAD_REQUEST, "bad_request", format!("give kind and key: {e}")));
     change_follow(state, headers, request, false).await
 }
@@ -573,6 +649,7 @@ pub(crate) async fn remove_follow(
 #[into_params(parameter_in = Query)]
 pub struct FollowParams {
     /// `topic`, `outlet` or `entity`.
+    #[param(pattern = "^(topic|outlet|entity)$")]
     pub kind: String,
     /// A topic's name, an outlet's id, an entity's key.
     pub key: String,

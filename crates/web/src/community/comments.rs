@@ -100,7 +100,8 @@ pub(crate) async fn post(
             tracing::info!(user = %user.username, %why, "comment held for a moderator");
             CommentStatus::Pending
         }
-        Verdict::Reject(why) => return Err(CommentError::Rejected(why)),
+        // A repeat of a recent comment: the text is fine, the state is not.
+        Verdict::Reject(why) => return Err(CommentError::Refused(why)),
     };
     let comment = accounts
         .add_comment(NewComment { target, parent_id: parent, author: user.id, body, status, created_at: now })

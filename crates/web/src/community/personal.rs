@@ -80,7 +80,7 @@ pub(crate) fn follow_of(kind: &str, key: &str) -> Result<Follow, String> {
     let kind =
         FollowKind::parse(kind).ok_or_else(|| format!("{kind:?}: not something to follow (topic, outlet, entity)"))?;
     let key = key.trim();
-    if key.is_empty() || key.chars().count() > 200 {
+    if key.is_empty() || key.chars().count() > 200 || key.chars().any(char::is_control) {
         return Err(format!("{key:?}: not a {} to follow", kind.as_str()));
     }
     if kind == FollowKind::Outlet && key.parse::<i64>().is_err() {
