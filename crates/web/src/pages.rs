@@ -46,6 +46,8 @@ pub(crate) struct ArticleRow {
     pub(crate) iso: String,
     pub(crate) absolute: String,
     pub(crate) relative: String,
+    /// Visible comments (filled in by [`crate::community::comments::count_articles`] where lists show them).
+    pub(crate) comments: i64,
 }
 
 impl ArticleRow {
@@ -60,6 +62,7 @@ impl ArticleRow {
             iso: timefmt::iso(item.published_at),
             absolute: timefmt::absolute(t, item.published_at),
             relative: timefmt::relative(t, item.published_at, now),
+            comments: 0,
         }
     }
 }
@@ -95,7 +98,8 @@ pub(crate) async fn index(
     let next = crate::cursor::after_articles(&items, PAGE_SIZE);
     let now = Utc::now();
     let t = state.strings;
-    let articles = items.into_iter().map(|item| ArticleRow::new(t, item, now)).collect();
+    let mut articles: Vec<ArticleRow> = items.into_iter().map(|item| ArticleRow::new(t, item, now)).collect();
+    crate::community::comments::count_articles(&state, &mut articles).await;
     // Top stories lead the first page only; later pages continue the plain list.
     let top = if cursor.is_none() { crate::stories::home_stories(&state).await? } else { Vec::new() };
     page(&IndexPage { t, top, articles, next }, &state)

@@ -31,6 +31,8 @@ pub(crate) struct StoryRow {
     pub(crate) iso: String,
     pub(crate) absolute: String,
     pub(crate) relative: String,
+    /// Visible comments (filled in by [`crate::community::comments::count_stories`] where lists show them).
+    pub(crate) comments: i64,
 }
 
 impl StoryRow {
@@ -43,6 +45,7 @@ impl StoryRow {
             iso: timefmt::iso(story.last_updated),
             absolute: timefmt::absolute(t, story.last_updated),
             relative: timefmt::relative(t, story.last_updated, now),
+            comments: 0,
         }
     }
 }
@@ -66,7 +69,10 @@ pub(crate) async fn home_stories(state: &AppState) -> Result<Vec<StoryRow>, Page
     let candidates =
         state.store.latest_stories(TOP_CANDIDATES, None).await.map_err(|e| PageError::internal(state, &e))?;
     let now = Utc::now();
-    Ok(top_stories(candidates, now).iter().map(|s| StoryRow::new(state.strings, s, now)).collect())
+    let mut rows: Vec<StoryRow> =
+        top_stories(candidates, now).iter().map(|s| StoryRow::new(state.strings, s, now)).collect();
+    crate::community::comments::count_stories(state, &mut rows).await;
+    Ok(rows)
 }
 
 #[derive(Template)]
@@ -93,7 +99,9 @@ pub(crate) async fn stories(
     let list = state.store.latest_stories(PAGE_SIZE, cursor).await.map_err(|e| PageError::internal(&state, &e))?;
     let (t, now) = (state.strings, Utc::now());
     let next = crate::cursor::after_stories(&list, PAGE_SIZE);
-    page(&StoriesPage { t, stories: list.iter().map(|s| StoryRow::new(t, s, now)).collect(), next }, &state)
+    let mut stories: Vec<StoryRow> = list.iter().map(|s| StoryRow::new(t, s, now)).collect();
+    crate::community::comments::count_stories(&state, &mut stories).await;
+    page(&StoriesPage { t, stories, next }, &state)
 }
 
 /// One entry of a story's timeline.

@@ -201,6 +201,38 @@ pub(crate) fn target_href(target: CommentTarget) -> String {
     }
 }
 
+/// Fills in the visible comments of listed stories. Counts decorate a list: when they cannot be read, the list
+/// is shown without them (and the failure logged).
+pub(crate) async fn count_stories(state: &AppState, rows: &mut [crate::stories::StoryRow]) {
+    let targets: Vec<CommentTarget> = rows.iter().map(|r| CommentTarget::Story(r.id)).collect();
+    let counts = counts(state, &targets).await;
+    for row in rows {
+        row.comments = counts.get(&CommentTarget::Story(row.id)).copied().unwrap_or(0);
+    }
+}
+
+/// Fills in the visible comments of listed articles (as [`count_stories`]).
+pub(crate) async fn count_articles(state: &AppState, rows: &mut [crate::pages::ArticleRow]) {
+    let targets: Vec<CommentTarget> = rows.iter().map(|r| CommentTarget::Article(r.id)).collect();
+    let counts = counts(state, &targets).await;
+    for row in rows {
+        row.comments = counts.get(&CommentTarget::Article(row.id)).copied().unwrap_or(0);
+    }
+}
+
+async fn counts(state: &AppState, targets: &[CommentTarget]) -> HashMap<CommentTarget, i64> {
+    if targets.is_empty() {
+        return HashMap::new();
+    }
+    match state.store.accounts().comment_counts(targets).await {
+        Ok(counts) => counts.into_iter().collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "counting comments for a list failed; shown without counts");
+            HashMap::new()
+        }
+    }
+}
+
 /// How a thread is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) enum Sort {
