@@ -1,0 +1,381 @@
+//! Accounts, comments and moderation through the site's own forms, in-process over a real SQLite store: sign-up
+//! modes, sign-in with throttling and a second factor, comment threads as each reader sees them (held, hidden,
+//! removed), hostile Markdown, locks, bans, the edit window, reset links, export and deletion.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use chrono::{Duration, Utc};
+use tidings_community::{tokens, totp};
+use tidings_core::accounts::{NewUser, OneTimePurpose, Role};
+use tidings_core::config::{AccountsConfig, SignupMode};
+use tidings_core::{NewArticle, NewSource, PollSuccess, SourceKind, Store};
+use tidings_web::{AppState, router};
+use tower::ServiceExt;
+
+struct Site {
+    store: Arc<dyn Store>,
+    /// One web process's state for the whole test, so its in-memory throttles persist between requests.
+    state: AppState,
+    article: i64,
+    _dir: tempfile::TempDir,
+}
+
+async fn site(config: AccountsConfig) -> Site {
+    let dir = tempfile::tempdir().unwrap();
+    let store = tidings_store::open(&format!("sqlite://{}", dir.path().join("web.db").display())).await.unwrap();
+    let source = store
+        .add_source(NewSource {
+            url: "https://gazette.example/feed.xml".into(),
+            kind: SourceKind::Feed,
+            title: Some("Gazette".into()),
+            site_url: None,
+            category: Some("Local".into()),
+        })
+        .await
+        .unwrap();
+    let now = Utc::now();
+    let article = NewArticle {
+        guid: "a1".into(),
+        url: Some("https://gazette.example/1".into()),
+        title: "Council approves the tram".into(),
+        content_text: "The council approved the tram on Tuesday.".into(),
+        published_at: Some(now - Duration::minutes(5)),
+        content_hash: "h1".into(),
+        ..NewArticle::default()
+    };
+    let poll =
+        PollSuccess { articles: vec![article], next_poll_at: now, poll_interval_secs: 1800, ..Default::default() };
+    store.record_poll(source.id, now, poll).await.unwrap();
+    let article = store.latest_articles(1, None).await.unwrap()[0].id;
+    let state = AppState::new(store.clone()).with_accounts(config);
+    Site { store, state, article, _dir: dir }
+}
+
+/// A browser: its session cookie, if signed in.
+struct Reader<'a> {
+    site: &'a Site,
+    session: Option<String>,
+}
+
+struct Answer {
+    status: StatusCode,
+    location: Option<String>,
+    body: String,
+    session: Option<String>,
+}
+
+impl<'a> Reader<'a> {
+    fn new(site: &'a Site) -> Reader<'a> {
+        Reader { site, session: None }
+    }
+
+    async fn send(&mut self, request: axum::http::request::Builder, body: String) -> Answer {
+        let mut request = request.header(header::HOST, "news.example").header("sec-fetch-site", "same-origin");
+        if let Some(session) = &self.session {
+            request = request.header(header::COOKIE, format!("tidings_session={session}"));
+        }
+        let response = router(self.site.state.clone()).oneshot(request.body(Body::from(body)).unwrap()).await.unwrap();
+        let status = response.status();
+        let location = response.headers().get(header::LOCATION).map(|l| l.to_str().unwrap().to_owned());
+        let session = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| v.strip_prefix("tidings_session="))
+            .map(|v| v.split(';').next().unwrap().to_owned());
+        if let Some(session) = &session {
+            self.session = (!session.is_empty()).then(|| session.clone());
+        }
+        let body =
+            String::from_utf8(axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap().to_vec()).unwrap();
+        Answer { status, location, body, session }
+    }
+
+    async fn get(&mut self, path: &str) -> Answer {
+        self.send(Request::get(path), String::new()).await
+    }
+
+    /// Posts a form with this session's CSRF token.
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let mut body = format!("csrf={}", self.session.as_deref().map(tokens::csrf_for).unwrap_or_default());
+        for (name, value) in fields {
+            body.push_str(&format!("&{name}={}", encode(value)));
+        }
+        let request = Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        self.send(request, body).await
+    }
+
+    async fn sign_up(&mut self, name: &str) -> Answer {
+        // Not containing the name, which the password rules refuse.
+        let password = "a long private passphrase";
+        self.post("/signup", &[("username", name), ("password", password), ("confirm", password)]).await
+    }
+
+    async fn sign_in(&mut self, name: &str, password: &str, code: &str) -> Answer {
+        self.post("/login", &[("username", name), ("password", password), ("code", code)]).await
+    }
+}
+
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+/// The comments section of a page.
+fn thread(page: &str) -> &str {
+    let from = page.find("<section class=\"comments\"").expect("a comments section");
+    let rest = &page[from..];
+    &rest[..rest.find("</section>").unwrap()]
+}
+
+async fn make(site: &Site, name: &str, role: Role, age: Duration) -> i64 {
+    let hash = tidings_community::password::hash(&format!("{name} has a long password")).unwrap();
+    let user = NewUser { username: name.into(), email: None, password_hash: hash, role, created_at: Utc::now() - age };
+    site.store.accounts().create_user(user).await.unwrap().id
+}
+
+#[tokio::test]
+async fn a_reader_signs_up_comments_replies_edits_and_others_see_it_rendered_safely() {
+    let site = site(AccountsConfig::default()).await;
+    let mut ada = Reader::new(&site);
+    let signed_up = ada.sign_up("ada").await;
+    assert_eq!(signed_up.status, StatusCode::SEE_OTHER);
+    assert!(signed_up.session.is_some());
+    assert!(ada.get("/account").await.body.contains("Signed in as ada (reader)."));
+
+    let article = format!("/articles/{}", site.article);
+    let hostile = "Hi <script>alert(1)</script> **bold** [x](javascript:alert(1)) [ok](https://example.org/a)";
+    let posted = ada.post(&format!("{article}/comments"), &[("body", hostile)]).await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.body);
+    // A new account's comment with a link waits for a moderator: its author sees it, marked; others do not.
+    let own = ada.get(&article).await.body;
+    assert!(thread(&own).contains("Held for a moderator"), "{}", thread(&own));
+    let mut anonymous = Reader::new(&site);
+    assert!(!thread(&anonymous.get(&article).await.body).contains("bold"));
+
+    let mut mona = Reader::new(&site);
+    make(&site, "mona", Role::Moderator, Duration::days(30)).await;
+    assert_eq!(mona.sign_in("mona", "mona has a long password", "").await.status, StatusCode::SEE_OTHER);
+    let queue = mona.get("/moderation").await.body;
+    assert!(queue.contains("1 comment held for review"), "{queue}");
+    let id: i64 = posted.location.unwrap().rsplit("#comment-").next().unwrap().parse().unwrap();
+    assert_eq!(mona.post(&format!("/moderation/comments/{id}/approve"), &[]).await.status, StatusCode::SEE_OTHER);
+
+    let seen = anonymous.get(&article).await.body;
+    let shown = thread(&seen);
+    assert!(shown.contains("<strong>bold</strong>"), "{shown}");
+    assert!(shown.contains("&lt;script&gt;") && !shown.contains("<script>"), "{shown}");
+    assert!(!shown.contains("href=\"javascript:"), "{shown}");
+    assert!(
+        shown.contains("<a href=\"https://example.org/a\" rel=\"nofollow ugc noopener noreferrer\">ok</a>"),
+        "{shown}"
+    );
+    assert!(seen.contains("1 comment"));
+
+    // Another reader replies; the author edits within the window.
+    make(&site, "bert", Role::Reader, Duration::days(30)).await;
+    let mut bert = Reader::new(&site);
+    bert.sign_in("bert", "bert has a long password", "").await;
+    let reply =
+        bert.post(&format!("{article}/comments"), &[("body", "I disagree."), ("parent", &id.to_string())]).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
+    assert_eq!(bert.post(&format!("/comments/{id}/edit"), &[("body", "Not mine")]).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        ada.post(&format!("/comments/{id}/edit"), &[("body", "Edited text")]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let seen = anonymous.get(&article).await.body;
+    assert!(thread(&seen).contains("Edited text") && thread(&seen).contains("in reply to ada"), "{}", thread(&seen));
+    // The same text twice in a row is refused, saying why.
+    let again = bert.post(&format!("{article}/comments"), &[("body", "I disagree.")]).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(again.body.contains("same comment"), "{}", again.body);
+
+    // Votes order the thread by best; newest first on request.
+    assert_eq!(bert.post(&format!("/comments/{id}/vote"), &[("value", "up")]).await.status, StatusCode::SEE_OTHER);
+    let best = anonymous.get(&article).await.body;
+    assert!(thread(&best).contains("1 point"));
+    let newest = anonymous.get(&format!("{article}?comments=newest")).await.body;
+    assert!(thread(&newest).contains("<strong>newest</strong>"));
+}
+
+#[tokio::test]
+async fn moderators_hide_lock_and_ban_and_every_action_is_logged() {
+    let site = site(AccountsConfig::default()).await;
+    let carl = make(&site, "carl", Role::Reader, Duration::days(30)).await;
+    make(&site, "mona", Role::Moderator, Duration::days(30)).await;
+    let (mut c, mut m, mut anonymous) = (Reader::new(&site), Reader::new(&site), Reader::new(&site));
+    c.sign_in("carl", "carl has a long password", "").await;
+    m.sign_in("mona", "mona has a long password", "").await;
+    let article = format!("/articles/{}", site.article);
+    let posted = c.post(&format!("{article}/comments"), &[("body", "Something rude")]).await;
+    let id: i64 = posted.location.unwrap().rsplit("#comment-").next().unwrap().parse().unwrap();
+    assert_eq!(m.post(&format!("/comments/{id}/report"), &[("reason", "rude")]).await.status, StatusCode::OK);
+    assert!(m.get("/moderation").await.body.contains("mona: rude"));
+    m.post(&format!("/moderation/comments/{id}/hide"), &[("reason", "rude")]).await;
+    assert!(!thread(&anonymous.get(&article).await.body).contains("Something rude"));
+    assert!(thread(&c.get(&article).await.body).contains("Hidden by a moderator"));
+    assert!(m.get("/moderation").await.body.contains("0 reported comments"));
+
+    m.post(&format!("/moderation/threads/articles/{}/lock", site.article), &[]).await;
+    let locked = c.post(&format!("{article}/comments"), &[("body", "Let me in")]).await;
+    assert_eq!(locked.status, StatusCode::CONFLICT);
+    m.post(&format!("/moderation/threads/articles/{}/unlock", site.article), &[]).await;
+    m.post(&format!("/moderation/users/{carl}/ban"), &[("days", "2")]).await;
+    let banned = c.post(&format!("{article}/comments"), &[("body", "Still here")]).await;
+    assert_eq!(banned.status, StatusCode::FORBIDDEN);
+    assert!(banned.body.contains("may not post until"));
+    // A reader cannot moderate, and a moderator cannot ban a moderator or change roles.
+    assert_eq!(c.post(&format!("/moderation/comments/{id}/approve"), &[]).await.status, StatusCode::FORBIDDEN);
+
+    let log = m.get("/moderation/log").await.body;
+    for action in ["hide", "lock", "unlock", "ban"] {
+        assert!(log.contains(&format!("<td>{action}</td>")), "{action} not logged: {log}");
+    }
+}
+
+#[tokio::test]
+async fn sign_up_follows_the_configured_mode_and_invitations_work_once() {
+    let closed = site(AccountsConfig { signup: SignupMode::Closed, ..AccountsConfig::default() }).await;
+    assert_eq!(Reader::new(&closed).sign_up("dora").await.status, StatusCode::FORBIDDEN);
+
+    let invite = site(AccountsConfig { signup: SignupMode::Invite, ..AccountsConfig::default() }).await;
+    assert_eq!(Reader::new(&invite).sign_up("dora").await.status, StatusCode::FORBIDDEN);
+    let token = "an-invitation-token";
+    let expires = Utc::now() + Duration::days(1);
+    invite
+        .store
+        .accounts()
+        .create_one_time_token(OneTimePurpose::Invite, &tokens::hash(token), None, None, expires)
+        .await
+        .unwrap();
+    let password = "a long private passphrase";
+    let fields = [("username", "dora"), ("password", password), ("confirm", password), ("invite", token)];
+    assert_eq!(Reader::new(&invite).post("/signup", &fields).await.status, StatusCode::SEE_OTHER);
+    let fields = [("username", "eve"), ("password", password), ("confirm", password), ("invite", token)];
+    assert_eq!(Reader::new(&invite).post("/signup", &fields).await.status, StatusCode::FORBIDDEN, "used once");
+
+    let open = site(AccountsConfig::default()).await;
+    let taken = {
+        Reader::new(&open).sign_up("Fred").await;
+        Reader::new(&open).sign_up("fred").await
+    };
+    assert_eq!(taken.status, StatusCode::CONFLICT);
+    assert!(taken.body.contains("is taken"));
+    let weak =
+        Reader::new(&open).post("/signup", &[("username", "gus"), ("password", "short"), ("confirm", "short")]).await;
+    assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn sign_in_slows_down_after_failures_and_asks_for_the_second_factor() {
+    let site = site(AccountsConfig { login_free_failures: 3, ..AccountsConfig::default() }).await;
+    make(&site, "hana", Role::Reader, Duration::days(1)).await;
+    make(&site, "hiro", Role::Reader, Duration::days(1)).await;
+    let mut guesser = Reader::new(&site);
+    for _ in 0..3 {
+        assert_eq!(guesser.sign_in("hana", "wrong password!", "").await.status, StatusCode::UNAUTHORIZED);
+    }
+    let slowed = guesser.sign_in("hana", "hana has a long password", "").await;
+    assert_eq!(slowed.status, StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
+    assert!(slowed.body.contains("Too many failed sign-ins"));
+
+    let mut reader = Reader::new(&site);
+    let ok = reader.sign_in("hiro", "hiro has a long password", "").await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+
+    // Turn on the second factor with a code from the secret the page offers.
+    let secret = totp::new_secret().unwrap();
+    let code = totp::code_at(&secret, Utc::now().timestamp()).unwrap();
+    let on = reader.post("/account/totp", &[("secret", &secret), ("code", &code)]).await;
+    assert!(on.body.contains("Two-step sign-in is on."), "{}", on.body);
+    let mut later = Reader::new(&site);
+    let without = later.sign_in("hiro", "hiro has a long password", "").await;
+    assert_eq!(without.status, StatusCode::UNAUTHORIZED);
+    assert!(without.body.contains("enter the code"));
+    let code = totp::code_at(&secret, Utc::now().timestamp()).unwrap();
+    assert_eq!(later.sign_in("hiro", "hiro has a long password", &code).await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_reset_link_sets_a_new_password_once_and_ends_old_sessions() {
+    let site = site(AccountsConfig::default()).await;
+    let ivan = make(&site, "ivan", Role::Reader, Duration::days(1)).await;
+    let mut old = Reader::new(&site);
+    old.sign_in("ivan", "ivan has a long password", "").await;
+    let token = "a-reset-token";
+    site.store
+        .accounts()
+        .create_one_time_token(
+            OneTimePurpose::PasswordReset,
+            &tokens::hash(token),
+            Some(ivan),
+            None,
+            Utc::now() + Duration::hours(1),
+        )
+        .await
+        .unwrap();
+    let mut anyone = Reader::new(&site);
+    assert_eq!(anyone.get(&format!("/reset/{token}")).await.status, StatusCode::OK);
+    let fields = [("password", "a brand new password"), ("confirm", "a brand new password")];
+    let reset = anyone.post(&format!("/reset/{token}"), &fields).await;
+    assert_eq!(reset.location.as_deref(), Some("/login?done=reset"));
+    assert_eq!(anyone.post(&format!("/reset/{token}"), &fields).await.status, StatusCode::NOT_FOUND, "once only");
+    assert_eq!(old.get("/account").await.status, StatusCode::SEE_OTHER, "the old session ended");
+    assert_eq!(Reader::new(&site).sign_in("ivan", "a brand new password", "").await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_reader_exports_then_deletes_their_data_and_the_thread_keeps_its_shape() {
+    let site = site(AccountsConfig::default()).await;
+    make(&site, "june", Role::Reader, Duration::days(30)).await;
+    make(&site, "kai", Role::Reader, Duration::days(30)).await;
+    let (mut june, mut kai) = (Reader::new(&site), Reader::new(&site));
+    june.sign_in("june", "june has a long password", "").await;
+    kai.sign_in("kai", "kai has a long password", "").await;
+    let article = format!("/articles/{}", site.article);
+    let posted = june.post(&format!("{article}/comments"), &[("body", "My first words")]).await;
+    let id = posted.location.unwrap().rsplit("#comment-").next().unwrap().to_owned();
+    kai.post(&format!("{article}/comments"), &[("body", "A reply to June"), ("parent", &id)]).await;
+    june.post("/follow", &[("kind", "topic"), ("key", "Local"), ("back", "/topics/Local")]).await;
+    june.post(&format!("{article}/save"), &[]).await;
+    assert!(june.get("/for-you").await.body.contains("Council approves the tram"));
+    assert!(june.get("/saved").await.body.contains("Council approves the tram"));
+
+    let export: serde_json::Value = serde_json::from_str(&june.get("/account/export.json").await.body).unwrap();
+    assert_eq!(export["account"]["username"], "june");
+    assert_eq!(export["comments"][0]["body"], "My first words");
+    assert_eq!(export["follows"][0]["key"], "Local");
+    assert_eq!(export["saved"][0]["title"], "Council approves the tram");
+
+    let deleted = june.post("/account/delete", &[("current", "june has a long password")]).await;
+    assert_eq!(deleted.location.as_deref(), Some("/login?done=deleted"));
+    let seen = Reader::new(&site).get(&article).await.body;
+    let shown = thread(&seen);
+    assert!(
+        !shown.contains("My first words") && shown.contains("[deleted]") && shown.contains("A reply to June"),
+        "{shown}"
+    );
+    assert!(site.store.accounts().user_by_name("june").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn comments_cannot_be_edited_after_the_window() {
+    let site = site(AccountsConfig { edit_window_mins: 0, ..AccountsConfig::default() }).await;
+    make(&site, "lea", Role::Reader, Duration::days(30)).await;
+    let mut lea = Reader::new(&site);
+    lea.sign_in("lea", "lea has a long password", "").await;
+    let posted = lea.post(&format!("/articles/{}/comments", site.article), &[("body", "Typo here")]).await;
+    let id = posted.location.unwrap().rsplit("#comment-").next().unwrap().to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let edit = lea.post(&format!("/comments/{id}/edit"), &[("body", "Fixed")]).await;
+    assert_eq!(edit.status, StatusCode::CONFLICT);
+    assert!(edit.body.contains("can no longer be"), "{}", edit.body);
+}
