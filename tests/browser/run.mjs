@@ -5,7 +5,8 @@
 //
 // For every page type (home, stories, a story, a syndicated copy and a plain article, topics, a topic, sources,
 // an outlet, the names in the news, a name, an Ask answer, a 404, and, when they exist, search, the admin
-// sign-in and the signed-in admin page) at desktop (1280x800) and phone (360x740):
+// sign-in and the signed-in admin page, and the readers' pages below) at desktop (1280x800) and phone
+// (360x740):
 //   - axe-core finds no violation of impact serious or critical (every default rule in the light colour
 //     scheme, the colour rules again in the dark one);
 //   - with the site's Content-Security-Policy enforced, no console error, no page error, no request to any
@@ -13,6 +14,23 @@
 //   - nothing scrolls sideways at 360 and at 320 px wide;
 //   - Tab from the top reaches the skip link (or the first nav link) first, every element reached by the
 //     first few Tabs shows a visible focus style, and following the skip link moves on into the content.
+// Readers' accounts, through the site's own forms in real Chromium (the demo's accounts, see
+// crates/tidings/src/demo_community.rs), every page watched for console errors, CSP violations and requests to
+// other origins:
+//   - a conversation: a new reader signs up and comments on a story, a second reader replies (the same comment
+//     twice is refused with a message), the author edits the comment on its edit page, the second reader
+//     reports it, the moderator finds it in /moderation and hides it; the author and the moderator see it
+//     marked hidden, an anonymous reader sees the reply and not the hidden comment;
+//   - hostile comments (script, event handlers, javascript: and data: links, quote-breaking URLs, a raw
+//     </textarea>, HTML in code and emphasis), read by another reader with the CSP in force and anonymously
+//     with it bypassed, on the author's edit page and in the moderator's queue: no payload runs, .comment-body
+//     holds only the Markdown subset's tags, every link is http(s) with rel nofollow ugc;
+//   - following a topic with its follow button shows on For you;
+//   - then the sign-up and sign-in pages, and signed in: the account page, a story with its reply and report
+//     forms open, For you, a followed topic, Saved, the moderation queue, accounts and log, and a comment's
+//     edit page, get the page checks above.
+// The demo's default limits hold (5 comments a minute per account, 60 comment/sign-in/sign-up posts a minute
+// per address): the comments are spread over four accounts.
 // Exits 1 with a summary of every failure. With --screenshots DIR, also saves a PNG of each page type at both
 // widths (and the home page in the dark scheme).
 //
@@ -273,7 +291,13 @@ async function choosePages(demo) {
   // Pages that are being built at the same time as these tests: checked once they exist. /admin shows the
   // sign-in form; the signed-in admin page is added in main() once the browser has signed in.
   const word = story.headline.split(/[^\p{L}\p{N}]+/u).find((w) => w.length >= 5) || 'news';
-  for (const [name, pathname] of [['search', `/search?q=${encodeURIComponent(word.toLowerCase())}`], ['admin-login', '/admin']]) {
+  const probes = [
+    ['search', `/search?q=${encodeURIComponent(word.toLowerCase())}`],
+    ['admin-login', '/admin'],
+    ['signup', '/signup'],
+    ['login', '/login'],
+  ];
+  for (const [name, pathname] of probes) {
     const response = await demo.get(pathname);
     await response.arrayBuffer();
     if (response.status === 200) {
@@ -352,6 +376,7 @@ async function auditPage(browser, origin, spec, viewportName, failures, warnings
   try {
     const page = await context.newPage();
     await page.goto(origin + spec.path, { waitUntil: 'load' });
+    if (spec.openDetails) await openDetails(page);
     for (const scheme of ['light', 'dark']) {
       await page.emulateMedia({ colorScheme: scheme });
       const violations = await runAxe(page, scheme === 'light' ? null : COLOUR_RULES);
@@ -404,6 +429,7 @@ async function strictPage(browser, origin, spec, viewportName, failures, notes, 
       [...document.images].filter((img) => img.getAttribute('src') && !(img.complete && img.naturalWidth > 0)).map((img) => img.getAttribute('src')),
     );
     for (const src of broken) problems.push(['image did not load', src]);
+    if (spec.openDetails) await openDetails(page);
 
     if (viewportName !== 'desktop') {
       for (const width of [viewport.width, NARROWEST.width]) {
@@ -427,6 +453,13 @@ async function strictPage(browser, origin, spec, viewportName, failures, notes, 
     await context.close();
   }
   for (const [kind, detail] of problems) failures.add(spec.name, where, kind, detail);
+}
+
+// Opens every <details> (a comment's reply and report forms), so the checks see the forms inside too.
+async function openDetails(page) {
+  await page.evaluate(() => {
+    for (const details of document.querySelectorAll('details')) details.open = true;
+  });
 }
 
 async function horizontalOverflow(page) {
@@ -528,6 +561,734 @@ async function screenshot(page, viewportName, spec, dir, suffix = '') {
   if (pngquant) spawnSync('pngquant', ['--force', '--skip-if-larger', '--strip', '--speed', '1', '--quality', '60-90', '--ext', '.png', '64', file]);
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Readers' accounts, comments and moderation, driven through the site's own forms
+
+// The demo's accounts as `tidings demo` prints them ("… moderator NAME / PASSWORD; readers A, B, C / PASSWORD"),
+// or the demo's known ones when the line is not in its log.
+function demoAccounts(demo) {
+  let text = '';
+  try {
+    text = fs.readFileSync(demo.logPath, 'utf8');
+  } catch {
+    // No log yet: the defaults below.
+  }
+  const line = text.match(/moderator (\S+) \/ (\S+); readers (.+?) \/ (\S+)\s*$/m);
+  const moderator = line ? { username: line[1], password: line[2] } : { username: 'demo-moderator', password: 'moderate-the-demo-1' };
+  const names = line ? line[3].split(/,\s*/) : ['margot', 'olu', 'kenji'];
+  const password = line ? line[4] : 'read-the-demo-news-1';
+  const readers = names.map((username) => ({ username, password }));
+  if (readers.length < 3) throw new Error(`the demo has ${readers.length} reader account(s); these tests need 3`);
+  return { moderator, readers };
+}
+
+// What must not happen in any page of a scenario's browser context: a console error, a page error, a
+// Content-Security-Policy violation (seen through the securitypolicyviolation event as well as the console), a
+// request to another origin. `expect` allows the console error Chromium logs for a page deliberately answered
+// with an error status.
+class Watch {
+  constructor(origin, label) {
+    this.origin = origin;
+    this.label = label;
+    this.problems = [];
+    this.allowed = [];
+    this.external = [];
+  }
+
+  async attach(context, { routeExternal = false } = {}) {
+    await context.exposeBinding('__tidingsCspViolation', (_source, text) => this.problems.push(['CSP violation', text]));
+    await context.addInitScript(() => {
+      window.addEventListener('securitypolicyviolation', (e) => {
+        const what = `${e.effectiveDirective || e.violatedDirective} refused ${e.blockedURI || 'inline code'} in ${e.documentURI}`;
+        // eslint-disable-next-line no-undef
+        __tidingsCspViolation(e.sample ? `${what} (${e.sample})` : what);
+      });
+    });
+    context.on('console', (message) => {
+      if (message.type() !== 'error') return;
+      const text = message.text();
+      const at = message.location().url || '';
+      const status = Number((text.match(/status of (\d{3})/) || [])[1]);
+      if (this.allowed.some((a) => a.url === at.split('#')[0] && a.statuses(status))) return;
+      this.problems.push(['console error', `${text} (${at || 'no location'})`]);
+    });
+    context.on('weberror', (error) => this.problems.push(['page error', error.error().message]));
+    if (routeExternal) {
+      // Following a comment's link must not leave the page: any other origin answers 204 No Content, which
+      // a browser does not navigate to, and the address is kept to be checked.
+      await context.route(
+        (url) => url.origin !== this.origin,
+        (route) => {
+          this.external.push({ url: route.request().url(), type: route.request().resourceType() });
+          return route.fulfill({ status: 204, body: '' });
+        },
+      );
+    } else {
+      context.on('request', (request) => {
+        const url = request.url();
+        if (url.startsWith('data:') || url.startsWith('blob:')) return;
+        let requestOrigin;
+        try {
+          requestOrigin = new URL(url).origin;
+        } catch {
+          requestOrigin = url;
+        }
+        if (requestOrigin !== this.origin) this.problems.push(['third-party request', `${request.method()} ${url}`]);
+      });
+    }
+  }
+
+  // The page at `url` is meant to answer a status that `statuses` accepts (a refusal: any 4xx).
+  expect(url, statuses = (status) => status >= 400 && status < 500) {
+    this.allowed.push({ url: url.split('#')[0], statuses });
+  }
+}
+
+// A scenario's browser contexts and their watches; `failures` gets each watch's findings when it closes.
+class Session {
+  constructor(browser, origin, name, failures) {
+    this.browser = browser;
+    this.origin = origin;
+    this.name = name;
+    this.failures = failures;
+    this.contexts = [];
+  }
+
+  async open(label, { storageState, bypassCSP = false, routeExternal = false } = {}) {
+    const context = await this.browser.newContext({ viewport: VIEWPORTS.desktop, colorScheme: 'light', storageState, bypassCSP });
+    const watch = new Watch(this.origin, label);
+    await watch.attach(context, { routeExternal });
+    this.contexts.push({ context, watch });
+    const page = await context.newPage();
+    return { context, page, watch };
+  }
+
+  async close() {
+    for (const { context, watch } of this.contexts) {
+      await context.close().catch(() => {});
+      for (const [kind, detail] of watch.problems) this.failures.add(this.name, watch.label, kind, detail);
+      // Only following a link may reach another origin, and only over http(s).
+      for (const { url, type } of watch.external) {
+        if (type !== 'document') this.failures.add(this.name, watch.label, 'third-party request', `${url} (${type})`);
+        else if (!/^https?:\/\//.test(url)) this.failures.add(this.name, watch.label, 'link', `following a comment's link requested ${url}`);
+      }
+    }
+    this.contexts = [];
+  }
+}
+
+class StepFailed extends Error {}
+
+function check(condition, message) {
+  if (!condition) throw new StepFailed(message);
+}
+
+// Submits `form` (a locator) with its submit button and waits for the page it leads to; returns the status
+// of that page.
+async function submitForm(page, form) {
+  const [response] = await Promise.all([
+    page.waitForNavigation({ waitUntil: 'load', timeout: 15000 }),
+    form.locator('button[type=submit], button:not([type])').first().click(),
+  ]);
+  return response ? response.status() : 0;
+}
+
+// What a page says when it refuses something: its heading and first paragraphs, for failure messages.
+async function pageGist(page) {
+  return page.evaluate(() => {
+    const main = document.querySelector('main') || document.body;
+    const bits = [...main.querySelectorAll('h1, .flash, p')].slice(0, 3).map((el) => el.textContent.trim().replace(/\s+/g, ' '));
+    return `${location.pathname}${location.hash}: ${bits.join(' | ').slice(0, 300)}`;
+  });
+}
+
+// Signs in through /login on `page` and checks that it worked (landed on `next`, with a session cookie).
+async function signIn(page, origin, account, next = '/') {
+  await page.goto(`${origin}/login?next=${encodeURIComponent(next)}`, { waitUntil: 'load' });
+  const form = page.locator('form[action="/login"]');
+  check((await form.count()) === 1, `/login has no sign-in form (${await pageGist(page)})`);
+  await form.locator('input[name=username]').fill(account.username);
+  await form.locator('input[name=password]').fill(account.password);
+  const status = await submitForm(page, form);
+  const landed = new URL(page.url());
+  check(status === 200 && landed.pathname === next.split('?')[0], `signing in as ${account.username} landed on HTTP ${status} ${await pageGist(page)}, not ${next}`);
+  const cookies = await page.context().cookies();
+  const session = cookies.find((c) => c.name === 'tidings_session');
+  check(
+    session && session.httpOnly && session.sameSite === 'Lax',
+    `signing in as ${account.username} set no HttpOnly, SameSite=Lax session cookie (cookies: ${cookies.map((c) => c.name).join(', ') || 'none'})`,
+  );
+}
+
+// A signed-in session (cookies) for the page checks, from a throwaway context.
+async function sessionOf(browser, origin, account) {
+  const context = await browser.newContext();
+  try {
+    await signIn(await context.newPage(), origin, account);
+    return await context.storageState();
+  } finally {
+    await context.close();
+  }
+}
+
+// Posts `body` with the thread's top-level comment form of the page `page` shows; returns the new comment's id
+// (from the #comment-N the form leads to), or null with the status and what the page said.
+async function postComment(page, body) {
+  const form = page.locator('section#comments > form.comment-form');
+  check((await form.count()) === 1, `${new URL(page.url()).pathname} has no comment form for a signed-in reader`);
+  await form.locator('textarea[name=body]').fill(body);
+  check((await form.locator('input[type=hidden][name=csrf]').getAttribute('value'))?.length > 0, 'the comment form carries no CSRF token');
+  const status = await submitForm(page, form);
+  const id = page.url().match(/#comment-(\d+)$/);
+  return { status, id: id ? Number(id[1]) : null, gist: id ? null : await pageGist(page) };
+}
+
+// The comment `id` as the page shows it, or null.
+async function commentOnPage(page, id) {
+  return page.evaluate((id) => {
+    const li = document.getElementById(`comment-${id}`);
+    if (!li) return null;
+    const body = li.querySelector('.comment-body');
+    const meta = li.querySelector('.meta');
+    return {
+      classes: li.className,
+      depth: Number((li.className.match(/depth-(\d+)/) || [])[1]),
+      status: (li.className.match(/status-(\w+)/) || [])[1],
+      meta: meta ? meta.textContent.replace(/\s+/g, ' ').trim() : '',
+      parentLink: li.querySelector('.meta a[href^="#comment-"]')?.getAttribute('href') || null,
+      note: li.querySelector(':scope > article > .note')?.textContent.trim() || null,
+      body: body ? body.textContent.trim() : null,
+      html: body ? body.innerHTML : null,
+    };
+  }, id);
+}
+
+// Waits for an anonymous reader's copy of a page to show what it should: public pages are cached for a few
+// seconds (web.page_cache_secs, and an expired copy may be served once more while it is rendered again).
+async function settle(page, url, seconds, ok) {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    await page.goto(url, { waitUntil: 'load' });
+    if ((await ok()) || Date.now() > deadline) return;
+    await sleep(1000);
+  }
+}
+
+const PAGE_CACHE_WAIT_SECONDS = 12;
+
+// The conversation: a new reader signs up and comments, another replies and reports, the author edits, the
+// moderator hides the comment from the queue; an anonymous reader then sees the reply and not the hidden
+// comment. Also: the same comment twice is refused, with a message. Returns what later checks can reuse.
+async function conversation(browser, demo, accounts, storyId, failures) {
+  const origin = demo.origin;
+  const session = new Session(browser, origin, 'conversation', failures);
+  const storyUrl = `${origin}/stories/${storyId}`;
+  const token = crypto.randomBytes(4).toString('hex');
+  const reader = { username: `reader-${token}`, password: `pw-${crypto.randomBytes(9).toString('hex')}` };
+  const [, replier] = accounts.readers;
+  const result = { reader: null, hiddenId: null, storyId };
+  let step = 'start';
+  const steps = [];
+  const done = (what) => {
+    steps.push(what);
+    step = `after "${what}"`;
+  };
+  const t0 = Date.now();
+  try {
+    step = 'sign up';
+    const author = await session.open('new reader');
+    await author.page.goto(`${origin}/signup`, { waitUntil: 'load' });
+    const signup = author.page.locator('form[action="/signup"]');
+    check((await signup.count()) === 1, `/signup has no sign-up form (${await pageGist(author.page)})`);
+    await signup.locator('input[name=username]').fill(reader.username);
+    await signup.locator('input[name=email]').fill(`${reader.username}@example.org`);
+    await signup.locator('input[name=password]').fill(reader.password);
+    await signup.locator('input[name=confirm]').fill(reader.password);
+    let status = await submitForm(author.page, signup);
+    check(status === 200 && new URL(author.page.url()).pathname === '/', `signing up landed on HTTP ${status} ${await pageGist(author.page)}`);
+    await author.page.goto(`${origin}/account`, { waitUntil: 'load' });
+    check(new URL(author.page.url()).pathname === '/account', `after signing up, /account sent the reader to ${author.page.url()}`);
+    check((await author.page.locator('main').innerText()).includes(reader.username), `the account page does not name ${reader.username}`);
+    check((await author.page.locator('form[action="/logout"] input[name=csrf]').count()) === 1, 'the account page has no sign-out form with a CSRF token');
+    result.reader = { ...reader, storageState: await author.context.storageState() };
+    done('sign up');
+
+    step = 'post a comment';
+    const firstText = `First impressions ${token}: the timeline shows who had it first.`;
+    await author.page.goto(storyUrl, { waitUntil: 'load' });
+    const first = await postComment(author.page, firstText);
+    check(first.status === 200 && first.id, `posting a comment: HTTP ${first.status} ${first.gist}`);
+    let shown = await commentOnPage(author.page, first.id);
+    check(shown, `the new comment #comment-${first.id} is not on the story page it led to`);
+    check(shown.body.includes(firstText), `#comment-${first.id} shows "${shown.body}", not what was posted`);
+    check(shown.status === 'visible' && !shown.note, `a plain comment from a new account should be published at once; it is ${shown.status} (${shown.note})`);
+    check(shown.meta.includes(reader.username), `#comment-${first.id} does not name its author (${shown.meta})`);
+    done('post a comment');
+
+    step = `reply as ${replier.username}`;
+    const other = await session.open(replier.username);
+    await signIn(other.page, origin, replier, `/stories/${storyId}`);
+    const replyText = `A reply ${token}: the wire copies are marked, which helps.`;
+    const replyForm = other.page.locator(`li#comment-${first.id} details.reply`);
+    check((await replyForm.count()) === 1, `#comment-${first.id} offers ${replier.username} no reply form`);
+    await replyForm.locator('summary').click();
+    const form = replyForm.locator('form.comment-form');
+    check((await form.locator('input[name=parent]').getAttribute('value')) === String(first.id), 'the reply form does not name its parent');
+    await form.locator('textarea[name=body]').fill(replyText);
+    status = await submitForm(other.page, form);
+    const replyId = Number((other.page.url().match(/#comment-(\d+)$/) || [])[1]);
+    check(status === 200 && replyId, `replying: HTTP ${status} ${await pageGist(other.page)}`);
+    const reply = await commentOnPage(other.page, replyId);
+    check(reply && reply.body.includes(replyText), `the reply #comment-${replyId} is not shown with its text`);
+    check(reply.parentLink === `#comment-${first.id}`, `the reply links to ${reply.parentLink}, not to its parent #comment-${first.id}`);
+    check(reply.depth === shown.depth + 1, `the reply is at depth ${reply.depth}, its parent at ${shown.depth}`);
+    done('reply');
+
+    step = 'refuse a repeated comment';
+    const repeated = `Same words twice ${token}: the second time is refused.`;
+    const once = await postComment(other.page, repeated);
+    check(once.status === 200 && once.id, `posting the comment to repeat: HTTP ${once.status} ${once.gist}`);
+    other.watch.expect(`${storyUrl}/comments`);
+    await other.page.goto(storyUrl, { waitUntil: 'load' });
+    const twice = await postComment(other.page, repeated);
+    const made = twice.id ? ` and made #comment-${twice.id}` : '';
+    check(twice.status >= 400 && twice.status < 500 && !twice.id, `posting the same comment again answered HTTP ${twice.status}${made}, not a refusal (4xx)`);
+    const refusal = await pageGist(other.page);
+    check(/same comment/i.test(refusal), `the refusal of a repeated comment does not say why: ${refusal}`);
+    await other.page.goto(storyUrl, { waitUntil: 'load' });
+    const copies = await other.page.locator('.comment-body').filter({ hasText: repeated }).count();
+    check(copies === 1, `the thread shows the repeated comment ${copies} times`);
+    Object.assign(result, { editPath: `/comments/${once.id}/edit`, editState: await other.context.storageState(), editor: replier.username });
+    done('refuse a repeat');
+
+    step = 'edit the first comment';
+    await author.page.goto(storyUrl, { waitUntil: 'load' });
+    const editLink = author.page.locator(`li#comment-${first.id} a[href="/comments/${first.id}/edit"]`);
+    check((await editLink.count()) === 1, `#comment-${first.id} offers its author no edit link`);
+    await Promise.all([author.page.waitForNavigation({ waitUntil: 'load' }), editLink.click()]);
+    const editForm = author.page.locator(`form[action="/comments/${first.id}/edit"]`);
+    const textarea = editForm.locator('textarea[name=body]');
+    check((await textarea.count()) === 1, `the edit page has no edit form (${await pageGist(author.page)})`);
+    check((await textarea.inputValue()) === firstText, `the edit form holds "${await textarea.inputValue()}", not the comment's text`);
+    const editedText = `Edited ${token}: the timeline shows **who** had it first.`;
+    await textarea.fill(editedText);
+    status = await submitForm(author.page, editForm);
+    const backAt = `/stories/${storyId}#comment-${first.id}`;
+    check(status === 200 && author.page.url().endsWith(backAt), `saving the edit landed on HTTP ${status} ${await pageGist(author.page)}`);
+    shown = await commentOnPage(author.page, first.id);
+    const replaced = shown && shown.body.includes(`Edited ${token}`) && !shown.body.includes('First impressions');
+    check(replaced, `after the edit #comment-${first.id} shows "${shown?.body}"`);
+    check(/<strong>who<\/strong>/.test(shown.html), `the edited comment's Markdown is not rendered: ${shown.html}`);
+    check(/edited/i.test(shown.meta), `the edited comment is not marked as edited (${shown.meta})`);
+    done('edit');
+
+    step = `report as ${replier.username}`;
+    const reason = `Off topic ${token}`;
+    await other.page.goto(storyUrl, { waitUntil: 'load' });
+    const report = other.page.locator(`li#comment-${first.id} details.report`);
+    check((await report.count()) === 1, `#comment-${first.id} offers ${replier.username} no report form`);
+    check((await other.page.locator(`li#comment-${replyId} details.report`).count()) === 0, `${replier.username} is offered to report their own reply`);
+    await report.locator('summary').click();
+    await report.locator('input[name=reason]').fill(reason);
+    status = await submitForm(other.page, report.locator('form'));
+    const reported = new URL(other.page.url()).pathname === `/comments/${first.id}/report`;
+    check(status === 200 && reported, `reporting landed on HTTP ${status} ${await pageGist(other.page)}`);
+    done('report');
+
+    step = 'hide from the moderation queue';
+    const moderator = await session.open(accounts.moderator.username);
+    await signIn(moderator.page, origin, accounts.moderator, '/moderation');
+    result.moderatorState = await moderator.context.storageState();
+    const item = moderator.page.locator(`section[aria-labelledby="reported-heading"] #queue-${first.id}`);
+    check((await item.count()) === 1, `the reported comment #${first.id} is not in the queue's reported section`);
+    const itemText = await item.innerText();
+    check(itemText.includes(`${replier.username}: ${reason}`), `the queue item does not give the report's reason: ${itemText}`);
+    check(itemText.includes(`Edited ${token}`), `the queue item does not show the comment as edited: ${itemText}`);
+    status = await submitForm(moderator.page, item.locator(`form[action="/moderation/comments/${first.id}/hide"]`));
+    check(status === 200, `hiding answered HTTP ${status} ${await pageGist(moderator.page)}`);
+    await moderator.page.goto(`${origin}/moderation`, { waitUntil: 'load' });
+    const stillReported = await moderator.page.locator(`section[aria-labelledby="reported-heading"] #queue-${first.id}`).count();
+    check(stillReported === 0, 'the hidden comment is still in the reported section of the queue');
+    await moderator.page.goto(storyUrl, { waitUntil: 'load' });
+    shown = await commentOnPage(moderator.page, first.id);
+    const how = (c) => (c ? `${c.status}, note ${c.note}` : 'missing');
+    check(shown && shown.status === 'hidden' && shown.note, `the moderator sees #comment-${first.id} as ${how(shown)}, not hidden with a note`);
+    const approve = moderator.page.locator(`li#comment-${first.id} form[action="/moderation/comments/${first.id}/approve"]`);
+    check((await approve.count()) === 1, 'a hidden comment offers the moderator no Approve button');
+    result.hiddenId = first.id;
+    done('hide');
+
+    step = 'the author sees the hidden comment marked';
+    await author.page.goto(storyUrl, { waitUntil: 'load' });
+    shown = await commentOnPage(author.page, first.id);
+    check(shown && shown.status === 'hidden' && shown.note, `its author sees #comment-${first.id} as ${how(shown)}, not hidden with a note`);
+    done('author sees it hidden');
+
+    step = 'an anonymous reader';
+    const anonymous = await session.open('anonymous reader');
+    const state = async () => ({
+      hidden: await commentOnPage(anonymous.page, first.id),
+      reply: await commentOnPage(anonymous.page, replyId),
+      text: await anonymous.page.locator('main').innerText(),
+    });
+    const gone = (s) => !s.text.includes(`Edited ${token}`) && !s.text.includes(`First impressions ${token}`);
+    let seen;
+    await settle(anonymous.page, storyUrl, PAGE_CACHE_WAIT_SECONDS, async () => {
+      seen = await state();
+      return gone(seen) && seen.reply;
+    });
+    check(seen.reply && seen.reply.body.includes(replyText), `an anonymous reader does not see the reply #comment-${replyId}`);
+    const where = seen.hidden
+      ? `shown (class "${seen.hidden.classes}", note "${seen.hidden.note}", body "${seen.hidden.body}")`
+      : 'absent, but its text is elsewhere on the page';
+    const after = `after ${PAGE_CACHE_WAIT_SECONDS}s`;
+    check(gone(seen), `an anonymous reader still sees the hidden comment's text on /stories/${storyId} ${after}: #comment-${first.id} is ${where}`);
+    // At most a placeholder that keeps the reply in its place: no text, no author.
+    const placeholder = !seen.hidden || (!seen.hidden.body && !seen.hidden.meta.includes(reader.username));
+    check(placeholder, `an anonymous reader sees the hidden comment #comment-${first.id} (class "${seen.hidden?.classes}", "${seen.hidden?.meta}")`);
+    done('anonymous view');
+  } catch (error) {
+    failures.add('conversation', step, 'scenario', error instanceof StepFailed ? error.message : error.message.split('\n')[0]);
+  } finally {
+    await session.close();
+  }
+  log(`${failures.list.some((f) => f.page === 'conversation') ? 'FAIL' : 'ok  '} conversation  /stories/${storyId}  (${steps.join(', ')})  ${Date.now() - t0} ms`);
+  return result;
+}
+
+// Markdown the comment renderer must make harmless. `by` is the index of the posting reader (the accounts are a
+// week old, so links do not hold the comments); `expect` checks the rendered body (an element's text, as typed).
+// At most 3 links each, so none is held for having many.
+const HOSTILE = [
+  { by: 0, body: '<script>window.__pwned=1</script> script tags are text', expect: [['p', '<script>window.__pwned=1</script> script tags are text']] },
+  {
+    by: 0,
+    body:
+      '<img src=x onerror="window.__pwned=1"> <svg onload=window.__pwned=1> <iframe srcdoc="<script>parent.__pwned=1</script>"></iframe> ' +
+      '<a href="javascript:window.__pwned=1" onmouseover="window.__pwned=1">raw link</a>',
+  },
+  {
+    by: 0,
+    body:
+      '[click](javascript:window.__pwned=1) [upper](JaVaScRiPt:window.__pwned=1) [spaced]( javascript:window.__pwned=1) ' +
+      '[entity](&#106;avascript:window.__pwned=1) [data](data:text/html,<script>window.__pwned=1</script>) [vb](vbscript:msgbox)',
+  },
+  { by: 0, body: '[x](https://a.example/"onmouseover="window.__pwned=1) and [y](https://b.example/\'onfocus=\'window.__pwned=1\'autofocus=\')' },
+  {
+    by: 1,
+    body: '`<b>code</b>` and **<i>bold</i>** and _<u>under</u>_',
+    expect: [
+      ['code', '<b>code</b>'],
+      ['strong', '<i>bold</i>'],
+      ['em', '<u>under</u>'],
+    ],
+  },
+  {
+    by: 1,
+    body: '</textarea><script>window.__pwned=1</script><textarea>\n\n```\n</code></pre><script>window.__pwned=1</script>\n```',
+    edit: true,
+    expect: [
+      ['p', '</textarea><script>window.__pwned=1</script><textarea>'],
+      ['pre code', '</code></pre><script>window.__pwned=1</script>'],
+    ],
+  },
+  {
+    by: 1,
+    body:
+      '<javascript:window.__pwned=1> javascript:window.__pwned=1 JAVASCRIPT://%0awindow.__pwned=1 ' +
+      '<https://c.example/x"onmouseover="window.__pwned=1> https://d.example/?q=<script>window.__pwned=1</script>',
+  },
+  {
+    by: 1,
+    body:
+      '> quoted <style>*{display:none}</style>\n\n- item <form action=https://e.example><button>go</button></form>\n' +
+      '- [![img](https://f.example/x.png)](https://g.example) \\<script\\>window.__pwned=1\\</script\\>',
+  },
+];
+// Held for the moderator (links from a new account), so its body is checked in the queue too.
+const HOSTILE_HELD = '[held](https://h.example/"onclick="window.__pwned=1) <img src=x onerror=window.__pwned=1> <details open ontoggle=window.__pwned=1>';
+const HOSTILE_REASON = '<img src=x onerror="window.__pwned=1"> spam</textarea><script>window.__pwned=1</script>';
+// The only tags and attributes the Markdown subset writes (crates/community/src/markdown.rs).
+const COMMENT_TAGS = ['p', 'br', 'em', 'strong', 'code', 'pre', 'blockquote', 'ul', 'ol', 'li', 'a'];
+
+// Checks every .comment-body of the page: only the subset's tags, no attribute but an anchor's href and rel,
+// every href http(s) with rel nofollow and ugc; then hovers and clicks every link in them and checks that no
+// payload ran. Returns problems.
+async function inspectComments(page, expectIds) {
+  const problems = await page.evaluate(
+    ({ tags, expectIds }) => {
+      const out = [];
+      const bodies = [...document.querySelectorAll('.comment-body')];
+      for (const id of expectIds) {
+        const li = document.getElementById(`comment-${id}`) || document.getElementById(`queue-${id}`);
+        if (!li) out.push(`comment ${id} is not on the page`);
+        else if (!li.querySelector('.comment-body')?.textContent.trim()) out.push(`comment ${id} is shown with an empty body`);
+      }
+      for (const body of bodies) {
+        const where = body.closest('li[id], article[id]')?.id || 'a .comment-body';
+        for (const el of body.querySelectorAll('*')) {
+          const tag = el.tagName.toLowerCase();
+          // <script>, <img>, <svg>, <iframe> and every other tag the subset does not write.
+          if (!tags.includes(tag)) {
+            out.push(`${where}: a <${tag}> element inside .comment-body: ${el.outerHTML.slice(0, 120)}`);
+          }
+          for (const attr of el.attributes) {
+            if (/^on/i.test(attr.name)) out.push(`${where}: an event handler attribute ${attr.name}="${attr.value}" on <${tag}>`);
+            else if (!(tag === 'a' && (attr.name === 'href' || attr.name === 'rel'))) out.push(`${where}: attribute ${attr.name}="${attr.value}" on <${tag}>`);
+          }
+          if (tag === 'a') {
+            const href = el.getAttribute('href');
+            if (href === null || !/^https?:\/\//.test(href)) out.push(`${where}: a link to ${JSON.stringify(href)} (only http:// and https:// may be linked)`);
+            else if (!['http:', 'https:'].includes(el.protocol)) out.push(`${where}: a link whose protocol is ${el.protocol} (${href})`);
+            const rel = (el.getAttribute('rel') || '').split(/\s+/);
+            if (!rel.includes('nofollow') || !rel.includes('ugc')) out.push(`${where}: a link without rel nofollow ugc (rel="${el.getAttribute('rel')}")`);
+          }
+        }
+      }
+      const inline = [...document.scripts].filter((s) => !s.src || new URL(s.src).origin !== location.origin);
+      for (const s of inline) out.push(`a script not served by the site: ${s.outerHTML.slice(0, 120)}`);
+      return out;
+    },
+    { tags: COMMENT_TAGS, expectIds },
+  );
+  const url = page.url();
+  const links = page.locator('.comment-body a[href]');
+  const count = await links.count();
+  for (let i = 0; i < count; i++) {
+    const link = links.nth(i);
+    const href = await link.getAttribute('href');
+    await link.hover({ timeout: 3000 }).catch((e) => problems.push(`hovering ${href}: ${e.message.split('\n')[0]}`));
+    await link.focus().catch(() => {});
+    await link.click({ timeout: 3000, noWaitAfter: true }).catch((e) => problems.push(`clicking ${href}: ${e.message.split('\n')[0]}`));
+    await sleep(150);
+    if (page.url() !== url) {
+      // The click left the page (it should have been answered 204): check what it ran before, then come back.
+      problems.push(`clicking ${href} left the page for ${page.url()}`);
+      await page.goto(url, { waitUntil: 'load' });
+    }
+  }
+  for (const body of await page.locator('.comment-body').all()) await body.hover({ timeout: 3000 }).catch(() => {});
+  await sleep(300);
+  const pwned = await page.evaluate(() => (typeof window.__pwned === 'undefined' ? null : String(window.__pwned)));
+  if (pwned !== null) problems.push(`a payload ran: window.__pwned is ${pwned}`);
+  return problems;
+}
+
+// Hostile comments: posted by two week-old demo readers (and one held from the new reader), reported with a
+// hostile reason, then read by another reader with the CSP in force, by an anonymous reader with the CSP
+// bypassed (the markup alone must be harmless), by the author on the edit page and by the moderator in the
+// queue.
+async function hostileComments(browser, demo, accounts, storyId, newReader, moderatorState, failures) {
+  const origin = demo.origin;
+  const name = 'hostile comments';
+  const session = new Session(browser, origin, name, failures);
+  const storyUrl = `${origin}/stories/${storyId}`;
+  const posted = [];
+  let heldId = null;
+  let step = 'start';
+  const t0 = Date.now();
+  const fail = (where, detail) => failures.add(name, where, 'hostile', detail);
+  try {
+    const posters = [accounts.readers[0], accounts.readers[2]];
+    const pages = [];
+    for (const [i, account] of posters.entries()) {
+      step = `sign in as ${account.username}`;
+      const opened = await session.open(account.username);
+      await signIn(opened.page, origin, account, `/stories/${storyId}`);
+      pages[i] = opened;
+    }
+    for (const [i, hostile] of HOSTILE.entries()) {
+      step = `post hostile comment ${i + 1} as ${posters[hostile.by].username}`;
+      const { page } = pages[hostile.by];
+      const result = await postComment(page, hostile.body);
+      if (result.status !== 200 || !result.id) {
+        fail(step, `HTTP ${result.status} ${result.gist}`);
+        await page.goto(storyUrl, { waitUntil: 'load' });
+        continue;
+      }
+      const shown = await commentOnPage(page, result.id);
+      if (!shown || shown.status !== 'visible') {
+        fail(step, `#comment-${result.id} is ${shown ? `${shown.status} (${shown.note})` : 'not shown to its author'}, not published`);
+      }
+      posted.push({ ...hostile, id: result.id, poster: pages[hostile.by] });
+    }
+    if (newReader) {
+      step = 'post a hostile comment from a new account';
+      const young = await session.open('new reader', { storageState: newReader.storageState });
+      await young.page.goto(storyUrl, { waitUntil: 'load' });
+      const result = await postComment(young.page, HOSTILE_HELD);
+      const shown = result.id ? await commentOnPage(young.page, result.id) : null;
+      if (!shown) {
+        fail(step, `HTTP ${result.status} ${result.gist}`);
+      } else if (shown.status !== 'pending' || !shown.note) {
+        fail(step, `a comment with a link from an account made minutes ago is ${shown.status} (note ${shown.note}), not held for a moderator`);
+      } else {
+        heldId = result.id;
+      }
+    }
+
+    step = `read as ${accounts.readers[1].username}, CSP in force`;
+    const viewer = await session.open(`${accounts.readers[1].username} reading`, { routeExternal: true });
+    await signIn(viewer.page, origin, accounts.readers[1], `/stories/${storyId}`);
+    await viewer.page.waitForLoadState('networkidle', { timeout: 5000 }).catch(() => {});
+    const visibleIds = posted.map((p) => p.id);
+    for (const problem of await inspectComments(viewer.page, visibleIds)) fail(step, problem);
+    for (const hostile of posted.filter((p) => p.expect)) {
+      for (const [tag, text] of hostile.expect) {
+        const found = (await viewer.page.locator(`#comment-${hostile.id} .comment-body ${tag}`).allTextContents()).map((t) => t.trim());
+        if (!found.includes(text)) fail(step, `#comment-${hostile.id}: expected <${tag}> showing ${JSON.stringify(text)} as text, found ${JSON.stringify(found)}`);
+      }
+    }
+    if (heldId && (await viewer.page.locator(`#comment-${heldId}`).count()) > 0) fail(step, `the held comment #comment-${heldId} is shown to another reader`);
+
+    step = 'report with a hostile reason';
+    const reportOn = posted[1] || posted[0];
+    if (reportOn) {
+      await viewer.page.goto(storyUrl, { waitUntil: 'load' });
+      const report = viewer.page.locator(`li#comment-${reportOn.id} details.report`);
+      await report.locator('summary').click();
+      await report.locator('input[name=reason]').fill(HOSTILE_REASON);
+      const status = await submitForm(viewer.page, report.locator('form'));
+      if (status !== 200) fail(step, `HTTP ${status} ${await pageGist(viewer.page)}`);
+    }
+
+    step = 'read anonymously, CSP bypassed';
+    const anonymous = await session.open('anonymous, CSP bypassed', { bypassCSP: true, routeExternal: true });
+    await anonymous.page.goto(storyUrl, { waitUntil: 'load' });
+    await anonymous.page.waitForLoadState('networkidle', { timeout: 5000 }).catch(() => {});
+    for (const problem of await inspectComments(anonymous.page, visibleIds)) fail(step, problem);
+
+    step = 'the author edits a hostile comment';
+    const edited = posted.find((p) => p.edit);
+    if (edited) {
+      const { page } = edited.poster;
+      await page.goto(`${origin}/comments/${edited.id}/edit`, { waitUntil: 'load' });
+      const value = await page.locator(`form[action="/comments/${edited.id}/edit"] textarea[name=body]`).inputValue().catch(() => null);
+      if (value !== edited.body.trim()) fail(step, `the edit form of #comment-${edited.id} holds ${JSON.stringify(value)}, not the comment as typed`);
+      const extra = await page.evaluate(() => ({
+        textareas: document.querySelectorAll('textarea').length,
+        scripts: [...document.scripts].filter((s) => !s.src).length,
+        pwned: typeof window.__pwned,
+      }));
+      if (extra.textareas !== 1 || extra.scripts || extra.pwned !== 'undefined') {
+        fail(step, `the edit page has ${extra.textareas} textareas, ${extra.scripts} inline scripts, window.__pwned ${extra.pwned}`);
+      }
+    }
+
+    step = 'the moderation queue';
+    if (moderatorState) {
+      const moderator = await session.open('moderator', { storageState: moderatorState, routeExternal: true });
+      await moderator.page.goto(`${origin}/moderation`, { waitUntil: 'load' });
+      const ids = [reportOn?.id, heldId].filter(Boolean);
+      for (const problem of await inspectComments(moderator.page, ids)) fail(step, problem);
+      if (reportOn) {
+        const reasons = await moderator.page.locator(`#queue-${reportOn.id} .reasons`).innerText().catch(() => '');
+        if (!reasons.includes('<img src=x onerror=') || !reasons.includes('</textarea><script>')) {
+          fail(step, `the report's reason is not shown as typed: ${JSON.stringify(reasons)}`);
+        }
+      }
+      if (heldId && (await moderator.page.locator(`section[aria-labelledby="held-heading"] #queue-${heldId}`).count()) !== 1) {
+        fail(step, `the held comment #${heldId} is not in the queue's held section`);
+      }
+    }
+  } catch (error) {
+    fail(step, error instanceof StepFailed ? error.message : error.message.split('\n')[0]);
+  } finally {
+    await session.close();
+  }
+  const found = failures.list.filter((f) => f.page === name).length;
+  log(`${found ? 'FAIL' : 'ok  '} hostile       /stories/${storyId}  (${posted.length} comments${heldId ? ' and 1 held' : ''})  ${Date.now() - t0} ms`);
+}
+
+// Stories for the community checks: one with the demo's comments for the signed-in story page, another for the
+// conversation, a third for the hostile comments (the anonymous story page check keeps its own).
+async function communityStories(demo, pageStoryId) {
+  const stories = (await demo.json('/api/v1/stories')).stories.map((s) => s.id);
+  const commented = [];
+  for (const id of stories.slice(0, 10)) {
+    const thread = await demo.json(`/api/v1/stories/${id}/comments`);
+    if (thread.comments.length) commented.push(id);
+  }
+  const withComments = commented.includes(pageStoryId) ? pageStoryId : commented[0] ?? pageStoryId;
+  const others = stories.filter((id) => id !== pageStoryId && id !== withComments);
+  const conversationStory = commented.find((id) => id !== withComments && id !== pageStoryId) ?? others[0] ?? withComments;
+  const hostileStory = others.find((id) => id !== conversationStory && !commented.includes(id)) ?? others.find((id) => id !== conversationStory) ?? withComments;
+  return { withComments, conversationStory, hostileStory };
+}
+
+// A reader follows a topic with the topic page's follow button; the button then says so, and For you lists
+// the topic.
+async function followTopic(browser, demo, storageState, topicPath, failures) {
+  const origin = demo.origin;
+  const session = new Session(browser, origin, 'follow', failures);
+  let step = `follow ${topicPath}`;
+  try {
+    const { page } = await session.open('reader', { storageState });
+    await page.goto(origin + topicPath, { waitUntil: 'load' });
+    const form = page.locator('main form.follow');
+    check((await form.count()) === 1, `${topicPath} has no follow form for a signed-in reader`);
+    const state = async (f) => `${await f.getAttribute('action')}, aria-pressed ${await f.locator('button').getAttribute('aria-pressed')}`;
+    check((await state(form)) === '/follow, aria-pressed false', `before following, the follow form is ${await state(form)}`);
+    const status = await submitForm(page, form);
+    check(status === 200 && new URL(page.url()).pathname === topicPath, `following landed on HTTP ${status} ${await pageGist(page)}`);
+    const after = page.locator('main form.follow');
+    check((await state(after)) === '/unfollow, aria-pressed true', `after following, the follow form is ${await state(after)}`);
+    step = 'For you lists the topic';
+    await page.goto(`${origin}/for-you`, { waitUntil: 'load' });
+    check((await page.locator(`main a[href="${topicPath}"]`).count()) > 0, `/for-you does not link to the followed ${topicPath} (${await pageGist(page)})`);
+  } catch (error) {
+    failures.add('follow', step, 'scenario', error instanceof StepFailed ? error.message : error.message.split('\n')[0]);
+  } finally {
+    await session.close();
+  }
+}
+
+// The conversation, the hostile comments and following a topic, then the signed-in pages to check like the
+// others: the account page, a story with its comment forms, For you, a topic with its follow button, Saved,
+// the moderation queue, accounts and log, and the comment edit page.
+async function communityChecks(browser, demo, pages, failures) {
+  const accounts = demoAccounts(demo);
+  const pageStory = pages.find((p) => p.name === 'story');
+  const stories = await communityStories(demo, Number(pageStory.path.split('/').pop()));
+  const before = failures.list.length;
+  const talk = await conversation(browser, demo, accounts, stories.conversationStory, failures);
+  await hostileComments(browser, demo, accounts, stories.hostileStory, talk.reader, talk.moderatorState, failures);
+  let reader = null;
+  let moderator = null;
+  try {
+    reader = await sessionOf(browser, demo.origin, accounts.readers[0]);
+    moderator = talk.moderatorState || (await sessionOf(browser, demo.origin, accounts.moderator));
+  } catch (error) {
+    failures.add('signed-in pages', 'sign in', 'session', error.message.split('\n')[0]);
+  }
+  const topic = pages.find((p) => p.name === 'topic');
+  if (reader && topic) await followTopic(browser, demo, reader, topic.path, failures);
+  for (const f of failures.list.slice(before)) console.log(`    ${f.page} [${f.where}] ${f.kind}: ${f.detail.replaceAll('\n', '\n    ')}`);
+
+  const as = (account) => `signed in as ${account.username}`;
+  if (reader) {
+    pages.push({ name: 'account', path: '/account', note: as(accounts.readers[0]), storageState: reader });
+    pages.push({
+      name: 'story-signed-in',
+      path: `/stories/${stories.withComments}`,
+      note: `${as(accounts.readers[0])}, reply and report forms open`,
+      storageState: reader,
+      openDetails: true,
+    });
+    pages.push({ name: 'for-you', path: '/for-you', note: as(accounts.readers[0]), storageState: reader });
+    if (topic) pages.push({ name: 'topic-signed-in', path: topic.path, note: `${as(accounts.readers[0])}, following`, storageState: reader });
+  }
+  if (reader) pages.push({ name: 'saved', path: '/saved', note: as(accounts.readers[0]), storageState: reader });
+  if (moderator) {
+    pages.push({ name: 'moderation', path: '/moderation', note: as(accounts.moderator), storageState: moderator });
+    pages.push({ name: 'moderation-users', path: '/moderation/users', note: as(accounts.moderator), storageState: moderator });
+    pages.push({ name: 'moderation-log', path: '/moderation/log', note: as(accounts.moderator), storageState: moderator });
+  }
+  if (talk.editPath) pages.push({ name: 'comment-edit', path: talk.editPath, note: `signed in as ${talk.editor}`, storageState: talk.editState });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
 // Signs in to /admin with the demo's token in a throwaway context and returns the session (cookies) for the
 // contexts that check the signed-in admin page, or null when there is no sign-in form.
 async function adminSession(browser, demo) {
@@ -585,6 +1346,11 @@ async function main() {
       if (storageState) pages.push({ name: 'admin', path: '/admin', note: 'signed in', storageState });
       else log('NOTE: could not sign in to /admin; the signed-in admin page is not checked');
     }
+    if (pages.some((p) => p.name === 'signup') && pages.some((p) => p.name === 'login')) {
+      await communityChecks(browser, demo, pages, failures);
+    } else {
+      log('NOTE: no /signup or /login; accounts, comments and moderation are not checked');
+    }
     log(`Chromium ${browser.version()}, axe-core ${JSON.parse(fs.readFileSync(path.join(path.dirname(axePath), 'package.json'), 'utf8')).version}`);
 
     for (const spec of pages) {
@@ -603,6 +1369,12 @@ async function main() {
     }
   } finally {
     if (browser) await browser.close().catch(() => {});
+    // The server stopped on its own (a crash): say how, with its last words, before its directory goes.
+    if (demo.exitStatus) {
+      console.log(`\nTHE DEMO SERVER STOPPED DURING THE TESTS (${demo.exitStatus})\n${demo.logTail(60)}`);
+      failures.add('demo server', 'process', 'exit', `tidings demo stopped during the tests (${demo.exitStatus})`);
+      process.exitCode = 1;
+    }
     await demo.stop();
     process.off('exit', killOnExit);
   }
