@@ -259,9 +259,26 @@ pub fn router(state: AppState) -> Router {
             HeaderName::from_static("cross-origin-opener-policy"),
             HeaderValue::from_static("same-origin"),
         ))
+        .layer(axum::middleware::from_fn(private_when_signed_in))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         // Outermost: a page served from the cache skips the rest, its headers included, which were kept with it.
         .layer(axum::middleware::from_fn_with_state(cache_state, cache::layer))
+}
+
+/// A page answered to a signed-in reader holds their forms and tokens (and maybe their held comments): no
+/// cache (the browser's, a proxy's, the service worker's) may keep it. Static files stay cacheable.
+async fn private_when_signed_in(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let signed_in = request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .any(|v| v.to_str().is_ok_and(|v| v.contains(community::session::SESSION_COOKIE)));
+    let asset = request.uri().path().starts_with("/static/");
+    let mut response = next.run(request).await;
+    if signed_in && !asset {
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    }
+    response
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {

@@ -818,6 +818,8 @@ catalogue! {
         pub no_comments: &'static str,
         /// A deleted comment's place in a thread.
         pub comment_removed: &'static str,
+        /// The place in a thread of a comment held or hidden from this reader, above a reply they see.
+        pub comment_withheld: &'static str,
         /// The author of a comment whose account is gone.
         pub deleted_author: &'static str,
         /// A reply's link to its parent: `{name}`.
@@ -1334,6 +1336,7 @@ pub static EN: Strings = Strings {
     sign_in_to_comment: "{link} to comment.",
     no_comments: "No comments yet.",
     comment_removed: "[deleted]",
+    comment_withheld: "[not shown]",
     deleted_author: "[deleted account]",
     in_reply_to: "in reply to {name}",
     edited: "edited",

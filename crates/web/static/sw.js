@@ -1,6 +1,7 @@
 // Tidings service worker: pages are fetched from the network first; article and story pages, the stylesheet
 // and the home page are kept in a cache as they are read, and served from it when the network is gone.
-// Nothing else is cached, and nothing is ever fetched that the reader did not ask for.
+// Nothing else is cached (nor any page marked no-store, as pages for signed-in readers are), and nothing is ever
+// fetched that the reader did not ask for.
 const CACHE = "tidings-v1";
 // Filled in by the server from its catalogue of the site's text (crates/web/src/strings.rs).
 const OFFLINE = "__OFFLINE__";
@@ -26,7 +27,9 @@ self.addEventListener("fetch", function (event) {
   if (!KEEP.some(function (pattern) { return pattern.test(url.pathname); })) return;
   event.respondWith(
     fetch(request).then(function (response) {
-      if (response.ok) {
+      // A page made for a signed-in reader (their forms, their held comments) says no-store: never kept.
+      const control = response.headers.get("Cache-Control") || "";
+      if (response.ok && !/no-store|private/.test(control)) {
         const copy = response.clone();
         caches.open(CACHE).then(function (cache) { cache.put(request, copy); });
       }

@@ -219,8 +219,15 @@ async fn moderators_hide_lock_and_ban_and_every_action_is_logged() {
     let id: i64 = posted.location.unwrap().rsplit("#comment-").next().unwrap().parse().unwrap();
     assert_eq!(m.post(&format!("/comments/{id}/report"), &[("reason", "rude")]).await.status, StatusCode::OK);
     assert!(m.get("/moderation").await.body.contains("mona: rude"));
+    let reply =
+        m.post(&format!("{article}/comments"), &[("body", "Please keep it civil."), ("parent", &id.to_string())]).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER);
     m.post(&format!("/moderation/comments/{id}/hide"), &[("reason", "rude")]).await;
-    assert!(!thread(&anonymous.get(&article).await.body).contains("Something rude"));
+    // Regression: a hidden comment with a reply was shown in full, as the reply's parent.
+    let seen = anonymous.get(&article).await.body;
+    let shown = thread(&seen);
+    assert!(!shown.contains("Something rude") && shown.contains("[not shown]"), "{shown}");
+    assert!(shown.contains("Please keep it civil."), "{shown}");
     assert!(thread(&c.get(&article).await.body).contains("Hidden by a moderator"));
     assert!(m.get("/moderation").await.body.contains("0 reported comments"));
 

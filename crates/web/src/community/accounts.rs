@@ -315,7 +315,12 @@ pub(crate) async fn logout(
     {
         return PageError::internal(&state, &e).into_response();
     }
-    see_other_with_cookie("/", session::session_cookie("", 0, session::secure(&headers, &uri)))
+    let mut response = see_other_with_cookie("/", session::session_cookie("", 0, session::secure(&headers, &uri)));
+    // Pages kept by the browser while signed in go with the session.
+    response
+        .headers_mut()
+        .insert(header::HeaderName::from_static("clear-site-data"), header::HeaderValue::from_static("\"cache\""));
+    response
 }
 
 #[derive(Template)]
@@ -466,10 +471,7 @@ pub(crate) async fn change_password(
     uri: Uri,
     Form(form): Form<PasswordForm>,
 ) -> Response {
-    let user = match Guard::form(&state, &viewer, &headers, &uri, &form.csrf) {
-        Ok(user) => user,
-        Err(refusal) => return refusal,
-    };
+    let user = or_return!(Guard::form(&state, &viewer, &headers, &uri, &form.csrf));
     let t = state.strings;
     if !current_password_ok(&state, &user, &form.current).await {
         return account_page(&state, &viewer, user, Outcome::error(StatusCode::UNAUTHORIZED, t.wrong_password.into()))
@@ -515,10 +517,7 @@ pub(crate) async fn create_token(
     uri: Uri,
     Form(form): Form<TokenForm>,
 ) -> Response {
-    let user = match Guard::form(&state, &viewer, &headers, &uri, &form.csrf) {
-        Ok(user) => user,
-        Err(refusal) => return refusal,
-    };
+    let user = or_return!(Guard::form(&state, &viewer, &headers, &uri, &form.csrf));
     let t = state.strings;
     let label: String = form.label.trim().chars().take(80).collect();
     let label = if label.is_empty() { t.token_default_label.to_owned() } else { label };
@@ -541,10 +540,7 @@ pub(crate) async fn delete_token(
     Path(id): Path<i64>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let user = match Guard::form(&state, &viewer, &headers, &uri, &form.csrf) {
-        Ok(user) => user,
-        Err(refusal) => return refusal,
-    };
+    let user = or_return!(Guard::form(&state, &viewer, &headers, &uri, &form.csrf));
     let t = state.strings;
     match state.store.accounts().delete_api_token(user.id, id).await {
         Ok(true) => account_page(&state, &viewer, user, Outcome::message(t.token_revoked.into())).await,
@@ -570,10 +566,7 @@ pub(crate) async fn totp_setup(
     uri: Uri,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let user = match Guard::form(&state, &viewer, &headers, &uri, &form.csrf) {
-        Ok(user) => user,
-        Err(refusal) => return refusal,
-    };
+    let user = or_return!(Guard::form(&state, &viewer, &headers, &uri, &form.csrf));
     let Some(secret) = totp::new_secret() else {
         return PageError::internal(&state, &"the system gave no random numbers for a secret").into_response();
     };
@@ -590,10 +583,7 @@ pub(crate) async fn totp_enable(
     uri: Uri,
     Form(form): Form<TotpForm>,
 ) -> Response {
-    let user = match Guard::form(&state, &viewer, &headers, &uri, &form.csrf) {
-        Ok(user) => user,
-        Err(refusal) => return refusal,
-    };
+    let user = or_return!(Guard::form(&state, &viewer, &headers, &uri, &form.csrf));
     let t = state.strings;
     let secret = form.secret.trim().to_owned();
     if totp::code_at(&secret, 0).is_none() || !totp::verify(&secret, &form.code, Utc::now().timestamp()) {
@@ -619,10 +609,7 @@ pub(crate) async fn totp_disable(
     uri: Uri,
     Form(form): Form<TotpForm>,
 ) -> Response {
-    let user = match Guard::form(&state, &viewer, &headers, &uri, &form.csrf) {
-        Ok(user) => user,
-        Err(refusal) => return refusal,
-    };
+    let user = or_return!(Guard::form(&state, &viewer, &headers, &uri, &form.csrf));
     let t = state.strings;
     if !current_password_ok(&state, &user, &form.current).await {
         return account_page(&state, &viewer, user, Outcome::error(StatusCode::UNAUTHORIZED, t.wrong_password.into()))
@@ -666,10 +653,7 @@ pub(crate) async fn delete_account(
     uri: Uri,
     Form(form): Form<DeleteForm>,
 ) -> Response {
-    let user = match Guard::form(&state, &viewer, &headers, &uri, &form.csrf) {
-        Ok(user) => user,
-        Err(refusal) => return refusal,
-    };
+    let user = or_return!(Guard::form(&state, &viewer, &headers, &uri, &form.csrf));
     let t = state.strings;
     if !current_password_ok(&state, &user, &form.current).await {
         return account_page(&state, &viewer, user, Outcome::error(StatusCode::UNAUTHORIZED, t.wrong_password.into()))

@@ -253,14 +253,8 @@ async fn create(
     target: Result<CommentTarget, Response>,
     body: Result<Json<NewCommentRequest>, JsonRejection>,
 ) -> Response {
-    let user = match api_user(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    let target = match target {
-        Ok(target) => target,
-        Err(response) => return response,
-    };
+    let user = or_return!(api_user(&state, &headers).await);
+    let target = or_return!(target);
     let Json(request) = match body {
         Ok(body) => body,
         Err(rejection) => return bad_json(rejection),
@@ -333,14 +327,8 @@ pub(crate) async fn edit(
     path: Result<Path<i64>, PathRejection>,
     body: Result<Json<EditCommentRequest>, JsonRejection>,
 ) -> Response {
-    let user = match api_user(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    let id = match id_of(path, "comment") {
-        Ok(id) => id,
-        Err(response) => return response,
-    };
+    let user = or_return!(api_user(&state, &headers).await);
+    let id = or_return!(id_of(path, "comment"));
     let Json(request) = match body {
         Ok(body) => body,
         Err(rejection) => return bad_json(rejection),
@@ -361,14 +349,8 @@ pub(crate) async fn delete(
     headers: HeaderMap,
     path: Result<Path<i64>, PathRejection>,
 ) -> Response {
-    let user = match api_user(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    let id = match id_of(path, "comment") {
-        Ok(id) => id,
-        Err(response) => return response,
-    };
+    let user = or_return!(api_user(&state, &headers).await);
+    let id = or_return!(id_of(path, "comment"));
     match comments::remove(&state, &user, id).await {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => comment_error(&state, e),
@@ -405,14 +387,8 @@ pub(crate) async fn vote(
     path: Result<Path<i64>, PathRejection>,
     body: Result<Json<VoteRequest>, JsonRejection>,
 ) -> Response {
-    let user = match api_user(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    let id = match id_of(path, "comment") {
-        Ok(id) => id,
-        Err(response) => return response,
-    };
+    let user = or_return!(api_user(&state, &headers).await);
+    let id = or_return!(id_of(path, "comment"));
     let Json(request) = match body {
         Ok(body) => body,
         Err(rejection) => return bad_json(rejection),
@@ -451,14 +427,8 @@ pub(crate) async fn report(
     path: Result<Path<i64>, PathRejection>,
     body: Result<Json<ReportRequest>, JsonRejection>,
 ) -> Response {
-    let user = match api_user(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    let id = match id_of(path, "comment") {
-        Ok(id) => id,
-        Err(response) => return response,
-    };
+    let user = or_return!(api_user(&state, &headers).await);
+    let id = or_return!(id_of(path, "comment"));
     let Json(request) = match body {
         Ok(body) => body,
         Err(rejection) => return bad_json(rejection),
@@ -562,10 +532,7 @@ pub struct FollowList {
 #[utoipa::path(get, path = "/api/v1/me/follows", tag = "me", security(("api_token" = [])),
     responses((status = 200, body = FollowList), (status = 401, body = ApiError), (status = 500, body = ApiError)))]
 pub(crate) async fn follows(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let user = match api_user(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+    let user = or_return!(api_user(&state, &headers).await);
     match state.store.accounts().follows(user.id).await {
         Ok(follows) => Json(FollowList { follows: follows.into_iter().map(Into::into).collect() }).into_response(),
         Err(e) => internal(&state, &e),
@@ -578,14 +545,8 @@ async fn change_follow(
     request: Result<(String, String), Response>,
     on: bool,
 ) -> Response {
-    let user = match api_user(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    let request = match request {
-        Ok(request) => request,
-        Err(response) => return response,
-    };
+    let user = or_return!(api_user(&state, &headers).await);
+    let request = or_return!(request);
     let (kind, key) = request;
     // Taking back a follow checks less: unfollowing what is not followed changes nothing.
     let checked = if on {
@@ -666,10 +627,7 @@ pub struct PersonalArticles {
 #[utoipa::path(get, path = "/api/v1/me/for-you", tag = "me", security(("api_token" = [])),
     responses((status = 200, body = PersonalArticles), (status = 401, body = ApiError), (status = 500, body = ApiError)))]
 pub(crate) async fn for_you(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let user = match api_user(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+    let user = or_return!(api_user(&state, &headers).await);
     match state.store.accounts().for_you(user.id, 50).await {
         Ok(items) => Json(PersonalArticles { articles: items.into_iter().map(Into::into).collect() }).into_response(),
         Err(e) => internal(&state, &e),
@@ -680,10 +638,7 @@ pub(crate) async fn for_you(State(state): State<AppState>, headers: HeaderMap) -
 #[utoipa::path(get, path = "/api/v1/me/saved", tag = "me", security(("api_token" = [])),
     responses((status = 200, body = PersonalArticles), (status = 401, body = ApiError), (status = 500, body = ApiError)))]
 pub(crate) async fn saved(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let user = match api_user(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+    let user = or_return!(api_user(&state, &headers).await);
     match state.store.accounts().saved_articles(user.id, 200).await {
         Ok(items) => Json(PersonalArticles { articles: items.into_iter().map(Into::into).collect() }).into_response(),
         Err(e) => internal(&state, &e),
@@ -696,14 +651,8 @@ async fn change_saved(
     path: Result<Path<i64>, PathRejection>,
     on: bool,
 ) -> Response {
-    let user = match api_user(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
-    let id = match id_of(path, "article") {
-        Ok(id) => id,
-        Err(response) => return response,
-    };
+    let user = or_return!(api_user(&state, &headers).await);
+    let id = or_return!(id_of(path, "article"));
     let accounts = state.store.accounts();
     let done = if on {
         match state.store.article(id).await {
@@ -808,10 +757,7 @@ pub(crate) async fn export_of(state: &AppState, user: &User) -> Result<Export, S
 #[utoipa::path(get, path = "/api/v1/me/export", tag = "me", security(("api_token" = [])),
     responses((status = 200, body = Export), (status = 401, body = ApiError), (status = 500, body = ApiError)))]
 pub(crate) async fn export(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let user = match api_user(&state, &headers).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+    let user = or_return!(api_user(&state, &headers).await);
     match export_of(&state, &user).await {
         Ok(export) => Json(export).into_response(),
         Err(e) => internal(&state, &e),

@@ -263,6 +263,8 @@ pub(crate) struct CommentView {
     /// Why others do not see it (held, hidden), for its author and moderators.
     pub(crate) note: Option<&'static str>,
     pub(crate) removed: bool,
+    /// Held or hidden, kept only as a placeholder above a reply this reader sees.
+    pub(crate) withheld: bool,
     pub(crate) score: i64,
     pub(crate) my_vote: i8,
     pub(crate) iso: String,
@@ -327,8 +329,10 @@ pub(crate) async fn thread(
         children.get(&None).map(|top| top.iter().rev().map(|c| (*c, 0)).collect()).unwrap_or_default();
     while let Some((comment, depth)) = stack.pop() {
         let mine = me.is_some() && comment.author_id == me;
-        let removed = comment.status == CommentStatus::Removed;
+        let full = shown.get(&comment.id).copied().unwrap_or(false);
+        let removed = comment.status == CommentStatus::Removed || !full;
         let note = match comment.status {
+            _ if !full => None,
             CommentStatus::Pending => Some(t.comment_pending),
             CommentStatus::Hidden => Some(t.comment_hidden),
             _ => None,
@@ -342,6 +346,7 @@ pub(crate) async fn thread(
             body_html: if removed { String::new() } else { markdown::render(&comment.body) },
             note,
             removed,
+            withheld: !full && comment.status != CommentStatus::Removed,
             score: comment.score,
             my_vote: comment.my_vote,
             iso: timefmt::iso(comment.created_at),
@@ -377,15 +382,16 @@ pub(crate) async fn thread(
 
 /// Which comments the reader sees: visible ones; their own and (for moderators) everyone's held or hidden
 /// ones; and removed ones that still have a shown reply (as a placeholder keeping the thread together).
-fn visible_ids(comments: &[Comment], me: Option<i64>, moderates: bool) -> HashMap<CommentId, ()> {
-    let mut shown: HashMap<CommentId, ()> = comments
+/// The value says whether the comment is shown in full (`true`) or only as a placeholder above a reply (`false`).
+fn visible_ids(comments: &[Comment], me: Option<i64>, moderates: bool) -> HashMap<CommentId, bool> {
+    let mut shown: HashMap<CommentId, bool> = comments
         .iter()
         .filter(|c| match c.status {
             CommentStatus::Visible => true,
             CommentStatus::Pending | CommentStatus::Hidden => moderates || (me.is_some() && c.author_id == me),
             CommentStatus::Removed => false,
         })
-        .map(|c| (c.id, ()))
+        .map(|c| (c.id, true))
         .collect();
     let parents: HashMap<CommentId, Option<CommentId>> = comments.iter().map(|c| (c.id, c.parent_id)).collect();
     let shown_now: Vec<CommentId> = shown.keys().copied().collect();
@@ -396,7 +402,8 @@ fn visible_ids(comments: &[Comment], me: Option<i64>, moderates: bool) -> HashMa
             if hops > comments.len() {
                 break;
             }
-            shown.entry(p).or_insert(());
+            // A held or hidden parent this reader may not see keeps its place, but not its text.
+            shown.entry(p).or_insert(false);
             parent = parents.get(&p).copied().flatten();
             hops += 1;
         }
@@ -449,10 +456,7 @@ async fn post_form(
         Ok(Form(form)) => form,
         Err(_) => CommentForm::default(),
     };
-    let user = match Guard::poster(&state, &viewer, &headers, &uri, &form.csrf) {
-        Ok(user) => user,
-        Err(refusal) => return refusal,
-    };
+    let user = or_return!(Guard::poster(&state, &viewer, &headers, &uri, &form.csrf));
     let parent = form.parent.as_deref().map(str::trim).filter(|p| !p.is_empty()).and_then(|p| p.parse().ok());
     match post(&state, &user, ip, target, parent, &form.body).await {
         Ok(comment) => see_other(&format!("{}#comment-{}", target_href(target), comment.id)),
@@ -502,10 +506,7 @@ pub(crate) async fn edit_form(
     Path(id): Path<CommentId>,
     Form(form): Form<CommentForm>,
 ) -> Response {
-    let user = match Guard::poster(&state, &viewer, &headers, &uri, &form.csrf) {
-        Ok(user) => user,
-        Err(refusal) => return refusal,
-    };
+    let user = or_return!(Guard::poster(&state, &viewer, &headers, &uri, &form.csrf));
     match edit(&state, &user, id, &form.body).await {
         Ok(comment) => see_other(&format!("{}#comment-{id}", target_href(comment.target))),
         Err(e) => e.page(&state),
@@ -529,10 +530,7 @@ pub(crate) async fn delete_form(
     Path(id): Path<CommentId>,
     Form(form): Form<ActionForm>,
 ) -> Response {
-    let user = match Guard::form(&state, &viewer, &headers, &uri, &form.csrf) {
-        Ok(user) => user,
-        Err(refusal) => return refusal,
-    };
+    let user = or_return!(Guard::form(&state, &viewer, &headers, &uri, &form.csrf));
     match remove(&state, &user, id).await {
         Ok(comment) => see_other(&format!("{}#comments", target_href(comment.target))),
         Err(e) => e.page(&state),
@@ -548,10 +546,7 @@ pub(crate) async fn vote_form(
     Path(id): Path<CommentId>,
     Form(form): Form<ActionForm>,
 ) -> Response {
-    let user = match Guard::poster(&state, &viewer, &headers, &uri, &form.csrf) {
-        Ok(user) => user,
-        Err(refusal) => return refusal,
-    };
+    let user = or_return!(Guard::poster(&state, &viewer, &headers, &uri, &form.csrf));
     let value = match form.value.as_str() {
         "up" | "1" => 1,
         "down" | "-1" => -1,
@@ -576,10 +571,7 @@ pub(crate) async fn report_form(
     Path(id): Path<CommentId>,
     Form(form): Form<ActionForm>,
 ) -> Response {
-    let user = match Guard::form(&state, &viewer, &headers, &uri, &form.csrf) {
-        Ok(user) => user,
-        Err(refusal) => return refusal,
-    };
+    let user = or_return!(Guard::form(&state, &viewer, &headers, &uri, &form.csrf));
     let t = state.strings;
     match report(&state, &user, id, &form.reason).await {
         Ok(comment) => crate::pages::message_page(
@@ -625,6 +617,18 @@ mod tests {
         }
     }
 
+    /// Regression: a hidden comment with a reply was shown in full to everyone, as the reply's parent.
+    #[test]
+    fn a_hidden_comment_with_a_reply_is_only_a_placeholder_for_other_readers() {
+        let comments =
+            vec![comment(1, None, 10, CommentStatus::Hidden), comment(2, Some(1), 11, CommentStatus::Visible)];
+        let anonymous = visible_ids(&comments, None, false);
+        assert_eq!(anonymous.get(&1), Some(&false), "its place only");
+        assert_eq!(anonymous.get(&2), Some(&true));
+        assert_eq!(visible_ids(&comments, Some(10), false).get(&1), Some(&true), "its author sees it, marked");
+        assert_eq!(visible_ids(&comments, Some(99), true).get(&1), Some(&true), "moderators see it");
+    }
+
     #[test]
     fn held_and_hidden_comments_are_shown_to_their_author_and_moderators_only() {
         let comments = vec![
@@ -639,6 +643,7 @@ mod tests {
         let mut ids: Vec<i64> = anonymous.keys().copied().collect();
         ids.sort();
         assert_eq!(ids, vec![1, 5, 6], "a removed comment stays as a placeholder only above a shown reply");
+        assert!(anonymous[&1] && !anonymous[&5] && anonymous[&6]);
         assert!(visible_ids(&comments, Some(11), false).contains_key(&2));
         assert!(!visible_ids(&comments, Some(11), false).contains_key(&3));
         let moderator = visible_ids(&comments, Some(99), true);

@@ -9,6 +9,16 @@
 // A refusal is the response itself, sent at once; boxing it would only add an allocation to the refusal path.
 #![allow(clippy::result_large_err)]
 
+/// The value of an `Ok`, or returns the `Err` (a response that refuses the request) from the handler.
+macro_rules! or_return {
+    ($result:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(refusal) => return refusal,
+        }
+    };
+}
+
 pub(crate) mod accounts;
 pub(crate) mod api;
 pub(crate) mod comments;

@@ -68,10 +68,7 @@ struct QueuePage {
 
 /// `GET /moderation`.
 pub(crate) async fn queue(State(state): State<AppState>, viewer: Viewer) -> Response {
-    let user = match moderator_of(&state, &viewer, "/moderation") {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+    let user = or_return!(moderator_of(&state, &viewer, "/moderation"));
     queue_page(&state, &viewer, &user, None).await
 }
 
@@ -185,10 +182,7 @@ struct UsersPage {
 
 /// `GET /moderation/users`.
 pub(crate) async fn users(State(state): State<AppState>, viewer: Viewer) -> Response {
-    let user = match moderator_of(&state, &viewer, "/moderation/users") {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+    let user = or_return!(moderator_of(&state, &viewer, "/moderation/users"));
     users_page(&state, &viewer, &user, None).await
 }
 
@@ -220,6 +214,8 @@ pub(crate) struct ModForm {
     reason: String,
     days: String,
     role: String,
+    /// Where to go afterwards (the queue's forms say `/moderation`); else the comment in its thread.
+    back: String,
 }
 
 fn reason_of(form: &ModForm) -> Option<String> {
@@ -236,10 +232,7 @@ async fn comment_action(
     form: ModForm,
     action: &'static str,
 ) -> Response {
-    let user = match Guard::moderator(&state, &viewer, &headers, &uri, &form.csrf) {
-        Ok(user) => user,
-        Err(refusal) => return refusal,
-    };
+    let user = or_return!(Guard::moderator(&state, &viewer, &headers, &uri, &form.csrf));
     let t = state.strings;
     let accounts = state.store.accounts();
     let comment = match accounts.comment(id, None).await {
@@ -261,12 +254,11 @@ async fn comment_action(
         return PageError::internal(&state, &e).into_response();
     }
     log(&state, &user, action, "comment", id, reason_of(&form)).await;
-    let back = headers
-        .get(axum::http::header::REFERER)
-        .and_then(|r| r.to_str().ok())
-        .filter(|r| r.contains("/moderation"))
-        .map(|_| "/moderation".to_owned())
-        .unwrap_or_else(|| format!("{}#comment-{id}", target_href(comment.target)));
+    let back = if form.back.is_empty() {
+        format!("{}#comment-{id}", target_href(comment.target))
+    } else {
+        super::local_next(Some(&form.back))
+    };
     see_other(&back)
 }
 
@@ -323,10 +315,7 @@ async fn lock_action(
     form: ModForm,
     locked: bool,
 ) -> Response {
-    let user = match Guard::moderator(&state, &viewer, &headers, &uri, &form.csrf) {
-        Ok(user) => user,
-        Err(refusal) => return refusal,
-    };
+    let user = or_return!(Guard::moderator(&state, &viewer, &headers, &uri, &form.csrf));
     let t = state.strings;
     let Some(target) = thread_target(&kind, id) else {
         return refused(t, StatusCode::NOT_FOUND, t.with(t.no_thread, kind));
@@ -385,14 +374,8 @@ pub(crate) async fn ban(
     Path(id): Path<UserId>,
     Form(form): Form<ModForm>,
 ) -> Response {
-    let actor = match Guard::moderator(&state, &viewer, &headers, &uri, &form.csrf) {
-        Ok(user) => user,
-        Err(refusal) => return refusal,
-    };
-    let target = match subject(&state, &actor, id).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+    let actor = or_return!(Guard::moderator(&state, &viewer, &headers, &uri, &form.csrf));
+    let target = or_return!(subject(&state, &actor, id).await);
     let days: i64 = form.days.trim().parse().unwrap_or(0).clamp(0, 36_500);
     let until = Utc::now() + if days == 0 { TimeDelta::days(36_500) } else { TimeDelta::days(days) };
     if let Err(e) = state.store.accounts().set_ban(target.id, Some(until)).await {
@@ -411,14 +394,8 @@ pub(crate) async fn unban(
     Path(id): Path<UserId>,
     Form(form): Form<ModForm>,
 ) -> Response {
-    let actor = match Guard::moderator(&state, &viewer, &headers, &uri, &form.csrf) {
-        Ok(user) => user,
-        Err(refusal) => return refusal,
-    };
-    let target = match subject(&state, &actor, id).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+    let actor = or_return!(Guard::moderator(&state, &viewer, &headers, &uri, &form.csrf));
+    let target = or_return!(subject(&state, &actor, id).await);
     if let Err(e) = state.store.accounts().set_ban(target.id, None).await {
         return PageError::internal(&state, &e).into_response();
     }
@@ -443,10 +420,7 @@ pub(crate) async fn set_role(
     Path(id): Path<UserId>,
     Form(form): Form<ModForm>,
 ) -> Response {
-    let actor = match Guard::moderator(&state, &viewer, &headers, &uri, &form.csrf) {
-        Ok(user) => user,
-        Err(refusal) => return refusal,
-    };
+    let actor = or_return!(Guard::moderator(&state, &viewer, &headers, &uri, &form.csrf));
     if let Err(response) = admin_only(&state, &actor) {
         return response;
     }
@@ -454,10 +428,7 @@ pub(crate) async fn set_role(
     let Some(role) = Role::parse(&form.role) else {
         return refused(t, StatusCode::UNPROCESSABLE_ENTITY, t.with(t.bad_role, t.quote(&form.role)));
     };
-    let target = match subject(&state, &actor, id).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+    let target = or_return!(subject(&state, &actor, id).await);
     if let Err(e) = state.store.accounts().set_role(target.id, role).await {
         return PageError::internal(&state, &e).into_response();
     }
@@ -479,17 +450,11 @@ pub(crate) async fn reset_link(
     Path(id): Path<UserId>,
     Form(form): Form<ModForm>,
 ) -> Response {
-    let actor = match Guard::moderator(&state, &viewer, &headers, &uri, &form.csrf) {
-        Ok(user) => user,
-        Err(refusal) => return refusal,
-    };
+    let actor = or_return!(Guard::moderator(&state, &viewer, &headers, &uri, &form.csrf));
     if let Err(response) = admin_only(&state, &actor) {
         return response;
     }
-    let target = match subject(&state, &actor, id).await {
-        Ok(user) => user,
-        Err(response) => return response,
-    };
+    let target = or_return!(subject(&state, &actor, id).await);
     let Some(token) = tokens::new_token() else {
         return PageError::internal(&state, &"the system gave no random numbers for a link").into_response();
     };
@@ -519,10 +484,7 @@ pub(crate) async fn invite(
     uri: Uri,
     Form(form): Form<ModForm>,
 ) -> Response {
-    let actor = match Guard::moderator(&state, &viewer, &headers, &uri, &form.csrf) {
-        Ok(user) => user,
-        Err(refusal) => return refusal,
-    };
+    let actor = or_return!(Guard::moderator(&state, &viewer, &headers, &uri, &form.csrf));
     if let Err(response) = admin_only(&state, &actor) {
         return response;
     }

@@ -97,10 +97,7 @@ async fn follow_action(
     form: FollowForm,
     on: bool,
 ) -> Response {
-    let user: User = match Guard::form(&state, &viewer, &headers, &uri, &form.csrf) {
-        Ok(user) => user,
-        Err(refusal) => return refusal,
-    };
+    let user: User = or_return!(Guard::form(&state, &viewer, &headers, &uri, &form.csrf));
     let follow = match follow_of(&form.kind, &form.key) {
         Ok(follow) => follow,
         Err(why) => return refused(state.strings, StatusCode::UNPROCESSABLE_ENTITY, why),
@@ -148,10 +145,7 @@ async fn save_action(
     form: FollowForm,
     on: bool,
 ) -> Response {
-    let user = match Guard::form(&state, &viewer, &headers, &uri, &form.csrf) {
-        Ok(user) => user,
-        Err(refusal) => return refusal,
-    };
+    let user = or_return!(Guard::form(&state, &viewer, &headers, &uri, &form.csrf));
     let t = state.strings;
     let accounts = state.store.accounts();
     let done = if on {
