@@ -427,8 +427,9 @@ pub trait AccountStore: Send + Sync {
     async fn comments_on(&self, target: CommentTarget, viewer: Option<UserId>) -> StoreResult<Vec<Comment>>;
     /// An account's comments, newest first, in every status.
     async fn user_comments(&self, user: UserId, limit: i64) -> StoreResult<Vec<Comment>>;
-    /// The bodies of an account's comments since `since`, newest first (rate limits and repeated-text checks).
-    async fn recent_comment_bodies(&self, user: UserId, since: DateTime<Utc>) -> StoreResult<Vec<String>>;
+    /// The bodies of an account's comments since `since`, newest first, at most `limit` (rate limits and
+    /// repeated-text checks).
+    async fn recent_comment_bodies(&self, user: UserId, since: DateTime<Utc>, limit: i64) -> StoreResult<Vec<String>>;
     /// Replaces a comment's body and records the edit time.
     async fn edit_comment(&self, id: CommentId, body: &str, at: DateTime<Utc>) -> StoreResult<()>;
     /// Removes a comment: its body is cleared and its status set to removed.

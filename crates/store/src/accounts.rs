@@ -957,13 +957,14 @@ where
         self.fetch_comments(query, &format!("listing the comments of user {user}")).await
     }
 
-    async fn recent_comment_bodies(&self, user: UserId, since: DateTime<Utc>) -> StoreResult<Vec<String>> {
+    async fn recent_comment_bodies(&self, user: UserId, since: DateTime<Utc>, limit: i64) -> StoreResult<Vec<String>> {
         let doing = format!("reading the recent comments of user {user}");
         sqlx::query(
-            "SELECT body FROM comments WHERE user_id = $1 AND created_at >= $2 ORDER BY created_at DESC, id DESC",
+            "SELECT body FROM comments WHERE user_id = $1 AND created_at >= $2 ORDER BY created_at DESC, id DESC LIMIT $3",
         )
         .bind(user)
         .bind(DbTime(since))
+        .bind(limit)
         .fetch_all(&self.pool)
         .await
         .map_err(db_err(&doing))?

@@ -412,7 +412,7 @@ async fn comments_are_posted_replied_to_edited_and_removed() {
         let bobs = accounts.user_comments(bob.id, 10).await.unwrap();
         assert_eq!(bobs.len(), 5);
         assert_eq!(bobs[0].body, "Open again", "newest first");
-        let bodies = accounts.recent_comment_bodies(bob.id, at(10, 2)).await.unwrap();
+        let bodies = accounts.recent_comment_bodies(bob.id, at(10, 2), 100).await.unwrap();
         assert_eq!(bodies, ["Open again", "Elsewhere is open", "Buy now", "On the story"]);
     })
     .await;

@@ -20,6 +20,9 @@ use super::{Guard, refused, see_other};
 use crate::strings::Strings;
 use crate::{AppState, PageError, timefmt};
 
+/// How many of an account's comments of the last hour a new one is compared with for repeats.
+const RECENT_FOR_REPEATS: i64 = 20;
+
 /// Replies deeper than this are shown at this depth (still linked to their parent).
 const MAX_DEPTH: usize = 5;
 
@@ -85,10 +88,11 @@ pub(crate) async fn post(
     let body = moderation::check_body(body, &community.rules).map_err(CommentError::Rejected)?;
     let accounts = state.store.accounts();
     let now = Utc::now();
-    let last_hour = accounts.recent_comment_bodies(user.id, now - TimeDelta::hours(1)).await?;
+    let last_hour = accounts.recent_comment_bodies(user.id, now - TimeDelta::hours(1), RECENT_FOR_REPEATS).await?;
     let limit = community.config.comments_per_minute;
     if limit > 0 {
-        let last_minute = accounts.recent_comment_bodies(user.id, now - TimeDelta::minutes(1)).await?;
+        let last_minute =
+            accounts.recent_comment_bodies(user.id, now - TimeDelta::minutes(1), i64::from(limit)).await?;
         if last_minute.len() >= limit as usize {
             return Err(CommentError::RateLimited);
         }
