@@ -3,7 +3,8 @@
 //!
 //! Each commenter signs up through the form (so the site hashes its password and makes a session as for any
 //! reader), reads an article page for the form's CSRF token, then posts comments to it until the time is up,
-//! waiting `think_ms` between posts. Latency is measured per post, from sending to the 303 that acknowledges it.
+//! waiting about `think_ms` between posts (at random between half and one and a half times it, so readers are
+//! not in step). Latency is measured per post, from sending to the 303 that acknowledges it.
 //! Run it against a site whose per-account and per-address limits are off (all commenters share one address
 //! and post faster than any person): `bench/comments.sh` does.
 
@@ -172,8 +173,9 @@ pub(crate) async fn run(load: CommentLoad) -> anyhow::Result<()> {
 }
 
 async fn sign_up(client: &reqwest::Client, base: &str, name: String, article: i64) -> anyhow::Result<Commenter> {
-    let password = format!("{name}-a-long-password");
-    let form = [("username", name.as_str()), ("password", &password), ("confirm", &password), ("next", "/")];
+    // The password rules refuse one that contains the user name.
+    let password = "a long private passphrase";
+    let form = [("username", name.as_str()), ("password", password), ("confirm", password), ("next", "/")];
     let response = client.post(format!("{base}/signup")).form(&form).send().await.context("signing up")?;
     if response.status() != reqwest::StatusCode::SEE_OTHER {
         let status = response.status();
@@ -211,6 +213,12 @@ async fn comment_until(
     let run_id = commenter.name.trim_start_matches("load").split('-').next().unwrap_or("").to_owned();
     let url = format!("{base}/articles/{}/comments", commenter.article);
     let mut seq = 0u64;
+    // Readers do not post in step: each waits a random part of its think time before its first comment, and
+    // between two comments waits between half and one and a half times it.
+    let mut random = Xorshift(0x9e37_79b9_7f4a_7c15 ^ (commenter.name.len() as u64) ^ hash(&commenter.name));
+    if !think.is_zero() {
+        tokio::time::sleep(think.mul_f64(random.unit())).await;
+    }
     while Instant::now() < deadline {
         seq += 1;
         let body = format!("load {run_id} {} comment {seq}: what the coverage says, in my words.", commenter.name);
@@ -239,8 +247,25 @@ async fn comment_until(
             Err(e) => outcome.errors.push(format!("{}: {e}", commenter.name)),
         }
         if !think.is_zero() {
-            tokio::time::sleep(think).await;
+            tokio::time::sleep(think.mul_f64(0.5 + random.unit())).await;
         }
     }
     (commenter.article, outcome)
+}
+
+/// A small generator for the commenters' pauses (no need for a crate).
+struct Xorshift(u64);
+
+impl Xorshift {
+    /// A number in [0, 1).
+    fn unit(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+fn hash(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
