@@ -488,6 +488,12 @@ pub struct AccountsConfig {
     /// The site's public address (`https://news.example`), for the links in invitations and password resets;
     /// empty: they are printed as paths, to be put after the site's address.
     pub public_url: String,
+    /// A mail relay for password-reset mail, `smtp://host:port` (plain SMTP, as to the host's own mail server or
+    /// a relay on the local network); empty: no mail is sent and resets are by an admin's link only. Needs
+    /// `public_url` and `mail_from`.
+    pub smtp_url: String,
+    /// The sender of password-reset mail (`Tidings <news@example.org>`).
+    pub mail_from: String,
 }
 
 impl Default for AccountsConfig {
@@ -504,11 +510,23 @@ impl Default for AccountsConfig {
             held_words: Vec::new(),
             max_comment_chars: 10_000,
             public_url: String::new(),
+            smtp_url: String::new(),
+            mail_from: String::new(),
         }
     }
 }
 
 impl AccountsConfig {
+    /// The relay's `host:port` from `smtp_url` (port 25 when none is given), if it is an `smtp://` URL.
+    pub fn smtp_address(&self) -> Option<String> {
+        let rest = self.smtp_url.trim().strip_prefix("smtp://")?.trim_end_matches('/');
+        if rest.is_empty() || rest.contains(['/', '@', ' ']) {
+            return None;
+        }
+        let has_port = rest.rsplit_once(':').is_some_and(|(_, port)| port.parse::<u16>().is_ok());
+        Some(if has_port { rest.to_owned() } else { format!("{rest}:25") })
+    }
+
     fn validate(&self) -> Result<(), ConfigError> {
         let bad = |message: String| ConfigError::Invalid { message };
         if self.session_days == 0 || self.session_days > 400 {
@@ -526,6 +544,18 @@ impl AccountsConfig {
         let url = self.public_url.trim();
         if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
             return Err(bad(format!("accounts.public_url ({url:?}) must start with https:// or http://")));
+        }
+        let smtp = self.smtp_url.trim();
+        if !smtp.is_empty() {
+            if self.smtp_address().is_none() {
+                return Err(bad(format!("accounts.smtp_url ({smtp:?}) must be smtp://host:port")));
+            }
+            if url.is_empty() || self.mail_from.trim().is_empty() {
+                return Err(bad(
+                    "accounts.smtp_url needs accounts.public_url (for the links in the mail) and accounts.mail_from"
+                        .to_owned(),
+                ));
+            }
         }
         Ok(())
     }
@@ -548,6 +578,20 @@ fn string_or_integer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reset_mail_needs_a_relay_address_a_public_url_and_a_sender() {
+        let file = "[accounts]\nsmtp_url = \"smtp://relay.internal\"\n";
+        let err = Config::load(Some(("t.toml", file)), Vec::new()).unwrap_err().to_string();
+        assert!(err.contains("accounts.public_url"), "{err}");
+        let file = "[accounts]\nsmtp_url = \"smtp://relay.internal\"\npublic_url = \"https://news.example\"\n\
+                    mail_from = \"news@example.org\"\n";
+        let config = Config::load(Some(("t.toml", file)), Vec::new()).unwrap();
+        assert_eq!(config.accounts.smtp_address().as_deref(), Some("relay.internal:25"));
+        let file =
+            "[accounts]\nsmtp_url = \"https://relay\"\npublic_url = \"https://n.example\"\nmail_from = \"a@b.c\"\n";
+        assert!(Config::load(Some(("t.toml", file)), Vec::new()).unwrap_err().to_string().contains("smtp://host:port"));
+    }
 
     #[test]
     fn defaults_need_no_file() {

@@ -698,6 +698,20 @@ catalogue! {
         pub no_account: &'static str,
         /// Under the sign-in form: how to reset a password.
         pub forgot_password: &'static str,
+        /// Under the sign-in form when the site mails reset links.
+        pub forgot_link: &'static str,
+        /// The forgotten-password page's heading.
+        pub forgot_heading: &'static str,
+        /// What the forgotten-password page does.
+        pub forgot_intro: &'static str,
+        /// Its button.
+        pub forgot_button: &'static str,
+        /// After asking: the same whether or not the account exists.
+        pub forgot_sent: &'static str,
+        /// The reset mail's subject.
+        pub reset_mail_subject: &'static str,
+        /// The reset mail's text: `{name}`, `{link}`, `{site}`.
+        pub reset_mail_body: &'static str,
         /// The one-time code field.
         pub code_label: &'static str,
         /// Under the one-time code field at sign-in.
@@ -1276,6 +1290,13 @@ pub static EN: Strings = Strings {
     have_account: "Have an account already? {link}.",
     no_account: "No account yet? {link}.",
     forgot_password: "Forgot your password? Ask an admin of this site for a reset link.",
+    forgot_link: "Forgot your password?",
+    forgot_heading: "Forgotten password",
+    forgot_intro: "Give your user name: if the account has an e-mail address, a link to choose a new password is sent there. It works once, for an hour.",
+    forgot_button: "Send the link",
+    forgot_sent: "If that account exists and has an e-mail address, a link is on its way. It works once, for an hour.",
+    reset_mail_subject: "Your password reset link",
+    reset_mail_body: "Hello {name},\n\nsomeone (we hope you) asked to reset your password at {site}.\nChoose a new one here (the link works once, for an hour):\n\n{link}\n\nIf it was not you, ignore this mail: your password stays as it is.",
     code_label: "Code from your authenticator app",
     code_help: "Only if you turned on two-step sign-in.",
     code_needed: "This account uses two-step sign-in: enter the code from your authenticator app.",

@@ -182,6 +182,7 @@ fn table() -> Vec<Row> {
         // Signing up, in and out.
         row!(POST "/signup", |_| "/signup".into(), |_| "username=newcomer&password=a+long+new+password&confirm=a+long+new+password".into(), Kind::Anonymous),
         row!(POST "/login", |_| "/login".into(), |_| format!("username=alice&password={}", PASSWORD.replace(' ', "+")), Kind::Anonymous),
+        row!(POST "/forgot", |_| "/forgot".into(), |_| "username=alice".into(), Kind::Anonymous),
         row!(POST "/reset/{token}", |_| "/reset/not-a-token".into(), |_| "password=a+long+new+password&confirm=a+long+new+password".into(), Kind::Anonymous),
         row!(POST "/logout", |_| "/logout".into(), none, form(Alice, None)),
         // The account page.

@@ -386,3 +386,93 @@ async fn comments_cannot_be_edited_after_the_window() {
     assert_eq!(edit.status, StatusCode::CONFLICT);
     assert!(edit.body.contains("can no longer be"), "{}", edit.body);
 }
+
+/// A mail relay on loopback that speaks just enough SMTP, and hands over each message it is given.
+async fn mail_relay() -> (String, tokio::sync::mpsc::Receiver<String>) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let (sender, receiver) = tokio::sync::mpsc::channel(4);
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let sender = sender.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = stream.into_split();
+                let mut lines = BufReader::new(read).lines();
+                write.write_all(b"220 relay.test ESMTP\r\n").await.unwrap();
+                let mut in_data = false;
+                let mut message = String::new();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if in_data {
+                        if line == "." {
+                            in_data = false;
+                            sender.send(std::mem::take(&mut message)).await.unwrap();
+                            write.write_all(b"250 queued\r\n").await.unwrap();
+                        } else {
+                            message.push_str(&line);
+                            message.push('\n');
+                        }
+                        continue;
+                    }
+                    let reply: &[u8] = match line.get(..4).unwrap_or("").to_ascii_uppercase().as_str() {
+                        "EHLO" => b"250-relay.test\r\n250 8BITMIME\r\n",
+                        "DATA" => {
+                            in_data = true;
+                            b"354 go on\r\n"
+                        }
+                        "QUIT" => b"221 bye\r\n",
+                        _ => b"250 ok\r\n",
+                    };
+                    write.write_all(reply).await.unwrap();
+                }
+            });
+        }
+    });
+    (address, receiver)
+}
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_by_a_link_sent_by_mail() {
+    let (relay, mut mails) = mail_relay().await;
+    let config = AccountsConfig {
+        smtp_url: format!("smtp://{relay}"),
+        mail_from: "Tidings <news@example.org>".into(),
+        public_url: "https://news.example".into(),
+        ..AccountsConfig::default()
+    };
+    let site = site(config).await;
+    let hash = tidings_community::password::hash("mia has a long password").unwrap();
+    let user = NewUser {
+        username: "mia".into(),
+        email: Some("mia@example.org".into()),
+        password_hash: hash,
+        role: Role::Reader,
+        created_at: Utc::now(),
+    };
+    site.store.accounts().create_user(user).await.unwrap();
+    make(&site, "noel", Role::Reader, Duration::days(1)).await;
+
+    let mut anyone = Reader::new(&site);
+    assert!(anyone.get("/login").await.body.contains("href=\"/forgot\""));
+    // The same answer for an account with an address, one without, and no account at all.
+    let answers = [
+        anyone.post("/forgot", &[("username", "mia")]).await,
+        anyone.post("/forgot", &[("username", "noel")]).await,
+        anyone.post("/forgot", &[("username", "nobody")]).await,
+    ];
+    for answer in &answers {
+        assert_eq!(answer.status, StatusCode::OK);
+        assert!(answer.body.contains("a link is on its way"), "{}", answer.body);
+    }
+    let mail = tokio::time::timeout(std::time::Duration::from_secs(10), mails.recv()).await.unwrap().unwrap();
+    assert!(mail.contains("To: <mia@example.org>") && mail.contains("From: Tidings <news@example.org>"), "{mail}");
+    let link = mail.lines().find(|l| l.starts_with("https://news.example/reset/")).expect("a reset link");
+    let path = link.trim_start_matches("https://news.example");
+    let fields = [("password", "a brand new password"), ("confirm", "a brand new password")];
+    assert_eq!(anyone.post(path, &fields).await.location.as_deref(), Some("/login?done=reset"));
+    assert_eq!(Reader::new(&site).sign_in("mia", "a brand new password", "").await.status, StatusCode::SEE_OTHER);
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_millis(300), mails.recv()).await.is_err(),
+        "no mail for the account without an address"
+    );
+}

@@ -35,6 +35,8 @@ struct SignupPage {
 #[template(path = "login.html")]
 struct LoginPage {
     t: &'static Strings,
+    /// Whether "forgot your password" can mail a link.
+    mail: bool,
     username: String,
     next: String,
     notice: Option<String>,
@@ -218,7 +220,14 @@ pub(crate) async fn login_page(State(state): State<AppState>, Query(q): Query<Ne
     };
     html(
         StatusCode::OK,
-        &LoginPage { t, username: String::new(), next: local_next(q.next.as_deref()), notice, error: None },
+        &LoginPage {
+            t,
+            mail: state.community.config.smtp_address().is_some(),
+            username: String::new(),
+            next: local_next(q.next.as_deref()),
+            notice,
+            error: None,
+        },
     )
 }
 
@@ -255,7 +264,14 @@ pub(crate) async fn login(
     let again = |status: StatusCode, error: String| {
         html(
             status,
-            &LoginPage { t, username: form.username.clone(), next: next.clone(), notice: None, error: Some(error) },
+            &LoginPage {
+                t,
+                mail: state.community.config.smtp_address().is_some(),
+                username: form.username.clone(),
+                next: next.clone(),
+                notice: None,
+                error: Some(error),
+            },
         )
     };
     let mut keys = vec![format!("user:{}", form.username.trim().to_lowercase())];
@@ -664,6 +680,82 @@ pub(crate) async fn delete_account(
     }
     tracing::info!(user = %user.username, "account deleted by its owner");
     see_other_with_cookie("/login?done=deleted", session::session_cookie("", 0, session::secure(&headers, &uri)))
+}
+
+#[derive(Template)]
+#[template(path = "forgot.html")]
+struct ForgotPage {
+    t: &'static Strings,
+    /// Whether this site sends reset mail at all.
+    mail: bool,
+    sent: bool,
+}
+
+/// `GET /forgot`: asks for the user name, when the site sends mail; else says to ask an admin.
+pub(crate) async fn forgot_page(State(state): State<AppState>) -> Response {
+    let mail = state.community.config.smtp_address().is_some();
+    html(StatusCode::OK, &ForgotPage { t: state.strings, mail, sent: false })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(crate) struct ForgotForm {
+    username: String,
+}
+
+/// `POST /forgot`: mails a reset link (valid for an hour) to the account's address, if it has one. The answer
+/// is the same whether or not the account exists or has an address, so it tells no one which names are taken.
+pub(crate) async fn forgot(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    uri: Uri,
+    request: axum::extract::Request,
+) -> Response {
+    if let Err(refusal) = Guard::anonymous(&state, &headers, &uri) {
+        return refusal;
+    }
+    let t = state.strings;
+    if !state.community.throttle.allow_request(session::client_ip(request.extensions())) {
+        return refused(t, StatusCode::TOO_MANY_REQUESTS, t.too_many_requests.to_owned());
+    }
+    let Form(form) =
+        match <Form<ForgotForm> as axum::extract::FromRequest<AppState>>::from_request(request, &state).await {
+            Ok(form) => form,
+            Err(_) => return refused(t, StatusCode::BAD_REQUEST, t.bad_form.to_owned()),
+        };
+    let config = &state.community.config;
+    let Some(relay) = config.smtp_address() else {
+        return html(StatusCode::OK, &ForgotPage { t, mail: false, sent: false });
+    };
+    let accounts = state.store.accounts();
+    let user = match accounts.user_by_name(form.username.trim()).await {
+        Ok(user) => user,
+        Err(e) => return PageError::internal(&state, &e).into_response(),
+    };
+    if let Some((user, to)) = user.and_then(|u| u.email.clone().map(|to| (u, to))) {
+        let Some(token) = tokens::new_token() else {
+            return PageError::internal(&state, &"the system gave no random numbers for a link").into_response();
+        };
+        let expires = Utc::now() + TimeDelta::hours(1);
+        let stored = accounts
+            .create_one_time_token(OneTimePurpose::PasswordReset, &tokens::hash(&token), Some(user.id), None, expires)
+            .await;
+        if let Err(e) = stored {
+            return PageError::internal(&state, &e).into_response();
+        }
+        let link = super::moderation::link(&state, &format!("/reset/{token}"));
+        let body =
+            t.fill(t.reset_mail_body, &[("name", &user.username), ("link", &link), ("site", &config.public_url)]);
+        let (from, subject) = (config.mail_from.clone(), t.reset_mail_subject.to_owned());
+        // Sent after answering, so how long the relay takes says nothing about the account either.
+        tokio::spawn(async move {
+            match super::mail::send(&relay, &from, &to, &subject, &body).await {
+                Ok(()) => tracing::info!(user = %user.username, "password reset mail sent"),
+                Err(e) => tracing::error!(user = %user.username, error = %e, "password reset mail failed"),
+            }
+        });
+    }
+    html(StatusCode::OK, &ForgotPage { t, mail: true, sent: true })
 }
 
 #[derive(Template)]

@@ -22,6 +22,7 @@ macro_rules! or_return {
 pub(crate) mod accounts;
 pub(crate) mod api;
 pub(crate) mod comments;
+mod mail;
 pub(crate) mod moderation;
 pub(crate) mod personal;
 pub(crate) mod session;
@@ -81,6 +82,8 @@ pub(crate) fn routes() -> Routes {
         .post("/account/totp/disable", accounts::totp_disable)
         .get("/account/export.json", accounts::export)
         .post("/account/delete", accounts::delete_account)
+        .get("/forgot", accounts::forgot_page)
+        .post("/forgot", accounts::forgot)
         .get("/reset/{token}", accounts::reset_page)
         .post("/reset/{token}", accounts::reset)
         .post("/articles/{id}/comments", comments::post_on_article)
