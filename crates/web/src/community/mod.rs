@@ -154,7 +154,8 @@ impl Guard {
             return Err(refused(t, StatusCode::FORBIDDEN, t.cross_site_refused.to_owned()));
         }
         let Some(user) = viewer.user.clone() else {
-            return Err(Redirect::to(&format!("/login?next={}", encode_next(uri.path()))).into_response());
+            let next = page_of_form(uri.path());
+            return Err(Redirect::to(&format!("/login?next={}", encode_next(&next))).into_response());
         };
         if !viewer.csrf_ok(csrf) {
             return Err(refused(t, StatusCode::FORBIDDEN, t.csrf_refused.to_owned()));
@@ -204,6 +205,18 @@ impl Guard {
             return Err(refused(t, StatusCode::FORBIDDEN, t.cross_site_refused.to_owned()));
         }
         Ok(())
+    }
+}
+
+/// The page a form was on, to come back to after signing in (the form's own path answers POST only): the
+/// article or story of `/articles/{id}/…` and `/stories/{id}/…`, else the account page.
+fn page_of_form(path: &str) -> String {
+    let mut parts = path.trim_start_matches('/').split('/');
+    match (parts.next(), parts.next()) {
+        (Some(kind @ ("articles" | "stories")), Some(id)) if id.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("/{kind}/{id}")
+        }
+        _ => "/account".to_owned(),
     }
 }
 
@@ -258,5 +271,8 @@ mod tests {
         }
         assert_eq!(local_next(None), "/");
         assert_eq!(encode_next("/a b?c"), "/a%20b%3Fc");
+        assert_eq!(page_of_form("/articles/12/comments"), "/articles/12");
+        assert_eq!(page_of_form("/stories/3/comments"), "/stories/3");
+        assert_eq!(page_of_form("/comments/9/vote"), "/account");
     }
 }
