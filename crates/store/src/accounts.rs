@@ -179,6 +179,23 @@ enum Bind {
     Text(String),
 }
 
+/// A comment as it stands right after it was posted as `comment` with row id `id`.
+fn posted(comment: &NewComment, id: CommentId, author: Option<String>, body: String) -> Comment {
+    Comment {
+        id,
+        target: comment.target,
+        parent_id: comment.parent_id,
+        author_id: Some(comment.author),
+        author,
+        body,
+        status: comment.status,
+        score: 0,
+        created_at: comment.created_at,
+        edited_at: None,
+        my_vote: 0,
+    }
+}
+
 impl<DB> SqlStore<DB>
 where
     DB: Backend,
@@ -388,19 +405,8 @@ where
         .fetch_one(&mut *conn)
         .await
         .map_err(db_err(&doing))?;
-        Ok(Comment {
-            id: row.try_get("id").map_err(db_err(&doing))?,
-            target,
-            parent_id: comment.parent_id,
-            author_id: Some(comment.author),
-            author: Some(author),
-            body: body.into_owned(),
-            status: comment.status,
-            score: 0,
-            created_at: comment.created_at,
-            edited_at: None,
-            my_vote: 0,
-        })
+        let id = row.try_get("id").map_err(db_err(&doing))?;
+        Ok(posted(comment, id, Some(author), body.into_owned()))
     }
 
     /// The target of a comment, locking its row on PostgreSQL until the transaction ends (the no-op update), so
@@ -945,19 +951,7 @@ where
                     Ok((row.try_get("id")?, row.try_get("author")?))
                 };
                 let (id, author) = read().map_err(db_err(&doing))?;
-                return Ok(Comment {
-                    id,
-                    target,
-                    parent_id: comment.parent_id,
-                    author_id: Some(comment.author),
-                    author,
-                    body: body.into_owned(),
-                    status: comment.status,
-                    score: 0,
-                    created_at: comment.created_at,
-                    edited_at: None,
-                    my_vote: 0,
-                });
+                return Ok(posted(&comment, id, author, body.into_owned()));
             }
             // A check failed: the transaction below finds which, and says so (or, if the state changed meanwhile,
             // posts the comment after all). A missing author fails the foreign key: the same path names it.

@@ -13,6 +13,8 @@ use tidings_core::StoreError;
 use tidings_core::accounts::{ApiToken, Follow, NewUser, OneTimePurpose, Role, User};
 use tidings_core::config::SignupMode;
 
+use crate::admin::auth::over_https;
+
 use super::session::{self, Viewer};
 use super::{Guard, local_next, refused, see_other, see_other_with_cookie};
 use crate::pages::render;
@@ -93,18 +95,8 @@ pub(crate) async fn signup(
     uri: Uri,
     request: axum::extract::Request,
 ) -> Response {
-    if let Err(refusal) = Guard::anonymous(&state, &headers, &uri) {
-        return refusal;
-    }
+    let (form, _) = or_return!(Guard::anonymous_form::<SignupForm>(&state, &headers, &uri, request).await);
     let t = state.strings;
-    if !state.community.throttle.allow_request(session::client_ip(request.extensions())) {
-        return refused(t, StatusCode::TOO_MANY_REQUESTS, t.too_many_requests.to_owned());
-    }
-    let Form(form) =
-        match <Form<SignupForm> as axum::extract::FromRequest<AppState>>::from_request(request, &state).await {
-            Ok(form) => form,
-            Err(_) => return refused(t, StatusCode::BAD_REQUEST, t.bad_form.to_owned()),
-        };
     let mode = state.community.config.signup;
     let again = |status: StatusCode, error: String| {
         html(
@@ -206,7 +198,7 @@ async fn start_session(state: &AppState, headers: &HeaderMap, uri: &Uri, user: &
     if let Err(e) = accounts.record_login(user.id, now).await {
         tracing::warn!(error = %e, "recording a sign-in failed");
     }
-    let cookie = session::session_cookie(&token, days * 24 * 60 * 60, session::secure(headers, uri));
+    let cookie = session::session_cookie(&token, days * 24 * 60 * 60, over_https(headers, uri));
     see_other_with_cookie(next, cookie)
 }
 
@@ -247,19 +239,8 @@ pub(crate) async fn login(
     uri: Uri,
     request: axum::extract::Request,
 ) -> Response {
-    if let Err(refusal) = Guard::anonymous(&state, &headers, &uri) {
-        return refusal;
-    }
+    let (form, ip) = or_return!(Guard::anonymous_form::<LoginForm>(&state, &headers, &uri, request).await);
     let t = state.strings;
-    let ip = session::client_ip(request.extensions());
-    if !state.community.throttle.allow_request(ip) {
-        return refused(t, StatusCode::TOO_MANY_REQUESTS, t.too_many_requests.to_owned());
-    }
-    let Form(form) =
-        match <Form<LoginForm> as axum::extract::FromRequest<AppState>>::from_request(request, &state).await {
-            Ok(form) => form,
-            Err(_) => return refused(t, StatusCode::BAD_REQUEST, t.bad_form.to_owned()),
-        };
     let next = local_next(Some(&form.next));
     let again = |status: StatusCode, error: String| {
         html(
@@ -331,7 +312,7 @@ pub(crate) async fn logout(
     {
         return PageError::internal(&state, &e).into_response();
     }
-    let mut response = see_other_with_cookie("/", session::session_cookie("", 0, session::secure(&headers, &uri)));
+    let mut response = see_other_with_cookie("/", session::session_cookie("", 0, over_https(&headers, &uri)));
     // Pages kept by the browser while signed in go with the session.
     response
         .headers_mut()
@@ -679,7 +660,7 @@ pub(crate) async fn delete_account(
         return PageError::internal(&state, &e).into_response();
     }
     tracing::info!(user = %user.username, "account deleted by its owner");
-    see_other_with_cookie("/login?done=deleted", session::session_cookie("", 0, session::secure(&headers, &uri)))
+    see_other_with_cookie("/login?done=deleted", session::session_cookie("", 0, over_https(&headers, &uri)))
 }
 
 #[derive(Template)]
@@ -711,18 +692,8 @@ pub(crate) async fn forgot(
     uri: Uri,
     request: axum::extract::Request,
 ) -> Response {
-    if let Err(refusal) = Guard::anonymous(&state, &headers, &uri) {
-        return refusal;
-    }
+    let (form, _) = or_return!(Guard::anonymous_form::<ForgotForm>(&state, &headers, &uri, request).await);
     let t = state.strings;
-    if !state.community.throttle.allow_request(session::client_ip(request.extensions())) {
-        return refused(t, StatusCode::TOO_MANY_REQUESTS, t.too_many_requests.to_owned());
-    }
-    let Form(form) =
-        match <Form<ForgotForm> as axum::extract::FromRequest<AppState>>::from_request(request, &state).await {
-            Ok(form) => form,
-            Err(_) => return refused(t, StatusCode::BAD_REQUEST, t.bad_form.to_owned()),
-        };
     let config = &state.community.config;
     let Some(relay) = config.smtp_address() else {
         return html(StatusCode::OK, &ForgotPage { t, mail: false, sent: false });

@@ -133,7 +133,7 @@ impl From<Comment> for CommentInfo {
 /// The visible comments of an article or story.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CommentList {
-    /// Oldest first; replies name their parent.
+    /// In the order asked for (best or newest), replies among them naming their parent.
     pub comments: Vec<CommentInfo>,
     /// Whether the thread is locked (no new comments, edits or votes).
     pub locked: bool,
@@ -165,10 +165,7 @@ async fn list(state: &AppState, target: CommentTarget, sort: Sort) -> Response {
             Err(e) => return internal(state, &e),
         };
     comments.retain(|c| c.status == CommentStatus::Visible);
-    match sort {
-        Sort::Best => comments.sort_by(|a, b| b.score.cmp(&a.score).then(a.created_at.cmp(&b.created_at))),
-        Sort::Newest => comments.sort_by_key(|c| std::cmp::Reverse(c.created_at)),
-    }
+    comments.sort_by(|a, b| sort.compare(a, b));
     Json(CommentList { comments: comments.into_iter().map(Into::into).collect(), locked }).into_response()
 }
 

@@ -248,6 +248,14 @@ pub(crate) enum Sort {
 }
 
 impl Sort {
+    /// The order of two comments (siblings in a thread, or the API's flat list).
+    pub(crate) fn compare(self, a: &Comment, b: &Comment) -> std::cmp::Ordering {
+        match self {
+            Sort::Best => b.score.cmp(&a.score).then(a.created_at.cmp(&b.created_at)),
+            Sort::Newest => b.created_at.cmp(&a.created_at),
+        }
+    }
+
     pub(crate) fn parse(raw: Option<&str>) -> Sort {
         match raw {
             Some("newest") => Sort::Newest,
@@ -322,10 +330,7 @@ pub(crate) async fn thread(
         children.entry(parent).or_default().push(comment);
     }
     for list in children.values_mut() {
-        match sort {
-            Sort::Best => list.sort_by(|a, b| b.score.cmp(&a.score).then(a.created_at.cmp(&b.created_at))),
-            Sort::Newest => list.sort_by_key(|c| std::cmp::Reverse(c.created_at)),
-        }
+        list.sort_by(|a, b| sort.compare(a, b));
     }
     let banned = viewer.user.as_ref().is_some_and(|u| u.banned_at(now));
     let mut out = Vec::new();

@@ -34,6 +34,7 @@ use tidings_community::moderation::Rules;
 use tidings_core::accounts::User;
 use tidings_core::config::AccountsConfig;
 
+use crate::admin::auth::cross_site;
 use crate::strings::Strings;
 use crate::{AppState, Routes};
 pub(crate) use session::Viewer;
@@ -149,7 +150,7 @@ impl Guard {
         csrf: &str,
     ) -> Result<User, Response> {
         let t = state.strings;
-        if let Some(cross) = session::refuse_cross_site(headers, uri) {
+        if let Some(cross) = cross_site(headers, uri) {
             tracing::warn!(header = cross.header, value = %cross.value, path = %uri.path(), "cross-site form refused");
             return Err(refused(t, StatusCode::FORBIDDEN, t.cross_site_refused.to_owned()));
         }
@@ -196,10 +197,33 @@ impl Guard {
         Ok(user)
     }
 
+    /// The fields of a form that needs no account (sign-up, sign-in, forgotten password), after the same-site
+    /// check and the per-address limit; the address is read from the request before its body is.
+    pub(crate) async fn anonymous_form<T>(
+        state: &AppState,
+        headers: &HeaderMap,
+        uri: &Uri,
+        request: axum::extract::Request,
+    ) -> Result<(T, Option<std::net::IpAddr>), Response>
+    where
+        T: serde::de::DeserializeOwned + Send,
+    {
+        Guard::anonymous(state, headers, uri)?;
+        let t = state.strings;
+        let ip = session::client_ip(request.extensions());
+        if !state.community.throttle.allow_request(ip) {
+            return Err(refused(t, StatusCode::TOO_MANY_REQUESTS, t.too_many_requests.to_owned()));
+        }
+        match <axum::extract::Form<T> as axum::extract::FromRequest<AppState>>::from_request(request, state).await {
+            Ok(axum::extract::Form(form)) => Ok((form, ip)),
+            Err(_) => Err(refused(t, StatusCode::BAD_REQUEST, t.bad_form.to_owned())),
+        }
+    }
+
     /// A form that needs no account (sign-up, sign-in, a password reset): only the same-site check, since there
     /// is no session whose token it could carry.
     pub(crate) fn anonymous(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Result<(), Response> {
-        if let Some(cross) = session::refuse_cross_site(headers, uri) {
+        if let Some(cross) = cross_site(headers, uri) {
             tracing::warn!(header = cross.header, value = %cross.value, path = %uri.path(), "cross-site form refused");
             let t = state.strings;
             return Err(refused(t, StatusCode::FORBIDDEN, t.cross_site_refused.to_owned()));

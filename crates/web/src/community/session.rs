@@ -15,14 +15,13 @@ use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{TimeDelta, Utc};
 use tidings_community::tokens;
 use tidings_core::accounts::User;
 
 use crate::AppState;
-use crate::admin::auth::{CrossSite, cross_site, over_https};
 
 /// The session cookie's name.
 pub(crate) const SESSION_COOKIE: &str = "tidings_session";
@@ -103,16 +102,6 @@ pub(crate) fn session_cookie(token: &str, max_age: i64, secure: bool) -> Option<
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
     ))
     .ok()
-}
-
-/// Whether the request came over HTTPS, for the cookie's `Secure`.
-pub(crate) fn secure(headers: &HeaderMap, uri: &Uri) -> bool {
-    over_https(headers, uri)
-}
-
-/// Why a state-changing request from a browser is refused as cross-site.
-pub(crate) fn refuse_cross_site(headers: &HeaderMap, uri: &Uri) -> Option<CrossSite> {
-    cross_site(headers, uri)
 }
 
 /// The API token of an `Authorization: Bearer …` header.
