@@ -266,18 +266,24 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// A page answered to a signed-in reader holds their forms and tokens (and maybe their held comments): no
-/// cache (the browser's, a proxy's, the service worker's) may keep it. Static files stay cacheable.
-async fn private_when_signed_in(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+/// cache (the browser's, a proxy's, the service worker's) may keep it. Static files stay cacheable. A session
+/// the request extended gets its cookie extended too.
+async fn private_when_signed_in(mut request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let signed_in = request
         .headers()
         .get_all(header::COOKIE)
         .iter()
         .any(|v| v.to_str().is_ok_and(|v| v.contains(community::session::SESSION_COOKIE)));
     let asset = request.uri().path().starts_with("/static/");
+    let renewal = community::session::CookieRenewal::default();
+    if signed_in {
+        request.extensions_mut().insert(renewal.clone());
+    }
     let mut response = next.run(request).await;
     if signed_in && !asset {
         response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     }
+    renewal.apply(&mut response);
     response
 }
 

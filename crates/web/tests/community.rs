@@ -66,6 +66,8 @@ struct Answer {
     location: Option<String>,
     body: String,
     session: Option<String>,
+    /// The response's session `Set-Cookie` headers, whole.
+    session_cookies: Vec<String>,
 }
 
 impl<'a> Reader<'a> {
@@ -81,19 +83,24 @@ impl<'a> Reader<'a> {
         let response = router(self.site.state.clone()).oneshot(request.body(Body::from(body)).unwrap()).await.unwrap();
         let status = response.status();
         let location = response.headers().get(header::LOCATION).map(|l| l.to_str().unwrap().to_owned());
-        let session = response
+        let session_cookies: Vec<String> = response
             .headers()
             .get_all(header::SET_COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .find_map(|v| v.strip_prefix("tidings_session="))
+            .filter(|v| v.starts_with("tidings_session="))
+            .map(str::to_owned)
+            .collect();
+        let session = session_cookies
+            .first()
+            .and_then(|v| v.strip_prefix("tidings_session="))
             .map(|v| v.split(';').next().unwrap().to_owned());
         if let Some(session) = &session {
             self.session = (!session.is_empty()).then(|| session.clone());
         }
         let body =
             String::from_utf8(axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap().to_vec()).unwrap();
-        Answer { status, location, body, session }
+        Answer { status, location, body, session, session_cookies }
     }
 
     async fn get(&mut self, path: &str) -> Answer {
@@ -475,4 +482,34 @@ async fn a_forgotten_password_is_reset_by_a_link_sent_by_mail() {
         tokio::time::timeout(std::time::Duration::from_millis(300), mails.recv()).await.is_err(),
         "no mail for the account without an address"
     );
+}
+
+/// Regression: the cookie set at sign-in expired `session_days` after sign-in even though the database extends a
+/// session with use, so a reader who came back every day was signed out all the same.
+#[tokio::test]
+async fn a_session_in_use_gets_its_cookie_extended_and_sign_out_still_ends_it() {
+    let site = site(AccountsConfig::default()).await;
+    make(&site, "cleo", Role::Reader, Duration::days(30)).await;
+    let mut cleo = Reader::new(&site);
+    assert_eq!(cleo.sign_in("cleo", "cleo has a long password", "").await.status, StatusCode::SEE_OTHER);
+    let token = cleo.session.clone().unwrap();
+    assert!(cleo.get("/account").await.session_cookies.is_empty(), "a session just used is not extended again");
+
+    let last_used = Utc::now() - Duration::hours(1);
+    let accounts = site.store.accounts();
+    accounts.touch_session(&tokens::hash(&token), last_used, last_used + Duration::days(30)).await.unwrap();
+    let page = cleo.get("/account").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.session_cookies.len(), 1, "{:?}", page.session_cookies);
+    let renewed = &page.session_cookies[0];
+    assert!(renewed.starts_with(&format!("tidings_session={token};")), "{renewed}");
+    assert!(renewed.contains("Max-Age=2592000") && renewed.contains("HttpOnly"), "{renewed}");
+
+    // Signing out with a session due for extension ends it: no renewal rides along with the cleared cookie.
+    accounts.touch_session(&tokens::hash(&token), last_used, last_used + Duration::days(30)).await.unwrap();
+    let out = cleo.post("/logout", &[]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(out.session_cookies.len(), 1, "{:?}", out.session_cookies);
+    assert!(out.session_cookies[0].starts_with("tidings_session=;"), "{:?}", out.session_cookies);
+    assert!(!cleo.get("/account").await.body.contains("Signed in as cleo"));
 }

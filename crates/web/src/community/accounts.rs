@@ -198,7 +198,7 @@ async fn start_session(state: &AppState, headers: &HeaderMap, uri: &Uri, user: &
     if let Err(e) = accounts.record_login(user.id, now).await {
         tracing::warn!(error = %e, "recording a sign-in failed");
     }
-    let cookie = session::session_cookie(&token, days * 24 * 60 * 60, over_https(headers, uri));
+    let cookie = session::session_cookie(&token, session::session_max_age(state), over_https(headers, uri));
     see_other_with_cookie(next, cookie)
 }
 

@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, FromRequestParts};
@@ -35,6 +35,8 @@ pub(crate) struct Viewer {
     pub(crate) user: Option<User>,
     /// The session's token (from the cookie), when signed in.
     session: Option<String>,
+    /// Whether this request extended the session in the database (so the cookie should be extended too).
+    extended: bool,
 }
 
 impl Viewer {
@@ -74,8 +76,48 @@ impl FromRequestParts<AppState> for Viewer {
         let viewer = viewer_of(state, &parts.headers)
             .await
             .map_err(|e| crate::PageError::internal(state, &format!("reading the session: {e}")).into_response())?;
+        if let (true, Some(token), Some(renewal)) =
+            (viewer.extended, viewer.session.as_deref(), parts.extensions.get::<CookieRenewal>())
+        {
+            let secure = crate::admin::auth::over_https(&parts.headers, &parts.uri);
+            renewal.set(session_cookie(token, session_max_age(state), secure));
+        }
         parts.extensions.insert(viewer.clone());
         Ok(viewer)
+    }
+}
+
+/// The session cookie's lifetime in seconds: as long as the session lasts in the database.
+pub(crate) fn session_max_age(state: &AppState) -> i64 {
+    i64::from(state.community.config.session_days) * 24 * 60 * 60
+}
+
+/// Where the request's [`Viewer`] leaves a renewed session cookie for the response. The database extends a
+/// session each time it is used (at most every [`TOUCH_EVERY`]); the cookie set at sign-in would still expire
+/// `session_days` after sign-in, so a reader who comes back every day would be signed out all the same. The
+/// renewal is sent with whatever response the request gets, unless that response sets the cookie itself (a
+/// sign-out ends it).
+#[derive(Clone, Default)]
+pub(crate) struct CookieRenewal(Arc<Mutex<Option<HeaderValue>>>);
+
+impl CookieRenewal {
+    fn set(&self, cookie: Option<HeaderValue>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = cookie;
+    }
+
+    /// Adds the renewed cookie to `response`, if the session was extended and the response does not set the
+    /// session cookie already.
+    pub(crate) fn apply(&self, response: &mut Response) {
+        let Some(cookie) = self.0.lock().unwrap_or_else(|e| e.into_inner()).take() else { return };
+        let prefix = format!("{SESSION_COOKIE}=");
+        let sets_session = response
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .any(|v| v.to_str().is_ok_and(|v| v.starts_with(&prefix)));
+        if !sets_session {
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+        }
     }
 }
 
@@ -85,11 +127,12 @@ async fn viewer_of(state: &AppState, headers: &HeaderMap) -> Result<Viewer, tidi
         let hash = tokens::hash(&token);
         let now = Utc::now();
         if let Some((user, last_seen)) = accounts.session_user(&hash, now).await? {
-            if now - last_seen > TOUCH_EVERY {
+            let extended = now - last_seen > TOUCH_EVERY;
+            if extended {
                 let expires = now + TimeDelta::days(i64::from(state.community.config.session_days));
                 accounts.touch_session(&hash, now, expires).await?;
             }
-            return Ok(Viewer { user: Some(user), session: Some(token) });
+            return Ok(Viewer { user: Some(user), session: Some(token), extended });
         }
     }
     Ok(Viewer::default())
