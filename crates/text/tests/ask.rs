@@ -1,9 +1,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-//! The "Ask" bar, measured on the demo site's 41 article pages, over two question sets: `tests/fixtures/ask.jsonl`
-//! (the set the answering was developed on) and `tests/fixtures/ask-heldout.jsonl` (written before the second
-//! round of changes and kept out of tuning, so that it says whether those changes generalise). For the questions
+//! The "Ask" bar, measured on the demo site's 41 article pages, over three question sets: `tests/fixtures/ask.jsonl`
+//! (the set the answering was developed on), `tests/fixtures/ask-heldout.jsonl` (written before the second round
+//! of changes and kept out of tuning, so that it says whether those changes generalise) and
+//! `tests/fixtures/ask-heldout2.jsonl` (written later from the article text alone, by someone who had not seen
+//! the answering code or its output). For the questions
 //! the coverage answers, the first cited sentence should be a right one for at least 80% of them; for the
-//! questions it cannot answer, "no answer" should be said for (nearly) all of them. Both sets are reported apart;
+//! questions it cannot answer, "no answer" should be said for (nearly) all of them. All sets are reported apart;
 //! the floors hold on their union.
 //!
 //! Article text comes from the demo pages through the extractor, as the ingester would store it. Two
@@ -18,17 +20,22 @@ use std::path::{Path, PathBuf};
 use tidings_text::ask::{Answer, Passage, answer};
 use tidings_text::tokenize::tokenize;
 
-// The product bar is 0.80 right and (nearly) all unanswerable questions declined, on the union of both sets. It
-// is NOT reached yet: on the main set the right-sentence rate is 81.0% (all articles) / 79.3% (top 10), but on
-// the held-out set it is 67.3%, mostly because the answer sentence paraphrases the question ("journeys" for
-// "trips", "oldest" for "eldest") and falls below the coverage threshold; 18 of 22 unanswerable questions are
-// declined (15 before the question's verb had to be said). The floors hold what is reached so that it does not slip; raise them as the answering improves.
-/// Right first sentence, every demo article a candidate, both sets together (reached: 74.8%).
-const RIGHT_FLOOR_ALL: f64 = 0.74;
-/// Right first sentence, top-ten retrieval, both sets together (reached: 73.8%).
-const RIGHT_FLOOR_TOP: f64 = 0.73;
-/// "No answer" for unanswerable questions, both sets together, either retrieval (reached: 81.8%).
-const NONE_FLOOR: f64 = 0.81;
+// The product bar is 0.80 right and (nearly) all unanswerable questions declined. It is NOT reached. On the set
+// the answering was developed on the right-sentence rate is 81.0% (all articles) / 79.3% (top 10); on the first
+// held-out set 67.3%, mostly because the answer sentence paraphrases the question ("journeys" for "trips",
+// "oldest" for "eldest") and falls below the coverage threshold; on the second held-out set (written from the
+// article text alone, never tuned on) 44.4%: its questions ask for places that are not names ("where will the
+// parade finish" - "at the town hall"), for what someone was doing, and in words the articles do not use, which
+// the hand-written rules do not reach. Unanswerable questions declined: 11/12, 7/10 and 7/12. Lowering the
+// coverage threshold trades one for the other (at 0.40: 80.4% right but 63.6% declined on the first two sets), so
+// the rules are near what they can do; a reading model would be needed for the bar. The floors hold what is
+// reached on all three sets together, so that it does not slip.
+/// Right first sentence, every demo article a candidate, all sets together (reached: 96/143 = 67.1%).
+const RIGHT_FLOOR_ALL: f64 = 0.67;
+/// Right first sentence, top-ten retrieval, all sets together (reached: 95/143 = 66.4%).
+const RIGHT_FLOOR_TOP: f64 = 0.66;
+/// "No answer" for unanswerable questions, all sets together, either retrieval (reached: 25/34 = 73.5%).
+const NONE_FLOOR: f64 = 0.73;
 /// Candidates per question in the search-like retrieval.
 const TOP_K: usize = 10;
 
@@ -234,7 +241,11 @@ fn evaluate(label: &str, cases: &[Case], articles: &[Article], retrieve: impl Fn
 fn ask_meets_the_bar_on_the_demo_coverage() {
     let articles = load_articles();
     assert_eq!(articles.len(), 41);
-    let sets = [("main", load_cases("ask.jsonl")), ("held-out", load_cases("ask-heldout.jsonl"))];
+    let sets = [
+        ("main", load_cases("ask.jsonl")),
+        ("held-out", load_cases("ask-heldout.jsonl")),
+        ("held-out 2", load_cases("ask-heldout2.jsonl")),
+    ];
     let keys: HashSet<&str> = articles.iter().map(|a| a.key.as_str()).collect();
     let mut ids = HashSet::new();
     for (_, cases) in &sets {
@@ -268,7 +279,7 @@ fn ask_meets_the_bar_on_the_demo_coverage() {
             summary.push((label, t));
             union = union.add(t);
         }
-        summary.push((format!("both sets, {retrieval}"), union));
+        summary.push((format!("all sets, {retrieval}"), union));
         floors.push((retrieval, right_floor, union));
     }
     println!();
