@@ -13,6 +13,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
 
@@ -21,7 +23,7 @@ use axum::http::{Method, Request, StatusCode, header};
 use chrono::{Duration, Utc};
 use tidings_community::{password, tokens};
 use tidings_core::accounts::{CommentStatus, CommentTarget, NewComment, NewUser, Role};
-use tidings_core::{ClusteringBatch, NewArticle, NewSource, PollSuccess, SourceKind, Store, StoryTarget};
+use tidings_core::{ClusteringBatch, Store, StoryTarget};
 use tidings_web::{AppState, router};
 use tower::ServiceExt;
 
@@ -77,32 +79,8 @@ struct Site {
 }
 
 async fn site() -> Site {
-    let dir = tempfile::tempdir().unwrap();
-    let store = tidings_store::open(&format!("sqlite://{}", dir.path().join("web.db").display())).await.unwrap();
-    let source = store
-        .add_source(NewSource {
-            url: "https://gazette.example/feed.xml".into(),
-            kind: SourceKind::Feed,
-            title: Some("Gazette".into()),
-            site_url: None,
-            category: Some("Local".into()),
-        })
-        .await
-        .unwrap();
+    let common::OneArticle { store, article, dir } = common::one_article().await;
     let now = Utc::now();
-    let article = NewArticle {
-        guid: "a1".into(),
-        url: Some("https://gazette.example/1".into()),
-        title: "Council approves the tram".into(),
-        content_text: "The council approved the tram on Tuesday.".into(),
-        published_at: Some(now - Duration::minutes(5)),
-        content_hash: "h1".into(),
-        ..NewArticle::default()
-    };
-    let poll =
-        PollSuccess { articles: vec![article], next_poll_at: now, poll_interval_secs: 1800, ..Default::default() };
-    store.record_poll(source.id, now, poll).await.unwrap();
-    let article = store.latest_articles(1, None).await.unwrap()[0].id;
     let batch = ClusteringBatch {
         new_stories: vec!["Council approves the tram".into()],
         assignments: vec![(article, StoryTarget::New(0))],

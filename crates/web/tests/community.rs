@@ -4,15 +4,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::{Duration, Utc};
 use tidings_community::{tokens, totp};
+use tidings_core::Store;
 use tidings_core::accounts::{NewUser, OneTimePurpose, Role};
 use tidings_core::config::{AccountsConfig, SignupMode};
-use tidings_core::{NewArticle, NewSource, PollSuccess, SourceKind, Store};
 use tidings_web::{AppState, router};
 use tower::ServiceExt;
 
@@ -25,32 +27,7 @@ struct Site {
 }
 
 async fn site(config: AccountsConfig) -> Site {
-    let dir = tempfile::tempdir().unwrap();
-    let store = tidings_store::open(&format!("sqlite://{}", dir.path().join("web.db").display())).await.unwrap();
-    let source = store
-        .add_source(NewSource {
-            url: "https://gazette.example/feed.xml".into(),
-            kind: SourceKind::Feed,
-            title: Some("Gazette".into()),
-            site_url: None,
-            category: Some("Local".into()),
-        })
-        .await
-        .unwrap();
-    let now = Utc::now();
-    let article = NewArticle {
-        guid: "a1".into(),
-        url: Some("https://gazette.example/1".into()),
-        title: "Council approves the tram".into(),
-        content_text: "The council approved the tram on Tuesday.".into(),
-        published_at: Some(now - Duration::minutes(5)),
-        content_hash: "h1".into(),
-        ..NewArticle::default()
-    };
-    let poll =
-        PollSuccess { articles: vec![article], next_poll_at: now, poll_interval_secs: 1800, ..Default::default() };
-    store.record_poll(source.id, now, poll).await.unwrap();
-    let article = store.latest_articles(1, None).await.unwrap()[0].id;
+    let common::OneArticle { store, article, dir } = common::one_article().await;
     let state = AppState::new(store.clone()).with_accounts(config);
     Site { store, state, article, _dir: dir }
 }
