@@ -63,6 +63,8 @@ pub struct Config {
     pub web: WebConfig,
     /// Readers' accounts, comments and moderation.
     pub accounts: AccountsConfig,
+    /// Optional machine-written summaries from an OpenAI-compatible endpoint (off by default).
+    pub llm: LlmConfig,
 }
 
 impl Default for Config {
@@ -79,6 +81,7 @@ impl Default for Config {
             search: SearchConfig::default(),
             web: WebConfig::default(),
             accounts: AccountsConfig::default(),
+            llm: LlmConfig::default(),
         }
     }
 }
@@ -184,6 +187,7 @@ impl Config {
             return Err(bad("set web.admin_token or web.admin_token_file, not both".to_owned()));
         }
         self.accounts.validate()?;
+        self.llm.validate()?;
         WebConfig::check_admin_token(&self.web.admin_token)
     }
 }
@@ -431,19 +435,12 @@ impl WebConfig {
         &mut self,
         read: impl FnOnce(&std::path::Path) -> std::io::Result<String>,
     ) -> Result<(), ConfigError> {
-        if self.admin_token_file.as_os_str().is_empty() {
-            return Ok(());
-        }
-        let path = self.admin_token_file.display().to_string();
-        let text = read(&self.admin_token_file)
-            .map_err(|e| ConfigError::File { path: path.clone(), message: format!("reading the admin token: {e}") })?;
-        let token = text.trim();
-        if token.is_empty() {
-            return Err(ConfigError::File { path, message: "the admin token file is empty".to_owned() });
-        }
-        Self::check_admin_token(token)
-            .map_err(|e| ConfigError::File { path, message: e.to_string().replace("web.admin_token", "the token") })?;
-        self.admin_token = token.to_owned();
+        let Some(token) = read_secret_file(&self.admin_token_file, "admin token", read)? else { return Ok(()) };
+        Self::check_admin_token(&token).map_err(|e| ConfigError::File {
+            path: self.admin_token_file.display().to_string(),
+            message: e.to_string().replace("web.admin_token", "the token"),
+        })?;
+        self.admin_token = token;
         Ok(())
     }
 }
@@ -561,6 +558,142 @@ impl AccountsConfig {
     }
 }
 
+/// Machine-written summaries: an OpenAI-compatible chat-completions endpoint (a local llama.cpp `llama-server`,
+/// or any service speaking the same protocol) writes a short summary of each newly enriched article. Off by
+/// default: Tidings' own reading aids need no outside service, and this one is the operator's choice.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LlmConfig {
+    /// Ask the endpoint for summaries of newly enriched articles.
+    pub enabled: bool,
+    /// The API's base URL, up to and including its version (`http://127.0.0.1:8081/v1`); requests go to
+    /// `{endpoint}/chat/completions`.
+    pub endpoint: String,
+    /// The model to ask for, as the endpoint names it; also shown beside each summary.
+    pub model: String,
+    /// A bearer token for the endpoint, when it wants one. Never logged nor printed by `tidings config`.
+    #[serde(deserialize_with = "string_or_integer")]
+    pub api_key: String,
+    /// A file holding the token (surrounding whitespace ignored), instead of `api_key`; read by the binary when it
+    /// starts, with [`LlmConfig::read_api_key_file`].
+    pub api_key_file: PathBuf,
+    /// How long one request may take, seconds (a local model on a CPU can take a minute for a long article).
+    pub timeout_secs: u64,
+    /// The article text sent is cut to this many characters (the prompt's size, and so its time, grows with it).
+    pub max_input_chars: usize,
+    /// The longest answer asked for, in tokens.
+    pub max_tokens: u32,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+}
+
+impl Default for LlmConfig {
+    fn default() -> Self {
+        LlmConfig {
+            enabled: false,
+            endpoint: String::new(),
+            model: String::new(),
+            api_key: String::new(),
+            api_key_file: PathBuf::new(),
+            timeout_secs: 120,
+            max_input_chars: 12_000,
+            max_tokens: 300,
+            concurrency: 1,
+        }
+    }
+}
+
+/// Written by hand so the API key never reaches a log line through `{:?}`.
+impl std::fmt::Debug for LlmConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LlmConfig")
+            .field("enabled", &self.enabled)
+            .field("endpoint", &self.endpoint)
+            .field("model", &self.model)
+            .field("api_key", &if self.api_key.is_empty() { "" } else { "<set, not shown>" })
+            .field("api_key_file", &self.api_key_file)
+            .field("timeout_secs", &self.timeout_secs)
+            .field("max_input_chars", &self.max_input_chars)
+            .field("max_tokens", &self.max_tokens)
+            .field("concurrency", &self.concurrency)
+            .finish()
+    }
+}
+
+impl LlmConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |message: String| ConfigError::Invalid { message };
+        if !self.api_key.is_empty() && !self.api_key_file.as_os_str().is_empty() {
+            return Err(bad("set llm.api_key or llm.api_key_file, not both".to_owned()));
+        }
+        if !self.enabled {
+            return Ok(());
+        }
+        let endpoint = self.endpoint.trim();
+        if endpoint.is_empty() {
+            return Err(bad(
+                "llm.enabled is true but llm.endpoint is empty; set it to the API's base URL, for example \
+                 http://127.0.0.1:8081/v1 for a local llama-server"
+                    .to_owned(),
+            ));
+        }
+        if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) || url::Url::parse(endpoint).is_err()
+        {
+            return Err(bad(format!("llm.endpoint ({endpoint:?}) must be an http:// or https:// URL")));
+        }
+        if self.model.trim().is_empty() {
+            return Err(bad(
+                "llm.enabled is true but llm.model is empty; set it to the model's name as the endpoint knows it"
+                    .to_owned(),
+            ));
+        }
+        if self.timeout_secs == 0 || self.timeout_secs > 3600 {
+            return Err(bad(format!("llm.timeout_secs ({}) must be between 1 and 3600", self.timeout_secs)));
+        }
+        if self.concurrency == 0 || self.concurrency > 64 {
+            return Err(bad(format!("llm.concurrency ({}) must be between 1 and 64", self.concurrency)));
+        }
+        if self.max_input_chars < 200 {
+            return Err(bad(format!("llm.max_input_chars ({}) must be at least 200", self.max_input_chars)));
+        }
+        if self.max_tokens < 16 {
+            return Err(bad(format!("llm.max_tokens ({}) must be at least 16", self.max_tokens)));
+        }
+        Ok(())
+    }
+
+    /// Sets `api_key` from `api_key_file` when one is named, using `read` to read it. Errors name the file.
+    pub fn read_api_key_file(
+        &mut self,
+        read: impl FnOnce(&std::path::Path) -> std::io::Result<String>,
+    ) -> Result<(), ConfigError> {
+        if let Some(key) = read_secret_file(&self.api_key_file, "llm API key", read)? {
+            self.api_key = key;
+        }
+        Ok(())
+    }
+}
+
+/// The secret in `path` (its surrounding whitespace ignored), read with `read`; none when no file is named. Errors
+/// name the file and `what` it should hold.
+fn read_secret_file(
+    path: &std::path::Path,
+    what: &str,
+    read: impl FnOnce(&std::path::Path) -> std::io::Result<String>,
+) -> Result<Option<String>, ConfigError> {
+    if path.as_os_str().is_empty() {
+        return Ok(None);
+    }
+    let shown = path.display().to_string();
+    let text = read(path)
+        .map_err(|e| ConfigError::File { path: shown.clone(), message: format!("reading the {what}: {e}") })?;
+    let secret = text.trim();
+    if secret.is_empty() {
+        return Err(ConfigError::File { path: shown, message: format!("the {what} file is empty") });
+    }
+    Ok(Some(secret.to_owned()))
+}
+
 /// A token set through the environment is read as TOML first, so one of digits only arrives as an integer.
 fn string_or_integer<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
     #[derive(Deserialize)]
@@ -668,6 +801,45 @@ mod tests {
         let mut web = WebConfig { admin_token_file: "/run/token".into(), ..WebConfig::default() };
         let err = web.read_admin_token_file(|_| Err(std::io::Error::other("no such file"))).unwrap_err();
         assert!(err.to_string().contains("/run/token: reading the admin token: no such file"), "{err}");
+    }
+
+    #[test]
+    fn llm_is_off_by_default_and_checked_when_on() {
+        let config = Config::load(None, Vec::new()).unwrap();
+        assert!(!config.llm.enabled);
+        let err = Config::load(Some(("t.toml", "[llm]\nenabled = true\n")), Vec::new()).unwrap_err().to_string();
+        assert!(err.contains("llm.endpoint is empty"), "{err}");
+        let env = vec![
+            ("TIDINGS_LLM__ENABLED".to_owned(), "true".to_owned()),
+            ("TIDINGS_LLM__ENDPOINT".to_owned(), "http://127.0.0.1:8081/v1".to_owned()),
+        ];
+        let err = Config::load(None, env.clone()).unwrap_err().to_string();
+        assert!(err.contains("llm.model is empty"), "{err}");
+        let mut env = env;
+        env.push(("TIDINGS_LLM__MODEL".to_owned(), "qwen2.5-3b-instruct".to_owned()));
+        env.push(("TIDINGS_LLM__API_KEY".to_owned(), "sk-secret-value".to_owned()));
+        let config = Config::load(None, env).unwrap();
+        assert!(config.llm.enabled && config.llm.concurrency == 1);
+        assert_eq!(config.llm.endpoint, "http://127.0.0.1:8081/v1");
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("sk-secret-value") && shown.contains("<set, not shown>"), "{shown}");
+        let file = "[llm]\nenabled = true\nendpoint = \"127.0.0.1:8081\"\nmodel = \"m\"\n";
+        let err = Config::load(Some(("t.toml", file)), Vec::new()).unwrap_err().to_string();
+        assert!(err.contains("llm.endpoint") && err.contains("http://"), "{err}");
+        let err = Config::load(Some(("t.toml", "[llm]\nkey = \"x\"\n")), Vec::new()).unwrap_err().to_string();
+        assert!(err.contains("t.toml") && err.contains("key"), "{err}");
+    }
+
+    #[test]
+    fn llm_api_key_file_is_read_and_trimmed() {
+        let mut llm = LlmConfig { api_key_file: "/run/llm-key".into(), ..LlmConfig::default() };
+        llm.read_api_key_file(|_| Ok("sk-123\n".to_owned())).unwrap();
+        assert_eq!(llm.api_key, "sk-123");
+        let mut llm = LlmConfig { api_key_file: "/run/llm-key".into(), ..LlmConfig::default() };
+        let err = llm.read_api_key_file(|_| Ok(" \n".to_owned())).unwrap_err().to_string();
+        assert!(err.contains("/run/llm-key") && err.contains("empty"), "{err}");
+        let both = "[llm]\napi_key = \"a\"\napi_key_file = \"/run/k\"\n";
+        assert!(Config::load(Some(("t.toml", both)), Vec::new()).unwrap_err().to_string().contains("not both"));
     }
 
     #[test]

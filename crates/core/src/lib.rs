@@ -7,13 +7,16 @@
 
 pub mod accounts;
 pub mod config;
+pub mod machine_summaries;
 pub mod model;
 pub mod search;
 pub mod store;
+pub mod text;
 pub mod urlnorm;
 
 pub use accounts::AccountStore;
 pub use config::{Config, ConfigError};
+pub use machine_summaries::{MachineSummary, MachineSummaryFailure, MachineSummaryJob, MachineSummaryStore};
 pub use model::*;
 pub use search::{SearchDoc, SearchError, SearchIndex, SearchQuery};
 pub use store::{Store, StoreError, StoreResult};

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::SearchDoc;
 use crate::accounts::AccountStore;
+use crate::machine_summaries::MachineSummaryStore;
 use crate::model::{
     Article, ArticleCursor, ArticleId, ArticleListItem, ClusterJob, ClusteringBatch, Enrichment, EnrichmentJob,
     EntitySummary, ExtractMode, ExtractedBody, ExtractionJob, NewSource, PollFailure, PollReport, PollSuccess, Source,
@@ -68,6 +69,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Accounts, comments, moderation and personal lists, kept in the same database.
     fn accounts(&self) -> &dyn AccountStore;
+
+    /// Machine-written summaries (`[llm]`) and their queue, kept in the same database.
+    fn machine_summaries(&self) -> &dyn MachineSummaryStore;
 
     /// Follows a new source, due for polling at once. Fails with [`StoreError::DuplicateSource`] if its URL is
     /// already followed.

@@ -29,6 +29,7 @@
 
 mod accounts;
 pub mod bulk;
+mod machine_summaries;
 mod pg_search;
 mod sql;
 mod time;

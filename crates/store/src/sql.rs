@@ -13,9 +13,10 @@ use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 use tidings_core::{
     AccountStore, Article, ArticleCursor, ArticleId, ArticleListItem, ClusterJob, ClusteringBatch, Enrichment,
-    EnrichmentJob, EntityKind, EntityRef, EntitySummary, ExtractMode, ExtractedBody, ExtractionJob, NewArticle,
-    NewSource, OriginalReason, PollFailure, PollReport, PollSuccess, SearchDoc, Source, SourceId, SourceKind, Store,
-    StoreError, StoreResult, StoryArticle, StoryCursor, StoryId, StorySummary, StoryTarget, Syndication,
+    EnrichmentJob, EntityKind, EntityRef, EntitySummary, ExtractMode, ExtractedBody, ExtractionJob,
+    MachineSummaryStore, NewArticle, NewSource, OriginalReason, PollFailure, PollReport, PollSuccess, SearchDoc,
+    Source, SourceId, SourceKind, Store, StoreError, StoreResult, StoryArticle, StoryCursor, StoryId, StorySummary,
+    StoryTarget, Syndication,
 };
 
 use crate::time::DbTime;
@@ -122,18 +123,7 @@ pub(crate) fn sort_time(published_at: Option<DateTime<Utc>>, fetched_at: DateTim
 /// Cuts the text to at most [`EXCERPT_CHARS`] characters, at a word boundary when there is one, with an ellipsis
 /// when anything was cut.
 fn excerpt(text: &str) -> String {
-    let text = text.trim();
-    match text.char_indices().nth(EXCERPT_CHARS) {
-        None => text.to_owned(),
-        Some((cut, _)) => {
-            let head = &text[..cut];
-            let head = match head.rfind(char::is_whitespace) {
-                Some(space) if space > cut / 2 => &head[..space],
-                _ => head,
-            };
-            format!("{}…", head.trim_end())
-        }
-    }
+    tidings_core::text::cut_at_word(text.trim(), EXCERPT_CHARS)
 }
 
 /// The host of a URL, to name a source that has no title.
@@ -436,6 +426,10 @@ where
     }
 
     fn accounts(&self) -> &dyn AccountStore {
+        self
+    }
+
+    fn machine_summaries(&self) -> &dyn MachineSummaryStore {
         self
     }
 

@@ -1012,3 +1012,78 @@ async fn reading_aids_round_trip_and_feed_entity_and_topic_pages() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn machine_summaries_are_queued_kept_by_model_and_input_and_failures_recorded() {
+    use tidings_core::MachineSummary;
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let ms = store.machine_summaries();
+        let s = source(&store, "https://a.example/feed").await;
+        store.record_poll(s.id, at(9, 0), poll(vec![item("a"), item("b")], at(9, 0))).await.unwrap();
+        let enrich = store.pending_enrichment(10).await.unwrap();
+        let (a, b) = (enrich[0].id, enrich[1].id);
+        assert!(ms.pending_machine_summaries(at(23, 0), 10).await.unwrap().is_empty(), "nothing is queued by itself");
+
+        ms.queue_machine_summaries(&[a, b, 999_999], at(9, 5)).await.unwrap();
+        assert!(ms.pending_machine_summaries(at(9, 4), 10).await.unwrap().is_empty(), "due only from when queued");
+        let jobs = ms.pending_machine_summaries(at(9, 5), 10).await.unwrap();
+        assert_eq!(jobs.iter().map(|j| (j.article_id, j.attempts)).collect::<Vec<_>>(), vec![(a, 0), (b, 0)]);
+        assert_eq!(jobs[0].queued_at, at(9, 5));
+
+        // A kept summary takes its article off the queue and is found again by article, model and input only.
+        let summary =
+            MachineSummary { article_id: a, model: "m1".into(), text: "A summary.".into(), created_at: at(9, 6) };
+        ms.record_machine_summary(&jobs[0], &summary, "hash-1").await.unwrap();
+        assert_eq!(ms.machine_summary(a).await.unwrap(), Some(summary.clone()));
+        assert_eq!(ms.cached_machine_summary(a, "m1", "hash-1").await.unwrap(), Some(summary.clone()));
+        assert_eq!(ms.cached_machine_summary(a, "m2", "hash-1").await.unwrap(), None, "another model");
+        assert_eq!(ms.cached_machine_summary(a, "m1", "hash-2").await.unwrap(), None, "another text or prompt");
+        assert_eq!(ms.cached_machine_summary(b, "m1", "hash-1").await.unwrap(), None, "another article");
+        let again = MachineSummary { text: "Different.".into(), created_at: at(9, 7), ..summary.clone() };
+        ms.record_machine_summary(&jobs[0], &again, "hash-1").await.unwrap();
+        assert_eq!(ms.machine_summary(a).await.unwrap(), Some(summary.clone()), "the same key keeps the first");
+        let pending = ms.pending_machine_summaries(at(23, 0), 10).await.unwrap();
+        assert_eq!(pending.iter().map(|j| j.article_id).collect::<Vec<_>>(), vec![b]);
+
+        // A failure stays on the queue with its error, for the operator, until it is tried again; nothing is kept.
+        let error = "http://127.0.0.1:8081/v1/chat/completions: answered HTTP 500: model crashed";
+        ms.record_machine_summary_failure(&jobs[1], at(9, 8), error, Some(at(9, 9))).await.unwrap();
+        assert!(ms.pending_machine_summaries(at(9, 8), 10).await.unwrap().is_empty());
+        let retry = ms.pending_machine_summaries(at(9, 9), 10).await.unwrap();
+        assert_eq!(retry.iter().map(|j| (j.article_id, j.attempts)).collect::<Vec<_>>(), vec![(b, 1)]);
+        let failures = ms.machine_summary_failures(10).await.unwrap();
+        assert_eq!(failures.len(), 1);
+        assert_eq!((failures[0].article_id, failures[0].title.as_str()), (b, "Title b"));
+        assert_eq!((failures[0].error.as_str(), failures[0].failed_at), (error, at(9, 8)));
+        assert_eq!((failures[0].attempts, failures[0].next_attempt_at), (1, Some(at(9, 9))));
+        assert_eq!(ms.machine_summary(b).await.unwrap(), None, "nothing half-written");
+        ms.record_machine_summary_failure(&retry[0], at(9, 10), "timed out", None).await.unwrap();
+        assert!(ms.pending_machine_summaries(at(23, 0), 10).await.unwrap().is_empty(), "given up");
+        let failures = ms.machine_summary_failures(10).await.unwrap();
+        assert_eq!((failures[0].attempts, failures[0].next_attempt_at), (2, None));
+
+        // Queued again (its text changed), it starts afresh, and outcomes of the old entry leave the new one alone.
+        ms.queue_machine_summaries(&[b], at(9, 20)).await.unwrap();
+        assert!(ms.machine_summary_failures(10).await.unwrap().is_empty());
+        ms.record_machine_summary_failure(&retry[0], at(9, 21), "late", None).await.unwrap();
+        let stale =
+            MachineSummary { article_id: b, model: "m1".into(), text: "Old text.".into(), created_at: at(9, 22) };
+        ms.record_machine_summary(&retry[0], &stale, "hash-old").await.unwrap();
+        let pending = ms.pending_machine_summaries(at(9, 20), 10).await.unwrap();
+        assert_eq!(pending.iter().map(|j| (j.article_id, j.attempts)).collect::<Vec<_>>(), vec![(b, 0)]);
+
+        // The page shows the newest, whatever its model.
+        let newer = MachineSummary { model: "m2".into(), text: "Newer.".into(), created_at: at(10, 0), ..summary };
+        ms.record_machine_summary(&jobs[0], &newer, "hash-3").await.unwrap();
+        assert_eq!(ms.machine_summary(a).await.unwrap(), Some(newer));
+
+        // Removing the source takes its articles' summaries and queue entries along.
+        ms.record_machine_summary_failure(&pending[0], at(10, 1), "down", Some(at(10, 2))).await.unwrap();
+        assert!(store.remove_source(s.id).await.unwrap());
+        assert_eq!(ms.machine_summary(a).await.unwrap(), None);
+        assert!(ms.machine_summary_failures(10).await.unwrap().is_empty());
+        assert!(ms.pending_machine_summaries(at(23, 0), 10).await.unwrap().is_empty());
+    })
+    .await;
+}
