@@ -10,10 +10,14 @@
 //!
 //! When to fetch again is [`schedule`]'s business: adaptive intervals from a source's publishing rhythm and
 //! exponential backoff after errors, honouring `Retry-After` (see [`FetchError::retry_after`]).
+//!
+//! [`llm`] is the one other HTTP client: the optional machine-written summaries, asked of an operator-configured
+//! OpenAI-compatible endpoint.
 #![deny(missing_docs)]
 
 mod error;
 pub mod guard;
+pub mod llm;
 pub mod schedule;
 
 use std::cell::RefCell;
