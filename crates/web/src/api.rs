@@ -94,6 +94,7 @@ const API_PAGE: i64 = 50;
         crate::aids::AskAnswer,
         ArticleAidsInfo,
         ArticleEntity,
+        MachineSummaryInfo,
         admin::api::SourceInfo,
         admin::api::SourceList,
         admin::api::NewSourceRequest,
@@ -263,6 +264,27 @@ pub struct ArticleDetail {
     pub syndication: SyndicationInfo,
     /// Its reading aids, once the enrichment stage has seen it.
     pub aids: Option<ArticleAidsInfo>,
+    /// A summary written by a language model, when the server has one configured (`[llm]`, off by default) and it
+    /// has written one for this article; null otherwise. Label it as machine-written wherever it is shown.
+    pub machine_summary: Option<MachineSummaryInfo>,
+}
+
+/// A summary of an article written by a language model, not by the outlet nor chosen from the article's own
+/// sentences like `aids.summary`: it may contain errors.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MachineSummaryInfo {
+    /// The summary: one paragraph of plain text, usually three sentences.
+    pub text: String,
+    /// The model that wrote it, as the server's endpoint names it.
+    pub model: String,
+    /// When it was written.
+    pub created: DateTime<Utc>,
+}
+
+impl From<tidings_core::MachineSummary> for MachineSummaryInfo {
+    fn from(s: tidings_core::MachineSummary) -> Self {
+        MachineSummaryInfo { text: s.text, model: s.model, created: s.created_at }
+    }
 }
 
 /// An article's reading aids, computed by Tidings from its text.
@@ -506,6 +528,10 @@ pub(crate) async fn get_article(State(state): State<AppState>, Path(raw): Path<S
         Ok(a) => a,
         Err(e) => return internal(&state, &e),
     };
+    let machine_summary = match state.store.machine_summaries().machine_summary(id).await {
+        Ok(m) => m.map(Into::into),
+        Err(e) => return internal(&state, &e),
+    };
     let text = article.readable_text().to_owned();
     Json(ArticleDetail {
         id,
@@ -535,6 +561,7 @@ pub(crate) async fn get_article(State(state): State<AppState>, Path(raw): Path<S
                 })
                 .collect(),
         }),
+        machine_summary,
     })
     .into_response()
 }

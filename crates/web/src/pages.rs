@@ -111,6 +111,8 @@ struct ArticlePage {
     t: &'static Strings,
     id: i64,
     aids: crate::aids::ArticleAids,
+    /// A summary written by a language model (`[llm]`), with its model's name, shown apart and labelled.
+    machine_summary: Option<tidings_core::MachineSummary>,
     extraction_failed: bool,
     title: String,
     lang: Option<String>,
@@ -164,6 +166,8 @@ pub(crate) async fn article(
     let extraction_failed = article.extraction_error.is_some();
     let context = crate::stories::article_context(&state, id, article.source_id, article.story_id).await?;
     let aids = state.store.article_aids(id).await.map_err(|e| PageError::internal(&state, &e))?;
+    let machine_summary =
+        state.store.machine_summaries().machine_summary(id).await.map_err(|e| PageError::internal(&state, &e))?;
     let sort = crate::community::comments::sort_of(&query);
     let target = tidings_core::accounts::CommentTarget::Article(id);
     let thread = crate::community::comments::thread(&state, &viewer, target, sort)
@@ -183,6 +187,7 @@ pub(crate) async fn article(
             thread,
             save,
             aids: crate::aids::ArticleAids::new(t, aids),
+            machine_summary,
             syndication: crate::stories::syndication_html(t, &context),
             extraction_failed,
             rtl: fields.language.as_deref().is_some_and(is_right_to_left),

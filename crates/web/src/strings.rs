@@ -574,6 +574,20 @@ catalogue! {
         pub resumed: &'static str,
         /// A source made due, for the poller of another process: `{name}`.
         pub made_due: &'static str,
+        /// The heading of the failed machine-written summaries (`[llm]`): `{n}`.
+        pub machine_summary_failures_heading: &'static str,
+        /// What that list is.
+        pub machine_summary_failures_intro: &'static str,
+        /// A column: the article.
+        pub col_article: &'static str,
+        /// A column: the last error.
+        pub col_last_error: &'static str,
+        /// A column: the next attempt.
+        pub col_next_attempt: &'static str,
+        /// Failed requests for one article in a row: `{n}`.
+        pub failed_attempts: Plural,
+        /// No next attempt: the stage gave up on the article.
+        pub machine_summary_given_up: &'static str,
 
         // Reading aids (aids.rs): summaries, key points, names, topics, the story brief and Ask.
         /// The article summary's heading.
@@ -584,6 +598,10 @@ catalogue! {
         pub key_points_heading: &'static str,
         /// No summary, because the article's language has no summariser: `{language}` (a language tag).
         pub summary_unsupported: &'static str,
+        /// The heading of a summary written by a language model (`[llm]`).
+        pub machine_summary_heading: &'static str,
+        /// Under it: who wrote it and that it may be wrong: `{model}`.
+        pub machine_summary_note: &'static str,
         /// No names, because the tagger reads only English: `{language}`.
         pub entities_unsupported: &'static str,
         /// The heading of an article's names.
@@ -1230,10 +1248,22 @@ pub static EN: Strings = Strings {
     removed: "Removed {name} ({url}) and its articles.",
     resumed: "{name} will be polled again; it is due now.",
     made_due: "{name} is due now; the poller fetches it within seconds.",
+    machine_summary_failures_heading: "Machine-written summaries that failed ({n})",
+    machine_summary_failures_intro: "Requests to the language model endpoint ([llm] in the configuration) that \
+                                     failed, latest first. Each is tried again a few times; the articles themselves are \
+                                     stored and shown as usual.",
+    col_article: "Article",
+    col_last_error: "Last error",
+    col_next_attempt: "Next attempt",
+    failed_attempts: Plural::new("{n} failed attempt", "{n} failed attempts"),
+    machine_summary_given_up: "None: given up until the article's text changes",
     summary_heading: "Summary",
     summary_note: "Sentences chosen from the article by Tidings, not written by a machine.",
     key_points_heading: "Key points",
     summary_unsupported: "No summary: Tidings cannot yet summarise articles in this language ({language}).",
+    machine_summary_heading: "Machine-written summary",
+    machine_summary_note: "Written by a language model ({model}), not by the outlet or by Tidings' own summariser; it \
+                           may contain errors, so check it against the article.",
     entities_unsupported: "Names are found in English articles only; this one is in {language}.",
     names_in_article: "Names in this article",
     names_in_story: "Names in this story",

@@ -503,3 +503,39 @@ async fn the_sources_api_needs_the_bearer_token() {
     );
     assert!(site.store.source(id).await.unwrap().is_none());
 }
+
+#[tokio::test]
+async fn failed_machine_summaries_are_listed_for_the_operator() {
+    let site = site(TOKEN).await;
+    let (cookie, _) = admin_session(&site).await;
+    let page = send(&site, get_with("/admin", &cookie)).await.body;
+    assert!(!page.contains("Machine-written summaries"), "no section while nothing failed");
+
+    let now = chrono::Utc::now();
+    let article = tidings_core::NewArticle {
+        guid: "g-1".into(),
+        title: "Tram <vote> delayed".into(),
+        content_text: "The vote was delayed.".into(),
+        content_hash: "h-1".into(),
+        ..tidings_core::NewArticle::default()
+    };
+    let poll = tidings_core::PollSuccess {
+        articles: vec![article],
+        next_poll_at: now,
+        poll_interval_secs: 1800,
+        ..tidings_core::PollSuccess::default()
+    };
+    site.store.record_poll(site.gazette, now, poll).await.unwrap();
+    let id = site.store.latest_articles(1, None).await.unwrap()[0].id;
+    let summaries = site.store.machine_summaries();
+    summaries.queue_machine_summaries(&[id], now).await.unwrap();
+    let job = summaries.pending_machine_summaries(now, 10).await.unwrap()[0];
+    let error = "http://127.0.0.1:8081/v1/chat/completions: answered HTTP 503: Loading model";
+    summaries.record_machine_summary_failure(&job, now, error, None).await.unwrap();
+
+    let page = send(&site, get_with("/admin", &cookie)).await.body;
+    assert!(page.contains("Machine-written summaries that failed (1)"), "{page}");
+    assert!(page.contains(&format!("<a href=\"/articles/{id}\">Tram &#60;vote&#62; delayed</a>")), "{page}");
+    assert!(page.contains(error) && page.contains("1 failed attempt"), "{page}");
+    assert!(page.contains("None: given up until the article"), "{page}");
+}

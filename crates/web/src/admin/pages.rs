@@ -179,6 +179,38 @@ struct AdminPage {
     csrf: String,
     can_add: bool,
     sources: Vec<AdminSourceRow>,
+    /// Failed machine-written summaries (`[llm]`), latest first; empty when there are none (or it is off).
+    summary_failures: Vec<SummaryFailureRow>,
+}
+
+/// Failed machine-written summaries shown at most.
+const SUMMARY_FAILURES_SHOWN: i64 = 20;
+
+/// A failed machine-written summary, as its row on `/admin` shows it.
+pub(crate) struct SummaryFailureRow {
+    article_id: i64,
+    title: String,
+    /// The error, naming the endpoint.
+    error: String,
+    /// When it failed and how often in a row, in words.
+    when: String,
+    /// When it is tried again, in words.
+    next: String,
+}
+
+impl SummaryFailureRow {
+    fn new(t: &'static Strings, f: tidings_core::MachineSummaryFailure, now: chrono::DateTime<Utc>) -> Self {
+        let attempts = t.count(&t.failed_attempts, i64::from(f.attempts));
+        SummaryFailureRow {
+            article_id: f.article_id,
+            title: f.title,
+            error: f.error,
+            when: format!("{} · {attempts}", timefmt::relative(t, f.failed_at, now)),
+            next: f
+                .next_attempt_at
+                .map_or_else(|| t.machine_summary_given_up.to_owned(), |at| timefmt::until(t, at, now)),
+        }
+    }
 }
 
 /// `GET /admin`: the sign-in form, or the sources with their health and the forms.
@@ -189,8 +221,8 @@ pub(super) async fn home(State(state): State<AppState>, headers: HeaderMap, uri:
     let had_flash = flash.is_some();
     let mut response = match auth.session(&headers) {
         None => html(StatusCode::OK, &LoginPage { t, flash, error: None }, &state),
-        Some(session) => match state.store.sources().await {
-            Ok(sources) => {
+        Some(session) => match admin_lists(&state).await {
+            Ok((sources, failures)) => {
                 let now = Utc::now();
                 let page = AdminPage {
                     t,
@@ -198,6 +230,7 @@ pub(super) async fn home(State(state): State<AppState>, headers: HeaderMap, uri:
                     csrf: auth.csrf_token(&session),
                     can_add: state.source_admin.is_some(),
                     sources: sources.iter().map(|s| AdminSourceRow::new(t, s, now)).collect(),
+                    summary_failures: failures.into_iter().map(|f| SummaryFailureRow::new(t, f, now)).collect(),
                 };
                 html(StatusCode::OK, &page, &state)
             }
@@ -208,6 +241,15 @@ pub(super) async fn home(State(state): State<AppState>, headers: HeaderMap, uri:
         response.headers_mut().append(header::SET_COOKIE, clear);
     }
     response
+}
+
+/// What `/admin` lists: the sources, and the failed machine-written summaries.
+async fn admin_lists(
+    state: &AppState,
+) -> Result<(Vec<Source>, Vec<tidings_core::MachineSummaryFailure>), tidings_core::StoreError> {
+    let sources = state.store.sources().await?;
+    let failures = state.store.machine_summaries().machine_summary_failures(SUMMARY_FAILURES_SHOWN).await?;
+    Ok((sources, failures))
 }
 
 #[derive(Deserialize, Default)]
