@@ -10,6 +10,7 @@ use chrono::Utc;
 use tidings_core::{Enrichment, EnrichmentJob};
 use tidings_text::entity_names::{RawMention, normalise_mentions};
 
+use crate::machine_summaries::MIN_WORDS;
 use crate::{IngestError, Ingester};
 
 /// Articles enriched per batch.
@@ -69,6 +70,15 @@ impl Ingester {
             return Ok(0);
         }
         let started = Instant::now();
+        // Taken before the jobs move to the worker: the articles with enough text to be worth a summary.
+        let to_summarise: Vec<i64> = if self.machine_summaries {
+            jobs.iter()
+                .filter(|job| job.text.split_whitespace().nth(MIN_WORDS - 1).is_some())
+                .map(|job| job.id)
+                .collect()
+        } else {
+            Vec::new()
+        };
         let results = tokio::task::spawn_blocking(move || {
             jobs.into_iter()
                 .map(|job| {
@@ -87,6 +97,11 @@ impl Ingester {
         let now = Utc::now();
         for (id, aids) in &results {
             self.store.record_enrichment(*id, now, aids).await?;
+        }
+        // The aids are stored whatever happens here: a queue that cannot be written costs only the optional
+        // summaries of this batch, never the batch.
+        if let Err(error) = self.store.machine_summaries().queue_machine_summaries(&to_summarise, now).await {
+            tracing::error!(%error, articles = to_summarise.len(), "queueing machine-written summaries failed");
         }
         metrics::counter!("tidings_enriched_articles_total").increment(results.len() as u64);
         metrics::histogram!("tidings_enrichment_batch_seconds").record(started.elapsed().as_secs_f64());

@@ -6,6 +6,7 @@
 
 pub mod enrich;
 mod extraction;
+pub mod machine_summaries;
 pub mod normalise;
 mod search;
 pub mod stories;
@@ -25,6 +26,7 @@ use tidings_fetch::schedule::{adaptive_interval, backoff};
 use tidings_fetch::{FetchError, FetchResponse, FetchedBody, Fetcher, Validators};
 use tokio_util::sync::CancellationToken;
 
+pub use machine_summaries::{MachineSummarizer, SummaryReport};
 pub use normalise::feed_articles;
 pub use stories::{ClusterReport, StoryEngine};
 
@@ -83,6 +85,8 @@ pub struct Ingester {
     /// The search index the search stage keeps up to date; none when search is off.
     search: Option<Arc<dyn SearchIndex>>,
     search_batch: i64,
+    /// Whether the enrichment stage queues articles for machine-written summaries (`[llm] enabled`).
+    machine_summaries: bool,
 }
 
 impl Ingester {
@@ -97,7 +101,15 @@ impl Ingester {
             engine: Arc::default(),
             search: None,
             search_batch: 2000,
+            machine_summaries: false,
         }
+    }
+
+    /// Queues each enriched article with enough text for a machine-written summary (see
+    /// [`machine_summaries`]); off by default.
+    pub fn with_machine_summaries(mut self, on: bool) -> Ingester {
+        self.machine_summaries = on;
+        self
     }
 
     /// Keeps `index` up to date with stored articles, `batch` per commit.

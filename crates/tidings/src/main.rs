@@ -75,6 +75,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 if !shown.web.admin_token.is_empty() {
                     shown.web.admin_token = "<set, not shown>".to_owned();
                 }
+                if !shown.llm.api_key.is_empty() {
+                    shown.llm.api_key = "<set, not shown>".to_owned();
+                }
                 println!("{}", toml_of(&shown)?);
                 Ok(())
             }
@@ -129,6 +132,7 @@ fn load_config(explicit: Option<&Path>) -> anyhow::Result<Config> {
     let file = text.as_deref().map(|t| (shown.as_str(), t));
     let mut config = Config::load(file, std::env::vars())?;
     config.web.read_admin_token_file(|path| std::fs::read_to_string(path))?;
+    config.llm.read_api_key_file(|path| std::fs::read_to_string(path))?;
     config.web.check_language(&tidings_web::strings::language_tags())?;
     Ok(config)
 }
@@ -163,7 +167,8 @@ pub(crate) fn ingester(config: &Config, store: Arc<dyn Store>) -> anyhow::Result
     let fetcher = Fetcher::new(&config.fetch).context("building the HTTP client")?;
     Ok(Ingester::new(store, Arc::new(fetcher), config.poll.clone())
         .with_extract_config(config.extract.clone())
-        .with_stories_config(config.stories.clone()))
+        .with_stories_config(config.stories.clone())
+        .with_machine_summaries(config.llm.enabled))
 }
 
 /// Runs the web server and the poller until SIGINT or SIGTERM; both finish their work in progress first.
@@ -181,6 +186,15 @@ pub(crate) async fn serve(config: Config, metrics: Option<PrometheusHandle>) -> 
         ingester = ingester.with_search(index, config.search.batch_size);
     }
     let poller = config.poll.enabled.then(|| tokio::spawn(ingester.clone().run(shutdown.clone())));
+    // Where the poller runs (a web-only process has it off), beside it rather than in it: a slow endpoint never
+    // holds ingestion up.
+    let summarizer = if config.llm.enabled && config.poll.enabled {
+        let stage = tidings_ingest::MachineSummarizer::new(store.clone(), &config.llm)
+            .context("setting up machine-written summaries ([llm])")?;
+        Some(tokio::spawn(stage.run(shutdown.clone())))
+    } else {
+        None
+    };
     let address = listener.local_addr().context("reading the listening address")?;
     tracing::info!(%address, "serving");
     eprintln!("Tidings is serving at http://{address}  (Ctrl-C to stop)");
@@ -208,6 +222,9 @@ pub(crate) async fn serve(config: Config, metrics: Option<PrometheusHandle>) -> 
     shutdown.cancel();
     if let Some(poller) = poller {
         let _ = poller.await;
+    }
+    if let Some(summarizer) = summarizer {
+        let _ = summarizer.await;
     }
     tracing::info!("stopped");
     Ok(())

@@ -1,0 +1,237 @@
+//! The machine-summary stage (`[llm]`, off by default): articles the enrichment stage queued get a summary written
+//! by a language model behind an OpenAI-compatible endpoint, kept in the store and shown labelled as
+//! machine-written.
+//!
+//! It runs as a task of its own beside the poller, at most `llm.concurrency` requests at a time, so a slow or
+//! absent endpoint never holds ingestion up. Each summary is kept by article, model and the SHA-256 of what was
+//! sent (the prompt's version and the article's text as sent), and looked up before asking: the same text is
+//! never sent twice for the same model and prompt. A failed request is logged with the article and the endpoint,
+//! counted in `tidings_machine_summaries_total{outcome="failed"}`, recorded on the article's queue entry (shown on
+//! `/admin`) and tried again later, a few times; nothing of it is stored as a summary.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use futures::StreamExt;
+use sha2::{Digest, Sha256};
+use tidings_core::config::LlmConfig;
+use tidings_core::{MachineSummary, MachineSummaryJob, Store, StoreError};
+use tidings_fetch::llm::{LlmError, PROMPT_VERSION, SummaryClient};
+use tokio_util::sync::CancellationToken;
+
+/// An article with fewer words than this is not queued: a title and a sentence have nothing to summarise.
+pub const MIN_WORDS: usize = 40;
+
+/// Requests for one article before the stage gives up on it (until its text changes and it is queued again).
+const MAX_ATTEMPTS: u32 = 5;
+
+/// The wait before the second attempt; each later one waits four times longer (1, 4, 16, 64 minutes).
+const FIRST_RETRY: TimeDelta = TimeDelta::minutes(1);
+
+/// How often the stage looks for work when the queue is empty.
+const IDLE_TICK: Duration = Duration::from_secs(5);
+
+/// The longest pause after batches in which every request failed (the endpoint is down or overloaded): the
+/// queue is not worked through at full speed against an endpoint that cannot answer.
+const MAX_PAUSE: Duration = Duration::from_secs(600);
+
+/// What one pass over the queue did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SummaryReport {
+    /// Summaries written by the model and kept.
+    pub written: usize,
+    /// Articles whose summary was already kept for the same model and text (no request made).
+    pub cached: usize,
+    /// Requests that failed (recorded on the article's queue entry).
+    pub failed: usize,
+}
+
+impl SummaryReport {
+    fn add(&mut self, other: SummaryReport) {
+        self.written += other.written;
+        self.cached += other.cached;
+        self.failed += other.failed;
+    }
+
+    /// Articles taken from the queue.
+    pub fn total(&self) -> usize {
+        self.written + self.cached + self.failed
+    }
+}
+
+/// Writes machine summaries for queued articles. Cheap to clone.
+#[derive(Clone)]
+pub struct MachineSummarizer {
+    store: Arc<dyn Store>,
+    client: SummaryClient,
+    concurrency: usize,
+}
+
+/// The key a summary is kept under, beside its article and model: the SHA-256 of the prompt's version and the
+/// user message (which holds the title and the text as sent, after `llm.max_input_chars`).
+pub fn input_hash(prompt: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(PROMPT_VERSION.to_string().as_bytes());
+    hasher.update(b"\n");
+    hasher.update(prompt.as_bytes());
+    hex::encode(hasher.finalize())
+}
+
+/// When to ask again after the `attempts`-th failure in a row; none once [`MAX_ATTEMPTS`] have failed.
+fn retry_at(now: DateTime<Utc>, attempts: u32) -> Option<DateTime<Utc>> {
+    if attempts >= MAX_ATTEMPTS {
+        return None;
+    }
+    let factor = 4_i32.checked_pow(attempts.saturating_sub(1))?;
+    now.checked_add_signed(FIRST_RETRY * factor)
+}
+
+impl MachineSummarizer {
+    /// A stage writing to `store` with the endpoint and limits of `config`.
+    pub fn new(store: Arc<dyn Store>, config: &LlmConfig) -> Result<MachineSummarizer, LlmError> {
+        Ok(MachineSummarizer { store, client: SummaryClient::new(config)?, concurrency: config.concurrency.max(1) })
+    }
+
+    /// Takes one batch of due articles off the queue and summarises them, `llm.concurrency` at a time. Only a
+    /// store failure is an error; failed requests are recorded and counted.
+    pub async fn summarize_pending(&self) -> Result<SummaryReport, StoreError> {
+        let limit = i64::try_from(self.concurrency * 4).unwrap_or(64);
+        let jobs = self.store.machine_summaries().pending_machine_summaries(Utc::now(), limit).await?;
+        let outcomes: Vec<Result<SummaryReport, StoreError>> = futures::stream::iter(jobs)
+            .map(|job| self.summarize(job))
+            .buffer_unordered(self.concurrency)
+            .collect()
+            .await;
+        let mut report = SummaryReport::default();
+        for outcome in outcomes {
+            report.add(outcome?);
+        }
+        Ok(report)
+    }
+
+    /// Works through the queue until nothing is due (for tests and one-off runs); returns the totals.
+    pub async fn summarize_all_pending(&self) -> Result<SummaryReport, StoreError> {
+        let mut total = SummaryReport::default();
+        loop {
+            let report = self.summarize_pending().await?;
+            if report.total() == 0 {
+                return Ok(total);
+            }
+            total.add(report);
+        }
+    }
+
+    async fn summarize(&self, job: MachineSummaryJob) -> Result<SummaryReport, StoreError> {
+        let summaries = self.store.machine_summaries();
+        let Some(article) = self.store.article(job.article_id).await? else {
+            // Deleted with its source since it was queued; its queue entry went with it.
+            return Ok(SummaryReport::default());
+        };
+        let prompt = self.client.prompt(&article.fields.title, article.readable_text());
+        let hash = input_hash(&prompt);
+        let model = self.client.model();
+        if let Some(kept) = summaries.cached_machine_summary(job.article_id, model, &hash).await? {
+            summaries.record_machine_summary(&job, &kept, &hash).await?;
+            metrics::counter!("tidings_machine_summaries_total", "outcome" => "cache_hit").increment(1);
+            return Ok(SummaryReport { cached: 1, ..SummaryReport::default() });
+        }
+        let started = std::time::Instant::now();
+        let answer = self.client.summarize(&prompt).await;
+        metrics::histogram!("tidings_machine_summary_request_seconds").record(started.elapsed().as_secs_f64());
+        let now = Utc::now();
+        match answer {
+            Ok(text) => {
+                let summary =
+                    MachineSummary { article_id: job.article_id, model: model.to_owned(), text, created_at: now };
+                summaries.record_machine_summary(&job, &summary, &hash).await?;
+                metrics::counter!("tidings_machine_summaries_total", "outcome" => "written").increment(1);
+                tracing::debug!(article = job.article_id, model, "machine-written summary kept");
+                Ok(SummaryReport { written: 1, ..SummaryReport::default() })
+            }
+            Err(error) => {
+                let attempts = job.attempts.saturating_add(1);
+                let retry = retry_at(now, attempts);
+                tracing::warn!(
+                    article = job.article_id,
+                    endpoint = self.client.endpoint(),
+                    attempts,
+                    retry_at = ?retry,
+                    %error,
+                    "machine-written summary failed"
+                );
+                summaries.record_machine_summary_failure(&job, now, &error.to_string(), retry).await?;
+                metrics::counter!("tidings_machine_summaries_total", "outcome" => "failed").increment(1);
+                Ok(SummaryReport { failed: 1, ..SummaryReport::default() })
+            }
+        }
+    }
+
+    /// Summarises queued articles until `shutdown` is cancelled. A request in flight then is dropped, not waited
+    /// for (a local model can take minutes); it was not recorded, so the article is simply asked for again on the
+    /// next start.
+    pub async fn run(self, shutdown: CancellationToken) {
+        tracing::info!(
+            endpoint = self.client.endpoint(),
+            model = self.client.model(),
+            concurrency = self.concurrency,
+            "machine-written summaries on"
+        );
+        let mut pause = Duration::ZERO;
+        loop {
+            let batch = tokio::select! {
+                _ = shutdown.cancelled() => break,
+                batch = self.summarize_pending() => batch,
+            };
+            let wait = match batch {
+                Ok(report) if report.total() == 0 => IDLE_TICK,
+                Ok(report) if report.written + report.cached == 0 => {
+                    // Everything failed: most likely the endpoint, not the articles. Wait longer each time.
+                    pause = (pause * 2).clamp(IDLE_TICK, MAX_PAUSE);
+                    tracing::warn!(
+                        failed = report.failed,
+                        pause_secs = pause.as_secs(),
+                        "machine-written summaries paused"
+                    );
+                    pause
+                }
+                Ok(_) => {
+                    pause = Duration::ZERO;
+                    continue;
+                }
+                Err(error) => {
+                    tracing::error!(%error, "machine-written summaries: store failure");
+                    IDLE_TICK
+                }
+            };
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+        tracing::info!("machine-written summaries stopped");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_wait_longer_each_time_then_stop() {
+        let now = Utc::now();
+        let waits: Vec<Option<i64>> = (1..=6).map(|n| retry_at(now, n).map(|t| (t - now).num_minutes())).collect();
+        assert_eq!(waits, vec![Some(1), Some(4), Some(16), Some(64), None, None]);
+    }
+
+    #[test]
+    fn the_input_hash_follows_the_prompt_and_its_version() {
+        let a = input_hash("Title: Tram\n\nArticle:\nThe council voted.");
+        assert_eq!(a.len(), 64);
+        assert_eq!(a, input_hash("Title: Tram\n\nArticle:\nThe council voted."));
+        assert_ne!(a, input_hash("Title: Tram\n\nArticle:\nThe council voted again."));
+        let mut hasher = Sha256::new();
+        hasher.update(b"Title: Tram\n\nArticle:\nThe council voted.");
+        assert_ne!(a, hex::encode(hasher.finalize()), "the prompt's version is part of the key");
+    }
+}
