@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use tidings_core::accounts::CommentTarget;
 use tidings_core::{ArticleCursor, ArticleListItem, OriginalReason, Source, StoryArticle, StorySummary, Syndication};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
@@ -267,6 +268,8 @@ pub struct ArticleDetail {
     /// A summary written by a language model, when the server has one configured (`[llm]`, off by default) and it
     /// has written one for this article; null otherwise. Label it as machine-written wherever it is shown.
     pub machine_summary: Option<MachineSummaryInfo>,
+    /// Readers' comments on it that everyone can see (`/api/v1/articles/{id}/comments` lists them).
+    pub comments: i64,
 }
 
 /// A summary of an article written by a language model, not by the outlet nor chosen from the article's own
@@ -385,6 +388,8 @@ pub struct StoryDetail {
     pub entities: Vec<crate::aids::EntityInfo>,
     /// Its articles' topics, the most common first.
     pub topics: Vec<String>,
+    /// Readers' comments on the story that everyone can see (`/api/v1/stories/{id}/comments` lists them).
+    pub comments: i64,
 }
 
 /// An outlet (a followed source).
@@ -532,6 +537,10 @@ pub(crate) async fn get_article(State(state): State<AppState>, Path(raw): Path<S
         Ok(m) => m.map(Into::into),
         Err(e) => return internal(&state, &e),
     };
+    let comments = match visible_comments(&state, CommentTarget::Article(id)).await {
+        Ok(n) => n,
+        Err(e) => return internal(&state, &e),
+    };
     let text = article.readable_text().to_owned();
     Json(ArticleDetail {
         id,
@@ -562,8 +571,15 @@ pub(crate) async fn get_article(State(state): State<AppState>, Path(raw): Path<S
                 .collect(),
         }),
         machine_summary,
+        comments,
     })
     .into_response()
+}
+
+/// How many comments on `target` everyone can see.
+async fn visible_comments(state: &AppState, target: CommentTarget) -> Result<i64, tidings_core::StoreError> {
+    let counts = state.store.accounts().comment_counts(&[target]).await?;
+    Ok(counts.into_iter().find(|(t, _)| *t == target).map_or(0, |(_, n)| n))
 }
 
 /// Stories, most recently updated first.
@@ -607,9 +623,14 @@ pub(crate) async fn get_story(State(state): State<AppState>, Path(raw): Path<Str
         Ok(topics) => topics.into_iter().map(|(name, _)| name).collect(),
         Err(e) => return internal(&state, &e),
     };
+    let comments = match visible_comments(&state, CommentTarget::Story(story.id)).await {
+        Ok(n) => n,
+        Err(e) => return internal(&state, &e),
+    };
     match (articles, related, entities) {
         (Ok(articles), Ok(related), Ok(entities)) => Json(StoryDetail {
             topics,
+            comments,
             story: story.into(),
             articles: articles.into_iter().map(Into::into).collect(),
             related: related.into_iter().map(Into::into).collect(),

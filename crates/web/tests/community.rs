@@ -162,6 +162,8 @@ async fn a_reader_signs_up_comments_replies_edits_and_others_see_it_rendered_saf
         "{shown}"
     );
     assert!(seen.contains("1 comment"));
+    let api = anonymous.get(&format!("/api/v1/articles/{}", site.article)).await.body;
+    assert!(api.contains("\"comments\":1"), "the article's API object counts the visible comment: {api}");
 
     // Another reader replies; the author edits within the window.
     make(&site, "bert", Role::Reader, Duration::days(30)).await;
