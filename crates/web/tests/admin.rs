@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -73,19 +75,7 @@ struct Site {
 }
 
 async fn site(token: &str) -> Site {
-    let dir = tempfile::tempdir().unwrap();
-    let store = tidings_store::open(&format!("sqlite://{}", dir.path().join("admin.db").display())).await.unwrap();
-    let gazette = store
-        .add_source(NewSource {
-            url: "https://gazette.example/feed.xml".into(),
-            kind: SourceKind::Feed,
-            title: Some("Gazette".into()),
-            site_url: None,
-            category: Some("Local".into()),
-        })
-        .await
-        .unwrap()
-        .id;
+    let (store, gazette, dir) = common::gazette("Gazette", Some("Local")).await;
     let state = AppState::new(store.clone())
         .with_admin_token(token)
         .with_source_admin(Arc::new(TestAdmin { store: store.clone() }));

@@ -4,12 +4,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::path::Path;
 
 use axum::body::Body;
 use axum::http::Request;
 use chrono::Utc;
-use tidings_core::{NewArticle, NewSource, PollSuccess, SourceKind};
+use tidings_core::{NewArticle, PollSuccess};
 use tidings_web::strings::{EN, Plural, Strings};
 use tidings_web::{AppState, router};
 use tower::ServiceExt;
@@ -157,18 +159,7 @@ static PSEUDO: Strings = Strings {
 
 #[tokio::test]
 async fn the_pages_speak_the_catalogue_they_are_given() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = tidings_store::open(&format!("sqlite://{}", dir.path().join("web.db").display())).await.unwrap();
-    let source = store
-        .add_source(NewSource {
-            url: "https://gazette.example/feed.xml".into(),
-            kind: SourceKind::Feed,
-            title: Some("Gazette".into()),
-            site_url: None,
-            category: None,
-        })
-        .await
-        .unwrap();
+    let (store, source, _dir) = common::gazette("Gazette", None).await;
     let now = Utc::now();
     let article = NewArticle {
         guid: "g1".into(),
@@ -179,7 +170,7 @@ async fn the_pages_speak_the_catalogue_they_are_given() {
         ..NewArticle::default()
     };
     let poll = PollSuccess { articles: vec![article], next_poll_at: now, ..PollSuccess::default() };
-    store.record_poll(source.id, now, poll).await.unwrap();
+    store.record_poll(source, now, poll).await.unwrap();
     let app = router(AppState::new(store).with_strings(&PSEUDO));
     let get = |path: &str| {
         let app = app.clone();

@@ -2,6 +2,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::Utc;
@@ -15,18 +17,7 @@ struct Site {
 }
 
 async fn site() -> Site {
-    let dir = tempfile::tempdir().unwrap();
-    let store = tidings_store::open(&format!("sqlite://{}", dir.path().join("web.db").display())).await.unwrap();
-    let source = store
-        .add_source(NewSource {
-            url: "https://gazette.example/feed.xml".into(),
-            kind: SourceKind::Feed,
-            title: Some("Gazette <b>".into()),
-            site_url: None,
-            category: Some("Local".into()),
-        })
-        .await
-        .unwrap();
+    let (store, source, dir) = common::gazette("Gazette <b>", Some("Local")).await;
     let now = Utc::now();
     let article = |n: i64, title: &str, html: &str| NewArticle {
         guid: format!("g{n}"),
@@ -51,7 +42,7 @@ async fn site() -> Site {
         poll_interval_secs: 1800,
         ..PollSuccess::default()
     };
-    store.record_poll(source.id, now, poll).await.unwrap();
+    store.record_poll(source, now, poll).await.unwrap();
     Site { store, _dir: dir }
 }
 

@@ -1,5 +1,8 @@
 //! What several of the web crate's integration tests start from: a real SQLite store in a temporary directory
-//! holding one outlet and one article.
+//! holding the outlet "Gazette" (and, for some, one article).
+
+// Each test binary includes this module and uses only part of it.
+#![allow(dead_code)]
 
 use std::sync::Arc;
 
@@ -15,19 +18,26 @@ pub struct OneArticle {
     pub dir: tempfile::TempDir,
 }
 
-pub async fn one_article() -> OneArticle {
+/// A store in a new temporary directory with one feed, `https://gazette.example/feed.xml`, titled `title`; gives
+/// the store, the source's id and the directory (dropping it removes the store).
+pub async fn gazette(title: &str, category: Option<&str>) -> (Arc<dyn Store>, i64, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let store = tidings_store::open(&format!("sqlite://{}", dir.path().join("web.db").display())).await.unwrap();
     let source = store
         .add_source(NewSource {
             url: "https://gazette.example/feed.xml".into(),
             kind: SourceKind::Feed,
-            title: Some("Gazette".into()),
+            title: Some(title.into()),
             site_url: None,
-            category: Some("Local".into()),
+            category: category.map(Into::into),
         })
         .await
         .unwrap();
+    (store, source.id, dir)
+}
+
+pub async fn one_article() -> OneArticle {
+    let (store, source, dir) = gazette("Gazette", Some("Local")).await;
     let now = Utc::now();
     let article = NewArticle {
         guid: "a1".into(),
@@ -40,7 +50,7 @@ pub async fn one_article() -> OneArticle {
     };
     let poll =
         PollSuccess { articles: vec![article], next_poll_at: now, poll_interval_secs: 1800, ..Default::default() };
-    store.record_poll(source.id, now, poll).await.unwrap();
+    store.record_poll(source, now, poll).await.unwrap();
     let article = store.latest_articles(1, None).await.unwrap()[0].id;
     OneArticle { store, article, dir }
 }
