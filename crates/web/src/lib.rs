@@ -13,6 +13,7 @@ mod community;
 mod cursor;
 mod feeds_out;
 pub mod images;
+mod json_body;
 mod pages;
 mod search;
 mod stories;

@@ -4,7 +4,7 @@
 //! With no admin token configured they answer 403.
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -17,6 +17,7 @@ use utoipa::{Modify, ToSchema};
 use super::{AddSource, SourceAdminError, check_url, clean_category};
 use crate::AppState;
 use crate::api::{ApiError, error, internal};
+use crate::json_body::{BodyRejection, JsonObject};
 
 /// The name of the bearer security scheme in the OpenAPI document.
 pub(crate) const SECURITY_SCHEME: &str = "admin_token";
@@ -201,19 +202,15 @@ pub(crate) async fn list_sources(State(state): State<AppState>, headers: HeaderM
 pub(crate) async fn create_source(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Json<NewSourceRequest>, JsonRejection>,
+    body: Result<JsonObject<NewSourceRequest>, BodyRejection>,
 ) -> Response {
     if let Some(refused) = refusal(&state, &headers) {
         return refused;
     }
     let request = match body {
-        Ok(Json(request)) => request,
+        Ok(JsonObject(request)) => request,
         Err(rejection) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                format!("bad request body: {}", rejection.body_text()),
-            );
+            return error(StatusCode::BAD_REQUEST, "bad_request", format!("bad request body: {rejection}"));
         }
     };
     let url = match check_url(&request.url) {

@@ -3,7 +3,7 @@
 //! browser post through the API; reading a thread needs no token.
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -20,6 +20,7 @@ use super::personal::follow_of;
 use super::session;
 use crate::AppState;
 use crate::api::{ApiError, ArticleSummary, error, internal};
+use crate::json_body::{BodyRejection, JsonObject};
 
 /// The OpenAPI name of the API-token scheme.
 const SECURITY_SCHEME: &str = "api_token";
@@ -236,7 +237,7 @@ fn optional_whole_number<'de, D: serde::Deserializer<'de>>(deserializer: D) -> R
         .transpose()
 }
 
-fn bad_json(rejection: JsonRejection) -> Response {
+fn bad_json(rejection: BodyRejection) -> Response {
     error(
         StatusCode::BAD_REQUEST,
         "bad_request",
@@ -248,11 +249,11 @@ async fn create(
     state: AppState,
     headers: HeaderMap,
     target: Result<CommentTarget, Response>,
-    body: Result<Json<NewCommentRequest>, JsonRejection>,
+    body: Result<JsonObject<NewCommentRequest>, BodyRejection>,
 ) -> Response {
     let user = or_return!(api_user(&state, &headers).await);
     let target = or_return!(target);
-    let Json(request) = match body {
+    let JsonObject(request) = match body {
         Ok(body) => body,
         Err(rejection) => return bad_json(rejection),
     };
@@ -278,7 +279,7 @@ pub(crate) async fn create_on_article(
     State(state): State<AppState>,
     headers: HeaderMap,
     path: Result<Path<i64>, PathRejection>,
-    body: Result<Json<NewCommentRequest>, JsonRejection>,
+    body: Result<JsonObject<NewCommentRequest>, BodyRejection>,
 ) -> Response {
     let target = id_of(path, "article").map(CommentTarget::Article);
     create(state, headers, target, body).await
@@ -296,7 +297,7 @@ pub(crate) async fn create_on_story(
     State(state): State<AppState>,
     headers: HeaderMap,
     path: Result<Path<i64>, PathRejection>,
-    body: Result<Json<NewCommentRequest>, JsonRejection>,
+    body: Result<JsonObject<NewCommentRequest>, BodyRejection>,
 ) -> Response {
     let target = id_of(path, "story").map(CommentTarget::Story);
     create(state, headers, target, body).await
@@ -322,11 +323,11 @@ pub(crate) async fn edit(
     State(state): State<AppState>,
     headers: HeaderMap,
     path: Result<Path<i64>, PathRejection>,
-    body: Result<Json<EditCommentRequest>, JsonRejection>,
+    body: Result<JsonObject<EditCommentRequest>, BodyRejection>,
 ) -> Response {
     let user = or_return!(api_user(&state, &headers).await);
     let id = or_return!(id_of(path, "comment"));
-    let Json(request) = match body {
+    let JsonObject(request) = match body {
         Ok(body) => body,
         Err(rejection) => return bad_json(rejection),
     };
@@ -382,11 +383,11 @@ pub(crate) async fn vote(
     State(state): State<AppState>,
     headers: HeaderMap,
     path: Result<Path<i64>, PathRejection>,
-    body: Result<Json<VoteRequest>, JsonRejection>,
+    body: Result<JsonObject<VoteRequest>, BodyRejection>,
 ) -> Response {
     let user = or_return!(api_user(&state, &headers).await);
     let id = or_return!(id_of(path, "comment"));
-    let Json(request) = match body {
+    let JsonObject(request) = match body {
         Ok(body) => body,
         Err(rejection) => return bad_json(rejection),
     };
@@ -422,11 +423,11 @@ pub(crate) async fn report(
     State(state): State<AppState>,
     headers: HeaderMap,
     path: Result<Path<i64>, PathRejection>,
-    body: Result<Json<ReportRequest>, JsonRejection>,
+    body: Result<JsonObject<ReportRequest>, BodyRejection>,
 ) -> Response {
     let user = or_return!(api_user(&state, &headers).await);
     let id = or_return!(id_of(path, "comment"));
-    let Json(request) = match body {
+    let JsonObject(request) = match body {
         Ok(body) => body,
         Err(rejection) => return bad_json(rejection),
     };
@@ -576,10 +577,10 @@ async fn change_follow(
 pub(crate) async fn add_follow(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Result<Json<FollowInfo>, JsonRejection>,
+    body: Result<JsonObject<FollowInfo>, BodyRejection>,
 ) -> Response {
     let request = body
-        .map(|Json(f)| {
+        .map(|JsonObject(f)| {
             let (kind, key) = f.parts();
             (kind.to_owned(), key.to_owned())
         })
