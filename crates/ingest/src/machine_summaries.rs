@@ -213,6 +213,68 @@ impl MachineSummarizer {
     }
 }
 
+/// Failed articles re-queued per store round trip by [`retry_failed`].
+const RETRY_BATCH: i64 = 500;
+
+/// Puts every article whose machine-written summary failed back on the queue, due `now`, its failures forgotten:
+/// for the operator once the endpoint works again (the stage itself gives up after five attempts). Returns how
+/// many articles were queued.
+pub async fn retry_failed(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    let summaries = store.machine_summaries();
+    let mut queued: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    loop {
+        let failures = summaries.machine_summary_failures(RETRY_BATCH).await?;
+        // Queuing clears an article's failure, so each round sees the next ones; an id seen twice means the
+        // store kept it (it cannot be queued), and going round again would never end.
+        let fresh: Vec<i64> =
+            failures.iter().map(|f| f.article_id).filter(|id| !queued.contains(id)).collect::<Vec<_>>();
+        if fresh.is_empty() {
+            return Ok(queued.len());
+        }
+        summaries.queue_machine_summaries(&fresh, now).await?;
+        queued.extend(fresh);
+    }
+}
+
+/// Queues the stored articles published at or after `since` with enough text to summarise (see [`MIN_WORDS`]):
+/// the backfill after `[llm]` is switched on, since the enrichment stage queues only the articles it enriches.
+/// An article already summarised by the configured model from the same text costs no request (the stage
+/// answers it from the kept summary). Returns how many articles were queued.
+pub async fn queue_published_since(
+    store: &dyn Store,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    const PAGE: i64 = 500;
+    let mut cursor = None;
+    let mut queued = 0;
+    loop {
+        let page = store.latest_articles(PAGE, cursor).await?;
+        let recent: Vec<_> = page.iter().filter(|a| a.published_at >= since).collect();
+        let mut ids = Vec::with_capacity(recent.len());
+        for item in &recent {
+            if let Some(article) = store.article(item.id).await?
+                && article.readable_text().split_whitespace().nth(MIN_WORDS - 1).is_some()
+            {
+                ids.push(item.id);
+            }
+        }
+        summaries_queue(store, &ids, now).await?;
+        queued += ids.len();
+        // Newest first: a page that reaches past `since` is the last one needed.
+        match page.last() {
+            Some(last) if page.len() as i64 == PAGE && last.published_at >= since => {
+                cursor = Some(tidings_core::ArticleCursor { published_at: last.published_at, id: last.id });
+            }
+            _ => return Ok(queued),
+        }
+    }
+}
+
+async fn summaries_queue(store: &dyn Store, ids: &[i64], now: DateTime<Utc>) -> Result<(), StoreError> {
+    if ids.is_empty() { Ok(()) } else { store.machine_summaries().queue_machine_summaries(ids, now).await }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

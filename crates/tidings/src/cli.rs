@@ -64,6 +64,11 @@ pub enum Command {
     /// List stories, show one with its articles and copies, or cluster the articles still waiting.
     #[command(subcommand)]
     Stories(StoriesCommand),
+    /// Machine-written summaries (`[llm]`): list the articles whose summary failed, queue them again once the
+    /// endpoint works, or queue the articles already stored (after switching `[llm]` on). `tidings serve` writes
+    /// the summaries of what is queued.
+    #[command(subcommand)]
+    Summaries(SummariesCommand),
     /// Rebuild the search index from every stored article, with a progress bar. Stop `tidings serve` first: one
     /// process at a time writes the index (serve keeps it up to date as articles arrive).
     Reindex,
@@ -219,6 +224,28 @@ pub enum StoriesCommand {
     /// Cluster every stored article not yet in a story (the poller does this as it goes), then print what
     /// was done.
     Update,
+}
+
+/// `tidings summaries …`
+#[derive(Debug, Subcommand)]
+pub enum SummariesCommand {
+    /// The articles whose last request for a machine-written summary failed: article, attempts, when it is
+    /// tried again (or "gave up": after five attempts, until `retry` or a change to its text) and the error.
+    Failures {
+        /// How many to show, the latest failure first.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Queue every failed article again, due now, with its failures forgotten.
+    Retry,
+    /// Queue the stored articles published in the last DAYS days that have enough text to summarise. Articles
+    /// the configured model has already summarised from the same text are answered from the kept summary, with
+    /// no request.
+    Queue {
+        /// How far back to go, in days.
+        #[arg(long, default_value_t = 7)]
+        days: u32,
+    },
 }
 
 /// `tidings sources …`

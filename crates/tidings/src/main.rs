@@ -10,6 +10,7 @@ mod images;
 mod search;
 mod sources;
 mod stories;
+mod summaries;
 mod users;
 
 use std::path::{Path, PathBuf};
@@ -66,6 +67,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Sources(command) => sources::run(&config, command).await,
             Command::Extract { source, url } => extract_command(&config, &source, url).await,
             Command::Stories(command) => stories::run(&config, command).await,
+            Command::Summaries(command) => summaries::run(&config, command).await,
             Command::Users(command) => users::run(&config, command).await,
             Command::Reindex => search::reindex(&config).await,
             Command::Search { query, limit } => search::search(&config, &query, limit).await,

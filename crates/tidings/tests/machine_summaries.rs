@@ -249,3 +249,43 @@ async fn switched_off_nothing_is_queued_and_nothing_asked() {
     assert!(!page.contains("Machine-written summary"));
     assert!(api["machine_summary"].is_null());
 }
+
+#[tokio::test]
+async fn retry_queues_the_failed_articles_again_with_their_failures_forgotten() {
+    let site = site(Mode::ServerError, true).await;
+    site.summarizer.summarize_all_pending().await.unwrap();
+    let summaries = site.store.machine_summaries();
+    assert_eq!(summaries.machine_summary_failures(10).await.unwrap().len(), 1);
+
+    let now = chrono::Utc::now();
+    let queued = tidings_ingest::machine_summaries::retry_failed(site.store.as_ref(), now).await.unwrap();
+    assert_eq!(queued, 1);
+    assert!(summaries.machine_summary_failures(10).await.unwrap().is_empty(), "the failure is forgotten");
+    let due = summaries.pending_machine_summaries(now, 10).await.unwrap();
+    assert_eq!(due.iter().map(|j| (j.article_id, j.attempts)).collect::<Vec<_>>(), vec![(site.tram, 0)]);
+    assert_eq!(tidings_ingest::machine_summaries::retry_failed(site.store.as_ref(), now).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn articles_stored_before_summaries_were_switched_on_can_be_queued() {
+    // Polled with summaries off: nothing queued. Then the operator switches [llm] on and queues what is stored.
+    let site = site(Mode::Answer, false).await;
+    let now = chrono::Utc::now();
+    let since = now - chrono::TimeDelta::days(36_500);
+    let queued = tidings_ingest::machine_summaries::queue_published_since(site.store.as_ref(), since, now).await;
+    assert_eq!(queued.unwrap(), 1, "the long article; the short one has nothing to summarise");
+    let report = site.summarizer.summarize_all_pending().await.unwrap();
+    assert_eq!(report, SummaryReport { written: 1, cached: 0, failed: 0 });
+    assert!(site.store.machine_summaries().machine_summary(site.tram).await.unwrap().is_some());
+
+    // Queued again (the same model and text): answered from the kept summary, no second request.
+    let queued = tidings_ingest::machine_summaries::queue_published_since(site.store.as_ref(), since, now).await;
+    assert_eq!(queued.unwrap(), 1);
+    let report = site.summarizer.summarize_all_pending().await.unwrap();
+    assert_eq!(report, SummaryReport { written: 0, cached: 1, failed: 0 });
+    assert_eq!(site.requests(), 1);
+
+    // Nothing stored was published after now.
+    let later = tidings_ingest::machine_summaries::queue_published_since(site.store.as_ref(), now, now).await;
+    assert_eq!(later.unwrap(), 0);
+}
