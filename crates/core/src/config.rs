@@ -368,7 +368,7 @@ pub struct WebConfig {
     /// and served to every anonymous reader; 0 renders every request. New articles show up within this delay.
     pub page_cache_secs: u64,
     /// The token that signs in to `/admin` and authorises the sources write API (`Authorization: Bearer …`).
-    /// Empty (the default): the admin pages and the sources API are off. At least
+    /// Empty (the default): the sources API is off and `/admin` is for admin accounts signed in to the site. At least
     /// [`WebConfig::MIN_ADMIN_TOKEN_CHARS`] characters.
     #[serde(deserialize_with = "string_or_integer")]
     pub admin_token: String,

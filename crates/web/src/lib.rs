@@ -63,7 +63,7 @@ impl AppState {
             metrics: None,
             request_ids: Arc::new(AtomicU64::new(1)),
             page_cache: None,
-            admin: None,
+            admin: admin::auth::AdminAuth::accounts_only().map(Arc::new),
             source_admin: None,
             search: None,
             images: None,
@@ -79,13 +79,15 @@ impl AppState {
         self
     }
 
-    /// Turns on `/admin` and the sources API, signed in with `token` (the configuration has checked that it is
-    /// long enough). An empty token leaves them off.
+    /// Turns on signing in to `/admin` and the sources API with `token` (the configuration has checked that it
+    /// is long enough). An empty token leaves the sources API off and `/admin` to admin accounts.
     pub fn with_admin_token(mut self, token: &str) -> AppState {
-        self.admin = if token.is_empty() { None } else { admin::auth::AdminAuth::new(token).map(Arc::new) };
-        if self.admin.is_none() && !token.is_empty() {
+        let auth =
+            if token.is_empty() { admin::auth::AdminAuth::accounts_only() } else { admin::auth::AdminAuth::new(token) };
+        if auth.is_none() {
             tracing::error!("admin pages off: the system gave no random numbers for sessions");
         }
+        self.admin = auth.map(Arc::new);
         self
     }
 

@@ -500,6 +500,8 @@ catalogue! {
         pub action_source: &'static str,
         /// The sign-in page's explanation.
         pub sign_in_intro_html: &'static str,
+        /// `/admin`'s head when an admin account works it; `{}` is the account's name.
+        pub admin_as_account: &'static str,
         /// The token field.
         pub admin_token: &'static str,
         /// The sign-in button.
@@ -1199,7 +1201,9 @@ pub static EN: Strings = Strings {
     remove: "Remove",
     action_source: ": {name}",
     sign_in_intro_html: "Sign in with the admin token (<code>[web] admin_token</code> in the configuration) to add, \
-                         import, poll and remove sources.",
+                         import, poll and remove sources, or <a href=\"/login?next=/admin\">sign in to the site</a> \
+                         with an admin account.",
+    admin_as_account: "Signed in to the site as {}, an admin account; signing out of the site signs out here too.",
     admin_token: "Admin token",
     sign_in: "Sign in",
     remove_question: "Remove {name}?",
@@ -1208,9 +1212,10 @@ pub static EN: Strings = Strings {
     remove_button: "Remove {name}",
     cancel: "Cancel",
     admin_off: "Admin pages are off",
-    admin_off_message: "The admin pages are off because no admin token is configured. Set [web] admin_token (or \
-                        TIDINGS_WEB__ADMIN_TOKEN) to a secret of at least 16 characters and restart Tidings; until \
-                        then, manage sources with `tidings sources …`.",
+    admin_off_message: "The admin pages are only for admin accounts here, because no admin token is configured: \
+                        sign in to the site with an admin account (`tidings users add NAME --admin` makes one), or \
+                        set [web] admin_token (or TIDINGS_WEB__ADMIN_TOKEN) to a secret of at least 16 characters \
+                        and restart Tidings. Sources can also be managed with `tidings sources …`.",
     refused: "Refused",
     refused_message: "Refused: {reason}. Use the forms on /admin.",
     refused_cross_site: "the form was sent from another site ({header}: {value})",

@@ -529,3 +529,82 @@ async fn failed_machine_summaries_are_listed_for_the_operator() {
     assert!(page.contains(error) && page.contains("1 failed attempt"), "{page}");
     assert!(page.contains("None: given up until the article"), "{page}");
 }
+
+/// An account with `role`, signed in to the site: its session cookie (`tidings_session=…`).
+async fn account(site: &Site, name: &str, role: tidings_core::accounts::Role) -> (i64, String) {
+    let now = chrono::Utc::now();
+    let accounts = site.store.accounts();
+    let user = accounts
+        .create_user(tidings_core::accounts::NewUser {
+            username: name.into(),
+            email: None,
+            password_hash: "not used: the session is made directly".into(),
+            role,
+            created_at: now,
+        })
+        .await
+        .unwrap();
+    let token = format!("session-of-{name}");
+    let hash = tidings_community::tokens::hash(&token);
+    accounts.create_session(&hash, user.id, now, now + chrono::Duration::days(1)).await.unwrap();
+    (user.id, format!("tidings_session={token}"))
+}
+
+#[tokio::test]
+async fn an_admin_account_works_admin_with_or_without_the_token() {
+    use tidings_core::accounts::Role;
+    for token in [TOKEN, ""] {
+        let site = site(token).await;
+        let (_, adele) = account(&site, "adele", Role::Admin).await;
+        let (_, mona) = account(&site, "mona", Role::Moderator).await;
+
+        let page = send(&site, get_with("/admin", &adele)).await;
+        assert_eq!(page.status, StatusCode::OK, "{token:?}: {}", page.body);
+        assert!(page.body.contains("Signed in to the site as adele") && page.body.contains("Gazette"), "{}", page.body);
+        assert!(!page.body.contains("/admin/logout"), "an account signs out of the site, not of /admin");
+        let csrf = csrf_of(&page.body);
+        // The account's /admin forms carry /admin's CSRF token, bound to the account's session.
+        let community_csrf = tidings_community::tokens::csrf_for("session-of-adele");
+        assert_ne!(csrf, community_csrf);
+        let refused = send(
+            &site,
+            form("/admin/sources", Some(&adele), &[("csrf", &community_csrf), ("url", "https://a.example/feed")]),
+        );
+        assert_eq!(refused.await.status, StatusCode::FORBIDDEN, "{token:?}");
+        let shown = act(&site, &adele, "/admin/sources", &[("csrf", &csrf), ("url", "https://a.example/feed")]).await;
+        assert!(shown.contains("Added Outlet"), "{token:?}: {shown}");
+        let remove = format!("/admin/sources/{}/remove", site.gazette);
+        assert_eq!(send(&site, get_with(&remove, &adele)).await.status, StatusCode::OK);
+
+        // A moderator is no admin: the sign-in form (or, with no token, the page saying how to get in), and no
+        // form of theirs does anything, not even with the admin's CSRF token.
+        let page = send(&site, get_with("/admin", &mona)).await;
+        let expected = if token.is_empty() { StatusCode::NOT_FOUND } else { StatusCode::OK };
+        assert_eq!(page.status, expected, "{token:?}: {}", page.body);
+        assert!(!page.body.contains("Gazette"), "{token:?}: {}", page.body);
+        let answer = send(&site, form(&remove, Some(&mona), &[("csrf", &csrf)])).await;
+        assert!(answer.status == StatusCode::FORBIDDEN || answer.status == StatusCode::NOT_FOUND, "{token:?}");
+        assert!(site.store.source(site.gazette).await.unwrap().is_some());
+    }
+}
+
+#[tokio::test]
+async fn a_banned_or_demoted_admin_account_is_out_at_once() {
+    use tidings_core::accounts::Role;
+    let site = site("").await;
+    let (adele_id, adele) = account(&site, "adele", Role::Admin).await;
+    let (bruno_id, bruno) = account(&site, "bruno", Role::Admin).await;
+    let csrf = csrf_of(&send(&site, get_with("/admin", &adele)).await.body);
+    let bruno_csrf = csrf_of(&send(&site, get_with("/admin", &bruno)).await.body);
+    assert_ne!(csrf, bruno_csrf, "each session has its own CSRF token");
+
+    let accounts = site.store.accounts();
+    accounts.set_role(adele_id, Role::Reader).await.unwrap();
+    assert_eq!(send(&site, get_with("/admin", &adele)).await.status, StatusCode::NOT_FOUND);
+    let poll = format!("/admin/sources/{}/poll", site.gazette);
+    assert_eq!(send(&site, form(&poll, Some(&adele), &[("csrf", &csrf)])).await.status, StatusCode::NOT_FOUND);
+
+    accounts.set_ban(bruno_id, Some(chrono::Utc::now() + chrono::Duration::days(1))).await.unwrap();
+    assert_ne!(send(&site, get_with("/admin", &bruno)).await.status, StatusCode::OK);
+    assert_eq!(send(&site, form(&poll, Some(&bruno), &[("csrf", &bruno_csrf)])).await.status, StatusCode::NOT_FOUND);
+}

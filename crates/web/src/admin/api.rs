@@ -158,7 +158,7 @@ fn refusal(state: &AppState, headers: &HeaderMap) -> Option<Response> {
         response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"tidings\""));
         response
     };
-    let Some(auth) = &state.admin else {
+    let Some(auth) = state.admin.as_ref().filter(|auth| auth.token_configured()) else {
         return Some(if headers.contains_key(header::AUTHORIZATION) {
             error(
                 StatusCode::FORBIDDEN,

@@ -70,6 +70,9 @@ pub(crate) struct AdminAuth {
     /// Nonces of sessions signed out before they expired, with their expiry.
     revoked: Mutex<HashMap<String, i64>>,
     failures: Mutex<Failures>,
+    /// Whether a token was configured: without one, only admin accounts reach `/admin`, and the keys above
+    /// come from a per-process random root.
+    token_configured: bool,
 }
 
 /// A key for one purpose, derived from the token.
@@ -81,11 +84,24 @@ impl AdminAuth {
     /// Keys for `token` (non-empty; the configuration has checked its length). `None` when the system has no
     /// random numbers to give.
     pub(crate) fn new(token: &str) -> Option<AdminAuth> {
+        AdminAuth::with_root(token.as_bytes(), true)
+    }
+
+    /// Keys for a server with no admin token: `/admin` is for admin accounts only, no token signs in, and the
+    /// forms' keys are random for this process. `None` when the system has no random numbers to give.
+    pub(crate) fn accounts_only() -> Option<AdminAuth> {
+        let mut root = [0u8; 32];
+        SystemRandom::new().fill(&mut root).ok()?;
+        AdminAuth::with_root(&root, false)
+    }
+
+    fn with_root(token: &[u8], token_configured: bool) -> Option<AdminAuth> {
         let rng = SystemRandom::new();
         let compare_key = hmac::Key::generate(hmac::HMAC_SHA256, &rng).ok()?;
-        let root = hmac::Key::new(hmac::HMAC_SHA256, token.as_bytes());
+        let root = hmac::Key::new(hmac::HMAC_SHA256, token);
         Some(AdminAuth {
-            token_tag: hmac::sign(&compare_key, token.as_bytes()),
+            token_configured,
+            token_tag: hmac::sign(&compare_key, token),
             compare_key,
             session_key: derive(&root, "tidings admin session v1"),
             csrf_key: derive(&root, "tidings admin csrf v1"),
@@ -96,9 +112,21 @@ impl AdminAuth {
         })
     }
 
+    /// Whether an admin token is configured (else only admin accounts reach `/admin`, and the sources API is
+    /// off).
+    pub(crate) fn token_configured(&self) -> bool {
+        self.token_configured
+    }
+
     /// Whether `given` is the admin token, in time independent of both.
     pub(crate) fn is_token(&self, given: &str) -> bool {
-        hmac::verify(&self.compare_key, given.as_bytes(), self.token_tag.as_ref()).is_ok()
+        self.token_configured && hmac::verify(&self.compare_key, given.as_bytes(), self.token_tag.as_ref()).is_ok()
+    }
+
+    /// The session an admin account works `/admin` in: bound to the account's own session (by its token's hash),
+    /// which is what signs it in and out, so the CSRF token of its forms is good for that session only.
+    pub(crate) fn account_session(&self, account_session_hash: &str) -> Session {
+        Session { nonce: format!("account.{account_session_hash}"), expiry: Utc::now().timestamp() + SESSION_SECS }
     }
 
     /// The admin token of an `Authorization: Bearer …` header: `Ok` when it is the token, else why not.

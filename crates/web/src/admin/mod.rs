@@ -1,9 +1,9 @@
-//! Managing the followed sources from the web, until there are accounts: the `/admin` pages signed in with
-//! the admin token (`[web] admin_token`), and the sources endpoints of the JSON API with the same token as a
-//! bearer token.
+//! Managing the followed sources from the web: the `/admin` pages, signed in with the admin token
+//! (`[web] admin_token`) or as an admin account of the site, and the sources endpoints of the JSON API with the
+//! token as a bearer token.
 //!
-//! Without a token both are off: the pages answer 404 and the API 401 (no bearer token) or 403 (one given),
-//! each saying so.
+//! Without a token the API is off (401 without a bearer token, 403 with one, each saying so) and the pages are
+//! for admin accounts only (404, saying how to get in, for everyone else).
 //! Adding a source and importing OPML need the network (feed discovery), which this crate does not do: the
 //! process that serves the site lends a [`SourceAdmin`] ([`crate::AppState::with_source_admin`]).
 //!

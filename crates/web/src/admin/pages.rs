@@ -11,10 +11,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Utc;
 use serde::Deserialize;
+use tidings_core::accounts::Role;
 use tidings_core::{ExtractMode, Source};
 
 use super::auth::{self, AdminAuth, CrossSite, FLASH_COOKIE, Flash, SESSION_COOKIE, Session};
 use super::{AddSource, BadUrl, SourceAdminError, check_url, clean_category};
+use crate::community::session::Viewer;
 use crate::pages::{message_page, render, source_name};
 use crate::strings::Strings;
 use crate::{AppState, PageError, timefmt};
@@ -65,16 +67,33 @@ impl IntoResponse for Refusal {
     }
 }
 
+/// The admin behind a request: a session signed in with the admin token, or else an admin account signed in to
+/// the site (checked against the store on every request, so a demoted or banned admin is out at once), with
+/// the account's name.
+fn current(auth: &AdminAuth, headers: &HeaderMap, viewer: &Viewer) -> Option<(Session, Option<String>)> {
+    if let Some(session) = auth.session(headers) {
+        return Some((session, None));
+    }
+    let user = viewer.user.as_ref().filter(|u| u.role == Role::Admin && !u.banned_at(Utc::now()))?;
+    Some((auth.account_session(&viewer.session_hash()?), Some(user.username.clone())))
+}
+
 /// A POST's checks before its body is read: admin on, same origin, signed in.
-fn signed_in(state: &AppState, headers: &HeaderMap, uri: &Uri) -> Result<(Arc<AdminAuth>, Session), Refusal> {
+fn signed_in(
+    state: &AppState,
+    viewer: &Viewer,
+    headers: &HeaderMap,
+    uri: &Uri,
+) -> Result<(Arc<AdminAuth>, Session), Refusal> {
     let t = state.strings;
     let Some(auth) = state.admin.clone() else { return Err(Refusal::Disabled(t)) };
     if let Some(cross) = auth::cross_site(headers, uri) {
         return Err(Refusal::Refused(t, cross_site_reason(t, &cross)));
     }
-    match auth.session(headers) {
-        Some(session) => Ok((auth, session)),
-        None => Err(Refusal::NotSignedIn(t)),
+    match current(&auth, headers, viewer) {
+        Some((session, _)) => Ok((auth, session)),
+        None if auth.token_configured() => Err(Refusal::NotSignedIn(t)),
+        None => Err(Refusal::Disabled(t)),
     }
 }
 
@@ -177,6 +196,8 @@ struct AdminPage {
     t: &'static Strings,
     flash: Option<Flash>,
     csrf: String,
+    /// The admin account's name when signed in as one (it signs out of the site, not of `/admin`).
+    account: Option<String>,
     can_add: bool,
     sources: Vec<AdminSourceRow>,
     /// Failed machine-written summaries (`[llm]`), latest first; empty when there are none (or it is off).
@@ -214,20 +235,22 @@ impl SummaryFailureRow {
 }
 
 /// `GET /admin`: the sign-in form, or the sources with their health and the forms.
-pub(super) async fn home(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
+pub(super) async fn home(State(state): State<AppState>, viewer: Viewer, headers: HeaderMap, uri: Uri) -> Response {
     let t = state.strings;
     let Some(auth) = state.admin.clone() else { return disabled(t) };
     let flash = auth.flash(&headers);
     let had_flash = flash.is_some();
-    let mut response = match auth.session(&headers) {
+    let mut response = match current(&auth, &headers, &viewer) {
+        None if !auth.token_configured() => disabled(t),
         None => html(StatusCode::OK, &LoginPage { t, flash, error: None }, &state),
-        Some(session) => match admin_lists(&state).await {
+        Some((session, account)) => match admin_lists(&state).await {
             Ok((sources, failures)) => {
                 let now = Utc::now();
                 let page = AdminPage {
                     t,
                     flash,
                     csrf: auth.csrf_token(&session),
+                    account,
                     can_add: state.source_admin.is_some(),
                     sources: sources.iter().map(|s| AdminSourceRow::new(t, s, now)).collect(),
                     summary_failures: failures.into_iter().map(|f| SummaryFailureRow::new(t, f, now)).collect(),
@@ -267,7 +290,7 @@ pub(super) async fn login(
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
     let t = state.strings;
-    let Some(auth) = state.admin.clone() else { return disabled(t) };
+    let Some(auth) = state.admin.clone().filter(|auth| auth.token_configured()) else { return disabled(t) };
     if let Some(cross) = auth::cross_site(&headers, &uri) {
         return refused(t, &cross_site_reason(t, &cross));
     }
@@ -307,11 +330,12 @@ pub(super) struct CsrfForm {
 /// `POST /admin/logout`: ends the session (its cookie stops working even where it was copied).
 pub(super) async fn logout(
     State(state): State<AppState>,
+    viewer: Viewer,
     headers: HeaderMap,
     uri: Uri,
     form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Response {
-    let (auth, session) = match signed_in(&state, &headers, &uri) {
+    let (auth, session) = match signed_in(&state, &viewer, &headers, &uri) {
         Ok(ok) => ok,
         Err(refusal) => return refusal.into_response(),
     };
@@ -339,11 +363,12 @@ pub(super) struct AddForm {
 /// `POST /admin/sources`: follows a feed, or the feed a page advertises.
 pub(super) async fn add(
     State(state): State<AppState>,
+    viewer: Viewer,
     headers: HeaderMap,
     uri: Uri,
     form: Result<Form<AddForm>, FormRejection>,
 ) -> Response {
-    let (auth, session) = match signed_in(&state, &headers, &uri) {
+    let (auth, session) = match signed_in(&state, &viewer, &headers, &uri) {
         Ok(ok) => ok,
         Err(refusal) => return refusal.into_response(),
     };
@@ -380,11 +405,12 @@ async fn add_source(state: &AppState, form: &AddForm) -> Flash {
 /// `POST /admin/import` (multipart): follows every feed of an uploaded or pasted OPML document.
 pub(super) async fn import(
     State(state): State<AppState>,
+    viewer: Viewer,
     headers: HeaderMap,
     uri: Uri,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
-    let (auth, session) = match signed_in(&state, &headers, &uri) {
+    let (auth, session) = match signed_in(&state, &viewer, &headers, &uri) {
         Ok(ok) => ok,
         Err(refusal) => return refusal.into_response(),
     };
@@ -481,12 +507,13 @@ struct RemovePage {
 /// `GET /admin/sources/{id}/remove`: asks before removing.
 pub(super) async fn confirm_remove(
     State(state): State<AppState>,
+    viewer: Viewer,
     headers: HeaderMap,
     Path(raw): Path<String>,
 ) -> Response {
     let t = state.strings;
     let Some(auth) = state.admin.clone() else { return disabled(t) };
-    let Some(session) = auth.session(&headers) else {
+    let Some((session, _)) = current(&auth, &headers, &viewer) else {
         return (StatusCode::SEE_OTHER, [(header::LOCATION, "/admin")]).into_response();
     };
     match source_of(&state, &raw).await {
@@ -507,13 +534,14 @@ pub(super) async fn confirm_remove(
 /// The checks shared by the per-source actions: signed in, CSRF token, and the source itself.
 async fn source_action(
     state: &AppState,
+    viewer: &Viewer,
     headers: &HeaderMap,
     uri: &Uri,
     raw: &str,
     form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Result<(Arc<AdminAuth>, Result<Source, Flash>), Refusal> {
     let t = state.strings;
-    let (auth, session) = signed_in(state, headers, uri)?;
+    let (auth, session) = signed_in(state, viewer, headers, uri)?;
     let form = form.map(|Form(f)| f).unwrap_or_default();
     check_csrf(state, &auth, &session, &form.csrf)?;
     let source = match raw.parse::<i64>() {
@@ -530,12 +558,13 @@ async fn source_action(
 /// `POST /admin/sources/{id}/remove`: stops following a source and deletes its articles.
 pub(super) async fn remove(
     State(state): State<AppState>,
+    viewer: Viewer,
     headers: HeaderMap,
     uri: Uri,
     Path(raw): Path<String>,
     form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Response {
-    let (auth, source) = match source_action(&state, &headers, &uri, &raw, form).await {
+    let (auth, source) = match source_action(&state, &viewer, &headers, &uri, &raw, form).await {
         Ok(checked) => checked,
         Err(refusal) => return refusal.into_response(),
     };
@@ -555,12 +584,13 @@ pub(super) async fn remove(
 /// `POST /admin/sources/{id}/enable`: resumes polling a stopped source.
 pub(super) async fn enable(
     State(state): State<AppState>,
+    viewer: Viewer,
     headers: HeaderMap,
     uri: Uri,
     Path(raw): Path<String>,
     form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Response {
-    let (auth, source) = match source_action(&state, &headers, &uri, &raw, form).await {
+    let (auth, source) = match source_action(&state, &viewer, &headers, &uri, &raw, form).await {
         Ok(checked) => checked,
         Err(refusal) => return refusal.into_response(),
     };
@@ -578,12 +608,13 @@ pub(super) async fn enable(
 /// due now).
 pub(super) async fn poll(
     State(state): State<AppState>,
+    viewer: Viewer,
     headers: HeaderMap,
     uri: Uri,
     Path(raw): Path<String>,
     form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Response {
-    let (auth, source) = match source_action(&state, &headers, &uri, &raw, form).await {
+    let (auth, source) = match source_action(&state, &viewer, &headers, &uri, &raw, form).await {
         Ok(checked) => checked,
         Err(refusal) => return refusal.into_response(),
     };
