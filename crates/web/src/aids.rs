@@ -367,12 +367,19 @@ pub(crate) async fn api_entity(State(state): State<AppState>, Path((kind, name))
         Ok(s) => s,
         Err(e) => return crate::api::internal(&state, &e),
     };
-    Json(EntityDetail {
+    let mut detail = EntityDetail {
         entity: entity.into(),
         articles: articles.into_iter().map(Into::into).collect(),
         stories: stories.into_iter().map(Into::into).collect(),
-    })
-    .into_response()
+    };
+    let counted = match crate::api::count_article_comments(&state, &mut detail.articles).await {
+        Ok(()) => crate::api::count_story_comments(&state, &mut detail.stories).await,
+        Err(e) => Err(e),
+    };
+    match counted {
+        Ok(()) => Json(detail).into_response(),
+        Err(e) => crate::api::internal(&state, &e),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -166,6 +166,8 @@ pub struct ArticleSummary {
     pub published_at: DateTime<Utc>,
     /// The first ~300 characters of its text.
     pub excerpt: String,
+    /// Readers' comments on it that everyone can see (`/api/v1/articles/{id}/comments` lists them).
+    pub comments: i64,
 }
 
 impl From<ArticleListItem> for ArticleSummary {
@@ -178,6 +180,8 @@ impl From<ArticleListItem> for ArticleSummary {
             outlet: a.source_title,
             published_at: a.published_at,
             excerpt: a.excerpt,
+            // Filled in by `count_article_comments` before the list goes out.
+            comments: 0,
         }
     }
 }
@@ -334,6 +338,8 @@ pub struct StoryInfo {
     pub first_seen: DateTime<Utc>,
     /// Its newest article's time.
     pub last_updated: DateTime<Utc>,
+    /// Readers' comments on the story that everyone can see (`/api/v1/stories/{id}/comments` lists them).
+    pub comments: i64,
 }
 
 impl From<StorySummary> for StoryInfo {
@@ -345,6 +351,8 @@ impl From<StorySummary> for StoryInfo {
             outlet_count: s.outlet_count,
             first_seen: s.first_seen,
             last_updated: s.last_updated,
+            // Filled in by `count_story_comments` before the list goes out.
+            comments: 0,
         }
     }
 }
@@ -388,8 +396,6 @@ pub struct StoryDetail {
     pub entities: Vec<crate::aids::EntityInfo>,
     /// Its articles' topics, the most common first.
     pub topics: Vec<String>,
-    /// Readers' comments on the story that everyone can see (`/api/v1/stories/{id}/comments` lists them).
-    pub comments: i64,
 }
 
 /// An outlet (a followed source).
@@ -505,7 +511,11 @@ pub(crate) async fn list_articles(
     match state.store.latest_articles(API_PAGE, cursor).await {
         Ok(items) => {
             let next = crate::cursor::after_articles(&items, API_PAGE);
-            Json(ArticleList { articles: items.into_iter().map(Into::into).collect(), next }).into_response()
+            let mut articles: Vec<ArticleSummary> = items.into_iter().map(Into::into).collect();
+            if let Err(e) = count_article_comments(&state, &mut articles).await {
+                return internal(&state, &e);
+            }
+            Json(ArticleList { articles, next }).into_response()
         }
         Err(e) => internal(&state, &e),
     }
@@ -582,6 +592,44 @@ async fn visible_comments(state: &AppState, target: CommentTarget) -> Result<i64
     Ok(counts.into_iter().find(|(t, _)| *t == target).map_or(0, |(_, n)| n))
 }
 
+/// Fills in how many comments everyone can see on each of `articles` (one query for the lot).
+pub(crate) async fn count_article_comments<'a>(
+    state: &AppState,
+    articles: impl IntoIterator<Item = &'a mut ArticleSummary>,
+) -> Result<(), tidings_core::StoreError> {
+    let mut articles: Vec<&mut ArticleSummary> = articles.into_iter().collect();
+    let targets: Vec<CommentTarget> = articles.iter().map(|a| CommentTarget::Article(a.id)).collect();
+    let counts = comment_counts(state, &targets).await?;
+    for a in &mut articles {
+        a.comments = counts.get(&CommentTarget::Article(a.id)).copied().unwrap_or(0);
+    }
+    Ok(())
+}
+
+/// Fills in how many comments everyone can see on each of `stories` (one query for the lot).
+pub(crate) async fn count_story_comments<'a>(
+    state: &AppState,
+    stories: impl IntoIterator<Item = &'a mut StoryInfo>,
+) -> Result<(), tidings_core::StoreError> {
+    let mut stories: Vec<&mut StoryInfo> = stories.into_iter().collect();
+    let targets: Vec<CommentTarget> = stories.iter().map(|s| CommentTarget::Story(s.id)).collect();
+    let counts = comment_counts(state, &targets).await?;
+    for s in &mut stories {
+        s.comments = counts.get(&CommentTarget::Story(s.id)).copied().unwrap_or(0);
+    }
+    Ok(())
+}
+
+async fn comment_counts(
+    state: &AppState,
+    targets: &[CommentTarget],
+) -> Result<std::collections::HashMap<CommentTarget, i64>, tidings_core::StoreError> {
+    if targets.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    Ok(state.store.accounts().comment_counts(targets).await?.into_iter().collect())
+}
+
 /// Stories, most recently updated first.
 #[utoipa::path(get, path = "/api/v1/stories", tag = "stories", params(Page),
     responses((status = 200, body = StoryList), (status = 400, body = ApiError), (status = 500, body = ApiError)))]
@@ -600,7 +648,11 @@ pub(crate) async fn list_stories(State(state): State<AppState>, page: Result<Que
     match state.store.latest_stories(API_PAGE, cursor).await {
         Ok(stories) => {
             let next = crate::cursor::after_stories(&stories, API_PAGE);
-            Json(StoryList { stories: stories.into_iter().map(Into::into).collect(), next }).into_response()
+            let mut stories: Vec<StoryInfo> = stories.into_iter().map(Into::into).collect();
+            if let Err(e) = count_story_comments(&state, &mut stories).await {
+                return internal(&state, &e);
+            }
+            Json(StoryList { stories, next }).into_response()
         }
         Err(e) => internal(&state, &e),
     }
@@ -623,21 +675,25 @@ pub(crate) async fn get_story(State(state): State<AppState>, Path(raw): Path<Str
         Ok(topics) => topics.into_iter().map(|(name, _)| name).collect(),
         Err(e) => return internal(&state, &e),
     };
-    let comments = match visible_comments(&state, CommentTarget::Story(story.id)).await {
-        Ok(n) => n,
-        Err(e) => return internal(&state, &e),
+    let (articles, related, entities) = match (articles, related, entities) {
+        (Ok(articles), Ok(related), Ok(entities)) => (articles, related, entities),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return internal(&state, &e),
     };
-    match (articles, related, entities) {
-        (Ok(articles), Ok(related), Ok(entities)) => Json(StoryDetail {
-            topics,
-            comments,
-            story: story.into(),
-            articles: articles.into_iter().map(Into::into).collect(),
-            related: related.into_iter().map(Into::into).collect(),
-            entities: entities.into_iter().map(Into::into).collect(),
-        })
-        .into_response(),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => internal(&state, &e),
+    let mut detail = StoryDetail {
+        topics,
+        story: story.into(),
+        articles: articles.into_iter().map(Into::into).collect(),
+        related: related.into_iter().map(Into::into).collect(),
+        entities: entities.into_iter().map(Into::into).collect(),
+    };
+    let counted = count_story_comments(&state, std::iter::once(&mut detail.story).chain(&mut detail.related)).await;
+    let counted = match counted {
+        Ok(()) => count_article_comments(&state, detail.articles.iter_mut().map(|a| &mut a.article)).await,
+        Err(e) => Err(e),
+    };
+    match counted {
+        Ok(()) => Json(detail).into_response(),
+        Err(e) => internal(&state, &e),
     }
 }
 
@@ -663,8 +719,11 @@ pub(crate) async fn get_outlet(State(state): State<AppState>, Path(raw): Path<St
     };
     match state.store.source_articles(id, API_PAGE).await {
         Ok(items) => {
-            Json(OutletDetail { outlet: (&source).into(), articles: items.into_iter().map(Into::into).collect() })
-                .into_response()
+            let mut articles: Vec<ArticleSummary> = items.into_iter().map(Into::into).collect();
+            if let Err(e) = count_article_comments(&state, &mut articles).await {
+                return internal(&state, &e);
+            }
+            Json(OutletDetail { outlet: (&source).into(), articles }).into_response()
         }
         Err(e) => internal(&state, &e),
     }
@@ -721,7 +780,11 @@ pub(crate) async fn topic_articles(
     match state.store.topic_articles(&name, API_PAGE, cursor).await {
         Ok(items) => {
             let next = crate::cursor::after_articles(&items, API_PAGE);
-            Json(ArticleList { articles: items.into_iter().map(Into::into).collect(), next }).into_response()
+            let mut articles: Vec<ArticleSummary> = items.into_iter().map(Into::into).collect();
+            if let Err(e) = count_article_comments(&state, &mut articles).await {
+                return internal(&state, &e);
+            }
+            Json(ArticleList { articles, next }).into_response()
         }
         Err(e) => internal(&state, &e),
     }

@@ -300,7 +300,7 @@ pub(crate) async fn api(State(state): State<AppState>, params: Result<Query<ApiP
         Ok(found) => {
             let end = offset + limit;
             let next = (end < found.total && end <= MAX_OFFSET).then(|| format!("r{end}"));
-            let results = found
+            let mut results: Vec<SearchResult> = found
                 .items
                 .into_iter()
                 .map(|(item, snippet)| SearchResult {
@@ -308,6 +308,10 @@ pub(crate) async fn api(State(state): State<AppState>, params: Result<Query<ApiP
                     snippet: snippet.into_iter().map(|f| SnippetPart { text: f.text, hit: f.hit }).collect(),
                 })
                 .collect();
+            if let Err(e) = crate::api::count_article_comments(&state, results.iter_mut().map(|r| &mut r.article)).await
+            {
+                return internal(&state, &e);
+            }
             Json(SearchResultList { total: found.total as u64, results, next }).into_response()
         }
         Err(Failed::Disabled) => {

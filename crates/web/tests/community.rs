@@ -164,6 +164,14 @@ async fn a_reader_signs_up_comments_replies_edits_and_others_see_it_rendered_saf
     assert!(seen.contains("1 comment"));
     let api = anonymous.get(&format!("/api/v1/articles/{}", site.article)).await.body;
     assert!(api.contains("\"comments\":1"), "the article's API object counts the visible comment: {api}");
+    // So do the lists that carry it (one count query per list, not per article).
+    let listed: serde_json::Value = serde_json::from_str(&anonymous.get("/api/v1/articles").await.body).unwrap();
+    let item = listed["articles"].as_array().unwrap().iter().find(|a| a["id"] == site.article).unwrap();
+    assert_eq!(item["comments"], 1, "the list item counts it too: {item}");
+    let outlet = item["outlet_id"].as_i64().unwrap();
+    let detail: serde_json::Value =
+        serde_json::from_str(&anonymous.get(&format!("/api/v1/outlets/{outlet}")).await.body).unwrap();
+    assert_eq!(detail["articles"][0]["comments"], 1, "{detail}");
 
     // Another reader replies; the author edits within the window.
     make(&site, "bert", Role::Reader, Duration::days(30)).await;

@@ -627,7 +627,13 @@ pub struct PersonalArticles {
 pub(crate) async fn for_you(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let user = or_return!(api_user(&state, &headers).await);
     match state.store.accounts().for_you(user.id, 50).await {
-        Ok(items) => Json(PersonalArticles { articles: items.into_iter().map(Into::into).collect() }).into_response(),
+        Ok(items) => {
+            let mut articles: Vec<ArticleSummary> = items.into_iter().map(Into::into).collect();
+            match crate::api::count_article_comments(&state, &mut articles).await {
+                Ok(()) => Json(PersonalArticles { articles }).into_response(),
+                Err(e) => internal(&state, &e),
+            }
+        }
         Err(e) => internal(&state, &e),
     }
 }
@@ -638,7 +644,13 @@ pub(crate) async fn for_you(State(state): State<AppState>, headers: HeaderMap) -
 pub(crate) async fn saved(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let user = or_return!(api_user(&state, &headers).await);
     match state.store.accounts().saved_articles(user.id, 200).await {
-        Ok(items) => Json(PersonalArticles { articles: items.into_iter().map(Into::into).collect() }).into_response(),
+        Ok(items) => {
+            let mut articles: Vec<ArticleSummary> = items.into_iter().map(Into::into).collect();
+            match crate::api::count_article_comments(&state, &mut articles).await {
+                Ok(()) => Json(PersonalArticles { articles }).into_response(),
+                Err(e) => internal(&state, &e),
+            }
+        }
         Err(e) => internal(&state, &e),
     }
 }
@@ -732,6 +744,8 @@ pub(crate) async fn export_of(state: &AppState, user: &User) -> Result<Export, S
         accounts.saved_articles(user.id, 100_000),
         accounts.api_tokens(user.id),
     )?;
+    let mut saved: Vec<ArticleSummary> = saved.into_iter().map(Into::into).collect();
+    crate::api::count_article_comments(state, &mut saved).await?;
     Ok(Export {
         account: MeInfo {
             id: user.id,
@@ -743,7 +757,7 @@ pub(crate) async fn export_of(state: &AppState, user: &User) -> Result<Export, S
         two_factor: user.totp_enabled,
         comments: comments.into_iter().map(Into::into).collect(),
         follows: follows.into_iter().map(Into::into).collect(),
-        saved: saved.into_iter().map(Into::into).collect(),
+        saved,
         api_tokens: tokens
             .into_iter()
             .map(|t| TokenInfo { label: t.label, created_at: t.created_at, last_used_at: t.last_used_at })
