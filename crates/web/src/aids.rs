@@ -372,8 +372,8 @@ pub(crate) async fn api_entity(State(state): State<AppState>, Path((kind, name))
         articles: articles.into_iter().map(Into::into).collect(),
         stories: stories.into_iter().map(Into::into).collect(),
     };
-    let counted = match crate::api::count_article_comments(&state, &mut detail.articles).await {
-        Ok(()) => crate::api::count_story_comments(&state, &mut detail.stories).await,
+    let counted = match crate::api::count_comments(&state, &mut detail.articles).await {
+        Ok(()) => crate::api::count_comments(&state, &mut detail.stories).await,
         Err(e) => Err(e),
     };
     match counted {

@@ -180,7 +180,7 @@ impl From<ArticleListItem> for ArticleSummary {
             outlet: a.source_title,
             published_at: a.published_at,
             excerpt: a.excerpt,
-            // Filled in by `count_article_comments` before the list goes out.
+            // Filled in by `count_comments` before the list goes out.
             comments: 0,
         }
     }
@@ -351,7 +351,7 @@ impl From<StorySummary> for StoryInfo {
             outlet_count: s.outlet_count,
             first_seen: s.first_seen,
             last_updated: s.last_updated,
-            // Filled in by `count_story_comments` before the list goes out.
+            // Filled in by `count_comments` before the list goes out.
             comments: 0,
         }
     }
@@ -512,7 +512,7 @@ pub(crate) async fn list_articles(
         Ok(items) => {
             let next = crate::cursor::after_articles(&items, API_PAGE);
             let mut articles: Vec<ArticleSummary> = items.into_iter().map(Into::into).collect();
-            if let Err(e) = count_article_comments(&state, &mut articles).await {
+            if let Err(e) = count_comments(&state, &mut articles).await {
                 return internal(&state, &e);
             }
             Json(ArticleList { articles, next }).into_response()
@@ -592,30 +592,43 @@ async fn visible_comments(state: &AppState, target: CommentTarget) -> Result<i64
     Ok(counts.into_iter().find(|(t, _)| *t == target).map_or(0, |(_, n)| n))
 }
 
-/// Fills in how many comments everyone can see on each of `articles` (one query for the lot).
-pub(crate) async fn count_article_comments<'a>(
-    state: &AppState,
-    articles: impl IntoIterator<Item = &'a mut ArticleSummary>,
-) -> Result<(), tidings_core::StoreError> {
-    let mut articles: Vec<&mut ArticleSummary> = articles.into_iter().collect();
-    let targets: Vec<CommentTarget> = articles.iter().map(|a| CommentTarget::Article(a.id)).collect();
-    let counts = comment_counts(state, &targets).await?;
-    for a in &mut articles {
-        a.comments = counts.get(&CommentTarget::Article(a.id)).copied().unwrap_or(0);
-    }
-    Ok(())
+/// An API object that carries a visible comment count.
+pub(crate) trait Commented {
+    /// What its comments are on.
+    fn target(&self) -> CommentTarget;
+    /// Sets its count.
+    fn set_comments(&mut self, n: i64);
 }
 
-/// Fills in how many comments everyone can see on each of `stories` (one query for the lot).
-pub(crate) async fn count_story_comments<'a>(
+impl Commented for ArticleSummary {
+    fn target(&self) -> CommentTarget {
+        CommentTarget::Article(self.id)
+    }
+    fn set_comments(&mut self, n: i64) {
+        self.comments = n;
+    }
+}
+
+impl Commented for StoryInfo {
+    fn target(&self) -> CommentTarget {
+        CommentTarget::Story(self.id)
+    }
+    fn set_comments(&mut self, n: i64) {
+        self.comments = n;
+    }
+}
+
+/// Fills in how many comments everyone can see on each of `items` (one query for the lot).
+pub(crate) async fn count_comments<'a, T: Commented + 'a>(
     state: &AppState,
-    stories: impl IntoIterator<Item = &'a mut StoryInfo>,
+    items: impl IntoIterator<Item = &'a mut T>,
 ) -> Result<(), tidings_core::StoreError> {
-    let mut stories: Vec<&mut StoryInfo> = stories.into_iter().collect();
-    let targets: Vec<CommentTarget> = stories.iter().map(|s| CommentTarget::Story(s.id)).collect();
+    let mut items: Vec<&mut T> = items.into_iter().collect();
+    let targets: Vec<CommentTarget> = items.iter().map(|i| i.target()).collect();
     let counts = comment_counts(state, &targets).await?;
-    for s in &mut stories {
-        s.comments = counts.get(&CommentTarget::Story(s.id)).copied().unwrap_or(0);
+    for item in &mut items {
+        let n = counts.get(&item.target()).copied().unwrap_or(0);
+        item.set_comments(n);
     }
     Ok(())
 }
@@ -649,7 +662,7 @@ pub(crate) async fn list_stories(State(state): State<AppState>, page: Result<Que
         Ok(stories) => {
             let next = crate::cursor::after_stories(&stories, API_PAGE);
             let mut stories: Vec<StoryInfo> = stories.into_iter().map(Into::into).collect();
-            if let Err(e) = count_story_comments(&state, &mut stories).await {
+            if let Err(e) = count_comments(&state, &mut stories).await {
                 return internal(&state, &e);
             }
             Json(StoryList { stories, next }).into_response()
@@ -686,9 +699,9 @@ pub(crate) async fn get_story(State(state): State<AppState>, Path(raw): Path<Str
         related: related.into_iter().map(Into::into).collect(),
         entities: entities.into_iter().map(Into::into).collect(),
     };
-    let counted = count_story_comments(&state, std::iter::once(&mut detail.story).chain(&mut detail.related)).await;
+    let counted = count_comments(&state, std::iter::once(&mut detail.story).chain(&mut detail.related)).await;
     let counted = match counted {
-        Ok(()) => count_article_comments(&state, detail.articles.iter_mut().map(|a| &mut a.article)).await,
+        Ok(()) => count_comments(&state, detail.articles.iter_mut().map(|a| &mut a.article)).await,
         Err(e) => Err(e),
     };
     match counted {
@@ -720,7 +733,7 @@ pub(crate) async fn get_outlet(State(state): State<AppState>, Path(raw): Path<St
     match state.store.source_articles(id, API_PAGE).await {
         Ok(items) => {
             let mut articles: Vec<ArticleSummary> = items.into_iter().map(Into::into).collect();
-            if let Err(e) = count_article_comments(&state, &mut articles).await {
+            if let Err(e) = count_comments(&state, &mut articles).await {
                 return internal(&state, &e);
             }
             Json(OutletDetail { outlet: (&source).into(), articles }).into_response()
@@ -781,7 +794,7 @@ pub(crate) async fn topic_articles(
         Ok(items) => {
             let next = crate::cursor::after_articles(&items, API_PAGE);
             let mut articles: Vec<ArticleSummary> = items.into_iter().map(Into::into).collect();
-            if let Err(e) = count_article_comments(&state, &mut articles).await {
+            if let Err(e) = count_comments(&state, &mut articles).await {
                 return internal(&state, &e);
             }
             Json(ArticleList { articles, next }).into_response()

@@ -308,8 +308,7 @@ pub(crate) async fn api(State(state): State<AppState>, params: Result<Query<ApiP
                     snippet: snippet.into_iter().map(|f| SnippetPart { text: f.text, hit: f.hit }).collect(),
                 })
                 .collect();
-            if let Err(e) = crate::api::count_article_comments(&state, results.iter_mut().map(|r| &mut r.article)).await
-            {
+            if let Err(e) = crate::api::count_comments(&state, results.iter_mut().map(|r| &mut r.article)).await {
                 return internal(&state, &e);
             }
             Json(SearchResultList { total: found.total as u64, results, next }).into_response()

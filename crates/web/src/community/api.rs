@@ -629,7 +629,7 @@ pub(crate) async fn for_you(State(state): State<AppState>, headers: HeaderMap) -
     match state.store.accounts().for_you(user.id, 50).await {
         Ok(items) => {
             let mut articles: Vec<ArticleSummary> = items.into_iter().map(Into::into).collect();
-            match crate::api::count_article_comments(&state, &mut articles).await {
+            match crate::api::count_comments(&state, &mut articles).await {
                 Ok(()) => Json(PersonalArticles { articles }).into_response(),
                 Err(e) => internal(&state, &e),
             }
@@ -646,7 +646,7 @@ pub(crate) async fn saved(State(state): State<AppState>, headers: HeaderMap) -> 
     match state.store.accounts().saved_articles(user.id, 200).await {
         Ok(items) => {
             let mut articles: Vec<ArticleSummary> = items.into_iter().map(Into::into).collect();
-            match crate::api::count_article_comments(&state, &mut articles).await {
+            match crate::api::count_comments(&state, &mut articles).await {
                 Ok(()) => Json(PersonalArticles { articles }).into_response(),
                 Err(e) => internal(&state, &e),
             }
@@ -745,7 +745,7 @@ pub(crate) async fn export_of(state: &AppState, user: &User) -> Result<Export, S
         accounts.api_tokens(user.id),
     )?;
     let mut saved: Vec<ArticleSummary> = saved.into_iter().map(Into::into).collect();
-    crate::api::count_article_comments(state, &mut saved).await?;
+    crate::api::count_comments(state, &mut saved).await?;
     Ok(Export {
         account: MeInfo {
             id: user.id,
