@@ -11,6 +11,9 @@ use sha2::{Digest, Sha256};
 /// Separates CSRF derivations from every other use of SHA-256 over a session token (such as [`hash`], which
 /// is stored in the database): without it the CSRF token would be the stored hash.
 const CSRF_DOMAIN: &[u8] = b"tidings-community/csrf/v1\0";
+/// As [`CSRF_DOMAIN`], for the CSRF token of `/admin`'s forms worked by an admin account: a token the site's
+/// pages embed (for readers' forms) is never one that `/admin` takes.
+const ADMIN_CSRF_DOMAIN: &[u8] = b"tidings-community/admin-csrf/v1\0";
 
 /// A new random token, 64 lowercase hex characters (safe in URLs and cookies); `None` when the operating
 /// system's random source fails, which callers should treat as a server error rather than fall back.
@@ -28,8 +31,17 @@ pub fn hash(token: &str) -> String {
 
 /// The CSRF token that belongs to a session token.
 pub fn csrf_for(session_token: &str) -> String {
+    derive(CSRF_DOMAIN, session_token)
+}
+
+/// The CSRF token of `/admin`'s forms for an admin account's session token.
+pub fn admin_csrf_for(session_token: &str) -> String {
+    derive(ADMIN_CSRF_DOMAIN, session_token)
+}
+
+fn derive(domain: &[u8], session_token: &str) -> String {
     let mut h = Sha256::new();
-    h.update(CSRF_DOMAIN);
+    h.update(domain);
     h.update(session_token.as_bytes());
     hex::encode(h.finalize())
 }

@@ -207,8 +207,12 @@ pub(crate) async fn serve(config: Config, metrics: Option<PrometheusHandle>) -> 
         .with_admin_token(&config.web.admin_token)
         .with_accounts(config.accounts.clone())
         .with_source_admin(Arc::new(sources::WebSourceAdmin::new(store, ingester)));
-    if !config.web.admin_token.is_empty() {
-        eprintln!("Admin pages: http://{address}/admin (sign in with the admin token)");
+    if config.web.admin_token.is_empty() {
+        eprintln!(
+            "Admin pages: http://{address}/admin (for admin accounts; no admin token, so the sources API is off)"
+        );
+    } else {
+        eprintln!("Admin pages: http://{address}/admin (the admin token, or an admin account)");
     }
     if let Some(handle) = metrics {
         state = state.with_metrics(handle);

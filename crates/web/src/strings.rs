@@ -1203,7 +1203,7 @@ pub static EN: Strings = Strings {
     sign_in_intro_html: "Sign in with the admin token (<code>[web] admin_token</code> in the configuration) to add, \
                          import, poll and remove sources, or <a href=\"/login?next=/admin\">sign in to the site</a> \
                          with an admin account.",
-    admin_as_account: "Signed in to the site as {}, an admin account; signing out of the site signs out here too.",
+    admin_as_account: "Signed in to the site as {}, an admin account: signing out here signs out of the site.",
     admin_token: "Admin token",
     sign_in: "Sign in",
     remove_question: "Remove {name}?",

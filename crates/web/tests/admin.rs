@@ -561,20 +561,32 @@ async fn an_admin_account_works_admin_with_or_without_the_token() {
         let page = send(&site, get_with("/admin", &adele)).await;
         assert_eq!(page.status, StatusCode::OK, "{token:?}: {}", page.body);
         assert!(page.body.contains("Signed in to the site as adele") && page.body.contains("Gazette"), "{}", page.body);
-        assert!(!page.body.contains("/admin/logout"), "an account signs out of the site, not of /admin");
         let csrf = csrf_of(&page.body);
-        // The account's /admin forms carry /admin's CSRF token, bound to the account's session.
-        let community_csrf = tidings_community::tokens::csrf_for("session-of-adele");
-        assert_ne!(csrf, community_csrf);
+        // The account's /admin forms carry /admin's own CSRF token, never the one the site's pages embed.
+        let site_csrf = tidings_community::tokens::csrf_for("session-of-adele");
+        assert_ne!(csrf, site_csrf);
         let refused = send(
             &site,
-            form("/admin/sources", Some(&adele), &[("csrf", &community_csrf), ("url", "https://a.example/feed")]),
+            form("/admin/sources", Some(&adele), &[("csrf", &site_csrf), ("url", "https://a.example/feed")]),
         );
         assert_eq!(refused.await.status, StatusCode::FORBIDDEN, "{token:?}");
+        // Nor from another site, even with the right token.
+        let cross = Request::post("/admin/sources")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::HOST, "news.example")
+            .header("sec-fetch-site", "cross-site")
+            .header(header::COOKIE, &adele)
+            .body(Body::from(format!("csrf={csrf}&url=https%3A%2F%2Fa.example%2Ffeed")))
+            .unwrap();
+        assert_eq!(send(&site, cross).await.status, StatusCode::FORBIDDEN, "{token:?}");
         let shown = act(&site, &adele, "/admin/sources", &[("csrf", &csrf), ("url", "https://a.example/feed")]).await;
         assert!(shown.contains("Added Outlet"), "{token:?}: {shown}");
         let remove = format!("/admin/sources/{}/remove", site.gazette);
         assert_eq!(send(&site, get_with(&remove, &adele)).await.status, StatusCode::OK);
+        // The sources API takes the admin token only: not an admin account's cookie.
+        let api =
+            send(&site, Request::get("/api/v1/sources").header(header::COOKIE, &adele).body(Body::empty()).unwrap());
+        assert_eq!(api.await.status, StatusCode::UNAUTHORIZED, "{token:?}");
 
         // A moderator is no admin: the sign-in form (or, with no token, the page saying how to get in), and no
         // form of theirs does anything, not even with the admin's CSRF token.
@@ -585,26 +597,42 @@ async fn an_admin_account_works_admin_with_or_without_the_token() {
         let answer = send(&site, form(&remove, Some(&mona), &[("csrf", &csrf)])).await;
         assert!(answer.status == StatusCode::FORBIDDEN || answer.status == StatusCode::NOT_FOUND, "{token:?}");
         assert!(site.store.source(site.gazette).await.unwrap().is_some());
+
+        // Signing out of /admin signs the account out of the site.
+        let out = send(&site, form("/admin/logout", Some(&adele), &[("csrf", &csrf)])).await;
+        assert_eq!(out.status, StatusCode::SEE_OTHER, "{token:?}: {}", out.body);
+        assert!(out.cookies().contains(&"tidings_session=".to_owned()), "{:?}", out.cookies());
+        let after = send(&site, get_with("/admin", &adele)).await;
+        assert!(!after.body.contains("Gazette"), "{token:?}: still signed in: {}", after.body);
+        assert_eq!(send(&site, get_with("/account", &adele)).await.status, StatusCode::SEE_OTHER);
     }
 }
 
 #[tokio::test]
 async fn a_banned_or_demoted_admin_account_is_out_at_once() {
     use tidings_core::accounts::Role;
-    let site = site("").await;
-    let (adele_id, adele) = account(&site, "adele", Role::Admin).await;
-    let (bruno_id, bruno) = account(&site, "bruno", Role::Admin).await;
-    let csrf = csrf_of(&send(&site, get_with("/admin", &adele)).await.body);
-    let bruno_csrf = csrf_of(&send(&site, get_with("/admin", &bruno)).await.body);
-    assert_ne!(csrf, bruno_csrf, "each session has its own CSRF token");
+    for token in [TOKEN, ""] {
+        let site = site(token).await;
+        let (adele_id, adele) = account(&site, "adele", Role::Admin).await;
+        let (bruno_id, bruno) = account(&site, "bruno", Role::Admin).await;
+        let csrf = csrf_of(&send(&site, get_with("/admin", &adele)).await.body);
+        let bruno_csrf = csrf_of(&send(&site, get_with("/admin", &bruno)).await.body);
+        assert_ne!(csrf, bruno_csrf, "each session has its own CSRF token");
+        let poll = format!("/admin/sources/{}/poll", site.gazette);
+        let crossed = send(&site, form(&poll, Some(&adele), &[("csrf", &bruno_csrf)])).await;
+        assert_eq!(crossed.status, StatusCode::FORBIDDEN, "{token:?}: another session's token is refused");
 
-    let accounts = site.store.accounts();
-    accounts.set_role(adele_id, Role::Reader).await.unwrap();
-    assert_eq!(send(&site, get_with("/admin", &adele)).await.status, StatusCode::NOT_FOUND);
-    let poll = format!("/admin/sources/{}/poll", site.gazette);
-    assert_eq!(send(&site, form(&poll, Some(&adele), &[("csrf", &csrf)])).await.status, StatusCode::NOT_FOUND);
+        // Out: with a token configured, the sign-in form and 403 for forms; without one, 404 for both.
+        let out = if token.is_empty() { StatusCode::NOT_FOUND } else { StatusCode::FORBIDDEN };
+        let accounts = site.store.accounts();
+        accounts.set_role(adele_id, Role::Reader).await.unwrap();
+        let page = send(&site, get_with("/admin", &adele)).await;
+        assert!(!page.body.contains("Gazette"), "{token:?}: {}", page.body);
+        assert_eq!(send(&site, form(&poll, Some(&adele), &[("csrf", &csrf)])).await.status, out, "{token:?}");
 
-    accounts.set_ban(bruno_id, Some(chrono::Utc::now() + chrono::Duration::days(1))).await.unwrap();
-    assert_ne!(send(&site, get_with("/admin", &bruno)).await.status, StatusCode::OK);
-    assert_eq!(send(&site, form(&poll, Some(&bruno), &[("csrf", &bruno_csrf)])).await.status, StatusCode::NOT_FOUND);
+        accounts.set_ban(bruno_id, Some(chrono::Utc::now() + chrono::Duration::days(1))).await.unwrap();
+        let page = send(&site, get_with("/admin", &bruno)).await;
+        assert!(!page.body.contains("Gazette"), "{token:?}: {}", page.body);
+        assert_eq!(send(&site, form(&poll, Some(&bruno), &[("csrf", &bruno_csrf)])).await.status, out, "{token:?}");
+    }
 }

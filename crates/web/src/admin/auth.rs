@@ -123,12 +123,6 @@ impl AdminAuth {
         self.token_configured && hmac::verify(&self.compare_key, given.as_bytes(), self.token_tag.as_ref()).is_ok()
     }
 
-    /// The session an admin account works `/admin` in: bound to the account's own session (by its token's hash),
-    /// which is what signs it in and out, so the CSRF token of its forms is good for that session only.
-    pub(crate) fn account_session(&self, account_session_hash: &str) -> Session {
-        Session { nonce: format!("account.{account_session_hash}"), expiry: Utc::now().timestamp() + SESSION_SECS }
-    }
-
     /// The admin token of an `Authorization: Bearer …` header: `Ok` when it is the token, else why not.
     pub(crate) fn check_bearer(&self, headers: &HeaderMap) -> Result<(), &'static str> {
         let Some(value) = headers.get(header::AUTHORIZATION) else {

@@ -67,15 +67,33 @@ impl IntoResponse for Refusal {
     }
 }
 
+/// Who works `/admin`.
+enum Signed {
+    /// A session signed in with the admin token.
+    Token(Session),
+    /// An admin account signed in to the site, by name. Its forms carry a CSRF token derived from its site
+    /// session (so any web process checks it, with no key to share) and it leaves by signing out of the site.
+    Account(String),
+}
+
+impl Signed {
+    /// The CSRF token of this admin's forms.
+    fn csrf(&self, auth: &AdminAuth, viewer: &Viewer) -> String {
+        match self {
+            Signed::Token(session) => auth.csrf_token(session),
+            Signed::Account(_) => viewer.admin_csrf(),
+        }
+    }
+}
+
 /// The admin behind a request: a session signed in with the admin token, or else an admin account signed in to
-/// the site (checked against the store on every request, so a demoted or banned admin is out at once), with
-/// the account's name.
-fn current(auth: &AdminAuth, headers: &HeaderMap, viewer: &Viewer) -> Option<(Session, Option<String>)> {
+/// the site (its role read from the store on every request, so a demoted or banned admin is out at once).
+fn current(auth: &AdminAuth, headers: &HeaderMap, viewer: &Viewer) -> Option<Signed> {
     if let Some(session) = auth.session(headers) {
-        return Some((session, None));
+        return Some(Signed::Token(session));
     }
     let user = viewer.user.as_ref().filter(|u| u.role == Role::Admin && !u.banned_at(Utc::now()))?;
-    Some((auth.account_session(&viewer.session_hash()?), Some(user.username.clone())))
+    Some(Signed::Account(user.username.clone()))
 }
 
 /// A POST's checks before its body is read: admin on, same origin, signed in.
@@ -84,25 +102,31 @@ fn signed_in(
     viewer: &Viewer,
     headers: &HeaderMap,
     uri: &Uri,
-) -> Result<(Arc<AdminAuth>, Session), Refusal> {
+) -> Result<(Arc<AdminAuth>, Signed), Refusal> {
     let t = state.strings;
     let Some(auth) = state.admin.clone() else { return Err(Refusal::Disabled(t)) };
     if let Some(cross) = auth::cross_site(headers, uri) {
         return Err(Refusal::Refused(t, cross_site_reason(t, &cross)));
     }
     match current(&auth, headers, viewer) {
-        Some((session, _)) => Ok((auth, session)),
+        Some(signed) => Ok((auth, signed)),
         None if auth.token_configured() => Err(Refusal::NotSignedIn(t)),
         None => Err(Refusal::Disabled(t)),
     }
 }
 
-fn check_csrf(state: &AppState, auth: &AdminAuth, session: &Session, given: &str) -> Result<(), Refusal> {
-    if auth.is_csrf_token(session, given) {
-        Ok(())
-    } else {
-        Err(Refusal::Refused(state.strings, state.strings.refused_csrf.to_owned()))
-    }
+fn check_csrf(
+    state: &AppState,
+    auth: &AdminAuth,
+    viewer: &Viewer,
+    signed: &Signed,
+    given: &str,
+) -> Result<(), Refusal> {
+    let ok = match signed {
+        Signed::Token(session) => auth.is_csrf_token(session, given),
+        Signed::Account(_) => viewer.admin_csrf_ok(given),
+    };
+    if ok { Ok(()) } else { Err(Refusal::Refused(state.strings, state.strings.refused_csrf.to_owned())) }
 }
 
 /// 303 to `/admin`, which shows `flash` once.
@@ -196,7 +220,7 @@ struct AdminPage {
     t: &'static Strings,
     flash: Option<Flash>,
     csrf: String,
-    /// The admin account's name when signed in as one (it signs out of the site, not of `/admin`).
+    /// The admin account's name when signed in as one (signing out of `/admin` signs it out of the site).
     account: Option<String>,
     can_add: bool,
     sources: Vec<AdminSourceRow>,
@@ -243,14 +267,17 @@ pub(super) async fn home(State(state): State<AppState>, viewer: Viewer, headers:
     let mut response = match current(&auth, &headers, &viewer) {
         None if !auth.token_configured() => disabled(t),
         None => html(StatusCode::OK, &LoginPage { t, flash, error: None }, &state),
-        Some((session, account)) => match admin_lists(&state).await {
+        Some(signed) => match admin_lists(&state).await {
             Ok((sources, failures)) => {
                 let now = Utc::now();
                 let page = AdminPage {
                     t,
                     flash,
-                    csrf: auth.csrf_token(&session),
-                    account,
+                    csrf: signed.csrf(&auth, &viewer),
+                    account: match signed {
+                        Signed::Account(name) => Some(name),
+                        Signed::Token(_) => None,
+                    },
                     can_add: state.source_admin.is_some(),
                     sources: sources.iter().map(|s| AdminSourceRow::new(t, s, now)).collect(),
                     summary_failures: failures.into_iter().map(|f| SummaryFailureRow::new(t, f, now)).collect(),
@@ -335,17 +362,32 @@ pub(super) async fn logout(
     uri: Uri,
     form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Response {
-    let (auth, session) = match signed_in(&state, &viewer, &headers, &uri) {
+    let (auth, signed) = match signed_in(&state, &viewer, &headers, &uri) {
         Ok(ok) => ok,
         Err(refusal) => return refusal.into_response(),
     };
     let form = form.map(|Form(f)| f).unwrap_or_default();
-    if let Err(refusal) = check_csrf(&state, &auth, &session, &form.csrf) {
+    if let Err(refusal) = check_csrf(&state, &auth, &viewer, &signed, &form.csrf) {
         return refusal.into_response();
     }
-    auth.revoke(&session);
+    let secure = auth::over_https(&headers, &uri);
+    let clear = match signed {
+        Signed::Token(session) => {
+            auth.revoke(&session);
+            auth::set_cookie(SESSION_COOKIE, "", 0, secure)
+        }
+        // An admin account is signed in to /admin by its site session: signing out here ends that session.
+        Signed::Account(_) => {
+            if let Some(hash) = viewer.session_hash()
+                && let Err(e) = state.store.accounts().delete_session(&hash).await
+            {
+                return PageError::internal(&state, &e).into_response();
+            }
+            crate::community::session::session_cookie("", 0, secure)
+        }
+    };
     let mut response = back(&auth, &headers, &uri, &Flash::ok(state.strings.signed_out));
-    if let Some(clear) = auth::set_cookie(SESSION_COOKIE, "", 0, auth::over_https(&headers, &uri)) {
+    if let Some(clear) = clear {
         response.headers_mut().append(header::SET_COOKIE, clear);
     }
     response
@@ -368,12 +410,12 @@ pub(super) async fn add(
     uri: Uri,
     form: Result<Form<AddForm>, FormRejection>,
 ) -> Response {
-    let (auth, session) = match signed_in(&state, &viewer, &headers, &uri) {
+    let (auth, signed) = match signed_in(&state, &viewer, &headers, &uri) {
         Ok(ok) => ok,
         Err(refusal) => return refusal.into_response(),
     };
     let form = form.map(|Form(f)| f).unwrap_or_default();
-    if let Err(refusal) = check_csrf(&state, &auth, &session, &form.csrf) {
+    if let Err(refusal) = check_csrf(&state, &auth, &viewer, &signed, &form.csrf) {
         return refusal.into_response();
     }
     let flash = add_source(&state, &form).await;
@@ -410,7 +452,7 @@ pub(super) async fn import(
     uri: Uri,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Response {
-    let (auth, session) = match signed_in(&state, &viewer, &headers, &uri) {
+    let (auth, signed) = match signed_in(&state, &viewer, &headers, &uri) {
         Ok(ok) => ok,
         Err(refusal) => return refusal.into_response(),
     };
@@ -422,7 +464,7 @@ pub(super) async fn import(
         Ok(upload) => upload,
         Err(problem) => return back(&auth, &headers, &uri, &Flash::error(t.with(t.upload_unreadable, problem))),
     };
-    if let Err(refusal) = check_csrf(&state, &auth, &session, &upload.csrf) {
+    if let Err(refusal) = check_csrf(&state, &auth, &viewer, &signed, &upload.csrf) {
         return refusal.into_response();
     }
     let flash = import_upload(&state, upload).await;
@@ -513,14 +555,14 @@ pub(super) async fn confirm_remove(
 ) -> Response {
     let t = state.strings;
     let Some(auth) = state.admin.clone() else { return disabled(t) };
-    let Some((session, _)) = current(&auth, &headers, &viewer) else {
+    let Some(signed) = current(&auth, &headers, &viewer) else {
         return (StatusCode::SEE_OTHER, [(header::LOCATION, "/admin")]).into_response();
     };
     match source_of(&state, &raw).await {
         Ok(source) => {
             let page = RemovePage {
                 t,
-                csrf: auth.csrf_token(&session),
+                csrf: signed.csrf(&auth, &viewer),
                 id: source.id,
                 name: source_name(t, &source),
                 url: source.url,
@@ -541,9 +583,9 @@ async fn source_action(
     form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Result<(Arc<AdminAuth>, Result<Source, Flash>), Refusal> {
     let t = state.strings;
-    let (auth, session) = signed_in(state, viewer, headers, uri)?;
+    let (auth, signed) = signed_in(state, viewer, headers, uri)?;
     let form = form.map(|Form(f)| f).unwrap_or_default();
-    check_csrf(state, &auth, &session, &form.csrf)?;
+    check_csrf(state, &auth, viewer, &signed, &form.csrf)?;
     let source = match raw.parse::<i64>() {
         Ok(id) => match state.store.source(id).await {
             Ok(Some(source)) => Ok(source),

@@ -50,6 +50,16 @@ impl Viewer {
         self.session.as_deref().is_some_and(|s| tokens::constant_eq(&tokens::csrf_for(s), given.trim()))
     }
 
+    /// The CSRF token of `/admin`'s forms for this session (an admin account's), never the site's own.
+    pub(crate) fn admin_csrf(&self) -> String {
+        self.session.as_deref().map(tokens::admin_csrf_for).unwrap_or_default()
+    }
+
+    /// Whether `given` is this session's `/admin` CSRF token.
+    pub(crate) fn admin_csrf_ok(&self, given: &str) -> bool {
+        self.session.as_deref().is_some_and(|s| tokens::constant_eq(&tokens::admin_csrf_for(s), given.trim()))
+    }
+
     /// The session's token hash, to end it.
     pub(crate) fn session_hash(&self) -> Option<String> {
         self.session.as_deref().map(tokens::hash)
