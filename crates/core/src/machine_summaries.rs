@@ -62,6 +62,15 @@ pub trait MachineSummaryStore: Send + Sync {
     async fn queue_machine_summaries(&self, articles: &[ArticleId], at: DateTime<Utc>) -> StoreResult<()>;
     /// Queued articles due at `now`, the longest waiting first.
     async fn pending_machine_summaries(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<MachineSummaryJob>>;
+    /// Takes up to `limit` articles due at `now` for one worker: they are not due again (for any other worker, in
+    /// this process or another sharing the database) until `lease_until`, by when the worker has recorded an
+    /// outcome, or has died and the articles are due again. The longest waiting first.
+    async fn claim_machine_summaries(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<MachineSummaryJob>>;
     /// The summary kept for exactly this article, model and input hash, if any.
     async fn cached_machine_summary(
         &self,

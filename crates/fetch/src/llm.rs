@@ -178,6 +178,11 @@ impl SummaryClient {
         &self.model
     }
 
+    /// The longest one request may take (`llm.timeout_secs`).
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout_secs)
+    }
+
     /// The user message for an article: its title and its text, cut to `llm.max_input_chars` at a word.
     pub fn prompt(&self, title: &str, text: &str) -> String {
         format!("Title: {}\n\nArticle:\n{}", title.trim(), cut_at_word(text.trim(), self.max_input_chars))

@@ -96,8 +96,14 @@ impl MachineSummarizer {
     /// Takes one batch of due articles off the queue and summarises them, `llm.concurrency` at a time. Only a
     /// store failure is an error; failed requests are recorded and counted.
     pub async fn summarize_pending(&self) -> Result<SummaryReport, StoreError> {
-        let limit = i64::try_from(self.concurrency * 4).unwrap_or(64);
-        let jobs = self.store.machine_summaries().pending_machine_summaries(Utc::now(), limit).await?;
+        const ROUNDS: usize = 4;
+        let limit = i64::try_from(self.concurrency * ROUNDS).unwrap_or(64);
+        // Claimed for as long as the batch can take (every request timing out), and a minute more: other workers
+        // sharing the database leave these alone meanwhile, and take them up if this one dies.
+        let now = Utc::now();
+        let lease = TimeDelta::from_std(self.client.timeout() * ROUNDS as u32).unwrap_or(TimeDelta::hours(1))
+            + TimeDelta::minutes(1);
+        let jobs = self.store.machine_summaries().claim_machine_summaries(now, now + lease, limit).await?;
         let outcomes: Vec<Result<SummaryReport, StoreError>> = futures::stream::iter(jobs)
             .map(|job| self.summarize(job))
             .buffer_unordered(self.concurrency)
@@ -168,8 +174,8 @@ impl MachineSummarizer {
     }
 
     /// Summarises queued articles until `shutdown` is cancelled. A request in flight then is dropped, not waited
-    /// for (a local model can take minutes); it was not recorded, so the article is simply asked for again on the
-    /// next start.
+    /// for (a local model can take minutes); it was not recorded, so the article is asked for again once its claim
+    /// runs out (see [`MachineSummarizer::summarize_pending`]).
     pub async fn run(self, shutdown: CancellationToken) {
         tracing::info!(
             endpoint = self.client.endpoint(),

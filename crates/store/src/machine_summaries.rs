@@ -34,6 +34,24 @@ where
     })
 }
 
+fn jobs_from_rows<DB>(rows: &[DB::Row]) -> Result<Vec<MachineSummaryJob>, sqlx::Error>
+where
+    DB: Backend,
+    for<'a> &'a str: ColumnIndex<DB::Row>,
+    i64: Type<DB> + for<'r> Decode<'r, DB>,
+    DbTime: Type<DB> + for<'r> Decode<'r, DB>,
+{
+    rows.iter()
+        .map(|row| {
+            Ok(MachineSummaryJob {
+                article_id: row.try_get("article_id")?,
+                queued_at: row.try_get::<DbTime, _>("queued_at")?.0,
+                attempts: count(row.try_get("attempts")?),
+            })
+        })
+        .collect()
+}
+
 /// A stored count as the domain's `u32`, saturating (it only ever counts a handful of retries).
 fn count(n: i64) -> u32 {
     u32::try_from(n.max(0)).unwrap_or(u32::MAX)
@@ -88,16 +106,39 @@ where
         .fetch_all(&self.pool)
         .await
         .map_err(db_err(doing))?;
-        rows.iter()
-            .map(|row| {
-                Ok(MachineSummaryJob {
-                    article_id: row.try_get("article_id")?,
-                    queued_at: row.try_get::<DbTime, _>("queued_at")?.0,
-                    attempts: count(row.try_get("attempts")?),
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(db_err(doing))
+        jobs_from_rows::<DB>(&rows).map_err(db_err(doing))
+    }
+
+    async fn claim_machine_summaries(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> StoreResult<Vec<MachineSummaryJob>> {
+        let doing = "taking articles off the queue for machine-written summaries";
+        // One statement. SQLite runs one writer at a time. On PostgreSQL the rows another worker is claiming are
+        // skipped rather than waited for (so that worker's claim does not leave this one with nothing), and
+        // the outer condition is checked again on any row updated meanwhile (its lease is then in the future).
+        let skip_locked = if DB::BACKEND == "postgres" { " FOR UPDATE SKIP LOCKED" } else { "" };
+        let sql = format!(
+            "UPDATE machine_summary_queue SET next_attempt_at = $2 \
+             WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= $1 AND article_id IN \
+             (SELECT article_id FROM machine_summary_queue WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= $1 \
+              ORDER BY next_attempt_at, article_id LIMIT $3{skip_locked}) \
+             RETURNING article_id, queued_at, attempts"
+        );
+        // Only a constant is spliced in.
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(DbTime(now))
+            .bind(DbTime(lease_until))
+            .bind(limit.max(0))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err(doing))?;
+        let mut jobs = jobs_from_rows::<DB>(&rows).map_err(db_err(doing))?;
+        // RETURNING gives no order.
+        jobs.sort_by(|a, b| a.queued_at.cmp(&b.queued_at).then(a.article_id.cmp(&b.article_id)));
+        Ok(jobs)
     }
 
     async fn cached_machine_summary(

@@ -1014,6 +1014,48 @@ async fn reading_aids_round_trip_and_feed_entity_and_topic_pages() {
 }
 
 #[tokio::test]
+async fn a_claimed_machine_summary_job_is_no_other_workers_until_its_lease_runs_out() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let ms = store.machine_summaries();
+        let s = source(&store, "https://a.example/feed").await;
+        store.record_poll(s.id, at(9, 0), poll(vec![item("a"), item("b"), item("c")], at(9, 0))).await.unwrap();
+        let ids: Vec<i64> = store.pending_enrichment(10).await.unwrap().iter().map(|j| j.id).collect();
+        ms.queue_machine_summaries(&ids, at(9, 5)).await.unwrap();
+
+        let ids_of = |jobs: Vec<tidings_core::MachineSummaryJob>| jobs.iter().map(|j| j.article_id).collect::<Vec<_>>();
+        let first = ids_of(ms.claim_machine_summaries(at(9, 5), at(9, 30), 2).await.unwrap());
+        assert_eq!(first, ids[..2].to_vec(), "the longest waiting first");
+        let second = ids_of(ms.claim_machine_summaries(at(9, 6), at(9, 30), 10).await.unwrap());
+        assert_eq!(second, ids[2..].to_vec(), "another worker gets only what nobody holds");
+        assert!(ms.claim_machine_summaries(at(9, 7), at(9, 31), 10).await.unwrap().is_empty());
+        assert!(ms.pending_machine_summaries(at(9, 29), 10).await.unwrap().is_empty());
+
+        // A worker that died leaves its claims to run out; the jobs are then due again, attempts unchanged.
+        let again = ms.claim_machine_summaries(at(9, 30), at(10, 0), 10).await.unwrap();
+        assert_eq!(
+            again.iter().map(|j| (j.article_id, j.attempts)).collect::<Vec<_>>(),
+            ids.iter().map(|&i| (i, 0)).collect::<Vec<_>>()
+        );
+        // An outcome recorded under a claim ends it as usual: a failure sets the next attempt.
+        ms.record_machine_summary_failure(&again[0], at(9, 31), "down", Some(at(9, 35))).await.unwrap();
+        assert_eq!(ids_of(ms.claim_machine_summaries(at(9, 35), at(10, 5), 10).await.unwrap()), vec![ids[0]]);
+
+        // Two workers claiming at the same moment never share a job.
+        ms.queue_machine_summaries(&ids, at(11, 0)).await.unwrap();
+        let (one, two) = tokio::join!(
+            ms.claim_machine_summaries(at(11, 0), at(11, 30), 2),
+            ms.claim_machine_summaries(at(11, 0), at(11, 30), 2)
+        );
+        let (one, two) = (ids_of(one.unwrap()), ids_of(two.unwrap()));
+        assert!(one.iter().all(|id| !two.contains(id)), "{one:?} and {two:?} overlap");
+        // Nor, on PostgreSQL, does one claim's lock leave the other empty-handed (rows being claimed are skipped).
+        assert!(one.len() + two.len() >= 2, "{one:?} {two:?}");
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn machine_summaries_are_queued_kept_by_model_and_input_and_failures_recorded() {
     use tidings_core::MachineSummary;
     each_backend(|db| async move {
