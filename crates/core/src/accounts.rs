@@ -360,6 +360,20 @@ pub trait AccountStore: Send + Sync {
     /// comments stay in their threads, removed and without author. False when there was no such account.
     async fn delete_user(&self, user: UserId) -> StoreResult<bool>;
 
+    /// Failed sign-ins in a row counted under each of `keys` (an account name, an address) that has any: the key,
+    /// the count and the last failure. Shared by every process on the database.
+    async fn sign_in_failures(&self, keys: &[String]) -> StoreResult<Vec<(String, u32, DateTime<Utc>)>>;
+    /// Counts one more failed sign-in under each of `keys`, at `at`; forgets every key whose last failure is
+    /// before `forget_before` (its wait is long over).
+    async fn record_sign_in_failure(
+        &self,
+        keys: &[String],
+        at: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Forgets the failed sign-ins counted under `keys` (one succeeded).
+    async fn clear_sign_in_failures(&self, keys: &[String]) -> StoreResult<()>;
+
     // --- Sessions and tokens (all by the SHA-256 of the token, hex) ---
 
     /// Starts a session.

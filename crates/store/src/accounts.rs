@@ -762,6 +762,64 @@ where
         self.write(query, "extending a session").await
     }
 
+    async fn sign_in_failures(&self, keys: &[String]) -> StoreResult<Vec<(String, u32, DateTime<Utc>)>> {
+        let doing = "reading failed sign-ins";
+        let mut found = Vec::new();
+        for key in keys {
+            let row = sqlx::query("SELECT failures, last_failure_at FROM sign_in_failures WHERE key = $1")
+                .bind(clean(key).as_ref())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_err(doing))?;
+            if let Some(row) = row {
+                let failures: i64 = row.try_get("failures").map_err(db_err(doing))?;
+                let last: DbTime = row.try_get("last_failure_at").map_err(db_err(doing))?;
+                found.push((key.clone(), u32::try_from(failures.max(0)).unwrap_or(u32::MAX), last.0));
+            }
+        }
+        Ok(found)
+    }
+
+    async fn record_sign_in_failure(
+        &self,
+        keys: &[String],
+        at: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let doing = "counting a failed sign-in";
+        let _turn = self.write_turn().await;
+        let mut tx = self.begin_write(doing).await?;
+        sqlx::query("DELETE FROM sign_in_failures WHERE last_failure_at < $1")
+            .bind(DbTime(forget_before))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err(doing))?;
+        for key in keys {
+            sqlx::query(
+                "INSERT INTO sign_in_failures (key, failures, last_failure_at) VALUES ($1, 1, $2) \
+                 ON CONFLICT (key) DO UPDATE SET failures = sign_in_failures.failures + 1, \
+                 last_failure_at = excluded.last_failure_at",
+            )
+            .bind(clean(key).as_ref())
+            .bind(DbTime(at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err(doing))?;
+        }
+        tx.commit().await.map_err(db_err(doing))
+    }
+
+    async fn clear_sign_in_failures(&self, keys: &[String]) -> StoreResult<()> {
+        for key in keys {
+            self.write(
+                sqlx::query("DELETE FROM sign_in_failures WHERE key = $1").bind(clean(key).as_ref()),
+                "forgetting failed sign-ins",
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
         self.write(sqlx::query("DELETE FROM sessions WHERE id = $1").bind(token_hash), "ending a session").await
     }

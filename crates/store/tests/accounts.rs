@@ -703,3 +703,31 @@ async fn concurrent_commenters_all_get_their_comments_in() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn failed_sign_ins_are_counted_per_key_for_every_process_and_forgotten() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let accounts = store.accounts();
+        let keys = vec!["user:alice".to_owned(), "ip:192.0.2.7".to_owned()];
+        assert!(accounts.sign_in_failures(&keys).await.unwrap().is_empty());
+        for minute in 0..3 {
+            accounts.record_sign_in_failure(&keys, at(9, minute), at(0, 0)).await.unwrap();
+        }
+        accounts.record_sign_in_failure(&["ip:192.0.2.7".to_owned()], at(9, 5), at(0, 0)).await.unwrap();
+        let counted = accounts.sign_in_failures(&keys).await.unwrap();
+        assert_eq!(counted, vec![("user:alice".to_owned(), 3, at(9, 2)), ("ip:192.0.2.7".to_owned(), 4, at(9, 5))]);
+
+        // Another process (another store on the same database) sees the same counts.
+        let other = db.open().await;
+        assert_eq!(other.accounts().sign_in_failures(&keys).await.unwrap(), counted);
+
+        // A success forgets its keys; old keys are forgotten when a later failure is counted.
+        accounts.clear_sign_in_failures(&["user:alice".to_owned()]).await.unwrap();
+        assert_eq!(accounts.sign_in_failures(&keys).await.unwrap().len(), 1);
+        accounts.record_sign_in_failure(&["user:bob".to_owned()], at(12, 0), at(10, 0)).await.unwrap();
+        assert!(accounts.sign_in_failures(&keys).await.unwrap().is_empty(), "the address's last failure was at 9:05");
+        assert_eq!(accounts.sign_in_failures(&["user:bob".to_owned()]).await.unwrap().len(), 1);
+    })
+    .await;
+}

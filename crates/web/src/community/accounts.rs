@@ -260,9 +260,18 @@ pub(crate) async fn login(
         keys.push(format!("ip:{ip}"));
     }
     let throttle = &state.community.throttle;
-    if let Some(wait) = throttle.login_wait(&keys) {
-        return again(StatusCode::TOO_MANY_REQUESTS, t.with(t.login_wait, wait.as_secs().max(1)));
+    let accounts = state.store.accounts();
+    match throttle.login_wait(accounts, &keys).await {
+        Ok(Some(wait)) => return again(StatusCode::TOO_MANY_REQUESTS, t.with(t.login_wait, wait.as_secs().max(1))),
+        Ok(None) => {}
+        Err(e) => return PageError::internal(&state, &e).into_response(),
     }
+    // A failure that cannot be counted is logged; the sign-in is refused all the same.
+    let count_failure = || async {
+        if let Err(error) = throttle.login_failed(accounts, &keys).await {
+            tracing::error!(%error, "counting a failed sign-in");
+        }
+    };
     let credentials = match state.store.accounts().credentials(form.username.trim()).await {
         Ok(c) => c,
         Err(e) => return PageError::internal(&state, &e).into_response(),
@@ -273,7 +282,7 @@ pub(crate) async fn login(
     let hash = credentials.as_ref().map(|c| c.password_hash.clone()).unwrap_or_else(|| NO_SUCH_ACCOUNT.to_owned());
     let password_ok = verify_password(form.password.clone(), hash).await;
     let Some(credentials) = credentials.filter(|_| password_ok) else {
-        throttle.login_failed(&keys);
+        count_failure().await;
         tracing::info!(username = %form.username.trim(), "sign-in failed: wrong name or password");
         return again(StatusCode::UNAUTHORIZED, t.wrong_login.to_owned());
     };
@@ -282,11 +291,13 @@ pub(crate) async fn login(
             return again(StatusCode::UNAUTHORIZED, t.code_needed.to_owned());
         }
         if !totp::verify(secret, &form.code, Utc::now().timestamp()) {
-            throttle.login_failed(&keys);
+            count_failure().await;
             return again(StatusCode::UNAUTHORIZED, t.code_wrong.to_owned());
         }
     }
-    throttle.login_succeeded(&keys);
+    if let Err(error) = throttle.login_succeeded(accounts, &keys).await {
+        tracing::error!(%error, "forgetting failed sign-ins after a sign-in");
+    }
     start_session(&state, &headers, &uri, &credentials.user, &next).await
 }
 

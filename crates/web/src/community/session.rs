@@ -20,6 +20,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{TimeDelta, Utc};
 use tidings_community::tokens;
 use tidings_core::accounts::User;
+use tidings_core::{AccountStore, StoreError};
 
 use crate::AppState;
 
@@ -169,68 +170,65 @@ pub(crate) fn client_ip(parts_extensions: &axum::http::Extensions) -> Option<IpA
     parts_extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip())
 }
 
-/// Wrong passwords in a row for one key (an account name, an address).
-#[derive(Default, Clone, Copy)]
-struct Failures {
-    count: u32,
-    last: Option<Instant>,
-}
-
 /// The wait after the free failures; it doubles with each further one, up to [`MAX_WAIT`].
 const FIRST_WAIT: Duration = Duration::from_secs(10);
 const MAX_WAIT: Duration = Duration::from_secs(15 * 60);
-/// Keys remembered at most by each throttle; past this the oldest half is forgotten.
+/// Addresses remembered at most by the request limit; past this the idle ones are forgotten.
 const MAX_KEYS: usize = 100_000;
 
-/// In-memory throttles of one web process: sign-in failures by account name and by address, and requests per
-/// minute by address. (Each process counts on its own; a deployment of several processes allows that many
-/// times the limits.)
+/// The throttles of sign-in and of requests. Failed sign-ins, by account name and by address, are counted in the
+/// store, so every web process of a deployment shares them; requests per minute by address are counted in this
+/// process (a deployment of several processes allows that many times the request limit, which is about spam,
+/// not guessing).
 pub(crate) struct Throttle {
     free_failures: u32,
     per_minute: u32,
-    failures: Mutex<HashMap<String, Failures>>,
     requests: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+/// How long to wait after `failures` wrong tries in a row, the last `since` ago, when `free` are allowed.
+fn wait_after(free: u32, failures: u32, since: Duration) -> Option<Duration> {
+    if failures < free.max(1) {
+        return None;
+    }
+    let doublings = (failures - free.max(1)).min(16);
+    let wait = FIRST_WAIT.saturating_mul(1 << doublings).min(MAX_WAIT);
+    wait.checked_sub(since).filter(|left| !left.is_zero())
 }
 
 impl Throttle {
     pub(crate) fn new(free_failures: u32, per_minute: u32) -> Throttle {
-        Throttle { free_failures, per_minute, failures: Mutex::default(), requests: Mutex::default() }
+        Throttle { free_failures, per_minute, requests: Mutex::default() }
     }
 
     /// How long sign-ins for `keys` must still wait, if any of them failed too often.
-    pub(crate) fn login_wait(&self, keys: &[String]) -> Option<Duration> {
-        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        keys.iter()
-            .filter_map(|key| failures.get(key))
-            .filter_map(|f| {
-                if f.count < self.free_failures.max(1) {
-                    return None;
-                }
-                let doublings = (f.count - self.free_failures.max(1)).min(16);
-                let wait = FIRST_WAIT.saturating_mul(1 << doublings).min(MAX_WAIT);
-                let since = f.last.map(|t| t.elapsed()).unwrap_or(wait);
-                wait.checked_sub(since).filter(|left| !left.is_zero())
+    pub(crate) async fn login_wait(
+        &self,
+        accounts: &dyn AccountStore,
+        keys: &[String],
+    ) -> Result<Option<Duration>, StoreError> {
+        let now = Utc::now();
+        Ok(accounts
+            .sign_in_failures(keys)
+            .await?
+            .into_iter()
+            .filter_map(|(_, failures, last)| {
+                wait_after(self.free_failures, failures, (now - last).to_std().unwrap_or(Duration::ZERO))
             })
-            .max()
+            .max())
     }
 
-    pub(crate) fn login_failed(&self, keys: &[String]) {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        if failures.len() > MAX_KEYS {
-            failures.clear();
-        }
-        for key in keys {
-            let entry = failures.entry(key.clone()).or_default();
-            entry.count = entry.count.saturating_add(1);
-            entry.last = Some(Instant::now());
-        }
+    /// Counts a failed sign-in under `keys`.
+    pub(crate) async fn login_failed(&self, accounts: &dyn AccountStore, keys: &[String]) -> Result<(), StoreError> {
+        let now = Utc::now();
+        // A key whose last failure is older than the longest wait has nothing left to say.
+        let forget_before = now - TimeDelta::from_std(MAX_WAIT).unwrap_or(TimeDelta::minutes(15)) - TimeDelta::days(1);
+        accounts.record_sign_in_failure(keys, now, forget_before).await
     }
 
-    pub(crate) fn login_succeeded(&self, keys: &[String]) {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        for key in keys {
-            failures.remove(key);
-        }
+    /// Forgets the failures under `keys` after a sign-in succeeded.
+    pub(crate) async fn login_succeeded(&self, accounts: &dyn AccountStore, keys: &[String]) -> Result<(), StoreError> {
+        accounts.clear_sign_in_failures(keys).await
     }
 
     /// Counts one request from `ip`; false when it is over the per-minute limit.
@@ -257,18 +255,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sign_ins_wait_after_repeated_failures_per_key() {
-        let throttle = Throttle::new(3, 0);
-        let keys = vec!["user:alice".to_owned(), "ip:127.0.0.1".to_owned()];
-        for _ in 0..3 {
-            assert!(throttle.login_wait(&keys).is_none());
-            throttle.login_failed(&keys);
-        }
-        assert!(throttle.login_wait(&keys).is_some());
-        assert!(throttle.login_wait(&["user:bob".to_owned()]).is_none());
-        assert!(throttle.login_wait(&["ip:127.0.0.1".to_owned()]).is_some(), "the address is slowed down too");
-        throttle.login_succeeded(&keys);
-        assert!(throttle.login_wait(&keys).is_none());
+    fn sign_ins_wait_longer_after_each_failure_past_the_free_ones() {
+        let secs = |failures, since| wait_after(3, failures, Duration::from_secs(since)).map(|d| d.as_secs());
+        assert_eq!(secs(2, 0), None, "free");
+        assert_eq!(secs(3, 0), Some(10));
+        assert_eq!(secs(4, 0), Some(20));
+        assert_eq!(secs(4, 15), Some(5), "the wait runs from the last failure");
+        assert_eq!(secs(4, 20), None);
+        assert_eq!(secs(40, 0), Some(15 * 60), "capped");
     }
 
     #[test]
