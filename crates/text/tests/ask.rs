@@ -1,10 +1,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-//! The "Ask" bar, measured on the demo site's 41 article pages, over four question sets: `tests/fixtures/ask.jsonl`
+//! The "Ask" bar, measured on the demo site's 41 article pages, over five question sets: `tests/fixtures/ask.jsonl`
 //! (the set the answering was developed on), `tests/fixtures/ask-heldout.jsonl` (written before the second round
 //! of changes and kept out of tuning, so that it says whether those changes generalise),
 //! `tests/fixtures/ask-heldout2.jsonl` (written later from the article text alone, by someone who had not seen
-//! the answering code or its output) and `tests/fixtures/ask-heldout3.jsonl` (written the same way, and measured
-//! once, after the last change to the answering, by nobody who then changed it). For the questions
+//! the answering code or its output), and `tests/fixtures/ask-heldout3.jsonl` and `ask-heldout4.jsonl` (written
+//! the same way, and measured after the last change to the answering, by nobody who then changed it). For the questions
 //! the coverage answers, the first cited sentence should be a right one for at least 80% of them; for the
 //! questions it cannot answer, "no answer" should be said for (nearly) all of them. All sets are reported apart;
 //! the floors hold on their union.
@@ -27,21 +27,24 @@ use tidings_text::tokenize::tokenize;
 // "oldest" for "eldest") and falls below the coverage threshold; on the second held-out set (written from the
 // article text alone, never tuned on) 44.4%: its questions ask for places that are not names ("where will the
 // parade finish" - "at the town hall"), for what someone was doing, and in words the articles do not use, which
-// the hand-written rules do not reach; on the third (written the same way and never looked at while the
-// answering changed) 47.5% / 42.5%, declining 4 (all articles) or 5 (top 10) of its 12 unanswerable questions.
+// the hand-written rules do not reach; on the third and fourth (written the same way and never looked at while
+// the answering changed) 47.5% / 42.5% and 50.0% / 52.5%, declining 4 or 5, and 6, of their 12 unanswerable
+// questions each. A logistic model over the scorer's own signals (coverage, answer type, verb, distance, ...),
+// trained on the other sets and tested on each in turn, did no better (59% right, 62% declined): the signals,
+// not how they are combined, are the limit.
 // Unanswerable questions declined on the first three sets: 11/12, 7/10 and 7/12. Lowering the coverage threshold
 // trades one for the other (at 0.40: 80.4% right but 63.6% declined on the first two sets), and WordNet's
 // synonyms (the thesaurus-wordnet crate, at half a match) move along the same curve rather than above it
 // (71.3% right / 67.6% declined on the first three sets, against 67.1% / 73.5% without): the rules are near
 // what they can do, and a reading model would be needed for the bar. The floors hold what is reached on all
-// four sets together, so that it does not slip.
-/// Right first sentence, every demo article a candidate, all sets together (reached: 115/183 = 62.8%).
-const RIGHT_FLOOR_ALL: f64 = 0.62;
-/// Right first sentence, top-ten retrieval, all sets together (reached: 112/183 = 61.2%).
-const RIGHT_FLOOR_TOP: f64 = 0.61;
-/// "No answer" for unanswerable questions, all sets together, either retrieval (reached: 29/46 = 63.0% and
-/// 30/46 = 65.2%).
-const NONE_FLOOR: f64 = 0.62;
+// five sets together, so that it does not slip.
+/// Right first sentence, every demo article a candidate, all sets together (reached: 135/223 = 60.5%).
+const RIGHT_FLOOR_ALL: f64 = 0.60;
+/// Right first sentence, top-ten retrieval, all sets together (reached: 133/223 = 59.6%).
+const RIGHT_FLOOR_TOP: f64 = 0.59;
+/// "No answer" for unanswerable questions, all sets together, either retrieval (reached: 35/58 = 60.3% and
+/// 36/58 = 62.1%).
+const NONE_FLOOR: f64 = 0.60;
 /// Candidates per question in the search-like retrieval.
 const TOP_K: usize = 10;
 
@@ -252,6 +255,7 @@ fn ask_meets_the_bar_on_the_demo_coverage() {
         ("held-out", load_cases("ask-heldout.jsonl")),
         ("held-out 2", load_cases("ask-heldout2.jsonl")),
         ("held-out 3", load_cases("ask-heldout3.jsonl")),
+        ("held-out 4", load_cases("ask-heldout4.jsonl")),
     ];
     let keys: HashSet<&str> = articles.iter().map(|a| a.key.as_str()).collect();
     let mut ids = HashSet::new();
