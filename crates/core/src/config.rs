@@ -485,9 +485,11 @@ pub struct AccountsConfig {
     /// The site's public address (`https://news.example`), for the links in invitations and password resets;
     /// empty: they are printed as paths, to be put after the site's address.
     pub public_url: String,
-    /// A mail relay for password-reset mail, `smtp://host:port` (plain SMTP, as to the host's own mail server or
-    /// a relay on the local network); empty: no mail is sent and resets are by an admin's link only. Needs
-    /// `public_url` and `mail_from`.
+    /// A mail relay for password-reset mail: `smtp://host:port` (plain SMTP, as to the host's own mail server or
+    /// a relay on the local network; port 25 by default), `smtp+starttls://user:password@host:port` (STARTTLS;
+    /// 587) or `smtps://user:password@host:port` (TLS from the start; 465), the user and password optional and
+    /// percent-encoded; empty: no mail is sent and resets are by an admin's link only. Needs `public_url` and
+    /// `mail_from`.
     pub smtp_url: String,
     /// The sender of password-reset mail (`Tidings <news@example.org>`).
     pub mail_from: String,
@@ -513,15 +515,125 @@ impl Default for AccountsConfig {
     }
 }
 
+/// How password-reset mail reaches the relay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// Plain SMTP (`smtp://`): for the host's own mail server or a relay on the local network.
+    Plain,
+    /// Plain SMTP upgraded with STARTTLS before anything is sent (`smtp+starttls://`).
+    StartTls,
+    /// TLS from the first byte (`smtps://`).
+    Tls,
+}
+
+/// The mail relay `smtp_url` names.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpRelay {
+    /// Host name or address.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// Plain, STARTTLS or TLS.
+    pub security: SmtpSecurity,
+    /// User name and password for `AUTH PLAIN`, when the URL gives them (only over TLS).
+    pub login: Option<(String, String)>,
+}
+
+impl std::fmt::Debug for SmtpRelay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The password stays out of logs.
+        f.debug_struct("SmtpRelay")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("user", &self.login.as_ref().map(|(user, _)| user))
+            .finish()
+    }
+}
+
+impl SmtpRelay {
+    /// `host:port`, for connecting.
+    pub fn address(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// `%XX` escapes decoded (a user name or password in a URL); `None` when one is malformed or not UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 impl AccountsConfig {
-    /// The relay's `host:port` from `smtp_url` (port 25 when none is given), if it is an `smtp://` URL.
-    pub fn smtp_address(&self) -> Option<String> {
-        let rest = self.smtp_url.trim().strip_prefix("smtp://")?.trim_end_matches('/');
-        if rest.is_empty() || rest.contains(['/', '@', ' ']) {
+    /// `smtp_url` with its password (if any) replaced, for showing.
+    pub fn smtp_url_redacted(&self) -> String {
+        let url = self.smtp_url.trim();
+        match (url.split_once("://"), url.rsplit_once('@')) {
+            (Some((scheme, rest)), Some((_, host))) if rest.contains('@') => {
+                let user = rest.split_once(':').map_or(rest, |(user, _)| user);
+                format!("{scheme}://{user}:<not shown>@{host}")
+            }
+            _ => url.to_owned(),
+        }
+    }
+
+    /// The relay `smtp_url` names, if it is a well-formed `smtp://`, `smtp+starttls://` or `smtps://` URL.
+    pub fn smtp_relay(&self) -> Option<SmtpRelay> {
+        let url = self.smtp_url.trim();
+        let (security, default_port, rest) = if let Some(rest) = url.strip_prefix("smtp://") {
+            (SmtpSecurity::Plain, 25, rest)
+        } else if let Some(rest) = url.strip_prefix("smtp+starttls://") {
+            (SmtpSecurity::StartTls, 587, rest)
+        } else if let Some(rest) = url.strip_prefix("smtps://") {
+            (SmtpSecurity::Tls, 465, rest)
+        } else {
+            return None;
+        };
+        let rest = rest.trim_end_matches('/');
+        let (login, host_port) = match rest.rsplit_once('@') {
+            Some((userinfo, host_port)) => {
+                let (user, password) = userinfo.split_once(':')?;
+                (Some((percent_decode(user)?, percent_decode(password)?)), host_port)
+            }
+            None => (None, rest),
+        };
+        if host_port.is_empty() || host_port.contains(['/', '@', ' ', '?', '#']) {
             return None;
         }
-        let has_port = rest.rsplit_once(':').is_some_and(|(_, port)| port.parse::<u16>().is_ok());
-        Some(if has_port { rest.to_owned() } else { format!("{rest}:25") })
+        let (host, port) = if let Some(bracketed) = host_port.strip_prefix('[') {
+            let (host, after) = bracketed.split_once(']')?;
+            let port = match after.strip_prefix(':') {
+                Some(port) => port.parse().ok()?,
+                None if after.is_empty() => default_port,
+                None => return None,
+            };
+            (host.to_owned(), port)
+        } else {
+            match host_port.rsplit_once(':') {
+                Some((host, port)) => (host.to_owned(), port.parse().ok()?),
+                None => (host_port.to_owned(), default_port),
+            }
+        };
+        if host.is_empty() || port == 0 {
+            return None;
+        }
+        Some(SmtpRelay { host, port, security, login })
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
@@ -544,8 +656,20 @@ impl AccountsConfig {
         }
         let smtp = self.smtp_url.trim();
         if !smtp.is_empty() {
-            if self.smtp_address().is_none() {
-                return Err(bad(format!("accounts.smtp_url ({smtp:?}) must be smtp://host:port")));
+            // The URL may hold a password: the message names the problem, not the URL.
+            let Some(relay) = self.smtp_relay() else {
+                return Err(bad(
+                    "accounts.smtp_url must be smtp://host:port, smtp+starttls://[user:password@]host:port or \
+                     smtps://[user:password@]host:port"
+                        .to_owned(),
+                ));
+            };
+            if relay.security == SmtpSecurity::Plain && relay.login.is_some() {
+                return Err(bad(
+                    "accounts.smtp_url: a password over plain smtp:// would cross the network in clear; use \
+                     smtps:// or smtp+starttls://"
+                        .to_owned(),
+                ));
             }
             if url.is_empty() || self.mail_from.trim().is_empty() {
                 return Err(bad(
@@ -720,10 +844,32 @@ mod tests {
         let file = "[accounts]\nsmtp_url = \"smtp://relay.internal\"\npublic_url = \"https://news.example\"\n\
                     mail_from = \"news@example.org\"\n";
         let config = Config::load(Some(("t.toml", file)), Vec::new()).unwrap();
-        assert_eq!(config.accounts.smtp_address().as_deref(), Some("relay.internal:25"));
-        let file =
-            "[accounts]\nsmtp_url = \"https://relay\"\npublic_url = \"https://n.example\"\nmail_from = \"a@b.c\"\n";
-        assert!(Config::load(Some(("t.toml", file)), Vec::new()).unwrap_err().to_string().contains("smtp://host:port"));
+        assert_eq!(config.accounts.smtp_relay().map(|r| r.address()).as_deref(), Some("relay.internal:25"));
+        let with = |url: &str| {
+            format!("[accounts]\nsmtp_url = \"{url}\"\npublic_url = \"https://n.example\"\nmail_from = \"a@b.c\"\n")
+        };
+        let err = Config::load(Some(("t.toml", &with("https://relay"))), Vec::new()).unwrap_err().to_string();
+        assert!(err.contains("smtp://host:port"), "{err}");
+        let err = Config::load(Some(("t.toml", &with("smtp://me:s3cret@relay"))), Vec::new()).unwrap_err().to_string();
+        assert!(err.contains("in clear") && !err.contains("s3cret"), "a password needs TLS, and is not shown: {err}");
+    }
+
+    #[test]
+    fn smtp_urls_name_the_security_the_port_and_the_login() {
+        let relay = |url: &str| AccountsConfig { smtp_url: url.to_owned(), ..AccountsConfig::default() }.smtp_relay();
+        let tls = relay("smtps://news%40example.org:p%3Ass@mail.example.org").unwrap();
+        assert_eq!((tls.security, tls.address()), (SmtpSecurity::Tls, "mail.example.org:465".to_owned()));
+        assert_eq!(tls.login, Some(("news@example.org".to_owned(), "p:ss".to_owned())));
+        assert!(!format!("{tls:?}").contains("p:ss"), "the password stays out of logs");
+        let starttls = relay("smtp+starttls://u:p@mail.example.org:2525/").unwrap();
+        assert_eq!((starttls.security, starttls.port), (SmtpSecurity::StartTls, 2525));
+        assert_eq!(relay("smtp+starttls://mail.example.org").unwrap().port, 587);
+        assert_eq!(relay("smtp://[::1]").unwrap().address(), "[::1]:25");
+        for bad in ["smtp://", "smtp://host:0", "smtp://host:x", "smtps://user@host", "smtp://h/path", "ftp://h"] {
+            assert_eq!(relay(bad), None, "{bad}");
+        }
+        let shown = AccountsConfig { smtp_url: "smtps://me:s3cret@mail.example.org".into(), ..Default::default() };
+        assert_eq!(shown.smtp_url_redacted(), "smtps://me:<not shown>@mail.example.org");
     }
 
     #[test]

@@ -77,6 +77,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 if !shown.web.admin_token.is_empty() {
                     shown.web.admin_token = "<set, not shown>".to_owned();
                 }
+                shown.accounts.smtp_url = shown.accounts.smtp_url_redacted();
                 if !shown.llm.api_key.is_empty() {
                     shown.llm.api_key = "<set, not shown>".to_owned();
                 }

@@ -214,7 +214,7 @@ pub(crate) async fn login_page(State(state): State<AppState>, Query(q): Query<Ne
         StatusCode::OK,
         &LoginPage {
             t,
-            mail: state.community.config.smtp_address().is_some(),
+            mail: state.community.config.smtp_relay().is_some(),
             username: String::new(),
             next: local_next(q.next.as_deref()),
             notice,
@@ -247,7 +247,7 @@ pub(crate) async fn login(
             status,
             &LoginPage {
                 t,
-                mail: state.community.config.smtp_address().is_some(),
+                mail: state.community.config.smtp_relay().is_some(),
                 username: form.username.clone(),
                 next: next.clone(),
                 notice: None,
@@ -685,7 +685,7 @@ struct ForgotPage {
 
 /// `GET /forgot`: asks for the user name, when the site sends mail; else says to ask an admin.
 pub(crate) async fn forgot_page(State(state): State<AppState>) -> Response {
-    let mail = state.community.config.smtp_address().is_some();
+    let mail = state.community.config.smtp_relay().is_some();
     html(StatusCode::OK, &ForgotPage { t: state.strings, mail, sent: false })
 }
 
@@ -706,7 +706,7 @@ pub(crate) async fn forgot(
     let (form, _) = or_return!(Guard::anonymous_form::<ForgotForm>(&state, &headers, &uri, request).await);
     let t = state.strings;
     let config = &state.community.config;
-    let Some(relay) = config.smtp_address() else {
+    let Some(relay) = config.smtp_relay() else {
         return html(StatusCode::OK, &ForgotPage { t, mail: false, sent: false });
     };
     let accounts = state.store.accounts();
