@@ -459,7 +459,7 @@ pub enum SignupMode {
 }
 
 /// Readers' accounts, comments and moderation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AccountsConfig {
     /// Who may make an account: `open`, `invite` or `closed`.
@@ -493,6 +493,27 @@ pub struct AccountsConfig {
     pub smtp_url: String,
     /// The sender of password-reset mail (`Tidings <news@example.org>`).
     pub mail_from: String,
+}
+
+impl std::fmt::Debug for AccountsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `smtp_url` may hold the relay's password.
+        f.debug_struct("AccountsConfig")
+            .field("signup", &self.signup)
+            .field("session_days", &self.session_days)
+            .field("edit_window_mins", &self.edit_window_mins)
+            .field("comments_per_minute", &self.comments_per_minute)
+            .field("requests_per_minute_per_ip", &self.requests_per_minute_per_ip)
+            .field("login_free_failures", &self.login_free_failures)
+            .field("max_links", &self.max_links)
+            .field("new_account_hours", &self.new_account_hours)
+            .field("held_words", &self.held_words)
+            .field("max_comment_chars", &self.max_comment_chars)
+            .field("public_url", &self.public_url)
+            .field("smtp_url", &self.smtp_url_redacted())
+            .field("mail_from", &self.mail_from)
+            .finish()
+    }
 }
 
 impl Default for AccountsConfig {
@@ -630,7 +651,9 @@ impl AccountsConfig {
                 None => (host_port.to_owned(), default_port),
             }
         };
-        if host.is_empty() || port == 0 {
+        // An IPv6 address must be in brackets: `fe80::1` is no host `fe80:` on port 1.
+        let bracketed = host_port.starts_with('[');
+        if host.is_empty() || port == 0 || (!bracketed && host.contains(':')) {
             return None;
         }
         Some(SmtpRelay { host, port, security, login })
@@ -861,11 +884,21 @@ mod tests {
         assert_eq!((tls.security, tls.address()), (SmtpSecurity::Tls, "mail.example.org:465".to_owned()));
         assert_eq!(tls.login, Some(("news@example.org".to_owned(), "p:ss".to_owned())));
         assert!(!format!("{tls:?}").contains("p:ss"), "the password stays out of logs");
+        let config = AccountsConfig { smtp_url: "smtps://u:p%3Ass@h".into(), ..AccountsConfig::default() };
+        assert!(!format!("{config:?}").contains("p%3Ass"), "{config:?}");
         let starttls = relay("smtp+starttls://u:p@mail.example.org:2525/").unwrap();
         assert_eq!((starttls.security, starttls.port), (SmtpSecurity::StartTls, 2525));
         assert_eq!(relay("smtp+starttls://mail.example.org").unwrap().port, 587);
         assert_eq!(relay("smtp://[::1]").unwrap().address(), "[::1]:25");
-        for bad in ["smtp://", "smtp://host:0", "smtp://host:x", "smtps://user@host", "smtp://h/path", "ftp://h"] {
+        for bad in [
+            "smtp://",
+            "smtp://host:0",
+            "smtp://host:x",
+            "smtps://user@host",
+            "smtp://h/path",
+            "ftp://h",
+            "smtp://fe80::1",
+        ] {
             assert_eq!(relay(bad), None, "{bad}");
         }
         let shown = AccountsConfig { smtp_url: "smtps://me:s3cret@mail.example.org".into(), ..Default::default() };

@@ -35,6 +35,9 @@ pub struct MachineSummaryJob {
     pub queued_at: DateTime<Utc>,
     /// Failed requests for it so far (since it was last queued).
     pub attempts: u32,
+    /// Until when this worker holds it, when it was claimed (see [`MachineSummaryStore::claim_machine_summaries`]):
+    /// a failure recorded after another worker took it over leaves that worker's claim alone.
+    pub claimed_until: Option<DateTime<Utc>>,
 }
 
 /// An article whose machine-written summary failed, for the operator.
@@ -87,8 +90,9 @@ pub trait MachineSummaryStore: Send + Sync {
         summary: &MachineSummary,
         input_hash: &str,
     ) -> StoreResult<()>;
-    /// Records a failed request for `job` (unless its article was queued again since): the error, one more
-    /// attempt, and when to try again (none: not until the article is queued again).
+    /// Records a failed request for `job` (unless its article was queued again since, or, for a claimed job,
+    /// claimed again by another worker): the error, one more attempt, and when to try again (none: not until the
+    /// article is queued again).
     async fn record_machine_summary_failure(
         &self,
         job: &MachineSummaryJob,

@@ -789,24 +789,29 @@ where
         let doing = "counting a failed sign-in";
         let _turn = self.write_turn().await;
         let mut tx = self.begin_write(doing).await?;
-        sqlx::query("DELETE FROM sign_in_failures WHERE last_failure_at < $1")
-            .bind(DbTime(forget_before))
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err(doing))?;
-        for key in keys {
-            sqlx::query(
-                "INSERT INTO sign_in_failures (key, failures, last_failure_at) VALUES ($1, 1, $2) \
-                 ON CONFLICT (key) DO UPDATE SET failures = sign_in_failures.failures + 1, \
-                 last_failure_at = excluded.last_failure_at",
-            )
-            .bind(clean(key).as_ref())
-            .bind(DbTime(at))
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err(doing))?;
+        let result = async {
+            sqlx::query("DELETE FROM sign_in_failures WHERE last_failure_at < $1")
+                .bind(DbTime(forget_before))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err(doing))?;
+            for key in keys {
+                sqlx::query(
+                    "INSERT INTO sign_in_failures (key, failures, last_failure_at) VALUES ($1, 1, $2) \
+                     ON CONFLICT (key) DO UPDATE SET failures = sign_in_failures.failures + 1, \
+                     last_failure_at = excluded.last_failure_at",
+                )
+                .bind(clean(key).as_ref())
+                .bind(DbTime(at))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err(doing))?;
+            }
+            Ok(())
         }
-        tx.commit().await.map_err(db_err(doing))
+        .await;
+        // Rolled back before this turn ends: on SQLite the write lock must not outlive it.
+        Self::finish(tx, result, doing).await
     }
 
     async fn clear_sign_in_failures(&self, keys: &[String]) -> StoreResult<()> {

@@ -47,6 +47,7 @@ where
                 article_id: row.try_get("article_id")?,
                 queued_at: row.try_get::<DbTime, _>("queued_at")?.0,
                 attempts: count(row.try_get("attempts")?),
+                claimed_until: None,
             })
         })
         .collect()
@@ -136,6 +137,9 @@ where
             .await
             .map_err(db_err(doing))?;
         let mut jobs = jobs_from_rows::<DB>(&rows).map_err(db_err(doing))?;
+        for job in &mut jobs {
+            job.claimed_until = Some(lease_until);
+        }
         // RETURNING gives no order.
         jobs.sort_by(|a, b| a.queued_at.cmp(&b.queued_at).then(a.article_id.cmp(&b.article_id)));
         Ok(jobs)
@@ -202,18 +206,32 @@ where
         retry_at: Option<DateTime<Utc>>,
     ) -> StoreResult<()> {
         let article = job.article_id;
-        sqlx::query(
-            "UPDATE machine_summary_queue SET attempts = attempts + 1, last_error = $3, last_error_at = $4, \
-             next_attempt_at = $5 WHERE article_id = $1 AND queued_at = $2",
-        )
-        .bind(article)
-        .bind(DbTime(job.queued_at))
-        .bind(clean(error).as_ref())
-        .bind(DbTime(at))
-        .bind(retry_at.map(DbTime))
-        .execute(&self.pool)
-        .await
-        .map_err(db_err(format_args!("recording the failed machine-written summary of article {article}")))?;
+        // A claimed job's row still holds its lease unless another worker has claimed it since.
+        let (sql, lease) = match job.claimed_until {
+            None => (
+                "UPDATE machine_summary_queue SET attempts = attempts + 1, last_error = $3, last_error_at = $4, \
+                 next_attempt_at = $5 WHERE article_id = $1 AND queued_at = $2",
+                None,
+            ),
+            Some(lease) => (
+                "UPDATE machine_summary_queue SET attempts = attempts + 1, last_error = $3, last_error_at = $4, \
+                 next_attempt_at = $5 WHERE article_id = $1 AND queued_at = $2 AND next_attempt_at = $6",
+                Some(DbTime(lease)),
+            ),
+        };
+        let mut query = sqlx::query(sql)
+            .bind(article)
+            .bind(DbTime(job.queued_at))
+            .bind(clean(error).as_ref())
+            .bind(DbTime(at))
+            .bind(retry_at.map(DbTime));
+        if let Some(lease) = lease {
+            query = query.bind(lease);
+        }
+        query
+            .execute(&self.pool)
+            .await
+            .map_err(db_err(format_args!("recording the failed machine-written summary of article {article}")))?;
         Ok(())
     }
 

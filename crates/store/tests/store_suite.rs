@@ -983,6 +983,20 @@ async fn a_claimed_machine_summary_job_is_no_other_workers_until_its_lease_runs_
         ms.record_machine_summary_failure(&again[0], at(9, 31), "down", Some(at(9, 35))).await.unwrap();
         assert_eq!(ids_of(ms.claim_machine_summaries(at(9, 35), at(10, 5), 10).await.unwrap()), vec![ids[0]]);
 
+        // A worker whose lease ran out and whose job another worker took over records its late failure in vain:
+        // the other worker's claim stands, and the attempt is not counted twice.
+        ms.queue_machine_summaries(&ids, at(10, 30)).await.unwrap();
+        let slow = ms.claim_machine_summaries(at(10, 30), at(10, 40), 1).await.unwrap();
+        assert_eq!(ids_of(slow.clone()), vec![ids[0]]);
+        let mut took_over = ms.claim_machine_summaries(at(10, 41), at(10, 51), 10).await.unwrap();
+        took_over.retain(|job| job.article_id == ids[0]);
+        assert_eq!(took_over.len(), 1, "the job whose lease ran out is due again");
+        ms.record_machine_summary_failure(&slow[0], at(10, 42), "late", Some(at(10, 43))).await.unwrap();
+        assert!(ms.claim_machine_summaries(at(10, 44), at(10, 54), 10).await.unwrap().is_empty(), "still held");
+        assert!(ms.machine_summary_failures(10).await.unwrap().is_empty());
+        ms.record_machine_summary_failure(&took_over[0], at(10, 45), "down", Some(at(10, 46))).await.unwrap();
+        assert_eq!(ms.machine_summary_failures(10).await.unwrap()[0].attempts, 1);
+
         // Two workers claiming at the same moment never share a job.
         ms.queue_machine_summaries(&ids, at(11, 0)).await.unwrap();
         let (one, two) = tokio::join!(

@@ -551,6 +551,10 @@ pub(crate) async fn get_article(State(state): State<AppState>, Path(raw): Path<S
         Ok(n) => n,
         Err(e) => return internal(&state, &e),
     };
+    let mut syndication: SyndicationInfo = syndication.into();
+    if let Err(e) = count_comments(&state, syndication.original.iter_mut().chain(&mut syndication.copies)).await {
+        return internal(&state, &e);
+    }
     let text = article.readable_text().to_owned();
     Json(ArticleDetail {
         id,
@@ -563,7 +567,7 @@ pub(crate) async fn get_article(State(state): State<AppState>, Path(raw): Path<S
         language: article.fields.language,
         story_id: article.story_id,
         text,
-        syndication: syndication.into(),
+        syndication,
         aids: aids.map(|a| ArticleAidsInfo {
             language: a.language,
             summary: a.summary,

@@ -117,12 +117,16 @@ async fn converse<S: AsyncRead + AsyncWrite + Unpin>(conn: &mut BufReader<S>, m:
     step(conn, &format!("RCPT TO:<{}>\r\n", bare_address(m.to)), "25", "RCPT TO").await?;
     step(conn, "DATA\r\n", "354", "DATA").await?;
     let date = chrono::Utc::now().to_rfc2822();
+    // Large mail services refuse a message without one, and a relay a client logs in to may not add it.
+    let domain = bare_address(m.from).rsplit_once('@').map_or("tidings.invalid", |(_, domain)| domain);
+    let id = tidings_community::tokens::new_token().ok_or("no random numbers for the Message-ID")?;
     let mut message = format!(
-        "From: {}\r\nTo: <{}>\r\nSubject: {}\r\nDate: {date}\r\nMIME-Version: 1.0\r\n\
-         Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
+        "From: {}\r\nTo: <{}>\r\nSubject: {}\r\nDate: {date}\r\nMessage-ID: <{}@{domain}>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
         m.from,
         bare_address(m.to),
-        m.subject
+        m.subject,
+        &id[..32]
     );
     for line in m.body.lines() {
         // A line starting with a dot would end the message early: SMTP doubles it.
@@ -313,6 +317,7 @@ mod tests {
             let auth = got.iter().find(|l| l.starts_with("AUTH PLAIN ")).unwrap_or_else(|| panic!("{got:?}"));
             assert_eq!(auth, &format!("AUTH PLAIN {}", base64(b"\0news@example.org\0pa:ss")));
             assert!(got.contains(&"..hidden line".to_owned()) && got.contains(&"Subject: Reset".to_owned()), "{got:?}");
+            assert!(got.iter().any(|l| l.starts_with("Message-ID: <") && l.ends_with("@example.org>")), "{got:?}");
             if security == SmtpSecurity::StartTls {
                 assert_eq!(got[..2], ["EHLO tidings".to_owned(), "STARTTLS".to_owned()], "nothing but EHLO in clear");
             }
