@@ -186,6 +186,11 @@ impl Config {
         if !self.web.admin_token.is_empty() && !self.web.admin_token_file.as_os_str().is_empty() {
             return Err(bad("set web.admin_token or web.admin_token_file, not both".to_owned()));
         }
+        if let Some(bad_range) = self.web.trusted_proxies.iter().find(|r| IpRange::parse(r).is_none()) {
+            return Err(bad(format!(
+                "web.trusted_proxies: {bad_range:?} is not an address or a range like 10.0.0.0/8"
+            )));
+        }
         self.accounts.validate()?;
         self.llm.validate()?;
         WebConfig::check_admin_token(&self.web.admin_token)
@@ -382,6 +387,11 @@ pub struct WebConfig {
     /// `<data_dir>/images`), so no page makes a request to a third party. On by default; off, images load from
     /// their outlets over https.
     pub image_proxy: bool,
+    /// Reverse proxies in front of Tidings, as addresses or ranges (`127.0.0.1`, `10.0.0.0/8`, `::1`): a request
+    /// from one of them is taken to come from the address its `X-Forwarded-For` names (the nearest one that is
+    /// not itself a trusted proxy), for the per-address limits on sign-ins and posting. Empty (the default): the
+    /// connecting address, and `X-Forwarded-For` is ignored (anyone can write it).
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for WebConfig {
@@ -392,6 +402,50 @@ impl Default for WebConfig {
             admin_token_file: PathBuf::new(),
             language: "en".to_owned(),
             image_proxy: true,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+/// An address range: an address and how many leading bits of it a member shares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpRange {
+    /// The range's first address (or any address in it).
+    pub address: std::net::IpAddr,
+    /// Leading bits in common: 32 (IPv4) or 128 (IPv6) for one address.
+    pub prefix: u8,
+}
+
+impl IpRange {
+    /// Parses `addr` or `addr/prefix`; `None` when it is neither.
+    pub fn parse(text: &str) -> Option<IpRange> {
+        let text = text.trim();
+        let (address, prefix) = match text.split_once('/') {
+            Some((address, prefix)) => (address.parse().ok()?, Some(prefix.parse::<u8>().ok()?)),
+            None => (text.parse().ok()?, None),
+        };
+        let bits = if matches!(address, std::net::IpAddr::V4(_)) { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(bits);
+        (prefix <= bits).then_some(IpRange { address, prefix })
+    }
+
+    /// Whether `ip` is in the range (an IPv4 address written as IPv6, `::ffff:a.b.c.d`, counts as IPv4).
+    pub fn contains(&self, ip: std::net::IpAddr) -> bool {
+        use std::net::IpAddr;
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.address, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
         }
     }
 }
@@ -875,6 +929,25 @@ mod tests {
         assert!(err.contains("smtp://host:port"), "{err}");
         let err = Config::load(Some(("t.toml", &with("smtp://me:s3cret@relay"))), Vec::new()).unwrap_err().to_string();
         assert!(err.contains("in clear") && !err.contains("s3cret"), "a password needs TLS, and is not shown: {err}");
+    }
+
+    #[test]
+    fn proxy_ranges_hold_their_addresses() {
+        let ip = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        let net = IpRange::parse("10.0.0.0/8").unwrap();
+        assert!(net.contains(ip("10.20.30.40")) && !net.contains(ip("11.0.0.1")));
+        assert!(net.contains(ip("::ffff:10.1.2.3")), "IPv4 written as IPv6");
+        let one = IpRange::parse("127.0.0.1").unwrap();
+        assert!(one.contains(ip("127.0.0.1")) && !one.contains(ip("127.0.0.2")));
+        assert!(IpRange::parse("::1").unwrap().contains(ip("::1")));
+        assert!(IpRange::parse("0.0.0.0/0").unwrap().contains(ip("192.0.2.1")));
+        assert!(IpRange::parse("fd00::/8").unwrap().contains(ip("fd12::1")));
+        for bad in ["", "10.0.0.0/33", "proxy.internal", "10.0.0.0/x"] {
+            assert_eq!(IpRange::parse(bad), None, "{bad}");
+        }
+        let file = "[web]\ntrusted_proxies = [\"127.0.0.1\", \"proxy\"]\n";
+        let err = Config::load(Some(("t.toml", file)), Vec::new()).unwrap_err().to_string();
+        assert!(err.contains("web.trusted_proxies") && err.contains("\"proxy\""), "{err}");
     }
 
     #[test]

@@ -206,6 +206,7 @@ pub(crate) async fn serve(config: Config, metrics: Option<PrometheusHandle>) -> 
     let mut state = tidings_web::AppState::new(store.clone())
         .with_strings(strings)
         .with_admin_token(&config.web.admin_token)
+        .with_trusted_proxies(&config.web.trusted_proxies)
         .with_accounts(config.accounts.clone())
         .with_source_admin(Arc::new(sources::WebSourceAdmin::new(store, ingester)));
     if config.web.admin_token.is_empty() {

@@ -47,6 +47,8 @@ pub struct AppState {
     page_cache: Option<Arc<cache::PageCache>>,
     admin: Option<Arc<admin::auth::AdminAuth>>,
     source_admin: Option<Arc<dyn admin::SourceAdmin>>,
+    /// Reverse proxies whose `X-Forwarded-For` names the reader's address (`[web] trusted_proxies`).
+    trusted_proxies: Arc<[tidings_core::config::IpRange]>,
     search: Option<Arc<dyn SearchIndex>>,
     images: Option<Arc<images::ImageProxy>>,
     briefs: Arc<aids::BriefCache>,
@@ -65,6 +67,7 @@ impl AppState {
             page_cache: None,
             admin: admin::auth::AdminAuth::accounts_only().map(Arc::new),
             source_admin: None,
+            trusted_proxies: Arc::new([]),
             search: None,
             images: None,
             briefs: Arc::default(),
@@ -88,6 +91,13 @@ impl AppState {
             tracing::error!("admin pages off: the system gave no random numbers for sessions");
         }
         self.admin = auth.map(Arc::new);
+        self
+    }
+
+    /// Takes the reader's address from `X-Forwarded-For` on requests from these proxies (`[web]
+    /// trusted_proxies`; the configuration has checked that each is an address or a range).
+    pub fn with_trusted_proxies(mut self, proxies: &[String]) -> AppState {
+        self.trusted_proxies = proxies.iter().filter_map(|p| tidings_core::config::IpRange::parse(p)).collect();
         self
     }
 

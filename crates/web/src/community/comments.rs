@@ -460,7 +460,7 @@ async fn post_form(
     target: CommentTarget,
     request: axum::extract::Request,
 ) -> Response {
-    let ip = session::client_ip(request.extensions());
+    let ip = session::client_ip(&state, &request);
     let form = match <Form<CommentForm> as axum::extract::FromRequest<AppState>>::from_request(request, &state).await {
         Ok(Form(form)) => form,
         Err(_) => CommentForm::default(),

@@ -210,7 +210,7 @@ impl Guard {
     {
         Guard::anonymous(state, headers, uri)?;
         let t = state.strings;
-        let ip = session::client_ip(request.extensions());
+        let ip = session::client_ip(state, &request);
         if !state.community.throttle.allow_request(ip) {
             return Err(refused(t, StatusCode::TOO_MANY_REQUESTS, t.too_many_requests.to_owned()));
         }

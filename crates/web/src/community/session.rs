@@ -166,8 +166,34 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The address the request came from (the connection's peer), when the server recorded it.
-pub(crate) fn client_ip(parts_extensions: &axum::http::Extensions) -> Option<IpAddr> {
-    parts_extensions.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip())
+pub(crate) fn client_ip(state: &AppState, request: &axum::extract::Request) -> Option<IpAddr> {
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip())?;
+    let forwarded = request.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
+    Some(behind_proxies(peer, forwarded, &state.trusted_proxies))
+}
+
+/// The address a request comes from: `peer`, or, when `peer` is a trusted proxy, the nearest address in
+/// `X-Forwarded-For` (read from the right, each proxy appending the address it heard from) that is not itself a
+/// trusted proxy. Addresses further left were written by the client and prove nothing.
+fn behind_proxies<'a>(
+    peer: IpAddr,
+    forwarded_for: impl Iterator<Item = &'a str>,
+    trusted: &[tidings_core::config::IpRange],
+) -> IpAddr {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|range| range.contains(ip));
+    if !is_trusted(peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = forwarded_for.flat_map(|value| value.split(',')).map(str::trim).collect();
+    let mut nearest = peer;
+    for hop in hops.iter().rev() {
+        let Ok(ip) = hop.parse::<IpAddr>() else { return nearest };
+        nearest = ip;
+        if !is_trusted(ip) {
+            return ip;
+        }
+    }
+    nearest
 }
 
 /// The wait after the free failures; it doubles with each further one, up to [`MAX_WAIT`].
@@ -253,6 +279,24 @@ impl Throttle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_address_behind_trusted_proxies_is_the_nearest_untrusted_hop() {
+        let trusted = [
+            tidings_core::config::IpRange::parse("127.0.0.1").unwrap(),
+            tidings_core::config::IpRange::parse("10.0.0.0/8").unwrap(),
+        ];
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let from = |peer: &str, xff: &[&str]| behind_proxies(ip(peer), xff.iter().copied(), &trusted);
+        assert_eq!(from("192.0.2.9", &["198.51.100.1"]), ip("192.0.2.9"), "not from a proxy: the header is ignored");
+        assert_eq!(from("127.0.0.1", &["198.51.100.1"]), ip("198.51.100.1"));
+        assert_eq!(from("127.0.0.1", &["6.6.6.6, 198.51.100.1, 10.1.1.1"]), ip("198.51.100.1"), "a forged left part");
+        assert_eq!(from("127.0.0.1", &["6.6.6.6", "198.51.100.1"]), ip("198.51.100.1"), "several headers");
+        assert_eq!(from("127.0.0.1", &["garbage, 198.51.100.1"]), ip("198.51.100.1"));
+        assert_eq!(from("127.0.0.1", &["198.51.100.1, garbage"]), ip("127.0.0.1"), "unreadable: the proxy itself");
+        assert_eq!(from("127.0.0.1", &[]), ip("127.0.0.1"));
+        assert_eq!(behind_proxies(ip("127.0.0.1"), ["198.51.100.1"].into_iter(), &[]), ip("127.0.0.1"), "none trusted");
+    }
 
     #[test]
     fn sign_ins_wait_longer_after_each_failure_past_the_free_ones() {
