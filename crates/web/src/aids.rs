@@ -585,11 +585,12 @@ pub(crate) async fn ask_api(
         Ok(Query(q)) => q,
         Err(rejection) => return crate::api::error(StatusCode::BAD_REQUEST, "bad_query", rejection.body_text()),
     };
-    let question = query.q.trim().to_owned();
-    if question.chars().count() > MAX_QUESTION_CHARS {
+    // The limit is on what was sent, as the OpenAPI document's maxLength says, before any trimming.
+    if query.q.chars().count() > MAX_QUESTION_CHARS {
         let message = format!("q: a question is at most {MAX_QUESTION_CHARS} characters");
         return crate::api::error(StatusCode::BAD_REQUEST, "bad_question", message);
     }
+    let question = query.q.trim().to_owned();
     if question.is_empty() {
         return Json(AskAnswer { question, answered: false, sentences: Vec::new() }).into_response();
     }

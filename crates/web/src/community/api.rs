@@ -64,6 +64,16 @@ async fn api_user(state: &AppState, headers: &HeaderMap) -> Result<User, Respons
     }
 }
 
+/// A comment body longer than the limit as sent (the OpenAPI document's maxLength counts what is sent; the
+/// rules count after cleaning and trimming, which a padded body would slip under).
+fn too_long(state: &AppState, body: &str) -> Option<Response> {
+    let (chars, max) = (body.chars().count(), state.community.config.max_comment_chars);
+    (chars > max).then(|| {
+        let why = format!("The comment is too long: {chars} characters, and the limit is {max} characters.");
+        error(StatusCode::UNPROCESSABLE_ENTITY, "rejected", why)
+    })
+}
+
 fn comment_error(state: &AppState, e: CommentError) -> Response {
     match e {
         CommentError::RateLimited => error(
@@ -260,6 +270,9 @@ async fn create(
     if user.banned_at(Utc::now()) {
         return error(StatusCode::FORBIDDEN, "banned", "this account is banned from posting".into());
     }
+    if let Some(refused) = too_long(&state, &request.body) {
+        return refused;
+    }
     match comments::post(&state, &user, None, target, request.parent_id, &request.body).await {
         Ok(comment) => (StatusCode::CREATED, Json(CommentInfo::from(comment))).into_response(),
         Err(e) => comment_error(&state, e),
@@ -331,6 +344,9 @@ pub(crate) async fn edit(
         Ok(body) => body,
         Err(rejection) => return bad_json(rejection),
     };
+    if let Some(refused) = too_long(&state, &request.body) {
+        return refused;
+    }
     match comments::edit(&state, &user, id, &request.body).await {
         Ok(comment) => Json(CommentInfo::from(comment)).into_response(),
         Err(e) => comment_error(&state, e),
