@@ -363,16 +363,20 @@ pub trait AccountStore: Send + Sync {
     /// Failed sign-ins in a row counted under each of `keys` (an account name, an address) that has any: the key,
     /// the count and the last failure. Shared by every process on the database.
     async fn sign_in_failures(&self, keys: &[String]) -> StoreResult<Vec<(String, u32, DateTime<Utc>)>>;
-    /// Counts one more failed sign-in under each of `keys`, at `at`; forgets every key whose last failure is
-    /// before `forget_before` (its wait is long over).
-    async fn record_sign_in_failure(
+    /// Forgets the failed sign-ins counted under `keys` (one succeeded).
+    async fn clear_sign_in_failures(&self, keys: &[String]) -> StoreResult<()>;
+    /// Starts a sign-in attempt under `keys`, in one transaction: reads their failures, asks `wait` (given a key's
+    /// failures in a row and its last failure) how long each must still wait, and either returns the longest wait,
+    /// counting nothing, or counts the attempt as a failure in advance (a success then clears it) and returns
+    /// `None`. Attempts on the same keys are taken one at a time, on every process, so a burst of guesses sent at
+    /// once cannot all pass the same check. Forgets keys whose last failure is before `forget_before`.
+    async fn begin_sign_in_attempt(
         &self,
         keys: &[String],
         at: DateTime<Utc>,
         forget_before: DateTime<Utc>,
-    ) -> StoreResult<()>;
-    /// Forgets the failed sign-ins counted under `keys` (one succeeded).
-    async fn clear_sign_in_failures(&self, keys: &[String]) -> StoreResult<()>;
+        wait: &(dyn Fn(u32, DateTime<Utc>) -> Option<std::time::Duration> + Send + Sync),
+    ) -> StoreResult<Option<std::time::Duration>>;
 
     // --- Sessions and tokens (all by the SHA-256 of the token, hex) ---
 

@@ -780,13 +780,17 @@ where
         Ok(found)
     }
 
-    async fn record_sign_in_failure(
+    async fn begin_sign_in_attempt(
         &self,
         keys: &[String],
         at: DateTime<Utc>,
         forget_before: DateTime<Utc>,
-    ) -> StoreResult<()> {
-        let doing = "counting a failed sign-in";
+        wait: &(dyn Fn(u32, DateTime<Utc>) -> Option<std::time::Duration> + Send + Sync),
+    ) -> StoreResult<Option<std::time::Duration>> {
+        let doing = "starting a sign-in attempt";
+        // SQLite: one writer at a time (BEGIN IMMEDIATE). PostgreSQL: each key's row is made to exist, then locked,
+        // so that a concurrent attempt on the same key waits for this one's count.
+        let lock = if DB::BACKEND == "postgres" { " FOR UPDATE" } else { "" };
         let _turn = self.write_turn().await;
         let mut tx = self.begin_write(doing).await?;
         let result = async {
@@ -795,23 +799,57 @@ where
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err(doing))?;
-            for key in keys {
+            let mut longest: Option<std::time::Duration> = None;
+            // Locked in one order everywhere, so two attempts sharing keys cannot wait on each other.
+            let mut sorted: Vec<&String> = keys.iter().collect();
+            sorted.sort();
+            for key in sorted {
+                let key = clean(key);
                 sqlx::query(
-                    "INSERT INTO sign_in_failures (key, failures, last_failure_at) VALUES ($1, 1, $2) \
-                     ON CONFLICT (key) DO UPDATE SET failures = sign_in_failures.failures + 1, \
-                     last_failure_at = excluded.last_failure_at",
+                    "INSERT INTO sign_in_failures (key, failures, last_failure_at) VALUES ($1, 0, $2) \
+                     ON CONFLICT (key) DO NOTHING",
                 )
-                .bind(clean(key).as_ref())
+                .bind(key.as_ref())
                 .bind(DbTime(at))
                 .execute(&mut *tx)
                 .await
                 .map_err(db_err(doing))?;
+                let sql = format!("SELECT failures, last_failure_at FROM sign_in_failures WHERE key = $1{lock}");
+                // Only a constant is spliced in.
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(key.as_ref())
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(db_err(doing))?;
+                let failures: i64 = row.try_get("failures").map_err(db_err(doing))?;
+                let last: DbTime = row.try_get("last_failure_at").map_err(db_err(doing))?;
+                if let Some(left) = wait(u32::try_from(failures.max(0)).unwrap_or(u32::MAX), last.0) {
+                    longest = Some(longest.map_or(left, |l| l.max(left)));
+                }
             }
-            Ok(())
+            if longest.is_none() {
+                for key in keys {
+                    sqlx::query(
+                        "UPDATE sign_in_failures SET failures = failures + 1, last_failure_at = $2 WHERE key = $1",
+                    )
+                    .bind(clean(key).as_ref())
+                    .bind(DbTime(at))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err(doing))?;
+                }
+            }
+            Ok(longest)
         }
         .await;
-        // Rolled back before this turn ends: on SQLite the write lock must not outlive it.
-        Self::finish(tx, result, doing).await
+        // A refused attempt changes nothing: its placeholder rows go with the rollback.
+        match result {
+            Ok(Some(left)) => {
+                let _ = tx.rollback().await;
+                Ok(Some(left))
+            }
+            other => Self::finish(tx, other, doing).await,
+        }
     }
 
     async fn clear_sign_in_failures(&self, keys: &[String]) -> StoreResult<()> {

@@ -9,7 +9,7 @@ mod common;
 
 use std::sync::Arc;
 
-use chrono::{TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use tidings_core::accounts::{
     CommentStatus, CommentTarget, Follow, FollowKind, ModerationEntry, NewComment, NewUser, OneTimePurpose, Role, User,
 };
@@ -652,10 +652,12 @@ async fn failed_sign_ins_are_counted_per_key_for_every_process_and_forgotten() {
         let accounts = store.accounts();
         let keys = vec!["user:alice".to_owned(), "ip:192.0.2.7".to_owned()];
         assert!(accounts.sign_in_failures(&keys).await.unwrap().is_empty());
+        let never = |_: u32, _: DateTime<Utc>| None;
         for minute in 0..3 {
-            accounts.record_sign_in_failure(&keys, at(9, minute), at(0, 0)).await.unwrap();
+            assert_eq!(accounts.begin_sign_in_attempt(&keys, at(9, minute), at(0, 0), &never).await.unwrap(), None);
         }
-        accounts.record_sign_in_failure(&["ip:192.0.2.7".to_owned()], at(9, 5), at(0, 0)).await.unwrap();
+        let ip = ["ip:192.0.2.7".to_owned()];
+        accounts.begin_sign_in_attempt(&ip, at(9, 5), at(0, 0), &never).await.unwrap();
         let counted = accounts.sign_in_failures(&keys).await.unwrap();
         assert_eq!(counted, vec![("user:alice".to_owned(), 3, at(9, 2)), ("ip:192.0.2.7".to_owned(), 4, at(9, 5))]);
 
@@ -666,9 +668,46 @@ async fn failed_sign_ins_are_counted_per_key_for_every_process_and_forgotten() {
         // A success forgets its keys; old keys are forgotten when a later failure is counted.
         accounts.clear_sign_in_failures(&["user:alice".to_owned()]).await.unwrap();
         assert_eq!(accounts.sign_in_failures(&keys).await.unwrap().len(), 1);
-        accounts.record_sign_in_failure(&["user:bob".to_owned()], at(12, 0), at(10, 0)).await.unwrap();
+        accounts.begin_sign_in_attempt(&["user:bob".to_owned()], at(12, 0), at(10, 0), &never).await.unwrap();
         assert!(accounts.sign_in_failures(&keys).await.unwrap().is_empty(), "the address's last failure was at 9:05");
         assert_eq!(accounts.sign_in_failures(&["user:bob".to_owned()]).await.unwrap().len(), 1);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sign_in_attempts_sent_at_once_are_checked_one_at_a_time() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let keys = vec!["user:alice".to_owned(), "ip:192.0.2.7".to_owned()];
+        // Three attempts are free; the fourth must wait.
+        let attempts: Vec<_> = (0..8)
+            .map(|_| {
+                let (store, keys) = (store.clone(), keys.clone());
+                tokio::spawn(async move {
+                    let wait = |failures: u32, _last: DateTime<Utc>| {
+                        (failures >= 3).then_some(std::time::Duration::from_secs(10))
+                    };
+                    store.accounts().begin_sign_in_attempt(&keys, at(9, 0), at(0, 0), &wait).await.unwrap()
+                })
+            })
+            .collect();
+        let mut allowed = 0;
+        for attempt in attempts {
+            if attempt.await.unwrap().is_none() {
+                allowed += 1;
+            }
+        }
+        assert_eq!(allowed, 3, "a burst gets exactly the free attempts, not one per request");
+        let counted = store.accounts().sign_in_failures(&keys).await.unwrap();
+        assert!(counted.iter().all(|(_, failures, _)| *failures == 3), "refused attempts count nothing: {counted:?}");
+
+        // A success clears the count; the next attempt starts afresh, counted in advance.
+        store.accounts().clear_sign_in_failures(&keys).await.unwrap();
+        let never = |_: u32, _: DateTime<Utc>| None;
+        let first = store.accounts().begin_sign_in_attempt(&keys, at(9, 1), at(0, 0), &never).await.unwrap();
+        assert_eq!(first, None);
+        assert_eq!(store.accounts().sign_in_failures(&keys).await.unwrap().len(), 2);
     })
     .await;
 }

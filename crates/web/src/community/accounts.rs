@@ -261,17 +261,13 @@ pub(crate) async fn login(
     }
     let throttle = &state.community.throttle;
     let accounts = state.store.accounts();
-    match throttle.login_wait(accounts, &keys).await {
+    // Counted as a failure before the password is checked (a success clears it), so that guesses sent all at
+    // once cannot all pass the same check.
+    match throttle.begin_login(accounts, &keys).await {
         Ok(Some(wait)) => return again(StatusCode::TOO_MANY_REQUESTS, t.with(t.login_wait, wait.as_secs().max(1))),
         Ok(None) => {}
         Err(e) => return PageError::internal(&state, &e).into_response(),
     }
-    // A failure that cannot be counted is logged; the sign-in is refused all the same.
-    let count_failure = || async {
-        if let Err(error) = throttle.login_failed(accounts, &keys).await {
-            tracing::error!(%error, "counting a failed sign-in");
-        }
-    };
     let credentials = match state.store.accounts().credentials(form.username.trim()).await {
         Ok(c) => c,
         Err(e) => return PageError::internal(&state, &e).into_response(),
@@ -282,7 +278,6 @@ pub(crate) async fn login(
     let hash = credentials.as_ref().map(|c| c.password_hash.clone()).unwrap_or_else(|| NO_SUCH_ACCOUNT.to_owned());
     let password_ok = verify_password(form.password.clone(), hash).await;
     let Some(credentials) = credentials.filter(|_| password_ok) else {
-        count_failure().await;
         tracing::info!(username = %form.username.trim(), "sign-in failed: wrong name or password");
         return again(StatusCode::UNAUTHORIZED, t.wrong_login.to_owned());
     };
@@ -291,7 +286,6 @@ pub(crate) async fn login(
             return again(StatusCode::UNAUTHORIZED, t.code_needed.to_owned());
         }
         if !totp::verify(secret, &form.code, Utc::now().timestamp()) {
-            count_failure().await;
             return again(StatusCode::UNAUTHORIZED, t.code_wrong.to_owned());
         }
     }

@@ -212,6 +212,11 @@ pub(crate) struct Throttle {
     requests: Mutex<HashMap<IpAddr, (Instant, u32)>>,
 }
 
+/// A key whose last failure is older than the longest wait (and a day) has nothing left to say.
+fn forget_before(now: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
+    now - TimeDelta::from_std(MAX_WAIT).unwrap_or(TimeDelta::minutes(15)) - TimeDelta::days(1)
+}
+
 /// How long to wait after `failures` wrong tries in a row, the last `since` ago, when `free` are allowed.
 fn wait_after(free: u32, failures: u32, since: Duration) -> Option<Duration> {
     if failures < free.max(1) {
@@ -227,29 +232,20 @@ impl Throttle {
         Throttle { free_failures, per_minute, requests: Mutex::default() }
     }
 
-    /// How long sign-ins for `keys` must still wait, if any of them failed too often.
-    pub(crate) async fn login_wait(
+    /// Starts a sign-in attempt under `keys`: how long it must still wait, if any of them failed too often;
+    /// otherwise the attempt is counted as a failure in advance, on every process at once (see
+    /// [`AccountStore::begin_sign_in_attempt`]), and [`Throttle::login_succeeded`] clears it.
+    pub(crate) async fn begin_login(
         &self,
         accounts: &dyn AccountStore,
         keys: &[String],
     ) -> Result<Option<Duration>, StoreError> {
         let now = Utc::now();
-        Ok(accounts
-            .sign_in_failures(keys)
-            .await?
-            .into_iter()
-            .filter_map(|(_, failures, last)| {
-                wait_after(self.free_failures, failures, (now - last).to_std().unwrap_or(Duration::ZERO))
-            })
-            .max())
-    }
-
-    /// Counts a failed sign-in under `keys`.
-    pub(crate) async fn login_failed(&self, accounts: &dyn AccountStore, keys: &[String]) -> Result<(), StoreError> {
-        let now = Utc::now();
-        // A key whose last failure is older than the longest wait has nothing left to say.
-        let forget_before = now - TimeDelta::from_std(MAX_WAIT).unwrap_or(TimeDelta::minutes(15)) - TimeDelta::days(1);
-        accounts.record_sign_in_failure(keys, now, forget_before).await
+        let free = self.free_failures;
+        let wait = move |failures: u32, last: chrono::DateTime<Utc>| {
+            wait_after(free, failures, (now - last).to_std().unwrap_or(Duration::ZERO))
+        };
+        accounts.begin_sign_in_attempt(keys, now, forget_before(now), &wait).await
     }
 
     /// Forgets the failures under `keys` after a sign-in succeeded.
