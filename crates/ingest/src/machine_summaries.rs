@@ -265,7 +265,8 @@ pub async fn queue_published_since(
                 ids.push(item.id);
             }
         }
-        summaries_queue(store, &ids, now).await?;
+        // An empty list is a no-op in the store.
+        store.machine_summaries().queue_machine_summaries(&ids, now).await?;
         queued += ids.len();
         // Newest first: a page that reaches past `since` is the last one needed.
         match page.last() {
@@ -275,10 +276,6 @@ pub async fn queue_published_since(
             _ => return Ok(queued),
         }
     }
-}
-
-async fn summaries_queue(store: &dyn Store, ids: &[i64], now: DateTime<Utc>) -> Result<(), StoreError> {
-    if ids.is_empty() { Ok(()) } else { store.machine_summaries().queue_machine_summaries(ids, now).await }
 }
 
 #[cfg(test)]
