@@ -365,6 +365,9 @@ pub trait AccountStore: Send + Sync {
     async fn sign_in_failures(&self, keys: &[String]) -> StoreResult<Vec<(String, u32, DateTime<Utc>)>>;
     /// Forgets the failed sign-ins counted under `keys` (one succeeded).
     async fn clear_sign_in_failures(&self, keys: &[String]) -> StoreResult<()>;
+    /// Takes back the one failure [`AccountStore::begin_sign_in_attempt`] counted in advance under `keys`, for an
+    /// attempt that neither failed nor succeeded (the right password, sent without the second-factor code).
+    async fn refund_sign_in_attempt(&self, keys: &[String]) -> StoreResult<()>;
     /// Starts a sign-in attempt under `keys`, in one transaction: reads their failures, asks `wait` (given a key's
     /// failures in a row and its last failure) how long each must still wait, and either returns the longest wait,
     /// counting nothing, or counts the attempt as a failure in advance (a success then clears it) and returns

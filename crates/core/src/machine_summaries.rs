@@ -61,7 +61,8 @@ pub struct MachineSummaryFailure {
 #[async_trait]
 pub trait MachineSummaryStore: Send + Sync {
     /// Puts articles on the queue, due at `at` (again, with their failures forgotten, when they were on it: their
-    /// text has changed). Ids of deleted articles are skipped.
+    /// text has changed, or the operator asks for another try), or when a worker's claim on one ends if that is
+    /// later. Ids of deleted articles are skipped.
     async fn queue_machine_summaries(&self, articles: &[ArticleId], at: DateTime<Utc>) -> StoreResult<()>;
     /// Queued articles due at `now`, the longest waiting first.
     async fn pending_machine_summaries(&self, now: DateTime<Utc>, limit: i64) -> StoreResult<Vec<MachineSummaryJob>>;
@@ -74,6 +75,10 @@ pub trait MachineSummaryStore: Send + Sync {
         lease_until: DateTime<Utc>,
         limit: i64,
     ) -> StoreResult<Vec<MachineSummaryJob>>;
+    /// Hands back the claims of `jobs` still in force (a stopping worker's unfinished jobs): those articles are due
+    /// at `now` for any worker instead of when the claim would have ended. Jobs done, failed or claimed by another
+    /// worker since are left alone.
+    async fn release_machine_summaries(&self, jobs: &[MachineSummaryJob], now: DateTime<Utc>) -> StoreResult<()>;
     /// The summary kept for exactly this article, model and input hash, if any.
     async fn cached_machine_summary(
         &self,

@@ -29,6 +29,9 @@ const MAX_ATTEMPTS: u32 = 5;
 /// The wait before the second attempt; each later one waits four times longer (1, 4, 16, 64 minutes).
 const FIRST_RETRY: TimeDelta = TimeDelta::minutes(1);
 
+/// A batch holds `llm.concurrency` times this many articles.
+const BATCH_ROUNDS: usize = 4;
+
 /// How often the stage looks for work when the queue is empty.
 const IDLE_TICK: Duration = Duration::from_secs(5);
 
@@ -96,14 +99,22 @@ impl MachineSummarizer {
     /// Takes one batch of due articles off the queue and summarises them, `llm.concurrency` at a time. Only a
     /// store failure is an error; failed requests are recorded and counted.
     pub async fn summarize_pending(&self) -> Result<SummaryReport, StoreError> {
-        const ROUNDS: usize = 4;
-        let limit = i64::try_from(self.concurrency * ROUNDS).unwrap_or(64);
+        let jobs = self.claim_batch().await?;
+        self.summarize_batch(jobs).await
+    }
+
+    /// Claims one batch of due articles for this worker.
+    async fn claim_batch(&self) -> Result<Vec<MachineSummaryJob>, StoreError> {
+        let limit = i64::try_from(self.concurrency * BATCH_ROUNDS).unwrap_or(64);
         // Claimed for as long as the batch can take (every request timing out), and a minute more: other workers
         // sharing the database leave these alone meanwhile, and take them up if this one dies.
         let now = Utc::now();
-        let lease = TimeDelta::from_std(self.client.timeout() * ROUNDS as u32).unwrap_or(TimeDelta::hours(1))
+        let lease = TimeDelta::from_std(self.client.timeout() * BATCH_ROUNDS as u32).unwrap_or(TimeDelta::hours(1))
             + TimeDelta::minutes(1);
-        let jobs = self.store.machine_summaries().claim_machine_summaries(now, now + lease, limit).await?;
+        self.store.machine_summaries().claim_machine_summaries(now, now + lease, limit).await
+    }
+
+    async fn summarize_batch(&self, jobs: Vec<MachineSummaryJob>) -> Result<SummaryReport, StoreError> {
         let outcomes: Vec<Result<SummaryReport, StoreError>> = futures::stream::iter(jobs)
             .map(|job| self.summarize(job))
             .buffer_unordered(self.concurrency)
@@ -114,6 +125,19 @@ impl MachineSummarizer {
             report.add(outcome?);
         }
         Ok(report)
+    }
+
+    /// Hands back the claims of `jobs` this worker has not finished (it is stopping).
+    async fn release(&self, jobs: &[MachineSummaryJob]) {
+        if jobs.is_empty() {
+            return;
+        }
+        match self.store.machine_summaries().release_machine_summaries(jobs, Utc::now()).await {
+            Ok(()) => tracing::info!(batch = jobs.len(), "machine-written summaries: the unfinished batch handed back"),
+            Err(error) => {
+                tracing::warn!(%error, "machine-written summaries: claims not handed back; due when they end")
+            }
+        }
     }
 
     /// Works through the queue until nothing is due (for tests and one-off runs); returns the totals.
@@ -174,8 +198,8 @@ impl MachineSummarizer {
     }
 
     /// Summarises queued articles until `shutdown` is cancelled. A request in flight then is dropped, not waited
-    /// for (a local model can take minutes); it was not recorded, so the article is asked for again once its claim
-    /// runs out (see [`MachineSummarizer::summarize_pending`]).
+    /// for (a local model can take minutes), and the batch's unfinished articles are handed back, due at once for
+    /// any other worker (or this one's next start) rather than when the claim would have ended.
     pub async fn run(self, shutdown: CancellationToken) {
         tracing::info!(
             endpoint = self.client.endpoint(),
@@ -185,9 +209,19 @@ impl MachineSummarizer {
         );
         let mut pause = Duration::ZERO;
         loop {
-            let batch = tokio::select! {
+            let claimed = tokio::select! {
                 _ = shutdown.cancelled() => break,
-                batch = self.summarize_pending() => batch,
+                claimed = self.claim_batch() => claimed,
+            };
+            let batch = match claimed {
+                Ok(jobs) => tokio::select! {
+                    _ = shutdown.cancelled() => {
+                        self.release(&jobs).await;
+                        break;
+                    }
+                    batch = self.summarize_batch(jobs.clone()) => batch,
+                },
+                Err(error) => Err(error),
             };
             let wait = match batch {
                 Ok(report) if report.total() == 0 => IDLE_TICK,

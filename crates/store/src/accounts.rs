@@ -863,6 +863,18 @@ where
         Ok(())
     }
 
+    async fn refund_sign_in_attempt(&self, keys: &[String]) -> StoreResult<()> {
+        for key in keys {
+            self.write(
+                sqlx::query("UPDATE sign_in_failures SET failures = failures - 1 WHERE key = $1 AND failures > 0")
+                    .bind(clean(key).as_ref()),
+                "taking back a counted sign-in attempt",
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     async fn delete_session(&self, token_hash: &str) -> StoreResult<()> {
         self.write(sqlx::query("DELETE FROM sessions WHERE id = $1").bind(token_hash), "ending a session").await
     }

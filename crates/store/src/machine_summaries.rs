@@ -79,13 +79,17 @@ where
         let mut tx = self.pool.begin().await.map_err(db_err(doing()))?;
         for &article in articles {
             // Queued again, an article starts afresh: its text changed, so the old failures say nothing about it.
+            // One a worker holds stays held until its claim ends (the worker's outcome is for the old entry, so
+            // the article is due again then): two requests for one article never run at once.
             // SQLite parses an upsert after a SELECT only when the SELECT has a WHERE clause, as this one does.
             sqlx::query(
                 "INSERT INTO machine_summary_queue \
                  (article_id, queued_at, next_attempt_at, attempts, last_error, last_error_at) \
                  SELECT id, $2, $2, 0, NULL, NULL FROM articles WHERE id = $1 \
                  ON CONFLICT (article_id) DO UPDATE SET queued_at = excluded.queued_at, \
-                 next_attempt_at = excluded.next_attempt_at, attempts = 0, last_error = NULL, last_error_at = NULL",
+                 next_attempt_at = CASE WHEN machine_summary_queue.claimed_until > excluded.next_attempt_at \
+                 THEN machine_summary_queue.claimed_until ELSE excluded.next_attempt_at END, \
+                 attempts = 0, last_error = NULL, last_error_at = NULL",
             )
             .bind(article)
             .bind(DbTime(at))
@@ -122,7 +126,7 @@ where
         // the outer condition is checked again on any row updated meanwhile (its lease is then in the future).
         let skip_locked = if DB::BACKEND == "postgres" { " FOR UPDATE SKIP LOCKED" } else { "" };
         let sql = format!(
-            "UPDATE machine_summary_queue SET next_attempt_at = $2 \
+            "UPDATE machine_summary_queue SET next_attempt_at = $2, claimed_until = $2 \
              WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= $1 AND article_id IN \
              (SELECT article_id FROM machine_summary_queue WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= $1 \
               ORDER BY next_attempt_at, article_id LIMIT $3{skip_locked}) \
@@ -206,7 +210,7 @@ where
         retry_at: Option<DateTime<Utc>>,
     ) -> StoreResult<()> {
         let article = job.article_id;
-        // A claimed job's row still holds its lease unless another worker has claimed it since.
+        // A claimed job's row still holds its claim unless another worker has claimed it since.
         let (sql, lease) = match job.claimed_until {
             None => (
                 "UPDATE machine_summary_queue SET attempts = attempts + 1, last_error = $3, last_error_at = $4, \
@@ -215,7 +219,8 @@ where
             ),
             Some(lease) => (
                 "UPDATE machine_summary_queue SET attempts = attempts + 1, last_error = $3, last_error_at = $4, \
-                 next_attempt_at = $5 WHERE article_id = $1 AND queued_at = $2 AND next_attempt_at = $6",
+                 next_attempt_at = $5, claimed_until = NULL \
+                 WHERE article_id = $1 AND queued_at = $2 AND claimed_until = $6",
                 Some(DbTime(lease)),
             ),
         };
@@ -233,6 +238,26 @@ where
             .await
             .map_err(db_err(format_args!("recording the failed machine-written summary of article {article}")))?;
         Ok(())
+    }
+
+    async fn release_machine_summaries(&self, jobs: &[MachineSummaryJob], now: DateTime<Utc>) -> StoreResult<()> {
+        let doing = || format!("handing back {} claimed articles for machine-written summaries", jobs.len());
+        let mut tx = self.pool.begin().await.map_err(db_err(doing()))?;
+        for job in jobs {
+            // Only a claim still in force: a job done or failed since has none, one taken over has another's.
+            let Some(lease) = job.claimed_until else { continue };
+            sqlx::query(
+                "UPDATE machine_summary_queue SET next_attempt_at = $2, claimed_until = NULL \
+                 WHERE article_id = $1 AND claimed_until = $3",
+            )
+            .bind(job.article_id)
+            .bind(DbTime(now))
+            .bind(DbTime(lease))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err(doing()))?;
+        }
+        tx.commit().await.map_err(db_err(doing()))
     }
 
     async fn machine_summary(&self, article: ArticleId) -> StoreResult<Option<MachineSummary>> {

@@ -1012,6 +1012,74 @@ async fn a_claimed_machine_summary_job_is_no_other_workers_until_its_lease_runs_
 }
 
 #[tokio::test]
+async fn regression_queuing_a_held_machine_summary_job_again_keeps_its_claim() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let ms = store.machine_summaries();
+        let s = source(&store, "https://a.example/feed").await;
+        store.record_poll(s.id, at(9, 0), poll(vec![item("a"), item("b")], at(9, 0))).await.unwrap();
+        let ids: Vec<i64> = store.pending_enrichment(10).await.unwrap().iter().map(|j| j.id).collect();
+        ms.queue_machine_summaries(&ids, at(9, 5)).await.unwrap();
+        assert_eq!(ms.claim_machine_summaries(at(9, 5), at(9, 30), 10).await.unwrap().len(), 2);
+
+        // The operator's `summaries retry`, or a fuller text, while a worker holds the jobs: no second worker
+        // asks the model for them before the claim ends; then they are due, afresh.
+        ms.queue_machine_summaries(&ids, at(9, 10)).await.unwrap();
+        assert!(ms.claim_machine_summaries(at(9, 11), at(9, 40), 10).await.unwrap().is_empty());
+        assert!(ms.pending_machine_summaries(at(9, 29), 10).await.unwrap().is_empty());
+        let due = ms.claim_machine_summaries(at(9, 30), at(10, 0), 10).await.unwrap();
+        assert_eq!(
+            due.iter().map(|j| (j.article_id, j.attempts, j.queued_at)).collect::<Vec<_>>(),
+            vec![(ids[0], 0, at(9, 10)), (ids[1], 0, at(9, 10))]
+        );
+
+        // Queued when no claim is in force, a job is due when queued.
+        ms.queue_machine_summaries(&ids, at(10, 5)).await.unwrap();
+        assert_eq!(ms.pending_machine_summaries(at(10, 5), 10).await.unwrap().len(), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_stopping_worker_hands_back_only_the_claims_it_still_holds() {
+    use tidings_core::MachineSummary;
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let ms = store.machine_summaries();
+        let s = source(&store, "https://a.example/feed").await;
+        store.record_poll(s.id, at(9, 0), poll(vec![item("a"), item("b"), item("c")], at(9, 0))).await.unwrap();
+        let ids: Vec<i64> = store.pending_enrichment(10).await.unwrap().iter().map(|j| j.id).collect();
+        ms.queue_machine_summaries(&ids, at(9, 5)).await.unwrap();
+        let jobs = ms.claim_machine_summaries(at(9, 5), at(9, 30), 10).await.unwrap();
+        assert_eq!(jobs.len(), 3);
+
+        // One failed (due again at 9:20), one done, one unfinished when the worker stops at 9:07.
+        ms.record_machine_summary_failure(&jobs[0], at(9, 6), "down", Some(at(9, 20))).await.unwrap();
+        let summary = MachineSummary {
+            article_id: jobs[1].article_id,
+            model: "m".into(),
+            text: "S.".into(),
+            created_at: at(9, 6),
+        };
+        ms.record_machine_summary(&jobs[1], &summary, "h").await.unwrap();
+        ms.release_machine_summaries(&jobs, at(9, 7)).await.unwrap();
+
+        let ids_of = |jobs: Vec<tidings_core::MachineSummaryJob>| jobs.iter().map(|j| j.article_id).collect::<Vec<_>>();
+        let next = ms.claim_machine_summaries(at(9, 8), at(9, 40), 10).await.unwrap();
+        assert_eq!(ids_of(next.clone()), vec![ids[2]], "only the unfinished one is due at once");
+        assert_eq!(ms.machine_summary_failures(10).await.unwrap()[0].next_attempt_at, Some(at(9, 20)));
+
+        // A claim another worker has taken since is not the stopping worker's to hand back.
+        ms.release_machine_summaries(&jobs, at(9, 9)).await.unwrap();
+        assert!(ms.claim_machine_summaries(at(9, 10), at(9, 50), 10).await.unwrap().is_empty());
+        assert_eq!(ids_of(ms.claim_machine_summaries(at(9, 20), at(9, 50), 10).await.unwrap()), vec![ids[0]]);
+        ms.release_machine_summaries(&next, at(9, 21)).await.unwrap();
+        assert_eq!(ids_of(ms.claim_machine_summaries(at(9, 21), at(9, 50), 10).await.unwrap()), vec![ids[2]]);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn machine_summaries_are_queued_kept_by_model_and_input_and_failures_recorded() {
     use tidings_core::MachineSummary;
     each_backend(|db| async move {

@@ -289,3 +289,35 @@ async fn articles_stored_before_summaries_were_switched_on_can_be_queued() {
     let later = tidings_ingest::machine_summaries::queue_published_since(site.store.as_ref(), now, now).await;
     assert_eq!(later.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn a_stopping_stage_hands_its_unfinished_articles_back() {
+    let site = site(Mode::Slow, true).await;
+    // A patient stage: its request is still waiting for the slow endpoint when it is stopped.
+    let llm = LlmConfig {
+        enabled: true,
+        endpoint: site.endpoint.clone(),
+        model: "fixture-model".into(),
+        timeout_secs: 30,
+        ..LlmConfig::default()
+    };
+    let stage = MachineSummarizer::new(site.store.clone(), &llm).unwrap();
+    let shutdown = tokio_util::sync::CancellationToken::new();
+    let running = tokio::spawn(stage.run(shutdown.clone()));
+    for _ in 0..200 {
+        if site.requests() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(site.requests(), 1, "the stage asked for the summary");
+    let summaries = site.store.machine_summaries();
+    assert!(summaries.pending_machine_summaries(chrono::Utc::now(), 10).await.unwrap().is_empty(), "claimed");
+    shutdown.cancel();
+    running.await.unwrap();
+
+    // Due at once for the next worker, not when the claim (4 × 30 s + 1 min) would have ended; nothing recorded.
+    let due = summaries.pending_machine_summaries(chrono::Utc::now(), 10).await.unwrap();
+    assert_eq!(due.iter().map(|j| (j.article_id, j.attempts)).collect::<Vec<_>>(), vec![(site.tram, 0)]);
+    assert!(summaries.machine_summary_failures(10).await.unwrap().is_empty());
+}

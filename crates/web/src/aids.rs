@@ -536,7 +536,8 @@ pub(crate) async fn ask_page(
         error: None,
         answer: None,
     };
-    if q.chars().count() > MAX_QUESTION_CHARS {
+    // Measured as sent, as the API does, so the page and the API refuse the same questions.
+    if query.q.chars().count() > MAX_QUESTION_CHARS {
         view.error = Some(t.ask_bad_question.to_owned());
     } else if !q.is_empty() {
         let failed = |e: String| PageError::internal(&state, &e);

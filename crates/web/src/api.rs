@@ -119,9 +119,20 @@ const API_PAGE: i64 = 50;
 )]
 pub struct ApiDoc;
 
-/// `/api/openapi.json`.
-pub(crate) async fn openapi() -> Response {
-    Json(ApiDoc::openapi()).into_response()
+/// `/api/openapi.json`, with the limits this site is configured with.
+pub(crate) async fn openapi(State(state): State<AppState>) -> Response {
+    let mut doc = match serde_json::to_value(ApiDoc::openapi()) {
+        Ok(doc) => doc,
+        Err(e) => return internal(&state, &format_args!("writing the OpenAPI document: {e}")),
+    };
+    // The schemas say 10,000, the default; an operator may set `[accounts] max_comment_chars` otherwise.
+    let max_comment = state.community.config.max_comment_chars;
+    for schema in ["NewCommentRequest", "EditCommentRequest"] {
+        if let Some(body) = doc.pointer_mut(&format!("/components/schemas/{schema}/properties/body")) {
+            body["maxLength"] = max_comment.into();
+        }
+    }
+    Json(doc).into_response()
 }
 
 /// Every API error: a stable machine-readable code and a message for people.

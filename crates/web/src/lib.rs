@@ -85,6 +85,10 @@ impl AppState {
     /// Turns on signing in to `/admin` and the sources API with `token` (the configuration has checked that it
     /// is long enough). An empty token leaves the sources API off and `/admin` to admin accounts.
     pub fn with_admin_token(mut self, token: &str) -> AppState {
+        if token.is_empty() && self.admin.as_ref().is_some_and(|a| !a.token_configured()) {
+            // `new` made the accounts-only keys already.
+            return self;
+        }
         let auth =
             if token.is_empty() { admin::auth::AdminAuth::accounts_only() } else { admin::auth::AdminAuth::new(token) };
         if auth.is_none() {

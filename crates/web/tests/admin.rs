@@ -636,3 +636,35 @@ async fn a_banned_or_demoted_admin_account_is_out_at_once() {
         assert_eq!(send(&site, form(&poll, Some(&bruno), &[("csrf", &bruno_csrf)])).await.status, out, "{token:?}");
     }
 }
+
+#[tokio::test]
+async fn without_a_token_the_message_after_a_form_shows_whichever_process_renders_the_page() {
+    use tidings_core::accounts::Role;
+    let site = site("").await;
+    let (_, adele) = account(&site, "adele", Role::Admin).await;
+    let (_, bruno) = account(&site, "bruno", Role::Admin).await;
+    let page = send(&site, get_with("/admin", &adele)).await;
+    let csrf = csrf_of(&page.body);
+    let answer =
+        send(&site, form("/admin/sources", Some(&adele), &[("csrf", &csrf), ("url", "https://a.example/feed")]));
+    let answer = answer.await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    let flash = answer.cookies().into_iter().find(|c| c.starts_with("tidings_admin_flash=")).unwrap();
+
+    // A second web process over the same database (its own random keys) shows the message to adele only.
+    let other = AppState::new(site.store.clone())
+        .with_admin_token("")
+        .with_source_admin(Arc::new(TestAdmin { store: site.store.clone() }));
+    let render = |cookie: String| {
+        let other = other.clone();
+        async move {
+            let response = router(other).oneshot(get_with("/admin", &cookie)).await.unwrap();
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+            String::from_utf8(body.to_vec()).unwrap()
+        }
+    };
+    let shown = render(format!("{adele}; {flash}")).await;
+    assert!(shown.contains("class=\"flash") && shown.contains("Added Outlet"), "{shown}");
+    let not_hers = render(format!("{bruno}; {flash}")).await;
+    assert!(!not_hers.contains("class=\"flash"), "another session's message is not shown: {not_hers}");
+}

@@ -331,6 +331,11 @@ async fn regression_the_question_length_is_measured_as_sent_before_trimming() {
     assert_eq!(json["code"], "bad_question", "{json}");
     let (status, _) = get_json(&site, &format!("/api/v1/ask?q=%C2%85{}", "a".repeat(299))).await;
     assert_eq!(status, StatusCode::OK);
+    // The page refuses what the API refuses.
+    let (status, _, _) = get(&site, &format!("/ask?q=%C2%85{}", "a".repeat(300))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _, _) = get(&site, &format!("/ask?q=%C2%85{}", "a".repeat(299))).await;
+    assert_eq!(status, StatusCode::OK);
 }
 
 #[tokio::test]

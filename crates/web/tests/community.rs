@@ -500,3 +500,46 @@ async fn a_session_in_use_gets_its_cookie_extended_and_sign_out_still_ends_it() 
     assert!(out.session_cookies[0].starts_with("tidings_session=;"), "{:?}", out.session_cookies);
     assert!(!cleo.get("/account").await.body.contains("Signed in as cleo"));
 }
+
+#[tokio::test]
+async fn the_openapi_document_gives_the_configured_comment_length() {
+    for max in [500, 20_000] {
+        let site = site(AccountsConfig { max_comment_chars: max, ..AccountsConfig::default() }).await;
+        let doc = Reader::new(&site).get("/api/openapi.json").await;
+        assert_eq!(doc.status, StatusCode::OK);
+        let doc: serde_json::Value = serde_json::from_str(&doc.body).unwrap();
+        for schema in ["NewCommentRequest", "EditCommentRequest"] {
+            let body = &doc["components"]["schemas"][schema]["properties"]["body"];
+            assert_eq!(body["maxLength"], max, "{schema}: {body}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn regression_being_asked_for_the_second_factor_code_is_not_a_failed_sign_in() {
+    let site = site(AccountsConfig { login_free_failures: 3, ..AccountsConfig::default() }).await;
+    make(&site, "iris", Role::Reader, Duration::days(1)).await;
+    let password = "iris has a long password";
+    let mut reader = Reader::new(&site);
+    assert_eq!(reader.sign_in("iris", password, "").await.status, StatusCode::SEE_OTHER);
+    let secret = totp::new_secret().unwrap();
+    let code = totp::code_at(&secret, Utc::now().timestamp()).unwrap();
+    let on = reader.post("/account/totp", &[("secret", &secret), ("code", &code)]).await;
+    assert!(on.body.contains("Two-step sign-in is on."), "{}", on.body);
+
+    // The right password without the code, more times than the free failures: asked for the code each time.
+    let mut later = Reader::new(&site);
+    for _ in 0..5 {
+        let asked = later.sign_in("iris", password, "").await;
+        assert_eq!(asked.status, StatusCode::UNAUTHORIZED);
+        assert!(asked.body.contains("enter the code"), "{}", asked.body);
+    }
+    // Wrong codes still count, and sending no code does not wipe them out.
+    let wrong = if code == "123456" { "654321" } else { "123456" };
+    for _ in 0..3 {
+        assert_eq!(later.sign_in("iris", password, wrong).await.status, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(later.sign_in("iris", password, "").await.status, StatusCode::TOO_MANY_REQUESTS);
+    let code = totp::code_at(&secret, Utc::now().timestamp()).unwrap();
+    assert_eq!(later.sign_in("iris", password, &code).await.status, StatusCode::TOO_MANY_REQUESTS);
+}

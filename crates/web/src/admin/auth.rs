@@ -211,20 +211,38 @@ impl AdminAuth {
         hex::decode(given.trim()).is_ok_and(|tag| hmac::verify(&self.csrf_key, session.nonce.as_bytes(), &tag).is_ok())
     }
 
-    /// The flash cookie's value for `flash` (signed, so no other site or port can put words on our pages).
-    pub(crate) fn flash_value(&self, flash: &Flash) -> String {
+    /// The keys a flash message for this request is signed with. With an admin token, the one derived from it.
+    /// Without one (admin accounts only), one derived from each site session the request carries: the keys of
+    /// this mode are random per process, and the reader's session is the secret every web process shares with
+    /// them, so a message set by one process shows on a page another renders.
+    fn flash_keys(&self, headers: &HeaderMap) -> Vec<hmac::Key> {
+        if self.token_configured {
+            return vec![self.flash_key.clone()];
+        }
+        cookies(headers, crate::community::session::SESSION_COOKIE)
+            .iter()
+            .map(|session| derive(&hmac::Key::new(hmac::HMAC_SHA256, session.as_bytes()), "tidings admin flash v1"))
+            .collect()
+    }
+
+    /// The flash cookie's value for `flash` (signed, so no other site or port can put words on our pages), for
+    /// the request `headers` came with; none when there is no key for it.
+    pub(crate) fn flash_value(&self, flash: &Flash, headers: &HeaderMap) -> Option<String> {
+        let key = self.flash_keys(headers).into_iter().next()?;
         // Cookies stay small: a long report is cut.
         let text: String = flash.text.chars().take(1200).collect();
         let body = format!("{}.{}", if flash.ok { "ok" } else { "error" }, hex::encode(text.as_bytes()));
-        let tag = hmac::sign(&self.flash_key, body.as_bytes());
-        format!("{body}.{}", hex::encode(tag.as_ref()))
+        let tag = hmac::sign(&key, body.as_bytes());
+        Some(format!("{body}.{}", hex::encode(tag.as_ref())))
     }
 
     /// The message left for this page, if any.
     pub(crate) fn flash(&self, headers: &HeaderMap) -> Option<Flash> {
+        let keys = self.flash_keys(headers);
         cookies(headers, FLASH_COOKIE).into_iter().find_map(|value| {
             let (body, tag) = value.rsplit_once('.')?;
-            hmac::verify(&self.flash_key, body.as_bytes(), &hex::decode(tag).ok()?).ok()?;
+            let tag = hex::decode(tag).ok()?;
+            keys.iter().find(|key| hmac::verify(key, body.as_bytes(), &tag).is_ok())?;
             let (kind, text) = body.split_once('.')?;
             let text = String::from_utf8(hex::decode(text).ok()?).ok()?;
             Some(Flash { ok: kind == "ok", text })
@@ -348,7 +366,7 @@ mod tests {
     #[test]
     fn flash_messages_survive_the_cookie_and_forgeries_do_not() {
         let auth = AdminAuth::new(TOKEN).unwrap();
-        let value = auth.flash_value(&Flash::error("https://x/feed: no feed found; «ü»"));
+        let value = auth.flash_value(&Flash::error("https://x/feed: no feed found; «ü»"), &HeaderMap::new()).unwrap();
         let flash = auth.flash(&with_cookie(FLASH_COOKIE, &value)).unwrap();
         assert!(!flash.ok);
         assert_eq!(flash.text, "https://x/feed: no feed found; «ü»");

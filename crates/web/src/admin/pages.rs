@@ -133,7 +133,9 @@ fn check_csrf(
 fn back(auth: &AdminAuth, headers: &HeaderMap, uri: &Uri, flash: &Flash) -> Response {
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/admin")]).into_response();
     let secure = auth::over_https(headers, uri);
-    if let Some(cookie) = auth::set_cookie(FLASH_COOKIE, &auth.flash_value(flash), FLASH_MAX_AGE, secure) {
+    if let Some(cookie) =
+        auth.flash_value(flash, headers).and_then(|value| auth::set_cookie(FLASH_COOKIE, &value, FLASH_MAX_AGE, secure))
+    {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response

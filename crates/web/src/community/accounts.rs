@@ -283,6 +283,9 @@ pub(crate) async fn login(
     };
     if let Some(secret) = &credentials.totp_secret {
         if form.code.trim().is_empty() {
+            if let Err(error) = throttle.login_undecided(accounts, &keys).await {
+                tracing::error!(%error, "taking back a sign-in attempt that asked for the code");
+            }
             return again(StatusCode::UNAUTHORIZED, t.code_needed.to_owned());
         }
         if !totp::verify(secret, &form.code, Utc::now().timestamp()) {

@@ -221,7 +221,7 @@ pub(crate) async fn story_comments(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCommentRequest {
-    /// The text, in the safe Markdown subset (the site's `[accounts] max_comment_chars` is 10,000 by default).
+    /// The text, in the safe Markdown subset, at most the site's `[accounts] max_comment_chars` (10,000 by default).
     #[schema(min_length = 1, max_length = 10000, pattern = r"[^\s\x00-\x1f\x7f-\x9f]")]
     pub body: String,
     /// The comment this replies to, on the same article or story.

@@ -253,6 +253,13 @@ impl Throttle {
         accounts.clear_sign_in_failures(keys).await
     }
 
+    /// Takes back the failure counted in advance for an attempt that was neither right nor wrong: the password
+    /// was right but the second-factor code was not sent. Taken back, not cleared, so sending no code never
+    /// wipes out the failed codes guessed before it.
+    pub(crate) async fn login_undecided(&self, accounts: &dyn AccountStore, keys: &[String]) -> Result<(), StoreError> {
+        accounts.refund_sign_in_attempt(keys).await
+    }
+
     /// Counts one request from `ip`; false when it is over the per-minute limit.
     pub(crate) fn allow_request(&self, ip: Option<IpAddr>) -> bool {
         let (Some(ip), limit) = (ip, self.per_minute) else { return true };
