@@ -16,6 +16,10 @@
 //! paragraph, boilerplate).
 #![allow(missing_docs)]
 
+/// The `tidings` binary's allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::collections::VecDeque;
 use std::rc::Rc;
 use std::time::{Duration, Instant};

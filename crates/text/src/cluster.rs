@@ -233,6 +233,9 @@ struct Story {
     hub: Vec<f32>,
 }
 
+/// [`StoryClusterer::merged`] of a story that was not merged.
+const NOT_MERGED: u32 = u32::MAX;
+
 /// Inserts `x` into `top` (descending, at most `k` long).
 fn push_top(top: &mut Vec<f32>, x: f32, k: usize) {
     if k == 0 {
@@ -259,6 +262,9 @@ pub struct StoryClusterer {
     docs: u32,
     postings: FxHashMap<u32, VecDeque<u32>>,
     stories: Vec<Story>,
+    /// Each story's [`Story::merged_into`] (`NOT_MERGED` for none), apart: resolving every posting of every
+    /// query term reads this compact array instead of one large story after another.
+    merged: Vec<u32>,
     live_stories: usize,
     /// (arrival number, story) of each join, oldest first, to retire inactive stories in O(1) amortised.
     activity: VecDeque<(u32, u32)>,
@@ -290,7 +296,7 @@ impl StoryClusterer {
     /// The story `id` belongs to now (itself unless it was merged into another).
     pub fn resolve(&self, id: StoryId) -> StoryId {
         let mut cur = id.0;
-        while let Some(next) = self.stories.get(cur as usize).and_then(|s| s.merged_into) {
+        while let Some(&next) = self.merged.get(cur as usize).filter(|&&next| next != NOT_MERGED) {
             cur = next;
         }
         StoryId(cur)
@@ -372,7 +378,8 @@ impl StoryClusterer {
         by_weight.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
 
         // Candidates from the inverted index.
-        let mut cand: FxHashMap<u32, f32> = FxHashMap::default();
+        let mut cand: FxHashMap<u32, f32> =
+            FxHashMap::with_capacity_and_hasher(self.config.query_terms * self.config.postings_cap, Default::default());
         for &(t, x) in by_weight.iter().take(self.config.query_terms) {
             if let Some(list) = self.postings.get(&t) {
                 for &sid in list {
@@ -448,6 +455,7 @@ impl StoryClusterer {
             Some(&(sid, score)) if score >= self.config.threshold && score - second >= self.config.margin => sid,
             _ => {
                 let sid = self.stories.len() as u32;
+                self.merged.push(NOT_MERGED);
                 self.stories.push(Story {
                     headline: article.title.to_string(),
                     hub: own_hub,
@@ -459,7 +467,10 @@ impl StoryClusterer {
             }
         };
         let seq = self.docs - 1;
-        self.join(chosen, &vec, seq, article);
+        // The article's unit vector, as `unit` would make it (IDF has not moved since `weighted`).
+        let unit: Vec<(u32, f32)> =
+            if norm > 0.0 { weighted.iter().map(|&(t, x)| (t, x / norm)).collect() } else { Vec::new() };
+        self.join(chosen, &vec, unit, seq, article);
         if let Some(p) = article.published {
             self.latest = Some(self.latest.map_or(p, |l| l.max(p)));
         }
@@ -613,7 +624,8 @@ impl StoryClusterer {
         }
     }
 
-    fn join(&mut self, sid: u32, vec: &[(u32, f32)], seq: u32, article: &ClusterInput<'_>) {
+    /// Adds an article (its raw vector and its unit vector) to a story.
+    fn join(&mut self, sid: u32, vec: &[(u32, f32)], added: Vec<(u32, f32)>, seq: u32, article: &ClusterInput<'_>) {
         let cap = self.config.max_story_terms;
         let max_members = self.config.max_members;
         let Some(s) = self.stories.get_mut(sid as usize) else { return };
@@ -637,7 +649,6 @@ impl StoryClusterer {
         prune(&mut s.terms, cap);
         // The link sum follows the members: add the newcomer, take out the member that left (a full refresh
         // happens when the IDF has drifted, see `add`).
-        let added = self.unit(vec);
         let removed = dropped.map(|d| self.unit(&d)).unwrap_or_default();
         if let Some(s) = self.stories.get_mut(sid as usize) {
             for (t, x) in added {
@@ -681,6 +692,9 @@ impl StoryClusterer {
         // `take` reset the marker; set it again on the emptied story.
         if let Some(g) = self.stories.get_mut(gone as usize) {
             g.merged_into = Some(keep);
+        }
+        if let Some(m) = self.merged.get_mut(gone as usize) {
+            *m = keep;
         }
         let cap = self.config.max_story_terms;
         let max_members = self.config.max_members;

@@ -78,56 +78,73 @@ fn mix64(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-fn word_hash(word: &str) -> u64 {
-    // FNV-1a over the lowercased characters; stable across runs and platforms, which matters because
-    // fingerprints are compared across restarts.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    if word.is_ascii() {
-        // Fast path, same hash: an ASCII character lowercases to one ASCII byte.
-        for b in word.bytes() {
-            h ^= u64::from(b.to_ascii_lowercase());
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        return h;
-    }
-    for c in word.chars().flat_map(char::to_lowercase) {
-        let mut buf = [0u8; 4];
-        for b in c.encode_utf8(&mut buf).bytes() {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
-    h
-}
-
 fn is_cjk(c: char) -> bool {
     matches!(c as u32,
         0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
 }
 
 /// Hashes of the words of `text`: alphanumeric runs, and single CJK characters.
+/// FNV-1a's offset basis and prime: the word hash is FNV-1a over the word's lowercased UTF-8 bytes, stable across
+/// runs and platforms, which matters because fingerprints are compared across restarts.
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+fn fnv_byte(h: u64, b: u8) -> u64 {
+    (h ^ u64::from(b)).wrapping_mul(FNV_PRIME)
+}
+
+/// Adds a (non-ASCII) character, lowercased, to a word's hash.
+fn fnv_char(mut h: u64, c: char) -> u64 {
+    for lower in c.to_lowercase() {
+        let mut buf = [0u8; 4];
+        for &b in lower.encode_utf8(&mut buf).as_bytes() {
+            h = fnv_byte(h, b);
+        }
+    }
+    h
+}
+
+/// The hashes of the first `max_words` words of `text` (runs of letters and digits; each CJK character is a word
+/// of its own), hashed as they are read: one pass, ASCII a byte at a time.
 fn word_hashes(text: &str, max_words: usize) -> Vec<u64> {
-    let mut out = Vec::new();
-    let mut start: Option<usize> = None;
-    for (i, c) in text.char_indices() {
+    let mut out = Vec::with_capacity(max_words.min(text.len() / 4 + 1));
+    // The hash of the word being read, if one is.
+    let mut word: Option<u64> = None;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
         if out.len() >= max_words {
             return out;
         }
-        if is_cjk(c) {
-            if let Some(s) = start.take() {
-                out.push(word_hash(&text[s..i]));
+        let b = bytes[i];
+        if b.is_ascii() {
+            i += 1;
+            if b.is_ascii_alphanumeric() {
+                word = Some(fnv_byte(word.unwrap_or(FNV_OFFSET), b.to_ascii_lowercase()));
+            } else if let Some(h) = word.take() {
+                out.push(h);
             }
-            out.push(word_hash(&text[i..i + c.len_utf8()]));
+            continue;
+        }
+        let Some(c) = text.get(i..).and_then(|rest| rest.chars().next()) else { break };
+        i += c.len_utf8();
+        if is_cjk(c) {
+            // The word before it and the character itself, even if that makes one more than `max_words` (as
+            // fingerprints stored before this function was rewritten were made).
+            if let Some(h) = word.take() {
+                out.push(h);
+            }
+            out.push(fnv_char(FNV_OFFSET, c));
         } else if c.is_alphanumeric() {
-            start.get_or_insert(i);
-        } else if let Some(s) = start.take() {
-            out.push(word_hash(&text[s..i]));
+            word = Some(fnv_char(word.unwrap_or(FNV_OFFSET), c));
+        } else if let Some(h) = word.take() {
+            out.push(h);
         }
     }
-    if let Some(s) = start
+    if let Some(h) = word
         && out.len() < max_words
     {
-        out.push(word_hash(&text[s..]));
+        out.push(h);
     }
     out
 }
@@ -382,6 +399,65 @@ impl<K: Copy + Eq + Hash> DupIndex<K> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The hash of one word, as it was first written (FNV-1a over the lowercased characters).
+    fn word_hash(word: &str) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        if word.is_ascii() {
+            // Fast path, same hash: an ASCII character lowercases to one ASCII byte.
+            for b in word.bytes() {
+                h ^= u64::from(b.to_ascii_lowercase());
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+            return h;
+        }
+        for c in word.chars().flat_map(char::to_lowercase) {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        }
+        h
+    }
+
+    /// The words' hashes as they were first computed: each word sliced out, then hashed.
+    fn word_hashes_by_slices(text: &str, max_words: usize) -> Vec<u64> {
+        let mut out = Vec::new();
+        let mut start: Option<usize> = None;
+        for (i, c) in text.char_indices() {
+            if out.len() >= max_words {
+                return out;
+            }
+            if is_cjk(c) {
+                if let Some(s) = start.take() {
+                    out.push(word_hash(&text[s..i]));
+                }
+                out.push(word_hash(&text[i..i + c.len_utf8()]));
+            } else if c.is_alphanumeric() {
+                start.get_or_insert(i);
+            } else if let Some(s) = start.take() {
+                out.push(word_hash(&text[s..i]));
+            }
+        }
+        if let Some(s) = start
+            && out.len() < max_words
+        {
+            out.push(word_hash(&text[s..]));
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn words_hash_as_they_did_when_hashed_one_slice_at_a_time(
+            text in "([A-Za-z0-9'’ ,.\n]|\\PC){0,200}",
+            max in 0usize..60,
+        ) {
+            prop_assert_eq!(word_hashes(&text, max), word_hashes_by_slices(&text, max));
+        }
+    }
 
     const TEXT: &str = "The city council voted on Tuesday to extend the tram line to the harbour district, \
         ending a decade of argument over the route. Construction starts next spring and should take three years, \

@@ -314,8 +314,36 @@ pub fn tokenize(text: &str) -> Vec<Token> {
     tokenize_prefix(text, usize::MAX)
 }
 
-/// The first `max_tokens` tokens of `text` (what [`tokenize`] would give, cut), without reading the rest.
+/// Bytes read per wanted token at first by [`tokenize_prefix`]: news prose runs about six bytes a word, so a
+/// prefix this long nearly always holds enough tokens, and is doubled when it does not.
+const PREFIX_BYTES_PER_TOKEN: usize = 12;
+
+/// The first `max_tokens` tokens of `text` (what [`tokenize`] would give, cut), reading only as much of the text
+/// as they take.
 pub fn tokenize_prefix(text: &str, max_tokens: usize) -> Vec<Token> {
+    let mut budget = max_tokens.saturating_mul(PREFIX_BYTES_PER_TOKEN).max(64);
+    loop {
+        if budget >= text.len() {
+            return tokenize_words(text, max_tokens);
+        }
+        // Cut at whitespace: what the tokenizer does with a word depends only on the word and the character
+        // after it, and at a cut, as at the whitespace there, no word goes on.
+        let mut from = budget;
+        while !text.is_char_boundary(from) {
+            from += 1;
+        }
+        let cut = text.get(from..).and_then(|rest| rest.find(char::is_whitespace)).map_or(text.len(), |at| from + at);
+        let Some(prefix) = text.get(..cut) else { return tokenize_words(text, max_tokens) };
+        let tokens = tokenize_words(prefix, max_tokens);
+        if tokens.len() >= max_tokens || cut >= text.len() {
+            return tokens;
+        }
+        budget = budget.saturating_mul(2);
+    }
+}
+
+/// [`tokenize_prefix`] over the whole of `text`.
+fn tokenize_words(text: &str, max_tokens: usize) -> Vec<Token> {
     let mut out = Vec::new();
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
@@ -331,7 +359,8 @@ pub fn tokenize_prefix(text: &str, max_tokens: usize) -> Vec<Token> {
             i += 1;
             continue;
         }
-        let mut word = String::new();
+        // Most words fit; growing a string a character at a time costs more than the spare bytes.
+        let mut word = String::with_capacity(16);
         while i < chars.len() {
             let c = chars[i];
             if is_word_char(c) {
@@ -364,7 +393,11 @@ pub fn tokenize_prefix(text: &str, max_tokens: usize) -> Vec<Token> {
         }
         let first = word.chars().next().unwrap_or(' ');
         let capitalised = first.is_uppercase();
-        let upper_count = word.chars().filter(|c| c.is_uppercase()).count();
+        let upper_count = if word.is_ascii() {
+            word.bytes().filter(u8::is_ascii_uppercase).count()
+        } else {
+            word.chars().filter(|c| c.is_uppercase()).count()
+        };
         let mut term = if word.is_ascii() {
             word.make_ascii_lowercase();
             word
@@ -400,6 +433,20 @@ pub fn is_title_case(tokens: &[Token]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn a_prefix_is_the_whole_texts_tokens_cut(
+            words in proptest::collection::vec("[A-Za-z0-9.,'’é ]{0,12}|[\\s\n.!?—]{1,3}|\\PC{0,4}", 0..120),
+            max in 0usize..40,
+        ) {
+            let text = words.concat();
+            let whole = tokenize(&text);
+            let cut: Vec<Token> = whole.into_iter().take(max).collect();
+            prop_assert_eq!(tokenize_prefix(&text, max), cut);
+        }
+    }
 
     #[test]
     fn stems_plurals_and_verbs_consistently() {

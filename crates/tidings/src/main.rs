@@ -26,6 +26,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cli::{Cli, Command, EvalCommand};
 
+/// The benchmarks use the same allocator, so that they measure what runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match run(cli) {
