@@ -223,8 +223,6 @@ struct Story {
     outlets: Vec<String>,
     first_seen: Option<DateTime<Utc>>,
     last_updated: Option<DateTime<Utc>>,
-    /// Set when merged into another story.
-    merged_into: Option<u32>,
     /// Arrival number of the last article that joined.
     last_touch: u32,
     /// Retired: inactive beyond the window, its term vectors freed; it takes no more articles.
@@ -262,8 +260,8 @@ pub struct StoryClusterer {
     docs: u32,
     postings: FxHashMap<u32, VecDeque<u32>>,
     stories: Vec<Story>,
-    /// Each story's [`Story::merged_into`] (`NOT_MERGED` for none), apart: resolving every posting of every
-    /// query term reads this compact array instead of one large story after another.
+    /// The story each story was merged into (`NOT_MERGED` for none), apart from [`Story`]: resolving every
+    /// posting of every query term reads this compact array instead of one large story after another.
     merged: Vec<u32>,
     live_stories: usize,
     /// (arrival number, story) of each join, oldest first, to retire inactive stories in O(1) amortised.
@@ -291,6 +289,10 @@ impl StoryClusterer {
     /// Number of stories (after merges).
     pub fn stories(&self) -> usize {
         self.live_stories
+    }
+
+    fn is_merged(&self, sid: u32) -> bool {
+        self.merged.get(sid as usize).is_some_and(|&m| m != NOT_MERGED)
     }
 
     /// The story `id` belongs to now (itself unless it was merged into another).
@@ -496,7 +498,7 @@ impl StoryClusterer {
             let (Some(a), Some(b)) = (self.stories.get(target as usize), self.stories.get(other as usize)) else {
                 continue;
             };
-            if b.merged_into.is_some() || !self.in_window(b, a.last_updated) {
+            if self.is_merged(other) || !self.in_window(b, a.last_updated) {
                 continue;
             }
             if self.story_similarity(a, b) >= self.config.merge_threshold {
@@ -515,7 +517,7 @@ impl StoryClusterer {
                 self.activity.pop_front();
                 continue;
             };
-            if s.merged_into.is_some() || s.retired || s.last_touch != seq {
+            if self.is_merged(sid) || s.retired || s.last_touch != seq {
                 // Stale entry: the story moved on (a later entry stands for it) or is gone.
                 self.activity.pop_front();
                 continue;
@@ -682,17 +684,7 @@ impl StoryClusterer {
             _ => return a,
         };
         let (keep, gone) = if size_a >= size_b { (a, b) } else { (b, a) };
-        let taken = match self.stories.get_mut(gone as usize) {
-            Some(g) => {
-                g.merged_into = Some(keep);
-                std::mem::take(g)
-            }
-            None => return keep,
-        };
-        // `take` reset the marker; set it again on the emptied story.
-        if let Some(g) = self.stories.get_mut(gone as usize) {
-            g.merged_into = Some(keep);
-        }
+        let Some(taken) = self.stories.get_mut(gone as usize).map(std::mem::take) else { return keep };
         if let Some(m) = self.merged.get_mut(gone as usize) {
             *m = keep;
         }
