@@ -191,6 +191,9 @@ impl Config {
                 "web.trusted_proxies: {bad_range:?} is not an address or a range like 10.0.0.0/8"
             )));
         }
+        if self.web.max_concurrent_asks == 0 {
+            return Err(bad("web.max_concurrent_asks must be at least 1".to_owned()));
+        }
         self.accounts.validate()?;
         self.llm.validate()?;
         WebConfig::check_admin_token(&self.web.admin_token)
@@ -392,6 +395,13 @@ pub struct WebConfig {
     /// not itself a trusted proxy), for the per-address limits on sign-ins and posting. Empty (the default): the
     /// connecting address, and `X-Forwarded-For` is ignored (anyone can write it).
     pub trusted_proxies: Vec<String>,
+    /// Questions one address may ask per minute (the `/ask` page and `/api/v1/ask` together), counted in each
+    /// web process; 0 for no limit. Answering reads and scores a dozen articles, so the limit keeps one reader
+    /// from taking the server's time from everyone else.
+    pub asks_per_minute_per_ip: u32,
+    /// Questions answered at once by one process; a question that finds them all busy for two seconds is
+    /// answered "busy, try again" (503). At least 1.
+    pub max_concurrent_asks: usize,
 }
 
 impl Default for WebConfig {
@@ -403,6 +413,8 @@ impl Default for WebConfig {
             language: "en".to_owned(),
             image_proxy: true,
             trusted_proxies: Vec::new(),
+            asks_per_minute_per_ip: 20,
+            max_concurrent_asks: 4,
         }
     }
 }
@@ -948,6 +960,18 @@ mod tests {
         let file = "[web]\ntrusted_proxies = [\"127.0.0.1\", \"proxy\"]\n";
         let err = Config::load(Some(("t.toml", file)), Vec::new()).unwrap_err().to_string();
         assert!(err.contains("web.trusted_proxies") && err.contains("\"proxy\""), "{err}");
+    }
+
+    #[test]
+    fn questions_answered_at_once_must_be_at_least_one() {
+        let err = Config::load(None, [("TIDINGS_WEB__MAX_CONCURRENT_ASKS".to_owned(), "0".to_owned())])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("web.max_concurrent_asks"), "{err}");
+        let config =
+            Config::load(Some(("t.toml", "[web]\nasks_per_minute_per_ip = 0\nmax_concurrent_asks = 1\n")), Vec::new())
+                .unwrap();
+        assert_eq!((config.web.asks_per_minute_per_ip, config.web.max_concurrent_asks), (0, 1));
     }
 
     #[test]

@@ -211,6 +211,7 @@ pub(crate) async fn serve(config: Config, metrics: Option<PrometheusHandle>) -> 
         .with_strings(strings)
         .with_admin_token(&config.web.admin_token)
         .with_trusted_proxies(&config.web.trusted_proxies)
+        .with_ask_limits(config.web.asks_per_minute_per_ip, config.web.max_concurrent_asks)
         .with_accounts(config.accounts.clone())
         .with_source_admin(Arc::new(sources::WebSourceAdmin::new(store, ingester)));
     if config.web.admin_token.is_empty() {

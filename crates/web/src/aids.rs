@@ -487,6 +487,63 @@ async fn search_for_question(state: &AppState, question: &str) -> Result<Vec<Art
     Ok(scores.into_iter().take(ASK_ARTICLES).map(|(id, _)| id).collect())
 }
 
+/// How long a question waits for one of the answering slots before it is answered "busy".
+const ASK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// What keeps questions from taking the server's time from everything else: answering one reads and scores a
+/// dozen articles, and the scoring runs on the blocking pool, which would otherwise grow a thread per question.
+pub(crate) struct AskLimits {
+    per_address: crate::community::session::PerAddressLimit,
+    slots: tokio::sync::Semaphore,
+    wait: std::time::Duration,
+}
+
+impl Default for AskLimits {
+    fn default() -> Self {
+        let web = tidings_core::config::WebConfig::default();
+        AskLimits::new(web.asks_per_minute_per_ip, web.max_concurrent_asks)
+    }
+}
+
+/// Why a question was not answered.
+enum AskRefusal {
+    /// Its address asked too many in the last minute.
+    TooMany,
+    /// Every slot stayed taken for as long as a question waits ([`ASK_WAIT`]).
+    Busy,
+}
+
+impl AskLimits {
+    pub(crate) fn new(per_minute_per_ip: u32, concurrent: usize) -> AskLimits {
+        AskLimits {
+            per_address: crate::community::session::PerAddressLimit::new(per_minute_per_ip),
+            slots: tokio::sync::Semaphore::new(concurrent.max(1)),
+            wait: ASK_WAIT,
+        }
+    }
+
+    /// Counts a question from `ip` and waits for a slot to answer it in; the slot is held until the permit
+    /// is dropped.
+    async fn admit(&self, ip: Option<std::net::IpAddr>) -> Result<tokio::sync::SemaphorePermit<'_>, AskRefusal> {
+        let refused = |reason: AskRefusal| {
+            let label = match reason {
+                AskRefusal::TooMany => "too_many_requests",
+                AskRefusal::Busy => "busy",
+            };
+            metrics::counter!("tidings_asks_refused_total", "reason" => label).increment(1);
+            reason
+        };
+        if !self.per_address.allow(ip) {
+            return Err(refused(AskRefusal::TooMany));
+        }
+        match tokio::time::timeout(self.wait, self.slots.acquire()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            // The semaphore is never closed; a timeout is the one way here.
+            _ => Err(refused(AskRefusal::Busy)),
+        }
+    }
+}
+
 /// Asks `question` of the articles `ids`; the cited sentences with their articles' outlets and titles.
 async fn answer(state: &AppState, question: &str, ids: &[ArticleId]) -> Result<Vec<CitedRow>, String> {
     let t = state.strings;
@@ -523,6 +580,7 @@ async fn answer(state: &AppState, question: &str, ids: &[ArticleId]) -> Result<V
 pub(crate) async fn ask_page(
     State(state): State<AppState>,
     query: Result<Query<AskQuery>, axum::extract::rejection::QueryRejection>,
+    request: axum::extract::Request,
 ) -> Result<Response, PageError> {
     let t = state.strings;
     let query = query.map(|Query(q)| q).unwrap_or(AskQuery { q: String::new(), story: None, article: None });
@@ -536,18 +594,40 @@ pub(crate) async fn ask_page(
         error: None,
         answer: None,
     };
+    let mut status = StatusCode::OK;
     // Measured as sent, as the API does, so the page and the API refuse the same questions.
     if query.q.chars().count() > MAX_QUESTION_CHARS {
         view.error = Some(t.ask_bad_question.to_owned());
+        status = StatusCode::BAD_REQUEST;
     } else if !q.is_empty() {
-        let failed = |e: String| PageError::internal(&state, &e);
-        let (ids, scope) = ask_scope(&state, &query).await.map_err(failed)?;
-        view.scope = scope;
-        view.answer = Some(answer(&state, &q, &ids).await.map_err(failed)?);
+        let ip = crate::community::session::client_ip(&state, &request);
+        match state.asks.admit(ip).await {
+            Ok(_slot) => {
+                let failed = |e: String| PageError::internal(&state, &e);
+                let (ids, scope) = ask_scope(&state, &query).await.map_err(failed)?;
+                view.scope = scope;
+                view.answer = Some(answer(&state, &q, &ids).await.map_err(failed)?);
+            }
+            Err(AskRefusal::TooMany) => {
+                view.error = Some(t.ask_too_many.to_owned());
+                status = StatusCode::TOO_MANY_REQUESTS;
+            }
+            Err(AskRefusal::Busy) => {
+                view.error = Some(t.ask_busy.to_owned());
+                status = StatusCode::SERVICE_UNAVAILABLE;
+            }
+        }
     }
-    let status = if view.error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let mut response = page(&view, &state)?;
     *response.status_mut() = status;
+    let retry = match status {
+        StatusCode::TOO_MANY_REQUESTS => Some("60"),
+        StatusCode::SERVICE_UNAVAILABLE => Some("5"),
+        _ => None,
+    };
+    if let Some(retry) = retry {
+        response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static(retry));
+    }
     Ok(response)
 }
 
@@ -577,10 +657,15 @@ pub struct AskAnswer {
 /// each with its article, or `answered: false` when the coverage holds no answer.
 #[utoipa::path(get, path = "/api/v1/ask", tag = "ask", params(AskQuery),
     responses((status = 200, body = AskAnswer), (status = 400, body = crate::api::ApiError),
-              (status = 500, body = crate::api::ApiError)))]
+              (status = 429, description = "Too many questions from this address in the last minute (`Retry-After`)",
+               body = crate::api::ApiError),
+              (status = 500, body = crate::api::ApiError),
+              (status = 503, description = "Every slot for answering is taken (`Retry-After`)",
+               body = crate::api::ApiError)))]
 pub(crate) async fn ask_api(
     State(state): State<AppState>,
     query: Result<Query<AskQuery>, axum::extract::rejection::QueryRejection>,
+    request: axum::extract::Request,
 ) -> Response {
     let query = match query {
         Ok(Query(q)) => q,
@@ -595,6 +680,29 @@ pub(crate) async fn ask_api(
     if question.is_empty() {
         return Json(AskAnswer { question, answered: false, sentences: Vec::new() }).into_response();
     }
+    let ip = crate::community::session::client_ip(&state, &request);
+    let _slot = match state.asks.admit(ip).await {
+        Ok(slot) => slot,
+        Err(refusal) => {
+            let (status, code, message, retry) = match refusal {
+                AskRefusal::TooMany => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_requests",
+                    "too many questions from this address in the last minute".to_owned(),
+                    "60",
+                ),
+                AskRefusal::Busy => (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    "every slot for answering questions is taken; ask again in a few seconds".to_owned(),
+                    "5",
+                ),
+            };
+            let mut response = crate::api::error(status, code, message);
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static(retry));
+            return response;
+        }
+    };
     let result = async {
         let (ids, _) = ask_scope(&state, &query).await?;
         answer(&state, &question, &ids).await
@@ -615,5 +723,23 @@ pub(crate) async fn ask_api(
         })
         .into_response(),
         Err(error) => crate::api::internal(&state, &error),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_question_that_finds_every_slot_taken_is_answered_busy_after_a_wait() {
+        let wait = std::time::Duration::from_millis(50);
+        let limits = AskLimits { wait, ..AskLimits::new(0, 1) };
+        let held = limits.admit(None).await.ok().unwrap();
+        let started = std::time::Instant::now();
+        assert!(matches!(limits.admit(None).await, Err(AskRefusal::Busy)));
+        assert!(started.elapsed() >= wait, "it waited for a slot first");
+        drop(held);
+        assert!(limits.admit(None).await.is_ok(), "a slot given back is taken again");
     }
 }

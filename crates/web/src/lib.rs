@@ -52,6 +52,7 @@ pub struct AppState {
     search: Option<Arc<dyn SearchIndex>>,
     images: Option<Arc<images::ImageProxy>>,
     briefs: Arc<aids::BriefCache>,
+    asks: Arc<aids::AskLimits>,
     community: Arc<community::Community>,
     /// The catalogue every page's text comes from.
     strings: &'static Strings,
@@ -71,6 +72,7 @@ impl AppState {
             search: None,
             images: None,
             briefs: Arc::default(),
+            asks: Arc::default(),
             community: Arc::default(),
             strings: &strings::EN,
         }
@@ -102,6 +104,13 @@ impl AppState {
     /// trusted_proxies`; the configuration has checked that each is an address or a range).
     pub fn with_trusted_proxies(mut self, proxies: &[String]) -> AppState {
         self.trusted_proxies = proxies.iter().filter_map(|p| tidings_core::config::IpRange::parse(p)).collect();
+        self
+    }
+
+    /// Limits questions to `per_minute_per_ip` a minute from each address (0: no limit) and to `concurrent`
+    /// answered at once (`[web] asks_per_minute_per_ip`, `max_concurrent_asks`); the defaults without this call.
+    pub fn with_ask_limits(mut self, per_minute_per_ip: u32, concurrent: usize) -> AppState {
+        self.asks = Arc::new(aids::AskLimits::new(per_minute_per_ip, concurrent));
         self
     }
 

@@ -658,6 +658,10 @@ catalogue! {
         pub cited_from: &'static str,
         /// A question too long or empty.
         pub ask_bad_question: &'static str,
+        /// A reader's address has asked too many questions in the last minute.
+        pub ask_too_many: &'static str,
+        /// Every slot for answering is taken.
+        pub ask_busy: &'static str,
 
         // Accounts, comments and moderation (community/).
         /// The header's link to the reader's own page.
@@ -1296,6 +1300,8 @@ pub static EN: Strings = Strings {
     asked_of_all: "Asked of every article here.",
     cited_from: "{outlet}: {title}",
     ask_bad_question: "Ask a question of up to 300 characters.",
+    ask_too_many: "Too many questions from your address in the last minute. Wait a minute and ask again.",
+    ask_busy: "Too many questions are being answered right now. Ask again in a few seconds.",
     nav_for_you: "For you",
     nav_account: "Account",
     refused_heading: "Not allowed",

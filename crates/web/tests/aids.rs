@@ -432,3 +432,44 @@ async fn a_story_page_shows_the_brief_of_what_two_outlets_share() {
     assert!(page.contains(&format!("href=\"/stories/{story}\"")), "{page}");
     assert!(page.contains("People · 2 articles"), "{page}");
 }
+
+/// A request as the server hands it over: with the address of the connection it came in on.
+async fn get_from(app: &axum::Router, from: [u8; 4], path: &str) -> (StatusCode, HeaderMap, String) {
+    let mut request = Request::get(path).body(Body::empty()).unwrap();
+    request.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((from, 40000))));
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    (status, headers, String::from_utf8(body.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn one_address_may_ask_only_so_many_questions_a_minute() {
+    let site = site().await;
+    let app = router(AppState::new(site.store.clone()).with_ask_limits(2, 4));
+    let ask = format!("/api/v1/ask?q=Who+scored+the+winner&article={}", site.report);
+    assert_eq!(get_from(&app, [192, 0, 2, 1], &ask).await.0, StatusCode::OK);
+    assert_eq!(get_from(&app, [192, 0, 2, 1], "/ask?q=Who+scored+the+winner").await.0, StatusCode::OK);
+
+    let (status, headers, body) = get_from(&app, [192, 0, 2, 1], &ask).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(headers.get("retry-after").unwrap(), "60");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["code"], "too_many_requests", "{json}");
+
+    let (status, headers, page) = get_from(&app, [192, 0, 2, 1], "/ask?q=Who+scored+the+winner").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(headers.get("retry-after").unwrap(), "60");
+    assert!(page.contains("Too many questions from your address"), "{page}");
+    assert!(page.contains("role=\"alert\""), "{page}");
+
+    assert_eq!(get_from(&app, [192, 0, 2, 2], &ask).await.0, StatusCode::OK, "another address is not held back");
+    // The page without a question asks nothing, so it is not counted.
+    assert_eq!(get_from(&app, [192, 0, 2, 1], "/ask").await.0, StatusCode::OK);
+
+    let unlimited = router(AppState::new(site.store.clone()).with_ask_limits(0, 4));
+    for _ in 0..5 {
+        assert_eq!(get_from(&unlimited, [192, 0, 2, 1], &ask).await.0, StatusCode::OK, "0 is no limit");
+    }
+}

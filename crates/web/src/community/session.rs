@@ -208,8 +208,40 @@ const MAX_KEYS: usize = 100_000;
 /// not guessing).
 pub(crate) struct Throttle {
     free_failures: u32,
+    requests: PerAddressLimit,
+}
+
+/// Requests per minute by address, counted in this process.
+#[derive(Default)]
+pub(crate) struct PerAddressLimit {
     per_minute: u32,
     requests: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+}
+
+impl PerAddressLimit {
+    /// At most `per_minute` requests a minute from each address; 0 for no limit.
+    pub(crate) fn new(per_minute: u32) -> PerAddressLimit {
+        PerAddressLimit { per_minute, requests: Mutex::default() }
+    }
+
+    /// Counts one request from `ip`; false when it is over the limit. A request whose address is unknown is
+    /// not limited here.
+    pub(crate) fn allow(&self, ip: Option<IpAddr>) -> bool {
+        let (Some(ip), limit) = (ip, self.per_minute) else { return true };
+        if limit == 0 {
+            return true;
+        }
+        let mut requests = self.requests.lock().unwrap_or_else(|e| e.into_inner());
+        if requests.len() > MAX_KEYS {
+            requests.retain(|_, (start, _)| start.elapsed() < Duration::from_secs(60));
+        }
+        let entry = requests.entry(ip).or_insert((Instant::now(), 0));
+        if entry.0.elapsed() >= Duration::from_secs(60) {
+            *entry = (Instant::now(), 0);
+        }
+        entry.1 = entry.1.saturating_add(1);
+        entry.1 <= limit
+    }
 }
 
 /// A key whose last failure is older than the longest wait (and a day) has nothing left to say.
@@ -229,7 +261,7 @@ fn wait_after(free: u32, failures: u32, since: Duration) -> Option<Duration> {
 
 impl Throttle {
     pub(crate) fn new(free_failures: u32, per_minute: u32) -> Throttle {
-        Throttle { free_failures, per_minute, requests: Mutex::default() }
+        Throttle { free_failures, requests: PerAddressLimit::new(per_minute) }
     }
 
     /// Starts a sign-in attempt under `keys`: how long it must still wait, if any of them failed too often;
@@ -262,20 +294,7 @@ impl Throttle {
 
     /// Counts one request from `ip`; false when it is over the per-minute limit.
     pub(crate) fn allow_request(&self, ip: Option<IpAddr>) -> bool {
-        let (Some(ip), limit) = (ip, self.per_minute) else { return true };
-        if limit == 0 {
-            return true;
-        }
-        let mut requests = self.requests.lock().unwrap_or_else(|e| e.into_inner());
-        if requests.len() > MAX_KEYS {
-            requests.retain(|_, (start, _)| start.elapsed() < Duration::from_secs(60));
-        }
-        let entry = requests.entry(ip).or_insert((Instant::now(), 0));
-        if entry.0.elapsed() >= Duration::from_secs(60) {
-            *entry = (Instant::now(), 0);
-        }
-        entry.1 = entry.1.saturating_add(1);
-        entry.1 <= limit
+        self.requests.allow(ip)
     }
 }
 
