@@ -372,11 +372,9 @@ pub(crate) async fn api_entity(State(state): State<AppState>, Path((kind, name))
         articles: articles.into_iter().map(Into::into).collect(),
         stories: stories.into_iter().map(Into::into).collect(),
     };
-    let counted = match crate::api::count_comments(&state, &mut detail.articles).await {
-        Ok(()) => crate::api::count_comments(&state, &mut detail.stories).await,
-        Err(e) => Err(e),
-    };
-    match counted {
+    let articles = detail.articles.iter_mut().map(|a| a as &mut dyn crate::api::Commented);
+    let stories = detail.stories.iter_mut().map(|s| s as &mut dyn crate::api::Commented);
+    match crate::api::count_comments(&state, articles.chain(stories)).await {
         Ok(()) => Json(detail).into_response(),
         Err(e) => crate::api::internal(&state, &e),
     }

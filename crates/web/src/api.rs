@@ -608,7 +608,7 @@ async fn visible_comments(state: &AppState, target: CommentTarget) -> Result<i64
 }
 
 /// An API object that carries a visible comment count.
-pub(crate) trait Commented {
+pub(crate) trait Commented: Send {
     /// What its comments are on.
     fn target(&self) -> CommentTarget;
     /// Sets its count.
@@ -633,8 +633,9 @@ impl Commented for StoryInfo {
     }
 }
 
-/// Fills in how many comments everyone can see on each of `items` (one query for the lot).
-pub(crate) async fn count_comments<'a, T: Commented + 'a>(
+/// Fills in how many comments everyone can see on each of `items` (one query for the lot; items of different
+/// kinds go together as `&mut dyn Commented`).
+pub(crate) async fn count_comments<'a, T: Commented + ?Sized + 'a>(
     state: &AppState,
     items: impl IntoIterator<Item = &'a mut T>,
 ) -> Result<(), tidings_core::StoreError> {
@@ -714,12 +715,9 @@ pub(crate) async fn get_story(State(state): State<AppState>, Path(raw): Path<Str
         related: related.into_iter().map(Into::into).collect(),
         entities: entities.into_iter().map(Into::into).collect(),
     };
-    let counted = count_comments(&state, std::iter::once(&mut detail.story).chain(&mut detail.related)).await;
-    let counted = match counted {
-        Ok(()) => count_comments(&state, detail.articles.iter_mut().map(|a| &mut a.article)).await,
-        Err(e) => Err(e),
-    };
-    match counted {
+    let stories = std::iter::once(&mut detail.story).chain(&mut detail.related).map(|s| s as &mut dyn Commented);
+    let articles = detail.articles.iter_mut().map(|a| &mut a.article as &mut dyn Commented);
+    match count_comments(&state, stories.chain(articles)).await {
         Ok(()) => Json(detail).into_response(),
         Err(e) => internal(&state, &e),
     }

@@ -365,3 +365,30 @@ async fn regression_a_comment_body_over_the_limit_as_sent_is_refused() {
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{method} {path}");
     }
 }
+
+/// The story API gives the comment counts of the story and of each of its articles, now counted together in one
+/// query (there was one per kind of object).
+#[tokio::test]
+async fn the_story_api_counts_comments_on_the_story_and_on_its_articles() {
+    let site = site().await;
+    let accounts = site.store.accounts();
+    accounts
+        .add_comment(NewComment {
+            target: CommentTarget::Story(site.story),
+            parent_id: None,
+            author: site.bob,
+            body: "On the story".into(),
+            status: CommentStatus::Visible,
+            created_at: Utc::now(),
+        })
+        .await
+        .unwrap();
+    let request = Request::get(format!("/api/v1/stories/{}", site.story)).body(Body::empty()).unwrap();
+    let response = router(AppState::new(site.store.clone())).oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    let detail: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(detail["comments"], 1, "{detail}");
+    assert_eq!(detail["articles"][0]["id"], site.article, "{detail}");
+    assert_eq!(detail["articles"][0]["comments"], 2, "Alice's and Bob's: {detail}");
+}
