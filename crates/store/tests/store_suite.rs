@@ -46,6 +46,16 @@ async fn source(store: &Arc<dyn Store>, url: &str) -> Source {
     store.add_source(feed(url)).await.unwrap()
 }
 
+/// `n` new articles from one source (polled at 9:00), queued for machine-written summaries at 9:05; their ids.
+async fn queued_for_machine_summaries(store: &Arc<dyn Store>, n: usize) -> Vec<i64> {
+    let s = source(store, "https://a.example/feed").await;
+    let items = (0..n).map(|i| item(&format!("queued-{i}"))).collect();
+    store.record_poll(s.id, at(9, 0), poll(items, at(9, 0))).await.unwrap();
+    let ids: Vec<i64> = store.pending_enrichment(10).await.unwrap().iter().map(|j| j.id).collect();
+    store.machine_summaries().queue_machine_summaries(&ids, at(9, 5)).await.unwrap();
+    ids
+}
+
 #[tokio::test]
 async fn migrations_are_idempotent() {
     each_backend(|db| async move {
@@ -960,10 +970,7 @@ async fn a_claimed_machine_summary_job_is_no_other_workers_until_its_lease_runs_
     each_backend(|db| async move {
         let store = db.open().await;
         let ms = store.machine_summaries();
-        let s = source(&store, "https://a.example/feed").await;
-        store.record_poll(s.id, at(9, 0), poll(vec![item("a"), item("b"), item("c")], at(9, 0))).await.unwrap();
-        let ids: Vec<i64> = store.pending_enrichment(10).await.unwrap().iter().map(|j| j.id).collect();
-        ms.queue_machine_summaries(&ids, at(9, 5)).await.unwrap();
+        let ids = queued_for_machine_summaries(&store, 3).await;
 
         let ids_of = |jobs: Vec<tidings_core::MachineSummaryJob>| jobs.iter().map(|j| j.article_id).collect::<Vec<_>>();
         let first = ids_of(ms.claim_machine_summaries(at(9, 5), at(9, 30), 2).await.unwrap());
@@ -1016,10 +1023,7 @@ async fn regression_queuing_a_held_machine_summary_job_again_keeps_its_claim() {
     each_backend(|db| async move {
         let store = db.open().await;
         let ms = store.machine_summaries();
-        let s = source(&store, "https://a.example/feed").await;
-        store.record_poll(s.id, at(9, 0), poll(vec![item("a"), item("b")], at(9, 0))).await.unwrap();
-        let ids: Vec<i64> = store.pending_enrichment(10).await.unwrap().iter().map(|j| j.id).collect();
-        ms.queue_machine_summaries(&ids, at(9, 5)).await.unwrap();
+        let ids = queued_for_machine_summaries(&store, 2).await;
         assert_eq!(ms.claim_machine_summaries(at(9, 5), at(9, 30), 10).await.unwrap().len(), 2);
 
         // The operator's `summaries retry`, or a fuller text, while a worker holds the jobs: no second worker
@@ -1046,10 +1050,7 @@ async fn a_stopping_worker_hands_back_only_the_claims_it_still_holds() {
     each_backend(|db| async move {
         let store = db.open().await;
         let ms = store.machine_summaries();
-        let s = source(&store, "https://a.example/feed").await;
-        store.record_poll(s.id, at(9, 0), poll(vec![item("a"), item("b"), item("c")], at(9, 0))).await.unwrap();
-        let ids: Vec<i64> = store.pending_enrichment(10).await.unwrap().iter().map(|j| j.id).collect();
-        ms.queue_machine_summaries(&ids, at(9, 5)).await.unwrap();
+        let ids = queued_for_machine_summaries(&store, 3).await;
         let jobs = ms.claim_machine_summaries(at(9, 5), at(9, 30), 10).await.unwrap();
         assert_eq!(jobs.len(), 3);
 
