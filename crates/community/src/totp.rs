@@ -4,8 +4,8 @@
 //! what matters for a second factor readers set up themselves. SHA-1's collision weakness does not affect
 //! HMAC. Secrets travel as base32 because that is what authenticator apps expect to be typed or scanned.
 
-use ring::hmac;
 use ring::rand::{SecureRandom, SystemRandom};
+use ring::{aead, hmac};
 
 /// Seconds per step.
 const STEP: i64 = 30;
@@ -135,10 +135,143 @@ pub fn otpauth_uri(issuer: &str, account: &str, secret_b32: &str) -> String {
     )
 }
 
+/// What marks a stored secret as sealed (and by which scheme); a stored secret without it is the plain base32
+/// that accounts made before sealing kept, read as it is.
+const SEALED_PREFIX: &str = "sealed:v1:";
+/// ChaCha20-Poly1305's nonce and tag lengths.
+const NONCE_BYTES: usize = 12;
+const TAG_BYTES: usize = 16;
+
+/// The key that seals second-factor secrets in the database, so that a copy of the database alone (a backup, a
+/// dump, a stolen disk image without the key file) does not give away every account's codes. 256 bits, kept as
+/// hex in a file (`[accounts] secret_key_file`).
+#[derive(Clone)]
+pub struct SealingKey {
+    bytes: [u8; 32],
+}
+
+impl std::fmt::Debug for SealingKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SealingKey(<not shown>)")
+    }
+}
+
+/// Why a stored second-factor secret could not be read.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum UnsealError {
+    /// It is sealed, and no key was given.
+    #[error("the second-factor secret is sealed and no key is configured")]
+    NoKey,
+    /// It is sealed with another key (or for another account), or it was altered.
+    #[error("the second-factor secret was sealed with another key, or altered")]
+    WrongKey,
+    /// It starts as a sealed secret but is not one.
+    #[error("the stored second-factor secret is damaged")]
+    Damaged,
+}
+
+impl SealingKey {
+    /// A new random key; `None` when the random source fails.
+    pub fn generate() -> Option<SealingKey> {
+        let mut bytes = [0u8; 32];
+        SystemRandom::new().fill(&mut bytes).ok()?;
+        Some(SealingKey { bytes })
+    }
+
+    /// Reads a key written by [`SealingKey::to_hex`] (64 hex digits; surrounding whitespace ignored).
+    pub fn from_hex(text: &str) -> Result<SealingKey, String> {
+        let decoded = hex::decode(text.trim()).map_err(|e| format!("not hexadecimal: {e}"))?;
+        let bytes: [u8; 32] =
+            decoded.try_into().map_err(|d: Vec<u8>| format!("{} bytes where a key has 32", d.len()))?;
+        Ok(SealingKey { bytes })
+    }
+
+    /// The key as 64 hex digits.
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.bytes)
+    }
+
+    fn aead(&self) -> Option<aead::LessSafeKey> {
+        aead::UnboundKey::new(&aead::CHACHA20_POLY1305, &self.bytes).ok().map(aead::LessSafeKey::new)
+    }
+}
+
+/// Seals `secret` for the account `user_id` (the id is authenticated with it, so a sealed secret copied to
+/// another account's row does not open); `None` when the random source fails.
+pub fn seal(key: &SealingKey, user_id: i64, secret: &str) -> Option<String> {
+    let mut nonce = [0u8; NONCE_BYTES];
+    SystemRandom::new().fill(&mut nonce).ok()?;
+    let mut sealed = secret.as_bytes().to_vec();
+    key.aead()?
+        .seal_in_place_append_tag(
+            aead::Nonce::assume_unique_for_key(nonce),
+            aead::Aad::from(user_id.to_be_bytes()),
+            &mut sealed,
+        )
+        .ok()?;
+    Some(format!("{SEALED_PREFIX}{}{}", hex::encode(nonce), hex::encode(sealed)))
+}
+
+/// Whether a stored secret is sealed (an older account's may be plain).
+pub fn is_sealed(stored: &str) -> bool {
+    stored.starts_with(SEALED_PREFIX)
+}
+
+/// The secret stored for `user_id`: opened with `key` when sealed, as it is when plain.
+pub fn unseal(key: Option<&SealingKey>, user_id: i64, stored: &str) -> Result<String, UnsealError> {
+    let Some(rest) = stored.strip_prefix(SEALED_PREFIX) else { return Ok(stored.to_owned()) };
+    let key = key.ok_or(UnsealError::NoKey)?;
+    let bytes = hex::decode(rest).map_err(|_| UnsealError::Damaged)?;
+    if bytes.len() < NONCE_BYTES + TAG_BYTES {
+        return Err(UnsealError::Damaged);
+    }
+    let (nonce, sealed) = bytes.split_at(NONCE_BYTES);
+    let nonce = aead::Nonce::try_assume_unique_for_key(nonce).map_err(|_| UnsealError::Damaged)?;
+    let mut sealed = sealed.to_vec();
+    let aead = key.aead().ok_or(UnsealError::Damaged)?;
+    let opened = aead
+        .open_in_place(nonce, aead::Aad::from(user_id.to_be_bytes()), &mut sealed)
+        .map_err(|_| UnsealError::WrongKey)?;
+    String::from_utf8(opened.to_vec()).map_err(|_| UnsealError::Damaged)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn a_sealed_secret_opens_only_with_its_key_and_for_its_account() {
+        let key = SealingKey::generate().unwrap();
+        let secret = new_secret().unwrap();
+        let sealed = seal(&key, 7, &secret).unwrap();
+        assert!(is_sealed(&sealed) && !sealed.contains(&secret), "{sealed}");
+        assert_ne!(seal(&key, 7, &secret).unwrap(), sealed, "a fresh nonce each time");
+        assert_eq!(unseal(Some(&key), 7, &sealed), Ok(secret.clone()));
+        assert_eq!(unseal(Some(&key), 8, &sealed), Err(UnsealError::WrongKey), "another account's row");
+        let other = SealingKey::generate().unwrap();
+        assert_eq!(unseal(Some(&other), 7, &sealed), Err(UnsealError::WrongKey));
+        assert_eq!(unseal(None, 7, &sealed), Err(UnsealError::NoKey));
+        assert_eq!(unseal(Some(&key), 7, "sealed:v1:00ff"), Err(UnsealError::Damaged));
+        assert_eq!(unseal(Some(&key), 7, "sealed:v1:not hex"), Err(UnsealError::Damaged));
+        let mut altered = sealed.clone();
+        let last = altered.pop().unwrap();
+        altered.push(if last == '0' { '1' } else { '0' });
+        assert_eq!(unseal(Some(&key), 7, &altered), Err(UnsealError::WrongKey));
+        // A secret stored before sealing existed is read as it is.
+        assert_eq!(unseal(Some(&key), 7, "JBSWY3DPEHPK3PXP"), Ok("JBSWY3DPEHPK3PXP".to_owned()));
+        assert_eq!(unseal(None, 7, "JBSWY3DPEHPK3PXP"), Ok("JBSWY3DPEHPK3PXP".to_owned()));
+    }
+
+    #[test]
+    fn a_key_survives_its_file_form_and_bad_files_are_named() {
+        let key = SealingKey::generate().unwrap();
+        let again = SealingKey::from_hex(&format!("  {}\n", key.to_hex())).unwrap();
+        assert_eq!(again.to_hex(), key.to_hex());
+        assert!(SealingKey::from_hex("abcd").unwrap_err().contains("2 bytes"));
+        assert!(SealingKey::from_hex("xyz").unwrap_err().contains("not hexadecimal"));
+        assert!(!format!("{key:?}").contains(&key.to_hex()), "Debug does not show the key");
+    }
     use proptest::prelude::*;
 
     const RFC_SECRET: &[u8] = b"12345678901234567890";

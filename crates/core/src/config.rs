@@ -96,6 +96,16 @@ impl Config {
         }
     }
 
+    /// The file of the key that seals second-factor secrets: `accounts.secret_key_file`, or `<data_dir>/secret.key`
+    /// when that is empty.
+    pub fn effective_secret_key_file(&self) -> PathBuf {
+        if self.accounts.secret_key_file.as_os_str().is_empty() {
+            self.data_dir.join("secret.key")
+        } else {
+            self.accounts.secret_key_file.clone()
+        }
+    }
+
     /// The search index's directory: the configured one, or `search` in the data directory.
     pub fn effective_search_dir(&self) -> PathBuf {
         if self.search.index_dir.as_os_str().is_empty() {
@@ -559,6 +569,11 @@ pub struct AccountsConfig {
     pub smtp_url: String,
     /// The sender of password-reset mail (`Tidings <news@example.org>`).
     pub mail_from: String,
+    /// The file holding the key that seals readers' second-factor secrets in the database (64 hex digits);
+    /// empty: `<data_dir>/secret.key`, made on first start when missing. Every web process of a deployment needs
+    /// the same file, and the key is not in the database or its backups: keep a copy of it. Lost, the accounts
+    /// with a second factor cannot sign in until `tidings users remove-2fa NAME` turns it off.
+    pub secret_key_file: PathBuf,
 }
 
 impl std::fmt::Debug for AccountsConfig {
@@ -578,6 +593,7 @@ impl std::fmt::Debug for AccountsConfig {
             .field("public_url", &self.public_url)
             .field("smtp_url", &self.smtp_url_redacted())
             .field("mail_from", &self.mail_from)
+            .field("secret_key_file", &self.secret_key_file)
             .finish()
     }
 }
@@ -598,6 +614,7 @@ impl Default for AccountsConfig {
             public_url: String::new(),
             smtp_url: String::new(),
             mail_from: String::new(),
+            secret_key_file: PathBuf::new(),
         }
     }
 }

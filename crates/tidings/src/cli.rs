@@ -118,7 +118,7 @@ pub enum UsersCommand {
         #[arg(long)]
         password_stdin: bool,
     },
-    /// List accounts: id, name, role, when made, ban.
+    /// List accounts: id, name, role, when made, second factor, ban.
     List {
         /// How many, newest first.
         #[arg(long, default_value_t = 100)]
@@ -144,6 +144,14 @@ pub enum UsersCommand {
     },
     /// Print a one-time password-reset link for an account, valid for 24 hours.
     ResetLink {
+        /// The user name.
+        name: String,
+    },
+    /// Turn off an account's second factor (authenticator codes at sign-in), for a reader who lost the device
+    /// or after the key that seals the codes' secrets was lost: the password alone signs in again, and the reader
+    /// can set up a new authenticator on the account page.
+    #[command(name = "remove-2fa")]
+    Remove2fa {
         /// The user name.
         name: String,
     },

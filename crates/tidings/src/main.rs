@@ -178,9 +178,49 @@ pub(crate) fn ingester(config: &Config, store: Arc<dyn Store>) -> anyhow::Result
         .with_machine_summaries(config.llm.enabled))
 }
 
+/// The key that seals readers' second-factor secrets (`[accounts] secret_key_file`, by default
+/// `<data_dir>/secret.key`), made when missing: readable by its owner only.
+pub(crate) fn sealing_key(config: &Config) -> anyhow::Result<tidings_community::totp::SealingKey> {
+    use tidings_community::totp::SealingKey;
+    let path = config.effective_secret_key_file();
+    let read = |text: &str| {
+        SealingKey::from_hex(text).map_err(|why| {
+            anyhow::anyhow!("{}: {why}; the key that seals second factors is 64 hex digits", path.display())
+        })
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => return read(&text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let key = SealingKey::generate().context("the system gave no random numbers for a key")?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(&path) {
+        Ok(mut file) => {
+            use std::io::Write;
+            writeln!(file, "{}", key.to_hex()).with_context(|| format!("writing {}", path.display()))?;
+            tracing::info!(path = %path.display(), "made the key that seals second-factor secrets; keep a copy of it");
+            Ok(key)
+        }
+        // Another process made it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+            read(&text)
+        }
+        Err(e) => Err(e).with_context(|| format!("creating {}", path.display())),
+    }
+}
+
 /// Runs the web server and the poller until SIGINT or SIGTERM; both finish their work in progress first.
 pub(crate) async fn serve(config: Config, metrics: Option<PrometheusHandle>) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
+    let sealing_key = sealing_key(&config)?;
     let shutdown = CancellationToken::new();
     spawn_signal_handler(shutdown.clone());
     // Bind first: a taken port should stop us before any source is fetched.
@@ -212,6 +252,7 @@ pub(crate) async fn serve(config: Config, metrics: Option<PrometheusHandle>) -> 
         .with_admin_token(&config.web.admin_token)
         .with_trusted_proxies(&config.web.trusted_proxies)
         .with_ask_limits(config.web.asks_per_minute_per_ip, config.web.max_concurrent_asks)
+        .with_sealing_key(sealing_key)
         .with_accounts(config.accounts.clone())
         .with_source_admin(Arc::new(sources::WebSourceAdmin::new(store, ingester)));
     if config.web.admin_token.is_empty() {
@@ -284,4 +325,27 @@ fn spawn_signal_handler(shutdown: CancellationToken) {
             std::process::exit(130);
         }
     });
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sealing_key_is_made_once_for_its_owner_only_and_a_bad_file_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config { data_dir: dir.path().join("data"), ..Config::default() };
+        let made = sealing_key(&config).unwrap();
+        let path = dir.path().join("data/secret.key");
+        assert_eq!(sealing_key(&config).unwrap().to_hex(), made.to_hex(), "read back, not made again");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        std::fs::write(&path, "not a key\n").unwrap();
+        let err = format!("{:#}", sealing_key(&config).unwrap_err());
+        assert!(err.contains("secret.key") && err.contains("not hexadecimal"), "{err}");
+    }
 }

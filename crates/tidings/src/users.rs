@@ -45,7 +45,7 @@ pub(crate) async fn run(config: &Config, command: UsersCommand) -> anyhow::Resul
         }
         UsersCommand::List { limit } => {
             let users = accounts.users(limit).await?;
-            println!("{:>6}  {:<32}  {:<9}  {:<16}  banned until", "id", "name", "role", "made");
+            println!("{:>6}  {:<32}  {:<9}  {:<16}  {:<3}  banned until", "id", "name", "role", "made", "2fa");
             let now = Utc::now();
             for user in &users {
                 let banned = user
@@ -54,11 +54,12 @@ pub(crate) async fn run(config: &Config, command: UsersCommand) -> anyhow::Resul
                     .map(|until| until.format("%Y-%m-%d %H:%M").to_string())
                     .unwrap_or_default();
                 println!(
-                    "{:>6}  {:<32}  {:<9}  {:<16}  {banned}",
+                    "{:>6}  {:<32}  {:<9}  {:<16}  {:<3}  {banned}",
                     user.id,
                     user.username,
                     user.role.as_str(),
-                    user.created_at.format("%Y-%m-%d %H:%M")
+                    user.created_at.format("%Y-%m-%d %H:%M"),
+                    if user.totp_enabled { "on" } else { "-" }
                 );
             }
             if users.is_empty() {
@@ -98,6 +99,18 @@ pub(crate) async fn run(config: &Config, command: UsersCommand) -> anyhow::Resul
                 .await?;
             println!("Password reset link for {} (once, for 24 hours):", user.username);
             println!("{}", link(config, &format!("/reset/{token}")));
+        }
+        UsersCommand::Remove2fa { name } => {
+            let user = find(accounts, &name).await?;
+            if !user.totp_enabled {
+                println!("{} has no second factor; nothing to do.", user.username);
+            } else {
+                accounts.set_totp(user.id, None).await?;
+                println!(
+                    "{} signs in with the password alone now, and can set up a new authenticator on the account page.",
+                    user.username
+                );
+            }
         }
         UsersCommand::Token { name, label } => {
             let user = find(accounts, &name).await?;

@@ -1,4 +1,4 @@
-//! `tidings sources …`, `tidings stories …` and configuration errors, through the real binary.
+//! `tidings sources …`, `tidings stories …`, `tidings users …` and configuration errors, through the real binary.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -123,4 +123,29 @@ fn stories_commands_on_an_empty_database_explain_themselves() {
     assert!(!missing.status.success());
     let stderr = String::from_utf8_lossy(&missing.stderr);
     assert!(stderr.contains("there is no story 999"), "{stderr}");
+}
+
+#[test]
+fn an_operator_turns_off_a_lost_second_factor() {
+    let env = Env::new();
+    assert!(env.ok(&["users", "add", "kai"]).contains("Its password, shown only now"));
+
+    let url = format!("sqlite://{}", env.dir.path().join("data/tidings.db").display());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let store = tidings_store::open(&url).await.unwrap();
+        let kai = store.accounts().user_by_name("kai").await.unwrap().unwrap();
+        store.accounts().set_totp(kai.id, Some("JBSWY3DPEHPK3PXP")).await.unwrap();
+    });
+    let listed = env.ok(&["users", "list"]);
+    let row = listed.lines().find(|l| l.contains(" kai ")).unwrap();
+    assert!(listed.contains("2fa") && row.contains(" on "), "{listed}");
+
+    assert!(env.ok(&["users", "remove-2fa", "kai"]).contains("password alone"));
+    let row = env.ok(&["users", "list"]).lines().find(|l| l.contains(" kai ")).unwrap().to_owned();
+    assert!(!row.contains(" on "), "{row}");
+    assert!(env.ok(&["users", "remove-2fa", "kai"]).contains("nothing to do"));
+    let missing = env.run(&["users", "remove-2fa", "nobody"]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no account named \"nobody\""));
 }

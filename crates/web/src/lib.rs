@@ -53,6 +53,8 @@ pub struct AppState {
     images: Option<Arc<images::ImageProxy>>,
     briefs: Arc<aids::BriefCache>,
     asks: Arc<aids::AskLimits>,
+    /// Seals readers' second-factor secrets in the database; without one they are stored plain.
+    sealing_key: Option<Arc<tidings_community::totp::SealingKey>>,
     community: Arc<community::Community>,
     /// The catalogue every page's text comes from.
     strings: &'static Strings,
@@ -73,6 +75,7 @@ impl AppState {
             images: None,
             briefs: Arc::default(),
             asks: Arc::default(),
+            sealing_key: None,
             community: Arc::default(),
             strings: &strings::EN,
         }
@@ -111,6 +114,13 @@ impl AppState {
     /// answered at once (`[web] asks_per_minute_per_ip`, `max_concurrent_asks`); the defaults without this call.
     pub fn with_ask_limits(mut self, per_minute_per_ip: u32, concurrent: usize) -> AppState {
         self.asks = Arc::new(aids::AskLimits::new(per_minute_per_ip, concurrent));
+        self
+    }
+
+    /// Seals the second-factor secrets readers set up from now on with `key` (and those stored plain, at their
+    /// next sign-in); the secrets already sealed need it to be read. Without this call they are stored plain.
+    pub fn with_sealing_key(mut self, key: tidings_community::totp::SealingKey) -> AppState {
+        self.sealing_key = Some(Arc::new(key));
         self
     }
 

@@ -543,3 +543,39 @@ async fn regression_being_asked_for_the_second_factor_code_is_not_a_failed_sign_
     let code = totp::code_at(&secret, Utc::now().timestamp()).unwrap();
     assert_eq!(later.sign_in("iris", password, &code).await.status, StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn second_factor_secrets_are_sealed_in_the_database_and_plain_ones_at_the_next_sign_in() {
+    let mut site = site(AccountsConfig::default()).await;
+    let key = totp::SealingKey::generate().unwrap();
+    site.state = site.state.clone().with_sealing_key(key.clone());
+    let kai = make(&site, "kai", Role::Reader, Duration::days(1)).await;
+    let password = "kai has a long password";
+    let stored = || async { site.store.accounts().credentials("kai").await.unwrap().unwrap().totp_secret };
+    let mut reader = Reader::new(&site);
+    assert_eq!(reader.sign_in("kai", password, "").await.status, StatusCode::SEE_OTHER);
+    let secret = totp::new_secret().unwrap();
+    let code = totp::code_at(&secret, Utc::now().timestamp()).unwrap();
+    let on = reader.post("/account/totp", &[("secret", &secret), ("code", &code)]).await;
+    assert!(on.body.contains("Two-step sign-in is on."), "{}", on.body);
+    let sealed = stored().await.unwrap();
+    assert!(totp::is_sealed(&sealed) && !sealed.contains(&secret), "{sealed}");
+    assert_eq!(totp::unseal(Some(&key), kai, &sealed).unwrap(), secret);
+    let code = totp::code_at(&secret, Utc::now().timestamp()).unwrap();
+    assert_eq!(Reader::new(&site).sign_in("kai", password, &code).await.status, StatusCode::SEE_OTHER);
+
+    // A secret stored plain (by a version before sealing) still signs in, and is sealed then.
+    site.store.accounts().set_totp(kai, Some(&secret)).await.unwrap();
+    assert_eq!(Reader::new(&site).sign_in("kai", password, &code).await.status, StatusCode::SEE_OTHER);
+    let resealed = stored().await.unwrap();
+    assert!(totp::is_sealed(&resealed), "{resealed}");
+    assert_eq!(totp::unseal(Some(&key), kai, &resealed).unwrap(), secret);
+
+    // With another key (the key file lost and made again) the right code is refused, until the operator turns
+    // the second factor off (`tidings users remove-2fa`) and the password alone signs in.
+    site.state = site.state.clone().with_sealing_key(totp::SealingKey::generate().unwrap());
+    let refused = Reader::new(&site).sign_in("kai", password, &code).await;
+    assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    site.store.accounts().set_totp(kai, None).await.unwrap();
+    assert_eq!(Reader::new(&site).sign_in("kai", password, "").await.status, StatusCode::SEE_OTHER);
+}

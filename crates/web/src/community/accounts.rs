@@ -281,15 +281,34 @@ pub(crate) async fn login(
         tracing::info!(username = %form.username.trim(), "sign-in failed: wrong name or password");
         return again(StatusCode::UNAUTHORIZED, t.wrong_login.to_owned());
     };
-    if let Some(secret) = &credentials.totp_secret {
+    if let Some(stored) = &credentials.totp_secret {
         if form.code.trim().is_empty() {
             if let Err(error) = throttle.login_undecided(accounts, &keys).await {
                 tracing::error!(%error, "taking back a sign-in attempt that asked for the code");
             }
             return again(StatusCode::UNAUTHORIZED, t.code_needed.to_owned());
         }
-        if !totp::verify(secret, &form.code, Utc::now().timestamp()) {
+        let user = &credentials.user;
+        let secret = match totp::unseal(state.sealing_key.as_deref(), user.id, stored) {
+            Ok(secret) => secret,
+            Err(error) => {
+                // The reader cannot fix this; the operator can (the key file, or `tidings users remove-2fa`).
+                tracing::error!(username = %user.username, %error,
+                    "sign-in refused: the account's second factor cannot be read (check [accounts] secret_key_file, \
+                     or turn it off with `tidings users remove-2fa`)");
+                return again(StatusCode::UNAUTHORIZED, t.code_wrong.to_owned());
+            }
+        };
+        if !totp::verify(&secret, &form.code, Utc::now().timestamp()) {
             return again(StatusCode::UNAUTHORIZED, t.code_wrong.to_owned());
+        }
+        // Stored plain before a key was configured: sealed now that it is known to be right.
+        if let Some(key) = state.sealing_key.as_deref()
+            && !totp::is_sealed(stored)
+            && let Some(sealed) = totp::seal(key, user.id, &secret)
+            && let Err(error) = accounts.set_totp(user.id, Some(&sealed)).await
+        {
+            tracing::error!(%error, username = %user.username, "sealing a second-factor secret stored plain");
         }
     }
     if let Err(error) = throttle.login_succeeded(accounts, &keys).await {
@@ -599,7 +618,17 @@ pub(crate) async fn totp_enable(
         };
         return account_page(&state, &viewer, user, outcome).await;
     }
-    if let Err(e) = state.store.accounts().set_totp(user.id, Some(&secret)).await {
+    let stored = match state.sealing_key.as_deref() {
+        Some(key) => match totp::seal(key, user.id, &secret) {
+            Some(sealed) => sealed,
+            None => {
+                return PageError::internal(&state, &"the system gave no random numbers to seal a secret")
+                    .into_response();
+            }
+        },
+        None => secret,
+    };
+    if let Err(e) = state.store.accounts().set_totp(user.id, Some(&stored)).await {
         return PageError::internal(&state, &e).into_response();
     }
     let user = User { totp_enabled: true, ..user };
