@@ -94,20 +94,27 @@ pub fn code_at(secret_b32: &str, unix: i64) -> Option<String> {
 /// Whether `code` is right for the moment `unix`, allowing one step either way for clock drift and slow
 /// typing. Spaces in the code are ignored ("123 456" is how many apps show it).
 pub fn verify(secret_b32: &str, code: &str, unix: i64) -> bool {
+    verify_step(secret_b32, code, unix).is_some()
+}
+
+/// As [`verify`], and which time step (Unix time / 30 s) the code belongs to, so that a code can be accepted once:
+/// the latest matching step when several do (they cannot, short of a collision of six digits).
+pub fn verify_step(secret_b32: &str, code: &str, unix: i64) -> Option<i64> {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     if code.len() != DIGITS as usize || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return false;
+        return None;
     }
-    let Some(secret) = base32_decode(secret_b32) else {
-        return false;
-    };
+    let secret = base32_decode(secret_b32)?;
     // Every window is computed and compared, so the time taken does not reveal which step matched.
-    [-STEP, 0, STEP].iter().fold(false, |found, &delta| {
-        let matches = unix
-            .checked_add(delta)
+    [-STEP, 0, STEP].iter().fold(None, |found, &delta| {
+        let at = unix.checked_add(delta);
+        let matches = at
             .and_then(|t| code_with_digits(&secret, t, DIGITS))
             .is_some_and(|expected| crate::tokens::constant_eq(&expected, &code));
-        found | matches
+        match at {
+            Some(t) if matches => Some(t.div_euclid(STEP)),
+            _ => found,
+        }
     })
 }
 
@@ -239,6 +246,17 @@ pub fn unseal(key: Option<&SealingKey>, user_id: i64, stored: &str) -> Result<St
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn the_step_of_a_code_is_the_one_it_was_made_for() {
+        let secret = new_secret().unwrap();
+        let now = 1_700_000_000 - 1_700_000_000 % STEP + 10;
+        let code = code_at(&secret, now).unwrap();
+        assert_eq!(verify_step(&secret, &code, now), Some(now / STEP));
+        assert_eq!(verify_step(&secret, &code, now + STEP), Some(now / STEP), "a step late, still its own step");
+        assert_eq!(verify_step(&secret, &code, now + 3 * STEP), None);
+        assert_eq!(verify_step(&secret, "12345", now), None);
+    }
 
     #[test]
     fn a_sealed_secret_opens_only_with_its_key_and_for_its_account() {

@@ -350,8 +350,11 @@ pub trait AccountStore: Send + Sync {
     async fn record_login(&self, user: UserId, at: DateTime<Utc>) -> StoreResult<()>;
     /// Replaces the password hash and ends every session of the account.
     async fn set_password(&self, user: UserId, password_hash: &str) -> StoreResult<()>;
-    /// Turns the second factor on (a base32 secret) or off (`None`).
+    /// Turns the second factor on (its secret as the web layer keeps it: sealed, or base32) or off (`None`).
     async fn set_totp(&self, user: UserId, secret: Option<&str>) -> StoreResult<()>;
+    /// Records that the code of time step `step` signed `user` in; false, recording nothing, when a code of that
+    /// step or a later one did already (a code is good once), or there is no such account.
+    async fn use_totp_step(&self, user: UserId, step: i64) -> StoreResult<bool>;
     /// Changes an account's role.
     async fn set_role(&self, user: UserId, role: Role) -> StoreResult<()>;
     /// Bans an account until `until`, or lifts the ban (`None`).

@@ -683,6 +683,22 @@ where
         self.update_user(query, user, &format!("setting the second factor of user {user}")).await
     }
 
+    async fn use_totp_step(&self, user: UserId, step: i64) -> StoreResult<bool> {
+        let doing = format!("recording the second-factor step of user {user}");
+        let _turn = self.write_turn().await;
+        // One statement, so two sign-ins racing with the same code cannot both pass.
+        let row = sqlx::query(
+            "UPDATE users SET totp_last_step = $2 \
+             WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2) RETURNING id",
+        )
+        .bind(user)
+        .bind(step)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err(&doing))?;
+        Ok(row.is_some())
+    }
+
     async fn set_role(&self, user: UserId, role: Role) -> StoreResult<()> {
         let query = sqlx::query("UPDATE users SET role = $2 WHERE id = $1 RETURNING id").bind(user).bind(role.as_str());
         self.update_user(query, user, &format!("setting the role of user {user}")).await

@@ -131,6 +131,16 @@ async fn accounts_are_unique_regardless_of_case_and_keep_their_settings() {
         assert_eq!((alice.role, alice.last_login_at, alice.totp_enabled), (Role::Moderator, Some(at(9, 0)), true));
         let credentials = accounts.credentials("Alice").await.unwrap().unwrap();
         assert_eq!(credentials.totp_secret.as_deref(), Some("JBSWY3DPEHPK3PXP"));
+        // Each code signs in once: a step is taken once, and never one before the last taken.
+        assert!(accounts.use_totp_step(alice.id, 56_000_000).await.unwrap());
+        assert!(!accounts.use_totp_step(alice.id, 56_000_000).await.unwrap(), "the same code again");
+        assert!(!accounts.use_totp_step(alice.id, 55_999_999).await.unwrap(), "an older code after a newer one");
+        assert!(accounts.use_totp_step(alice.id, 56_000_001).await.unwrap());
+        assert!(accounts.use_totp_step(bob.id, 56_000_000).await.unwrap(), "per account");
+        assert!(!accounts.use_totp_step(9999, 1).await.unwrap(), "no such account");
+        // Sealing a secret again (set_totp) does not forget the step, or the code just used would work twice.
+        accounts.set_totp(alice.id, Some("sealed:v1:00")).await.unwrap();
+        assert!(!accounts.use_totp_step(alice.id, 56_000_001).await.unwrap());
         let bob = accounts.user(bob.id).await.unwrap().unwrap();
         assert!(bob.banned_at(at(11, 0)) && !bob.banned_at(at(13, 0)));
         accounts.set_ban(bob.id, None).await.unwrap();

@@ -744,6 +744,8 @@ catalogue! {
         pub code_needed: &'static str,
         /// A wrong one-time code.
         pub code_wrong: &'static str,
+        /// A second-factor code that signed in already.
+        pub code_used: &'static str,
         /// A wrong user name or password.
         pub wrong_login: &'static str,
         /// Sign-ins slowed down after failures: `{seconds}`.
@@ -1342,6 +1344,7 @@ pub static EN: Strings = Strings {
     code_help: "Only if you turned on two-step sign-in.",
     code_needed: "This account uses two-step sign-in: enter the code from your authenticator app.",
     code_wrong: "That code is not right. Codes change every 30 seconds; check your device's clock and try the current one.",
+    code_used: "That code has been used to sign in already. Wait for the next one and enter it.",
     wrong_login: "Wrong user name or password.",
     login_wait: "Too many failed sign-ins. Wait {seconds} seconds and try again.",
     password_was_reset: "Your password was changed. Sign in with the new one.",

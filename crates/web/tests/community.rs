@@ -52,6 +52,16 @@ impl<'a> Reader<'a> {
         Reader { site, session: None }
     }
 
+    /// Turns on the second factor of the signed-in account with a new secret (confirmed by its current code),
+    /// as the account page does; the secret.
+    async fn turn_on_second_factor(&mut self) -> String {
+        let secret = totp::new_secret().unwrap();
+        let code = totp::code_at(&secret, Utc::now().timestamp()).unwrap();
+        let on = self.post("/account/totp", &[("secret", &secret), ("code", &code)]).await;
+        assert!(on.body.contains("Two-step sign-in is on."), "{}", on.body);
+        secret
+    }
+
     async fn send(&mut self, request: axum::http::request::Builder, body: String) -> Answer {
         let mut request = request.header(header::HOST, "news.example").header("sec-fetch-site", "same-origin");
         if let Some(session) = &self.session {
@@ -293,10 +303,7 @@ async fn sign_in_slows_down_after_failures_and_asks_for_the_second_factor() {
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
 
     // Turn on the second factor with a code from the secret the page offers.
-    let secret = totp::new_secret().unwrap();
-    let code = totp::code_at(&secret, Utc::now().timestamp()).unwrap();
-    let on = reader.post("/account/totp", &[("secret", &secret), ("code", &code)]).await;
-    assert!(on.body.contains("Two-step sign-in is on."), "{}", on.body);
+    let secret = reader.turn_on_second_factor().await;
     let mut later = Reader::new(&site);
     let without = later.sign_in("hiro", "hiro has a long password", "").await;
     assert_eq!(without.status, StatusCode::UNAUTHORIZED);
@@ -522,10 +529,7 @@ async fn regression_being_asked_for_the_second_factor_code_is_not_a_failed_sign_
     let password = "iris has a long password";
     let mut reader = Reader::new(&site);
     assert_eq!(reader.sign_in("iris", password, "").await.status, StatusCode::SEE_OTHER);
-    let secret = totp::new_secret().unwrap();
-    let code = totp::code_at(&secret, Utc::now().timestamp()).unwrap();
-    let on = reader.post("/account/totp", &[("secret", &secret), ("code", &code)]).await;
-    assert!(on.body.contains("Two-step sign-in is on."), "{}", on.body);
+    let secret = reader.turn_on_second_factor().await;
 
     // The right password without the code, more times than the free failures: asked for the code each time.
     let mut later = Reader::new(&site);
@@ -535,6 +539,7 @@ async fn regression_being_asked_for_the_second_factor_code_is_not_a_failed_sign_
         assert!(asked.body.contains("enter the code"), "{}", asked.body);
     }
     // Wrong codes still count, and sending no code does not wipe them out.
+    let code = totp::code_at(&secret, Utc::now().timestamp()).unwrap();
     let wrong = if code == "123456" { "654321" } else { "123456" };
     for _ in 0..3 {
         assert_eq!(later.sign_in("iris", password, wrong).await.status, StatusCode::UNAUTHORIZED);
@@ -554,18 +559,17 @@ async fn second_factor_secrets_are_sealed_in_the_database_and_plain_ones_at_the_
     let stored = || async { site.store.accounts().credentials("kai").await.unwrap().unwrap().totp_secret };
     let mut reader = Reader::new(&site);
     assert_eq!(reader.sign_in("kai", password, "").await.status, StatusCode::SEE_OTHER);
-    let secret = totp::new_secret().unwrap();
-    let code = totp::code_at(&secret, Utc::now().timestamp()).unwrap();
-    let on = reader.post("/account/totp", &[("secret", &secret), ("code", &code)]).await;
-    assert!(on.body.contains("Two-step sign-in is on."), "{}", on.body);
+    let secret = reader.turn_on_second_factor().await;
     let sealed = stored().await.unwrap();
     assert!(totp::is_sealed(&sealed) && !sealed.contains(&secret), "{sealed}");
     assert_eq!(totp::unseal(Some(&key), kai, &sealed).unwrap(), secret);
     let code = totp::code_at(&secret, Utc::now().timestamp()).unwrap();
     assert_eq!(Reader::new(&site).sign_in("kai", password, &code).await.status, StatusCode::SEE_OTHER);
 
-    // A secret stored plain (by a version before sealing) still signs in, and is sealed then.
+    // A secret stored plain (by a version before sealing) still signs in, and is sealed then (with the next
+    // step's code: each code signs in once).
     site.store.accounts().set_totp(kai, Some(&secret)).await.unwrap();
+    let code = totp::code_at(&secret, Utc::now().timestamp() + 30).unwrap();
     assert_eq!(Reader::new(&site).sign_in("kai", password, &code).await.status, StatusCode::SEE_OTHER);
     let resealed = stored().await.unwrap();
     assert!(totp::is_sealed(&resealed), "{resealed}");
@@ -578,4 +582,22 @@ async fn second_factor_secrets_are_sealed_in_the_database_and_plain_ones_at_the_
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
     site.store.accounts().set_totp(kai, None).await.unwrap();
     assert_eq!(Reader::new(&site).sign_in("kai", password, "").await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_second_factor_code_signs_in_once() {
+    let site = site(AccountsConfig::default()).await;
+    make(&site, "lena", Role::Reader, Duration::days(1)).await;
+    let password = "lena has a long password";
+    let mut reader = Reader::new(&site);
+    assert_eq!(reader.sign_in("lena", password, "").await.status, StatusCode::SEE_OTHER);
+    let secret = reader.turn_on_second_factor().await;
+
+    let code = totp::code_at(&secret, Utc::now().timestamp()).unwrap();
+    assert_eq!(Reader::new(&site).sign_in("lena", password, &code).await.status, StatusCode::SEE_OTHER);
+    let replayed = Reader::new(&site).sign_in("lena", password, &code).await;
+    assert_eq!(replayed.status, StatusCode::UNAUTHORIZED);
+    assert!(replayed.body.contains("used to sign in already"), "{}", replayed.body);
+    let next = totp::code_at(&secret, Utc::now().timestamp() + 30).unwrap();
+    assert_eq!(Reader::new(&site).sign_in("lena", password, &next).await.status, StatusCode::SEE_OTHER);
 }

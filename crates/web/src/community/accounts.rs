@@ -299,8 +299,17 @@ pub(crate) async fn login(
                 return again(StatusCode::UNAUTHORIZED, t.code_wrong.to_owned());
             }
         };
-        if !totp::verify(&secret, &form.code, Utc::now().timestamp()) {
+        let Some(step) = totp::verify_step(&secret, &form.code, Utc::now().timestamp()) else {
             return again(StatusCode::UNAUTHORIZED, t.code_wrong.to_owned());
+        };
+        // A code is good once: one seen over a shoulder or relayed by a phishing page is refused the second time.
+        match accounts.use_totp_step(user.id, step).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(username = %user.username, "sign-in refused: its second-factor code was used already");
+                return again(StatusCode::UNAUTHORIZED, t.code_used.to_owned());
+            }
+            Err(e) => return PageError::internal(&state, &e).into_response(),
         }
         // Stored plain before a key was configured: sealed now that it is known to be right.
         if let Some(key) = state.sealing_key.as_deref()
