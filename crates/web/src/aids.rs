@@ -504,11 +504,38 @@ impl Default for AskLimits {
 }
 
 /// Why a question was not answered.
+#[derive(Debug, Clone, Copy)]
 enum AskRefusal {
     /// Its address asked too many in the last minute.
     TooMany,
     /// Every slot stayed taken for as long as a question waits ([`ASK_WAIT`]).
     Busy,
+}
+
+impl AskRefusal {
+    /// The API's error code, also the metric's label.
+    fn code(self) -> &'static str {
+        match self {
+            AskRefusal::TooMany => "too_many_requests",
+            AskRefusal::Busy => "busy",
+        }
+    }
+
+    fn status(self) -> StatusCode {
+        match self {
+            AskRefusal::TooMany => StatusCode::TOO_MANY_REQUESTS,
+            AskRefusal::Busy => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// Seconds to wait before asking again: the per-address count starts afresh within a minute; a slot is
+    /// usually free within seconds.
+    fn retry_after(self) -> axum::http::HeaderValue {
+        axum::http::HeaderValue::from_static(match self {
+            AskRefusal::TooMany => "60",
+            AskRefusal::Busy => "5",
+        })
+    }
 }
 
 impl AskLimits {
@@ -524,11 +551,7 @@ impl AskLimits {
     /// is dropped.
     async fn admit(&self, ip: Option<std::net::IpAddr>) -> Result<tokio::sync::SemaphorePermit<'_>, AskRefusal> {
         let refused = |reason: AskRefusal| {
-            let label = match reason {
-                AskRefusal::TooMany => "too_many_requests",
-                AskRefusal::Busy => "busy",
-            };
-            metrics::counter!("tidings_asks_refused_total", "reason" => label).increment(1);
+            metrics::counter!("tidings_asks_refused_total", "reason" => reason.code()).increment(1);
             reason
         };
         if !self.per_address.allow(ip) {
@@ -593,6 +616,7 @@ pub(crate) async fn ask_page(
         answer: None,
     };
     let mut status = StatusCode::OK;
+    let mut refusal = None;
     // Measured as sent, as the API does, so the page and the API refuse the same questions.
     if query.q.chars().count() > MAX_QUESTION_CHARS {
         view.error = Some(t.ask_bad_question.to_owned());
@@ -606,25 +630,20 @@ pub(crate) async fn ask_page(
                 view.scope = scope;
                 view.answer = Some(answer(&state, &q, &ids).await.map_err(failed)?);
             }
-            Err(AskRefusal::TooMany) => {
-                view.error = Some(t.ask_too_many.to_owned());
-                status = StatusCode::TOO_MANY_REQUESTS;
-            }
-            Err(AskRefusal::Busy) => {
-                view.error = Some(t.ask_busy.to_owned());
-                status = StatusCode::SERVICE_UNAVAILABLE;
+            Err(refused) => {
+                view.error = Some(match refused {
+                    AskRefusal::TooMany => t.ask_too_many.to_owned(),
+                    AskRefusal::Busy => t.ask_busy.to_owned(),
+                });
+                status = refused.status();
+                refusal = Some(refused);
             }
         }
     }
     let mut response = page(&view, &state)?;
     *response.status_mut() = status;
-    let retry = match status {
-        StatusCode::TOO_MANY_REQUESTS => Some("60"),
-        StatusCode::SERVICE_UNAVAILABLE => Some("5"),
-        _ => None,
-    };
-    if let Some(retry) = retry {
-        response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static(retry));
+    if let Some(refused) = refusal {
+        response.headers_mut().insert(axum::http::header::RETRY_AFTER, refused.retry_after());
     }
     Ok(response)
 }
@@ -681,23 +700,13 @@ pub(crate) async fn ask_api(
     let ip = crate::community::session::client_ip(&state, &request);
     let _slot = match state.asks.admit(ip).await {
         Ok(slot) => slot,
-        Err(refusal) => {
-            let (status, code, message, retry) = match refusal {
-                AskRefusal::TooMany => (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "too_many_requests",
-                    "too many questions from this address in the last minute".to_owned(),
-                    "60",
-                ),
-                AskRefusal::Busy => (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "busy",
-                    "every slot for answering questions is taken; ask again in a few seconds".to_owned(),
-                    "5",
-                ),
+        Err(refused) => {
+            let message = match refused {
+                AskRefusal::TooMany => "too many questions from this address in the last minute",
+                AskRefusal::Busy => "every slot for answering questions is taken; ask again in a few seconds",
             };
-            let mut response = crate::api::error(status, code, message);
-            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from_static(retry));
+            let mut response = crate::api::error(refused.status(), refused.code(), message.to_owned());
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, refused.retry_after());
             return response;
         }
     };
