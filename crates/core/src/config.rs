@@ -295,6 +295,10 @@ pub struct PollConfig {
     pub concurrency: usize,
     /// How often the poller looks for due sources, seconds.
     pub tick_secs: u64,
+    /// Regular expressions (case ignored) for items not to store: a new item whose title or link one of them
+    /// matches is skipped, as Miniflux's block rules do (`"^sponsored\\b"`, `"/podcasts?/"`). Checked when the
+    /// poller starts; a bad one stops it with the rule named.
+    pub skip_rules: Vec<String>,
 }
 
 impl Default for PollConfig {
@@ -307,6 +311,7 @@ impl Default for PollConfig {
             error_backoff_secs: 60,
             concurrency: 8,
             tick_secs: 5,
+            skip_rules: Vec::new(),
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Ingestion: due sources are fetched, parsed and normalised, and each poll is stored in one transaction.
+//! Ingestion: due sources are fetched, parsed and normalised, items matching `[poll] skip_rules` left out (`skip.rs`),
+//! and each poll is stored in one transaction.
 //!
 //! A source's failure is recorded on that source (with backoff) and never stops the others: every poll's
 //! outcome, good or bad, ends as a store write, and the loop goes on.
@@ -9,6 +10,7 @@ mod extraction;
 pub mod machine_summaries;
 pub mod normalise;
 mod search;
+pub mod skip;
 pub mod stories;
 
 use std::sync::Arc;
@@ -64,6 +66,8 @@ pub enum PollOutcome {
         inserted: usize,
         /// Items already stored.
         duplicates: usize,
+        /// Items left out by `[poll] skip_rules`.
+        skipped: usize,
     },
     /// 304 Not Modified.
     NotModified,
@@ -87,6 +91,8 @@ pub struct Ingester {
     search_batch: i64,
     /// Whether the enrichment stage queues articles for machine-written summaries (`[llm] enabled`).
     machine_summaries: bool,
+    /// Items not to store (`[poll] skip_rules`).
+    skip: Arc<skip::SkipRules>,
 }
 
 impl Ingester {
@@ -102,6 +108,7 @@ impl Ingester {
             search: None,
             search_batch: 2000,
             machine_summaries: false,
+            skip: Arc::default(),
         }
     }
 
@@ -176,6 +183,12 @@ impl Ingester {
         self
     }
 
+    /// Leaves out of every poll the items `rules` match (`[poll] skip_rules`).
+    pub fn with_skip_rules(mut self, rules: skip::SkipRules) -> Ingester {
+        self.skip = Arc::new(rules);
+        self
+    }
+
     /// Polls one source and records the outcome on it. Only a store failure is returned as an error.
     pub async fn poll_source(&self, source: &Source) -> Result<PollOutcome, StoreError> {
         let started = Utc::now();
@@ -202,6 +215,7 @@ impl Ingester {
             Ok(FetchResponse::Ok(body)) => match parse_body(&body) {
                 Ok(feed) => {
                     let mut articles = feed_articles(&feed, &body.final_url);
+                    let skipped = self.skip.apply(&mut articles);
                     // Feeds list newest first; stored oldest first, items that share a listing time (undated,
                     // or dated to the day) keep the feed's order under the lists' newest-id-first tie-break.
                     articles.reverse();
@@ -218,7 +232,9 @@ impl Ingester {
                         poll_interval_secs: interval.as_secs() as i64,
                     };
                     match self.store.record_poll(source.id, started, success).await {
-                        Ok(report) => PollOutcome::Stored { inserted: report.inserted, duplicates: report.duplicates },
+                        Ok(report) => {
+                            PollOutcome::Stored { inserted: report.inserted, duplicates: report.duplicates, skipped }
+                        }
                         Err(error) => self.store_failed(source, started, error).await?,
                     }
                 }
@@ -231,9 +247,10 @@ impl Ingester {
             }
         };
         let label = match &outcome {
-            PollOutcome::Stored { inserted, duplicates } => {
+            PollOutcome::Stored { inserted, duplicates, skipped } => {
                 metrics::counter!("tidings_articles_inserted_total").increment(*inserted as u64);
                 metrics::counter!("tidings_articles_duplicate_total").increment(*duplicates as u64);
+                metrics::counter!("tidings_articles_skipped_total").increment(*skipped as u64);
                 "stored"
             }
             PollOutcome::NotModified => "not_modified",
@@ -244,8 +261,8 @@ impl Ingester {
             .record((Utc::now() - started).to_std().unwrap_or_default().as_secs_f64());
         match &outcome {
             PollOutcome::Failed(error) => tracing::warn!(source = source.id, url = %source.url, %error, "poll failed"),
-            PollOutcome::Stored { inserted, duplicates } => {
-                tracing::info!(source = source.id, url = %source.url, inserted, duplicates, "polled")
+            PollOutcome::Stored { inserted, duplicates, skipped } => {
+                tracing::info!(source = source.id, url = %source.url, inserted, duplicates, skipped, "polled")
             }
             PollOutcome::NotModified => tracing::debug!(source = source.id, url = %source.url, "not modified"),
         }

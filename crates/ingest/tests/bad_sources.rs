@@ -47,7 +47,7 @@ async fn good_feed_is_stored_once_and_revalidated_with_etag() {
     let source = add(&store, server.url("/good.xml")).await;
 
     let first = ingester.poll_source(&source).await.unwrap();
-    assert_eq!(first, PollOutcome::Stored { inserted: 3, duplicates: 0 });
+    assert_eq!(first, PollOutcome::Stored { inserted: 3, duplicates: 0, skipped: 0 });
     let source = reload(&store, source.id).await;
     assert_eq!(source.title.as_deref(), Some("Fixture Gazette"), "feed title fills an untitled source");
     assert_eq!(source.error_count, 0);
@@ -77,7 +77,7 @@ async fn retitled_moved_and_tracked_items_are_not_new_articles() {
     let source = reload(&store, source.id).await;
     let changed = Source { url: server.url("/churned.xml"), etag: None, last_modified: None, ..source };
     let outcome = ingester.poll_source(&changed).await.unwrap();
-    assert_eq!(outcome, PollOutcome::Stored { inserted: 1, duplicates: 3 });
+    assert_eq!(outcome, PollOutcome::Stored { inserted: 1, duplicates: 3, skipped: 0 });
     assert_eq!(store.store.count_articles().await.unwrap(), 4);
     store.close().await;
 }
@@ -186,7 +186,7 @@ async fn nul_and_oversized_keys_are_normalised_not_fatal() {
     let ingester = ingester(&store, true);
     let source = add(&store, server.url("/odd-keys.json")).await;
     let outcome = ingester.poll_source(&source).await.unwrap();
-    assert_eq!(outcome, PollOutcome::Stored { inserted: 3, duplicates: 0 });
+    assert_eq!(outcome, PollOutcome::Stored { inserted: 3, duplicates: 0, skipped: 0 });
     let items = store.store.latest_articles(10, None).await.unwrap();
     for item in &items {
         let article = store.store.article(item.id).await.unwrap().unwrap();
@@ -196,7 +196,7 @@ async fn nul_and_oversized_keys_are_normalised_not_fatal() {
     }
     assert_eq!(
         ingester.poll_source(&reload(&store, source.id).await).await.unwrap(),
-        PollOutcome::Stored { inserted: 0, duplicates: 3 }
+        PollOutcome::Stored { inserted: 0, duplicates: 3, skipped: 0 }
     );
     store.close().await;
 }
@@ -220,4 +220,20 @@ async fn a_page_url_is_resolved_to_its_advertised_feed() {
         .unwrap_err();
     assert!(error.to_string().contains("/missing"), "{error}");
     store.close().await;
+}
+
+#[tokio::test]
+async fn items_the_skip_rules_match_are_not_stored() {
+    let server = FixtureServer::start().await;
+    let store = TestStore::new().await;
+    let rules = tidings_ingest::skip::SkipRules::parse(&["^STORM ".to_owned(), "/news/bakery$".to_owned()]).unwrap();
+    let ingester = ingester(&store, true).with_skip_rules(rules);
+    let source = add(&store, server.url("/good.xml")).await;
+
+    let outcome = ingester.poll_source(&source).await.unwrap();
+    assert_eq!(outcome, PollOutcome::Stored { inserted: 1, duplicates: 0, skipped: 2 });
+    let titles: Vec<String> =
+        store.store.latest_articles(10, None).await.unwrap().into_iter().map(|a| a.title).collect();
+    assert_eq!(titles, ["Council approves the harbour tram"]);
+    assert_eq!(reload(&store, source.id).await.error_count, 0, "skipping is not a failure");
 }

@@ -154,7 +154,12 @@ pub(crate) async fn add(
 /// Polls one source now: whether it worked, and what happened in words.
 pub(crate) async fn poll(ingester: &Ingester, source: &Source) -> Result<(bool, String), StoreError> {
     Ok(match ingester.poll_source(source).await? {
-        PollOutcome::Stored { inserted, duplicates } => (true, format!("{inserted} new, {duplicates} already stored")),
+        PollOutcome::Stored { inserted, duplicates, skipped: 0 } => {
+            (true, format!("{inserted} new, {duplicates} already stored"))
+        }
+        PollOutcome::Stored { inserted, duplicates, skipped } => {
+            (true, format!("{inserted} new, {duplicates} already stored, {skipped} skipped by poll.skip_rules"))
+        }
         PollOutcome::NotModified => (true, "not modified".to_owned()),
         PollOutcome::Failed(error) => (false, error),
     })

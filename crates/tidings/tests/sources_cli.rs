@@ -115,6 +115,17 @@ fn config_errors_name_the_file_or_variable() {
 }
 
 #[test]
+fn a_skip_rule_that_is_not_a_regular_expression_is_named() {
+    let env = Env::new();
+    std::fs::write(env.dir.path().join("tidings.toml"), "[poll]\nskip_rules = [\"^sponsored\", \"live (blog\"]\n")
+        .unwrap();
+    let out = env.run(&["stories", "update"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("poll.skip_rules[1] \"live (blog\"") && stderr.contains("unclosed group"), "{stderr}");
+}
+
+#[test]
 fn stories_commands_on_an_empty_database_explain_themselves() {
     let env = Env::new();
     assert!(env.ok(&["stories", "list"]).contains("no stories yet"));
