@@ -352,6 +352,9 @@ pub trait AccountStore: Send + Sync {
     async fn set_password(&self, user: UserId, password_hash: &str) -> StoreResult<()>;
     /// Turns the second factor on (its secret as the web layer keeps it: sealed, or base32) or off (`None`).
     async fn set_totp(&self, user: UserId, secret: Option<&str>) -> StoreResult<()>;
+    /// Replaces the second-factor secret `current` of `user` with `replacement` (the same secret sealed), only if
+    /// `current` is still the one stored: false, changing nothing, when it was turned off or replaced meanwhile.
+    async fn reseal_totp(&self, user: UserId, current: &str, replacement: &str) -> StoreResult<bool>;
     /// Records that the code of time step `step` signed `user` in; false, recording nothing, when a code of that
     /// step or a later one did already (a code is good once), or there is no such account.
     async fn use_totp_step(&self, user: UserId, step: i64) -> StoreResult<bool>;

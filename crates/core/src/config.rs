@@ -201,8 +201,12 @@ impl Config {
                 "web.trusted_proxies: {bad_range:?} is not an address or a range like 10.0.0.0/8"
             )));
         }
-        if self.web.max_concurrent_asks == 0 {
-            return Err(bad("web.max_concurrent_asks must be at least 1".to_owned()));
+        if self.web.max_concurrent_asks == 0 || self.web.max_concurrent_asks > WebConfig::MAX_CONCURRENT_ASKS {
+            return Err(bad(format!(
+                "web.max_concurrent_asks ({}) must be between 1 and {}",
+                self.web.max_concurrent_asks,
+                WebConfig::MAX_CONCURRENT_ASKS
+            )));
         }
         self.accounts.validate()?;
         self.llm.validate()?;
@@ -295,9 +299,10 @@ pub struct PollConfig {
     pub concurrency: usize,
     /// How often the poller looks for due sources, seconds.
     pub tick_secs: u64,
-    /// Regular expressions (case ignored) for items not to store: a new item whose title or link one of them
-    /// matches is skipped, as Miniflux's block rules do (`"^sponsored\\b"`, `"/podcasts?/"`). Checked when the
-    /// poller starts; a bad one stops it with the rule named.
+    /// Regular expressions (case ignored) for items not to store: an item whose title or link one of them
+    /// matches is left out of every poll that lists it, as Miniflux's block rules do (`"^sponsored\\b"`,
+    /// `"/podcasts?/"`); the feed's polling rhythm still counts it. Checked when a command that ingests starts
+    /// (`serve`, `demo`, `sources`, `stories`, `reindex`); a bad one stops it with the rule named.
     pub skip_rules: Vec<String>,
 }
 
@@ -415,7 +420,7 @@ pub struct WebConfig {
     /// from taking the server's time from everyone else.
     pub asks_per_minute_per_ip: u32,
     /// Questions answered at once by one process; a question that finds them all busy for two seconds is
-    /// answered "busy, try again" (503). At least 1.
+    /// answered "busy, try again" (503). From 1 to 10,000.
     pub max_concurrent_asks: usize,
 }
 
@@ -480,6 +485,8 @@ impl IpRange {
 impl WebConfig {
     /// The shortest admin token accepted.
     pub const MIN_ADMIN_TOKEN_CHARS: usize = 16;
+    /// The most questions answered at once that `max_concurrent_asks` may ask for.
+    pub const MAX_CONCURRENT_ASKS: usize = 10_000;
 
     /// Refuses a token too short to resist guessing; empty is accepted (the admin pages are off).
     pub fn check_admin_token(token: &str) -> Result<(), ConfigError> {

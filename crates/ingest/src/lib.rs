@@ -215,12 +215,13 @@ impl Ingester {
             Ok(FetchResponse::Ok(body)) => match parse_body(&body) {
                 Ok(feed) => {
                     let mut articles = feed_articles(&feed, &body.final_url);
-                    let skipped = self.skip.apply(&mut articles);
                     // Feeds list newest first; stored oldest first, items that share a listing time (undated,
                     // or dated to the day) keep the feed's order under the lists' newest-id-first tie-break.
                     articles.reverse();
+                    // The feed's rhythm counts every item it publishes, skipped or not.
                     let dates: Vec<DateTime<Utc>> = articles.iter().filter_map(|a| a.published_at).collect();
                     let interval = adaptive_interval(&dates, &self.poll);
+                    let skipped = self.skip.apply(&mut articles);
                     let success = PollSuccess {
                         articles,
                         etag: body.etag.clone(),

@@ -227,13 +227,19 @@ async fn items_the_skip_rules_match_are_not_stored() {
     let server = FixtureServer::start().await;
     let store = TestStore::new().await;
     let rules = tidings_ingest::skip::SkipRules::parse(&["^STORM ".to_owned(), "/news/bakery$".to_owned()]).unwrap();
-    let ingester = ingester(&store, true).with_skip_rules(rules);
+    let filtering = ingester(&store, true).with_skip_rules(rules);
     let source = add(&store, server.url("/good.xml")).await;
 
-    let outcome = ingester.poll_source(&source).await.unwrap();
+    let outcome = filtering.poll_source(&source).await.unwrap();
     assert_eq!(outcome, PollOutcome::Stored { inserted: 1, duplicates: 0, skipped: 2 });
     let titles: Vec<String> =
         store.store.latest_articles(10, None).await.unwrap().into_iter().map(|a| a.title).collect();
     assert_eq!(titles, ["Council approves the harbour tram"]);
-    assert_eq!(reload(&store, source.id).await.error_count, 0, "skipping is not a failure");
+    let source = reload(&store, source.id).await;
+    assert_eq!(source.error_count, 0, "skipping is not a failure");
+
+    // The feed's rhythm, and so when it is polled next, counts the skipped items too.
+    let unfiltered = add(&store, server.url("/feed.xml")).await;
+    ingester(&store, true).poll_source(&unfiltered).await.unwrap();
+    assert_eq!(source.poll_interval_secs, reload(&store, unfiltered.id).await.poll_interval_secs);
 }

@@ -683,6 +683,19 @@ where
         self.update_user(query, user, &format!("setting the second factor of user {user}")).await
     }
 
+    async fn reseal_totp(&self, user: UserId, current: &str, replacement: &str) -> StoreResult<bool> {
+        let doing = format!("sealing the second factor of user {user}");
+        let _turn = self.write_turn().await;
+        let row = sqlx::query("UPDATE users SET totp_secret = $3 WHERE id = $1 AND totp_secret = $2 RETURNING id")
+            .bind(user)
+            .bind(current)
+            .bind(replacement)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err(&doing))?;
+        Ok(row.is_some())
+    }
+
     async fn use_totp_step(&self, user: UserId, step: i64) -> StoreResult<bool> {
         let doing = format!("recording the second-factor step of user {user}");
         let _turn = self.write_turn().await;

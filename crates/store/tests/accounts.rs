@@ -138,9 +138,15 @@ async fn accounts_are_unique_regardless_of_case_and_keep_their_settings() {
         assert!(accounts.use_totp_step(alice.id, 56_000_001).await.unwrap());
         assert!(accounts.use_totp_step(bob.id, 56_000_000).await.unwrap(), "per account");
         assert!(!accounts.use_totp_step(9999, 1).await.unwrap(), "no such account");
-        // Sealing a secret again (set_totp) does not forget the step, or the code just used would work twice.
-        accounts.set_totp(alice.id, Some("sealed:v1:00")).await.unwrap();
+        // Sealing the secret does not forget the step, or the code just used would work twice; and it replaces
+        // only the secret it was read as.
+        assert!(!accounts.reseal_totp(alice.id, "ANOTHERSECRET", "sealed:v1:00").await.unwrap());
+        assert!(accounts.reseal_totp(alice.id, "JBSWY3DPEHPK3PXP", "sealed:v1:00").await.unwrap());
+        assert_eq!(accounts.credentials("alice").await.unwrap().unwrap().totp_secret.as_deref(), Some("sealed:v1:00"));
         assert!(!accounts.use_totp_step(alice.id, 56_000_001).await.unwrap());
+        accounts.set_totp(alice.id, None).await.unwrap();
+        assert!(!accounts.reseal_totp(alice.id, "sealed:v1:00", "sealed:v1:11").await.unwrap(), "turned off meanwhile");
+        accounts.set_totp(alice.id, Some("JBSWY3DPEHPK3PXP")).await.unwrap();
         let bob = accounts.user(bob.id).await.unwrap().unwrap();
         assert!(bob.banned_at(at(11, 0)) && !bob.banned_at(at(13, 0)));
         accounts.set_ban(bob.id, None).await.unwrap();

@@ -180,8 +180,10 @@ pub(crate) fn ingester(config: &Config, store: Arc<dyn Store>) -> anyhow::Result
         .with_machine_summaries(config.llm.enabled))
 }
 
-/// The key that seals readers' second-factor secrets (`[accounts] secret_key_file`, by default
-/// `<data_dir>/secret.key`), made when missing: readable by its owner only.
+/// The key that seals readers' second-factor secrets: `[accounts] secret_key_file`, which must exist when it is
+/// set (a typo or an unmounted volume must not quietly replace the key every sealed secret needs), or
+/// `<data_dir>/secret.key`, made on first start: written whole to a temporary file, synced, then linked into
+/// place, so a process starting at the same moment never reads half a key, and the first one made wins.
 pub(crate) fn sealing_key(config: &Config) -> anyhow::Result<tidings_community::totp::SealingKey> {
     use tidings_community::totp::SealingKey;
     let path = config.effective_secret_key_file();
@@ -192,30 +194,45 @@ pub(crate) fn sealing_key(config: &Config) -> anyhow::Result<tidings_community::
     };
     match std::fs::read_to_string(&path) {
         Ok(text) => return read(&text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e)
+            if e.kind() == std::io::ErrorKind::NotFound && config.accounts.secret_key_file.as_os_str().is_empty() => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => anyhow::bail!(
+            "accounts.secret_key_file {}: no such file; restore it, make one with `openssl rand -hex 32`, or leave \
+             the setting empty to have one made in the data directory",
+            path.display()
+        ),
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
     }
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let key = SealingKey::generate().context("the system gave no random numbers for a key")?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    match options.open(&path) {
-        Ok(mut file) => {
-            use std::io::Write;
-            writeln!(file, "{}", key.to_hex()).with_context(|| format!("writing {}", path.display()))?;
+    let temporary = dir.join(format!(".secret.key.{}.tmp", std::process::id()));
+    let written = (|| -> std::io::Result<()> {
+        use std::io::Write;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&temporary)?;
+        writeln!(file, "{}", key.to_hex())?;
+        file.sync_all()?;
+        // Linking fails when the name exists: the key another process made first stays.
+        std::fs::hard_link(&temporary, &path)
+    })();
+    let _ = std::fs::remove_file(&temporary);
+    match written {
+        Ok(()) => {
+            if let Ok(directory) = std::fs::File::open(dir) {
+                let _ = directory.sync_all();
+            }
             tracing::info!(path = %path.display(), "made the key that seals second-factor secrets; keep a copy of it");
             Ok(key)
         }
-        // Another process made it first: use theirs.
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
             read(&text)
         }
-        Err(e) => Err(e).with_context(|| format!("creating {}", path.display())),
+        Err(e) => Err(e).with_context(|| format!("writing {}", path.display())),
     }
 }
 
@@ -349,5 +366,25 @@ mod tests {
         std::fs::write(&path, "not a key\n").unwrap();
         let err = format!("{:#}", sealing_key(&config).unwrap_err());
         assert!(err.contains("secret.key") && err.contains("not hexadecimal"), "{err}");
+        assert!(
+            std::fs::read_dir(dir.path().join("data")).unwrap().all(|e| !e
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains("tmp")),
+            "no temporary file is left"
+        );
+
+        // Set explicitly, a missing file is an error, never a new key.
+        let named = Config {
+            accounts: tidings_core::config::AccountsConfig {
+                secret_key_file: dir.path().join("elsewhere/secret.key"),
+                ..Default::default()
+            },
+            ..config.clone()
+        };
+        let err = format!("{:#}", sealing_key(&named).unwrap_err());
+        assert!(err.contains("elsewhere/secret.key") && err.contains("no such file"), "{err}");
+        assert!(!dir.path().join("elsewhere").exists());
     }
 }

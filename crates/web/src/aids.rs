@@ -492,7 +492,7 @@ const ASK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 /// dozen articles, and the scoring runs on the blocking pool, which would otherwise grow a thread per question.
 pub(crate) struct AskLimits {
     per_address: crate::community::session::PerAddressLimit,
-    slots: tokio::sync::Semaphore,
+    slots: std::sync::Arc<tokio::sync::Semaphore>,
     wait: std::time::Duration,
 }
 
@@ -542,14 +542,16 @@ impl AskLimits {
     pub(crate) fn new(per_minute_per_ip: u32, concurrent: usize) -> AskLimits {
         AskLimits {
             per_address: crate::community::session::PerAddressLimit::new(per_minute_per_ip),
-            slots: tokio::sync::Semaphore::new(concurrent.max(1)),
+            slots: std::sync::Arc::new(tokio::sync::Semaphore::new(
+                concurrent.clamp(1, tidings_core::config::WebConfig::MAX_CONCURRENT_ASKS),
+            )),
             wait: ASK_WAIT,
         }
     }
 
     /// Counts a question from `ip` and waits for a slot to answer it in; the slot is held until the permit
-    /// is dropped.
-    async fn admit(&self, ip: Option<std::net::IpAddr>) -> Result<tokio::sync::SemaphorePermit<'_>, AskRefusal> {
+    /// is dropped, which [`answer`] does only when the scoring is over, even if the reader has gone.
+    async fn admit(&self, ip: Option<std::net::IpAddr>) -> Result<tokio::sync::OwnedSemaphorePermit, AskRefusal> {
         let refused = |reason: AskRefusal| {
             metrics::counter!("tidings_asks_refused_total", "reason" => reason.code()).increment(1);
             reason
@@ -557,7 +559,7 @@ impl AskLimits {
         if !self.per_address.allow(ip) {
             return Err(refused(AskRefusal::TooMany));
         }
-        match tokio::time::timeout(self.wait, self.slots.acquire()).await {
+        match tokio::time::timeout(self.wait, self.slots.clone().acquire_owned()).await {
             Ok(Ok(permit)) => Ok(permit),
             // The semaphore is never closed; a timeout is the one way here.
             _ => Err(refused(AskRefusal::Busy)),
@@ -565,8 +567,15 @@ impl AskLimits {
     }
 }
 
-/// Asks `question` of the articles `ids`; the cited sentences with their articles' outlets and titles.
-async fn answer(state: &AppState, question: &str, ids: &[ArticleId]) -> Result<Vec<CitedRow>, String> {
+/// Asks `question` of the articles `ids`; the cited sentences with their articles' outlets and titles. `slot` is
+/// held by the scoring on the blocking pool, which goes on when the request is dropped (a reader who leaves),
+/// so that leaving does not free a slot for more work while the work goes on.
+async fn answer(
+    state: &AppState,
+    question: &str,
+    ids: &[ArticleId],
+    slot: tokio::sync::OwnedSemaphorePermit,
+) -> Result<Vec<CitedRow>, String> {
     let t = state.strings;
     let mut passages = Vec::with_capacity(ids.len());
     for id in ids.iter().take(ASK_ARTICLES * 2) {
@@ -576,9 +585,13 @@ async fn answer(state: &AppState, question: &str, ids: &[ArticleId]) -> Result<V
     }
     let listing = state.store.articles_by_ids(ids).await.map_err(|e| e.to_string())?;
     let question = question.to_owned();
-    let found = tokio::task::spawn_blocking(move || tidings_text::ask::answer(&question, &passages))
-        .await
-        .map_err(|e| format!("answering a question: {e}"))?;
+    let found = tokio::task::spawn_blocking(move || {
+        let found = tidings_text::ask::answer(&question, &passages);
+        drop(slot);
+        found
+    })
+    .await
+    .map_err(|e| format!("answering a question: {e}"))?;
     let Answer::Answered { sentences } = found else { return Ok(Vec::new()) };
     Ok(sentences
         .into_iter()
@@ -624,11 +637,11 @@ pub(crate) async fn ask_page(
     } else if !q.is_empty() {
         let ip = crate::community::session::client_ip(&state, &request);
         match state.asks.admit(ip).await {
-            Ok(_slot) => {
+            Ok(slot) => {
                 let failed = |e: String| PageError::internal(&state, &e);
                 let (ids, scope) = ask_scope(&state, &query).await.map_err(failed)?;
                 view.scope = scope;
-                view.answer = Some(answer(&state, &q, &ids).await.map_err(failed)?);
+                view.answer = Some(answer(&state, &q, &ids, slot).await.map_err(failed)?);
             }
             Err(refused) => {
                 view.error = Some(match refused {
@@ -698,7 +711,7 @@ pub(crate) async fn ask_api(
         return Json(AskAnswer { question, answered: false, sentences: Vec::new() }).into_response();
     }
     let ip = crate::community::session::client_ip(&state, &request);
-    let _slot = match state.asks.admit(ip).await {
+    let slot = match state.asks.admit(ip).await {
         Ok(slot) => slot,
         Err(refused) => {
             let message = match refused {
@@ -712,7 +725,7 @@ pub(crate) async fn ask_api(
     };
     let result = async {
         let (ids, _) = ask_scope(&state, &query).await?;
-        answer(&state, &question, &ids).await
+        answer(&state, &question, &ids, slot).await
     }
     .await;
     match result {

@@ -633,8 +633,8 @@ impl Commented for StoryInfo {
     }
 }
 
-/// Fills in how many comments everyone can see on each of `items` (one query for the lot; items of different
-/// kinds go together as `&mut dyn Commented`).
+/// Fills in how many comments everyone can see on each of `items` (one store call for the lot, a query per kind
+/// of object; items of different kinds go together as `&mut dyn Commented`).
 pub(crate) async fn count_comments<'a, T: Commented + ?Sized + 'a>(
     state: &AppState,
     items: impl IntoIterator<Item = &'a mut T>,

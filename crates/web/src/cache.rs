@@ -104,6 +104,14 @@ impl PageCache {
         entries.bytes += size;
     }
 
+    /// A refresh that was turned away: the copy stays, and the next reader may refresh it.
+    fn refresh_failed(&self, key: &str) {
+        let Ok(mut entries) = self.inner.lock() else { return };
+        if let Some(entry) = entries.map.get_mut(key) {
+            entry.refreshing = false;
+        }
+    }
+
     /// Forgets a page that no longer renders (gone, or failing), so no expired copy of it is served.
     fn remove(&self, key: &str) {
         let Ok(mut entries) = self.inner.lock() else { return };
@@ -150,6 +158,12 @@ pub(crate) async fn layer(State(state): State<AppState>, request: Request, next:
     }
     let key = key.to_owned();
     let response = next.run(request).await;
+    if matches!(response.status(), StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE) {
+        // Turned away under load (the Ask limits): the page has not changed, so its copy keeps serving everyone
+        // else, and the next reader after this one tries the refresh again.
+        cache.refresh_failed(&key);
+        return response;
+    }
     if response.status() != StatusCode::OK || response.headers().contains_key(header::SET_COOKIE) {
         cache.remove(&key);
         return response;
@@ -276,6 +290,18 @@ mod tests {
         assert!(hit(&cache, "/", at(11)));
         cache.remove("/");
         assert!(!hit(&cache, "/", at(11)));
+    }
+
+    #[test]
+    fn a_refresh_turned_away_under_load_keeps_the_copy_for_the_others() {
+        let cache = PageCache::new(Duration::from_secs(5));
+        let now = Instant::now();
+        let at = |secs| now + Duration::from_secs(secs);
+        cache.put("/ask?q=x".to_owned(), entry("answer", now));
+        assert!(!hit(&cache, "/ask?q=x", at(6)), "expired: this reader refreshes it");
+        cache.refresh_failed("/ask?q=x");
+        assert!(!hit(&cache, "/ask?q=x", at(7)), "the next reader may try the refresh again");
+        assert!(hit(&cache, "/ask?q=x", at(7)), "the others still get the copy");
     }
 
     #[test]

@@ -366,8 +366,8 @@ async fn regression_a_comment_body_over_the_limit_as_sent_is_refused() {
     }
 }
 
-/// The story API gives the comment counts of the story and of each of its articles, now counted together in one
-/// query (there was one per kind of object).
+/// The story API gives the comment counts of the story and of each of its articles (asked of the store in one
+/// call; it counts each kind of object with its own query).
 #[tokio::test]
 async fn the_story_api_counts_comments_on_the_story_and_on_its_articles() {
     let site = site().await;

@@ -52,11 +52,12 @@ impl<'a> Reader<'a> {
         Reader { site, session: None }
     }
 
-    /// Turns on the second factor of the signed-in account with a new secret (confirmed by its current code),
-    /// as the account page does; the secret.
+    /// Turns on the second factor of the signed-in account with a new secret, as the account page does; the
+    /// secret. Confirmed with the previous step's code (still accepted), which setting up uses, so that the
+    /// current code is left to sign in with.
     async fn turn_on_second_factor(&mut self) -> String {
         let secret = totp::new_secret().unwrap();
-        let code = totp::code_at(&secret, Utc::now().timestamp()).unwrap();
+        let code = totp::code_at(&secret, Utc::now().timestamp() - 30).unwrap();
         let on = self.post("/account/totp", &[("secret", &secret), ("code", &code)]).await;
         assert!(on.body.contains("Two-step sign-in is on."), "{}", on.body);
         secret
@@ -580,6 +581,11 @@ async fn second_factor_secrets_are_sealed_in_the_database_and_plain_ones_at_the_
     site.state = site.state.clone().with_sealing_key(totp::SealingKey::generate().unwrap());
     let refused = Reader::new(&site).sign_in("kai", password, &code).await;
     assert_eq!(refused.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        refused.body.contains("That code is not right"),
+        "refused for the key, not as a reused code: {}",
+        refused.body
+    );
     site.store.accounts().set_totp(kai, None).await.unwrap();
     assert_eq!(Reader::new(&site).sign_in("kai", password, "").await.status, StatusCode::SEE_OTHER);
 }
@@ -600,4 +606,20 @@ async fn a_second_factor_code_signs_in_once() {
     assert!(replayed.body.contains("used to sign in already"), "{}", replayed.body);
     let next = totp::code_at(&secret, Utc::now().timestamp() + 30).unwrap();
     assert_eq!(Reader::new(&site).sign_in("lena", password, &next).await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn the_code_that_confirms_the_setup_does_not_sign_in_as_well() {
+    let site = site(AccountsConfig::default()).await;
+    make(&site, "omar", Role::Reader, Duration::days(1)).await;
+    let password = "omar has a long password";
+    let mut reader = Reader::new(&site);
+    assert_eq!(reader.sign_in("omar", password, "").await.status, StatusCode::SEE_OTHER);
+    let secret = totp::new_secret().unwrap();
+    let code = totp::code_at(&secret, Utc::now().timestamp()).unwrap();
+    let on = reader.post("/account/totp", &[("secret", &secret), ("code", &code)]).await;
+    assert!(on.body.contains("Two-step sign-in is on."), "{}", on.body);
+    let replayed = Reader::new(&site).sign_in("omar", password, &code).await;
+    assert_eq!(replayed.status, StatusCode::UNAUTHORIZED);
+    assert!(replayed.body.contains("used to sign in already"), "{}", replayed.body);
 }

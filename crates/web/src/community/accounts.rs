@@ -311,11 +311,12 @@ pub(crate) async fn login(
             }
             Err(e) => return PageError::internal(&state, &e).into_response(),
         }
-        // Stored plain before a key was configured: sealed now that it is known to be right.
+        // Stored plain before a key was configured: sealed now that it is known to be right (unless the reader
+        // turned it off or set up another one meanwhile).
         if let Some(key) = state.sealing_key.as_deref()
             && !totp::is_sealed(stored)
             && let Some(sealed) = totp::seal(key, user.id, &secret)
-            && let Err(error) = accounts.set_totp(user.id, Some(&sealed)).await
+            && let Err(error) = accounts.reseal_totp(user.id, stored, &sealed).await
         {
             tracing::error!(%error, username = %user.username, "sealing a second-factor secret stored plain");
         }
@@ -619,14 +620,15 @@ pub(crate) async fn totp_enable(
     let user = or_return!(Guard::form(&state, &viewer, &headers, &uri, &form.csrf));
     let t = state.strings;
     let secret = form.secret.trim().to_owned();
-    if totp::code_at(&secret, 0).is_none() || !totp::verify(&secret, &form.code, Utc::now().timestamp()) {
+    let step = totp::code_at(&secret, 0).and_then(|_| totp::verify_step(&secret, &form.code, Utc::now().timestamp()));
+    let Some(step) = step else {
         let setup = TotpSetup { uri: totp::otpauth_uri(t.site_name, &user.username, &secret), secret };
         let outcome = Outcome {
             totp_setup: Some(setup),
             ..Outcome::error(StatusCode::UNPROCESSABLE_ENTITY, t.code_wrong.into())
         };
         return account_page(&state, &viewer, user, outcome).await;
-    }
+    };
     let stored = match state.sealing_key.as_deref() {
         Some(key) => match totp::seal(key, user.id, &secret) {
             Some(sealed) => sealed,
@@ -638,6 +640,10 @@ pub(crate) async fn totp_enable(
         None => secret,
     };
     if let Err(e) = state.store.accounts().set_totp(user.id, Some(&stored)).await {
+        return PageError::internal(&state, &e).into_response();
+    }
+    // The code that confirmed the setup is used: it does not sign in as well. (False, an older step, is fine.)
+    if let Err(e) = state.store.accounts().use_totp_step(user.id, step).await {
         return PageError::internal(&state, &e).into_response();
     }
     let user = User { totp_enabled: true, ..user };

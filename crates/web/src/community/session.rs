@@ -211,11 +211,34 @@ pub(crate) struct Throttle {
     requests: PerAddressLimit,
 }
 
-/// Requests per minute by address, counted in this process.
+/// Requests per minute by address, counted in this process. An IPv6 address counts with its /64 network: one
+/// host is usually given a whole /64, and could otherwise ask from a fresh address each time.
 #[derive(Default)]
 pub(crate) struct PerAddressLimit {
     per_minute: u32,
-    requests: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+    requests: Mutex<Counts>,
+}
+
+#[derive(Default)]
+struct Counts {
+    by_address: HashMap<IpAddr, (Instant, u32)>,
+    /// When the idle addresses were last forgotten: at most every [`SWEEP_EVERY`], so a flood of new
+    /// addresses does not make every request walk the whole map.
+    last_sweep: Option<Instant>,
+}
+
+/// How often a full map is swept of idle addresses at most.
+const SWEEP_EVERY: Duration = Duration::from_secs(10);
+
+/// The key an address is counted under: itself for IPv4 (and IPv4 written as IPv6), its /64 for IPv6.
+fn address_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from(v6.to_bits() & !((1u128 << 64) - 1))),
+        },
+    }
 }
 
 impl PerAddressLimit {
@@ -231,13 +254,15 @@ impl PerAddressLimit {
         if limit == 0 {
             return true;
         }
-        let mut requests = self.requests.lock().unwrap_or_else(|e| e.into_inner());
-        if requests.len() > MAX_KEYS {
-            requests.retain(|_, (start, _)| start.elapsed() < Duration::from_secs(60));
+        let now = Instant::now();
+        let mut counts = self.requests.lock().unwrap_or_else(|e| e.into_inner());
+        if counts.by_address.len() > MAX_KEYS && counts.last_sweep.is_none_or(|at| now - at >= SWEEP_EVERY) {
+            counts.by_address.retain(|_, (start, _)| now.saturating_duration_since(*start) < Duration::from_secs(60));
+            counts.last_sweep = Some(now);
         }
-        let entry = requests.entry(ip).or_insert((Instant::now(), 0));
-        if entry.0.elapsed() >= Duration::from_secs(60) {
-            *entry = (Instant::now(), 0);
+        let entry = counts.by_address.entry(address_key(ip)).or_insert((now, 0));
+        if now.saturating_duration_since(entry.0) >= Duration::from_secs(60) {
+            *entry = (now, 0);
         }
         entry.1 = entry.1.saturating_add(1);
         entry.1 <= limit
@@ -341,5 +366,18 @@ mod tests {
         assert!(throttle.allow_request(Some([10, 0, 0, 2].into())));
         assert!(throttle.allow_request(None), "no address known: not limited here");
         assert!(Throttle::new(3, 0).allow_request(Some(ip)), "0 means no limit");
+    }
+
+    #[test]
+    fn an_ipv6_host_counts_with_its_network() {
+        let limit = PerAddressLimit::new(2);
+        let ip = |s: &str| Some(s.parse::<IpAddr>().unwrap());
+        assert!(limit.allow(ip("2001:db8:1:2::1")));
+        assert!(limit.allow(ip("2001:db8:1:2:ffff::9")), "another address of the same /64");
+        assert!(!limit.allow(ip("2001:db8:1:2:abcd::1")), "the /64 has had its two");
+        assert!(limit.allow(ip("2001:db8:1:3::1")), "the next /64 is someone else");
+        assert!(limit.allow(ip("::ffff:192.0.2.1")) && limit.allow(ip("192.0.2.1")));
+        assert!(!limit.allow(ip("192.0.2.1")), "IPv4 written as IPv6 is the same address");
+        assert!(limit.allow(ip("192.0.2.2")), "an IPv4 address is its own");
     }
 }
