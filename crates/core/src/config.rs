@@ -412,8 +412,8 @@ pub struct WebConfig {
     pub image_proxy: bool,
     /// Reverse proxies in front of Tidings, as addresses or ranges (`127.0.0.1`, `10.0.0.0/8`, `::1`): a request
     /// from one of them is taken to come from the address its `X-Forwarded-For` names (the nearest one that is
-    /// not itself a trusted proxy), for the per-address limits on sign-ins and posting. Empty (the default): the
-    /// connecting address, and `X-Forwarded-For` is ignored (anyone can write it).
+    /// not itself a trusted proxy), for the per-address limits on sign-ins, posting and questions. Empty (the
+    /// default): the connecting address, and `X-Forwarded-For` is ignored (anyone can write it).
     pub trusted_proxies: Vec<String>,
     /// Questions one address may ask per minute (the `/ask` page and `/api/v1/ask` together), counted in each
     /// web process; 0 for no limit. Answering reads and scores a dozen articles, so the limit keeps one reader
