@@ -91,6 +91,38 @@ pub async fn open_in_schema(database_url: &str, schema: &str) -> Result<Arc<dyn 
     }
 }
 
+/// Writes a consistent copy of the SQLite database at `database_url` to `destination`, a file that must not exist
+/// yet, while other processes go on reading and writing the database: SQLite's `VACUUM INTO` reads one snapshot
+/// and writes it whole and compacted. Its size in bytes. PostgreSQL is refused ([`StoreError::BadUrl`]):
+/// `pg_dump` is the tool for it.
+pub async fn backup_sqlite(database_url: &str, destination: &std::path::Path) -> Result<u64, StoreError> {
+    let bad = |reason: String| StoreError::BadUrl { url: redact(database_url), reason };
+    if let Backend::Postgres = Backend::of(database_url)? {
+        return Err(bad("tidings backup copies a SQLite database; back PostgreSQL up with pg_dump".to_owned()));
+    }
+    if database_url.contains(":memory:") || database_url.contains("mode=memory") {
+        return Err(bad("an in-memory database has nothing to back up".to_owned()));
+    }
+    if destination.exists() {
+        return Err(StoreError::Refused(format!("{} exists already; name a new file", destination.display())));
+    }
+    let Some(target) = destination.to_str() else {
+        return Err(StoreError::Refused(format!("{}: the path is not UTF-8", destination.display())));
+    };
+    // No create_if_missing: backing up a database that is not there is a mistake to report, not an empty copy.
+    let options =
+        SqliteConnectOptions::from_str(database_url).map_err(|e| bad(e.to_string()))?.busy_timeout(SQLITE_BUSY_TIMEOUT);
+    let mut connection = sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .map_err(|e| StoreError::Database(format!("opening {} to back it up: {e}", redact(database_url))))?;
+    let result = sqlx::query("VACUUM INTO $1").bind(target).execute(&mut connection).await;
+    let _ = connection.close().await;
+    result.map_err(|e| StoreError::Database(format!("writing the backup {}: {e}", destination.display())))?;
+    std::fs::metadata(destination)
+        .map(|m| m.len())
+        .map_err(|e| StoreError::Database(format!("reading the backup {}: {e}", destination.display())))
+}
+
 enum Backend {
     Sqlite,
     Postgres,

@@ -72,6 +72,14 @@ pub enum Command {
     /// Rebuild the search index from every stored article, with a progress bar. Stop `tidings serve` first: one
     /// process at a time writes the index (serve keeps it up to date as articles arrive).
     Reindex,
+    /// Write a consistent copy of the SQLite database to FILE while Tidings keeps running (SQLite's VACUUM INTO:
+    /// one snapshot, compacted). Keep the key file that seals second factors (`[accounts] secret_key_file`,
+    /// by default `<data_dir>/secret.key`) with it; the search index and the image cache are rebuilt or refilled
+    /// by themselves. For PostgreSQL, use pg_dump.
+    Backup {
+        /// Where to write the copy; a file that does not exist yet.
+        file: std::path::PathBuf,
+    },
     /// Search stored articles as the site does and print the best matches with their snippets.
     ///
     /// The query takes words (all required, stemmed), "exact phrases", -exclusions, outlet:NAME, topic:NAME,

@@ -74,6 +74,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Command::Summaries(command) => summaries::run(&config, command).await,
             Command::Users(command) => users::run(&config, command).await,
             Command::Reindex => search::reindex(&config).await,
+            Command::Backup { file } => backup(&config, &file).await,
             Command::Search { query, limit } => search::search(&config, &query, limit).await,
             Command::Config => {
                 let mut shown = config;
@@ -178,6 +179,21 @@ pub(crate) fn ingester(config: &Config, store: Arc<dyn Store>) -> anyhow::Result
         .with_extract_config(config.extract.clone())
         .with_stories_config(config.stories.clone())
         .with_machine_summaries(config.llm.enabled))
+}
+
+/// `tidings backup FILE`.
+async fn backup(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
+    let url = config.effective_database_url();
+    let bytes = tidings_store::backup_sqlite(&url, file)
+        .await
+        .with_context(|| format!("backing up {} to {}", tidings_store::redact(&url), file.display()))?;
+    println!("Wrote {} ({:.1} MB), a consistent copy of the database.", file.display(), bytes as f64 / 1e6);
+    let key = config.effective_secret_key_file();
+    if key.exists() {
+        println!("Keep a copy of {} with it: the second factors sealed in the database need it.", key.display());
+    }
+    println!("To restore: stop Tidings, put the copy where database_url points, start Tidings.");
+    Ok(())
 }
 
 /// The key that seals readers' second-factor secrets: `[accounts] secret_key_file`, which must exist when it is

@@ -160,3 +160,36 @@ fn an_operator_turns_off_a_lost_second_factor() {
     assert!(!missing.status.success());
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no account named \"nobody\""));
 }
+
+#[test]
+fn a_backup_is_a_working_copy_and_never_overwrites() {
+    let env = Env::new();
+    assert!(env.ok(&["users", "add", "kai"]).contains("Its password, shown only now"));
+    let copy = env.dir.path().join("copy.db");
+    let copy_arg = copy.to_str().unwrap();
+    let printed = env.ok(&["backup", copy_arg]);
+    assert!(printed.contains("a consistent copy") && printed.contains("To restore"), "{printed}");
+
+    // The copy is a database Tidings opens, with what the original holds.
+    let url = format!("sqlite://{}", copy.display());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let store = tidings_store::open(&url).await.unwrap();
+        assert!(store.accounts().user_by_name("kai").await.unwrap().is_some());
+    });
+
+    let again = env.run(&["backup", copy_arg]);
+    assert!(!again.status.success());
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("copy.db exists already"), "{stderr}");
+
+    let elsewhere = env.dir.path().join("nothing-here");
+    let missing = Command::new(env!("CARGO_BIN_EXE_tidings"))
+        .args(["backup", env.dir.path().join("copy2.db").to_str().unwrap()])
+        .current_dir(env.dir.path())
+        .env("TIDINGS_DATA_DIR", &elsewhere)
+        .output()
+        .unwrap();
+    assert!(!missing.status.success(), "no database there: an error, not an empty copy");
+    assert!(!elsewhere.join("tidings.db").exists());
+}
