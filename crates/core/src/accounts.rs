@@ -352,6 +352,9 @@ pub trait AccountStore: Send + Sync {
     async fn set_password(&self, user: UserId, password_hash: &str) -> StoreResult<()>;
     /// Turns the second factor on (its secret as the web layer keeps it: sealed, or base32) or off (`None`).
     async fn set_totp(&self, user: UserId, secret: Option<&str>) -> StoreResult<()>;
+    /// Every account's second-factor secret as stored (accounts without one left out), for the start-up check
+    /// that the configured key opens them.
+    async fn totp_secrets(&self) -> StoreResult<Vec<(UserId, String)>>;
     /// Replaces the second-factor secret `current` of `user` with `replacement` (the same secret sealed), only if
     /// `current` is still the one stored: false, changing nothing, when it was turned off or replaced meanwhile.
     async fn reseal_totp(&self, user: UserId, current: &str, replacement: &str) -> StoreResult<bool>;

@@ -683,6 +683,17 @@ where
         self.update_user(query, user, &format!("setting the second factor of user {user}")).await
     }
 
+    async fn totp_secrets(&self) -> StoreResult<Vec<(UserId, String)>> {
+        let rows = sqlx::query("SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err("reading second-factor secrets"))?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("id")?, row.try_get("totp_secret")?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(db_err("reading second-factor secrets"))
+    }
+
     async fn reseal_totp(&self, user: UserId, current: &str, replacement: &str) -> StoreResult<bool> {
         let doing = format!("sealing the second factor of user {user}");
         let _turn = self.write_turn().await;

@@ -131,6 +131,7 @@ async fn accounts_are_unique_regardless_of_case_and_keep_their_settings() {
         assert_eq!((alice.role, alice.last_login_at, alice.totp_enabled), (Role::Moderator, Some(at(9, 0)), true));
         let credentials = accounts.credentials("Alice").await.unwrap().unwrap();
         assert_eq!(credentials.totp_secret.as_deref(), Some("JBSWY3DPEHPK3PXP"));
+        assert_eq!(accounts.totp_secrets().await.unwrap(), vec![(alice.id, "JBSWY3DPEHPK3PXP".to_owned())]);
         // Each code signs in once: a step is taken once, and never one before the last taken.
         assert!(accounts.use_totp_step(alice.id, 56_000_000).await.unwrap());
         assert!(!accounts.use_totp_step(alice.id, 56_000_000).await.unwrap(), "the same code again");

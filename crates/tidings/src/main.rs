@@ -252,10 +252,43 @@ pub(crate) fn sealing_key(config: &Config) -> anyhow::Result<tidings_community::
     }
 }
 
+/// Says, at start, when second-factor secrets in the database do not open with `key` (the key file was lost and
+/// made again, or is another deployment's): those readers cannot sign in until the right key is back or their
+/// second factor is turned off. The site still starts, for everyone else. How many do not open.
+async fn check_sealing_key(
+    accounts: &dyn tidings_core::AccountStore,
+    key: &tidings_community::totp::SealingKey,
+    path: &std::path::Path,
+) -> anyhow::Result<usize> {
+    use tidings_community::totp;
+    let secrets = accounts.totp_secrets().await.context("reading second-factor secrets to check the key")?;
+    let closed: Vec<i64> = secrets
+        .iter()
+        .filter(|(user, stored)| totp::unseal(Some(key), *user, stored).is_err())
+        .map(|(u, _)| *u)
+        .collect();
+    if !closed.is_empty() {
+        tracing::error!(
+            accounts = closed.len(),
+            key = %path.display(),
+            "second-factor secrets that the key does not open: these readers cannot sign in; restore the key file \
+             they were sealed with and restart, or turn their second factor off with `tidings users remove-2fa NAME` \
+             (account ids {closed:?})"
+        );
+        eprintln!(
+            "WARNING: {} account(s) have a second factor the key in {} does not open (see the log)",
+            closed.len(),
+            path.display()
+        );
+    }
+    Ok(closed.len())
+}
+
 /// Runs the web server and the poller until SIGINT or SIGTERM; both finish their work in progress first.
 pub(crate) async fn serve(config: Config, metrics: Option<PrometheusHandle>) -> anyhow::Result<()> {
     let store = open_store(&config).await?;
     let sealing_key = sealing_key(&config)?;
+    check_sealing_key(store.accounts(), &sealing_key, &config.effective_secret_key_file()).await?;
     let shutdown = CancellationToken::new();
     spawn_signal_handler(shutdown.clone());
     // Bind first: a taken port should stop us before any source is fetched.
@@ -402,5 +435,32 @@ mod tests {
         let err = format!("{:#}", sealing_key(&named).unwrap_err());
         assert!(err.contains("elsewhere/secret.key") && err.contains("no such file"), "{err}");
         assert!(!dir.path().join("elsewhere").exists());
+    }
+
+    #[tokio::test]
+    async fn start_up_counts_the_second_factors_the_key_does_not_open() {
+        use tidings_community::totp;
+        let dir = tempfile::tempdir().unwrap();
+        let store = tidings_store::open(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
+        let accounts = store.accounts();
+        let mut ids = Vec::new();
+        for name in ["ana", "ben", "cai"] {
+            let user = tidings_core::accounts::NewUser {
+                username: name.into(),
+                email: None,
+                password_hash: "$argon2id$x".into(),
+                role: tidings_core::accounts::Role::Reader,
+                created_at: chrono::Utc::now(),
+            };
+            ids.push(accounts.create_user(user).await.unwrap().id);
+        }
+        let (key, lost) = (totp::SealingKey::generate().unwrap(), totp::SealingKey::generate().unwrap());
+        let secret = totp::new_secret().unwrap();
+        accounts.set_totp(ids[0], Some(&totp::seal(&key, ids[0], &secret).unwrap())).await.unwrap();
+        accounts.set_totp(ids[1], Some(&secret)).await.unwrap();
+        let path = dir.path().join("secret.key");
+        assert_eq!(check_sealing_key(accounts, &key, &path).await.unwrap(), 0, "sealed with it, or plain");
+        accounts.set_totp(ids[2], Some(&totp::seal(&lost, ids[2], &secret).unwrap())).await.unwrap();
+        assert_eq!(check_sealing_key(accounts, &key, &path).await.unwrap(), 1, "sealed with a key that is gone");
     }
 }
