@@ -49,6 +49,8 @@ pub struct AppState {
     source_admin: Option<Arc<dyn admin::SourceAdmin>>,
     /// Reverse proxies whose `X-Forwarded-For` names the reader's address (`[web] trusted_proxies`).
     trusted_proxies: Arc<[tidings_core::config::IpRange]>,
+    /// Whether this process has said that `X-Forwarded-For` came from a peer not in `trusted_proxies` (once).
+    untrusted_forwarding_noted: Arc<std::sync::atomic::AtomicBool>,
     search: Option<Arc<dyn SearchIndex>>,
     images: Option<Arc<images::ImageProxy>>,
     briefs: Arc<aids::BriefCache>,
@@ -71,6 +73,7 @@ impl AppState {
             admin: admin::auth::AdminAuth::accounts_only().map(Arc::new),
             source_admin: None,
             trusted_proxies: Arc::new([]),
+            untrusted_forwarding_noted: Arc::default(),
             search: None,
             images: None,
             briefs: Arc::default(),

@@ -169,6 +169,19 @@ pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
 pub(crate) fn client_ip(state: &AppState, request: &axum::extract::Request) -> Option<IpAddr> {
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip())?;
     let forwarded = request.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok());
+    let trusted = state.trusted_proxies.iter().any(|range| range.contains(peer));
+    // A proxy in front that is not listed makes every reader behind it one address to the limits: the most
+    // common way to misconfigure them, said once per process. (A client may write the header itself too.)
+    if !trusted
+        && request.headers().contains_key("x-forwarded-for")
+        && !state.untrusted_forwarding_noted.swap(true, std::sync::atomic::Ordering::Relaxed)
+    {
+        tracing::warn!(
+            %peer,
+            "a request came with X-Forwarded-For from {peer}, which is not in [web] trusted_proxies: the per-address \
+             limits count {peer} for every reader behind it. If it is your reverse proxy, list it there (said once)"
+        );
+    }
     Some(behind_proxies(peer, forwarded, &state.trusted_proxies))
 }
 
@@ -343,6 +356,30 @@ mod tests {
         assert_eq!(from("127.0.0.1", &["198.51.100.1, garbage"]), ip("127.0.0.1"), "unreadable: the proxy itself");
         assert_eq!(from("127.0.0.1", &[]), ip("127.0.0.1"));
         assert_eq!(behind_proxies(ip("127.0.0.1"), ["198.51.100.1"].into_iter(), &[]), ip("127.0.0.1"), "none trusted");
+    }
+
+    #[tokio::test]
+    async fn forwarding_from_an_unlisted_proxy_is_noted_once_and_not_believed() {
+        let store = tidings_store::open("sqlite::memory:").await.unwrap();
+        let state = AppState::new(store);
+        let request = |xff: Option<&str>| {
+            let mut builder = axum::http::Request::get("/ask");
+            if let Some(xff) = xff {
+                builder = builder.header("x-forwarded-for", xff);
+            }
+            let mut request = builder.body(axum::body::Body::empty()).unwrap();
+            request.extensions_mut().insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 5000))));
+            request
+        };
+        let noted = || state.untrusted_forwarding_noted.load(std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(client_ip(&state, &request(None)), Some([127, 0, 0, 1].into()));
+        assert!(!noted(), "no header, nothing to say");
+        assert_eq!(client_ip(&state, &request(Some("198.51.100.7"))), Some([127, 0, 0, 1].into()), "not believed");
+        assert!(noted());
+        let trusted = AppState::new(tidings_store::open("sqlite::memory:").await.unwrap())
+            .with_trusted_proxies(&["127.0.0.1".to_owned()]);
+        assert_eq!(client_ip(&trusted, &request(Some("198.51.100.7"))), Some([198, 51, 100, 7].into()));
+        assert!(!trusted.untrusted_forwarding_noted.load(std::sync::atomic::Ordering::Relaxed));
     }
 
     #[test]
