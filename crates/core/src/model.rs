@@ -128,6 +128,9 @@ pub struct Source {
     pub disabled: bool,
     /// When its items' pages are fetched and extracted.
     pub extract_mode: ExtractMode,
+    /// Its own skip rules (regular expressions, case ignored, on items' titles and links), applied with
+    /// `[poll] skip_rules`.
+    pub skip_rules: Vec<String>,
 }
 
 /// An article as it comes out of a feed item (and, later, extraction), ready to be stored.

@@ -100,6 +100,9 @@ pub trait Store: Send + Sync + 'static {
 
     /// Sets when a source's item pages are fetched and extracted.
     async fn set_extract_mode(&self, id: SourceId, mode: ExtractMode) -> StoreResult<()>;
+    /// Replaces a source's own skip rules (none: empty). The caller has checked that each compiles; a rule may
+    /// not contain a line break.
+    async fn set_skip_rules(&self, id: SourceId, rules: &[String]) -> StoreResult<()>;
     /// Articles whose page has not been extracted (nor failed to be), newest first: every article of an
     /// `always` source, and those of an `auto` source whose feed text is shorter than `teaser_max_chars`.
     async fn pending_extractions(&self, limit: i64, teaser_max_chars: i64) -> StoreResult<Vec<ExtractionJob>>;

@@ -212,8 +212,14 @@ impl Ingester {
                     Err(error) => self.store_failed(source, started, error).await?,
                 }
             }
-            Ok(FetchResponse::Ok(body)) => match parse_body(&body) {
-                Ok(feed) => {
+            Ok(FetchResponse::Ok(body)) => match (parse_body(&body), skip::SkipRules::parse(&source.skip_rules)) {
+                // The source's own rules were checked when they were set; one that no longer compiles (the
+                // database edited by hand) stops its polls with the rule named, on the source's health, rather
+                // than letting through what it was meant to keep out.
+                (Ok(_), Err(error)) => {
+                    self.fail(source, started, format!("{}: {error}", source.url), None, false).await?
+                }
+                (Ok(feed), Ok(own_rules)) => {
                     let mut articles = feed_articles(&feed, &body.final_url);
                     // Feeds list newest first; stored oldest first, items that share a listing time (undated,
                     // or dated to the day) keep the feed's order under the lists' newest-id-first tie-break.
@@ -221,7 +227,7 @@ impl Ingester {
                     // The feed's rhythm counts every item it publishes, skipped or not.
                     let dates: Vec<DateTime<Utc>> = articles.iter().filter_map(|a| a.published_at).collect();
                     let interval = adaptive_interval(&dates, &self.poll);
-                    let skipped = self.skip.apply(&mut articles);
+                    let skipped = self.skip.apply(&mut articles) + own_rules.apply(&mut articles);
                     let success = PollSuccess {
                         articles,
                         etag: body.etag.clone(),
@@ -239,7 +245,7 @@ impl Ingester {
                         Err(error) => self.store_failed(source, started, error).await?,
                     }
                 }
-                Err(message) => self.fail(source, started, message, None, false).await?,
+                (Err(message), _) => self.fail(source, started, message, None, false).await?,
             },
             Err(error) => {
                 let retry_after = error.retry_after();

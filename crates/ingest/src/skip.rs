@@ -17,7 +17,7 @@ pub struct SkipRules {
 
 /// A rule that is not a regular expression.
 #[derive(Debug, thiserror::Error)]
-#[error("poll.skip_rules[{index}] {rule:?}: {message}")]
+#[error("skip rule #{number} {rule:?}: {message}", number = index + 1)]
 pub struct SkipRuleError {
     /// Its place in the list, from 0.
     pub index: usize,
@@ -99,7 +99,7 @@ mod tests {
         let err = SkipRules::parse(&["fine".to_owned(), "live (blog".to_owned()]).unwrap_err();
         assert_eq!(err.index, 1);
         let shown = err.to_string();
-        assert!(shown.starts_with("poll.skip_rules[1] \"live (blog\": "), "{shown}");
+        assert!(shown.starts_with("skip rule #2 \"live (blog\": "), "{shown}");
         assert!(shown.contains("unclosed group"), "{shown}");
         assert!(!shown.contains('\n'), "one line for the log: {shown}");
     }

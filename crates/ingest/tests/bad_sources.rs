@@ -243,3 +243,23 @@ async fn items_the_skip_rules_match_are_not_stored() {
     ingester(&store, true).poll_source(&unfiltered).await.unwrap();
     assert_eq!(source.poll_interval_secs, reload(&store, unfiltered.id).await.poll_interval_secs);
 }
+
+#[tokio::test]
+async fn a_sources_own_skip_rules_apply_to_its_items_and_a_broken_one_is_reported_on_it() {
+    let server = FixtureServer::start().await;
+    let store = TestStore::new().await;
+    let ingester = ingester(&store, true);
+    let filtered = add(&store, server.url("/good.xml")).await;
+    store.store.set_skip_rules(filtered.id, &["bakery".to_owned()]).await.unwrap();
+    let filtered = reload(&store, filtered.id).await;
+    let outcome = ingester.poll_source(&filtered).await.unwrap();
+    assert_eq!(outcome, PollOutcome::Stored { inserted: 2, duplicates: 0, skipped: 1 });
+
+    // A rule that no longer compiles (set behind the CLI's back) stops the source's polls, named on its health.
+    let broken = add(&store, server.url("/feed.xml")).await;
+    store.store.set_skip_rules(broken.id, &["live (blog".to_owned()]).await.unwrap();
+    let broken = reload(&store, broken.id).await;
+    let PollOutcome::Failed(error) = ingester.poll_source(&broken).await.unwrap() else { panic!("the poll fails") };
+    assert!(error.contains("skip rule #1 \"live (blog\"") && error.contains("unclosed group"), "{error}");
+    assert_eq!(reload(&store, broken.id).await.last_error.as_deref(), Some(error.as_str()));
+}

@@ -76,7 +76,7 @@ macro_rules! source_columns {
     () => {
         "id, url, kind, title, site_url, category, created_at, etag, last_modified, last_polled_at, \
          last_success_at, last_error, last_error_at, error_count, next_poll_at, poll_interval_secs, disabled, \
-         extract_mode"
+         extract_mode, skip_rules"
     };
 }
 
@@ -158,6 +158,12 @@ where
         poll_interval_secs: row.try_get("poll_interval_secs")?,
         disabled: row.try_get("disabled")?,
         extract_mode: ExtractMode::parse(&row.try_get::<String, _>("extract_mode")?).unwrap_or_default(),
+        skip_rules: row
+            .try_get::<String, _>("skip_rules")?
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect(),
     })
 }
 
@@ -741,6 +747,19 @@ where
             .fetch_optional(&self.pool)
             .await
             .map_err(db_err(format_args!("setting the extraction mode of source {id}")))?;
+        row.map(|_| ()).ok_or(StoreError::NotFound { what: "source", id })
+    }
+
+    async fn set_skip_rules(&self, id: SourceId, rules: &[String]) -> StoreResult<()> {
+        if let Some(rule) = rules.iter().find(|r| r.contains(['\n', '\r'])) {
+            return Err(StoreError::Refused(format!("skip rule {rule:?}: a rule is one line")));
+        }
+        let row = sqlx::query("UPDATE sources SET skip_rules = $2 WHERE id = $1 RETURNING id")
+            .bind(id)
+            .bind(rules.join("\n"))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err(format_args!("setting the skip rules of source {id}")))?;
         row.map(|_| ()).ok_or(StoreError::NotFound { what: "source", id })
     }
 

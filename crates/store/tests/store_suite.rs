@@ -1154,3 +1154,29 @@ async fn machine_summaries_are_queued_kept_by_model_and_input_and_failures_recor
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_sources_own_skip_rules_are_kept_replaced_and_cleared() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let s = source(&store, "https://a.example/feed").await;
+        assert!(s.skip_rules.is_empty(), "none by default");
+        let rules = vec!["^sponsored\\b".to_owned(), "/podcasts?/".to_owned()];
+        store.set_skip_rules(s.id, &rules).await.unwrap();
+        assert_eq!(store.source(s.id).await.unwrap().unwrap().skip_rules, rules);
+        assert_eq!(store.sources().await.unwrap()[0].skip_rules, rules, "every query that reads sources has them");
+        store.set_skip_rules(s.id, &["live blog".to_owned()]).await.unwrap();
+        assert_eq!(store.source(s.id).await.unwrap().unwrap().skip_rules, ["live blog"]);
+        assert!(matches!(
+            store.set_skip_rules(s.id, &["two\nlines".to_owned()]).await,
+            Err(tidings_core::StoreError::Refused(_))
+        ));
+        store.set_skip_rules(s.id, &[]).await.unwrap();
+        assert!(store.source(s.id).await.unwrap().unwrap().skip_rules.is_empty());
+        assert!(matches!(
+            store.set_skip_rules(999_999, &[]).await,
+            Err(tidings_core::StoreError::NotFound { what: "source", .. })
+        ));
+    })
+    .await;
+}

@@ -290,6 +290,20 @@ pub enum SourcesCommand {
         #[arg(value_parser = parse_extract_mode)]
         mode: ExtractMode,
     },
+    /// Set a source's own skip rules: regular expressions (case ignored) on its items' titles and links; an item
+    /// one of them (or one of `[poll] skip_rules`) matches is not stored. The rules given replace the source's;
+    /// none given shows them; --clear removes them.
+    ///
+    /// Example: tidings sources skip https://news.example/feed.xml '^sponsored\b' '/podcasts?/'
+    Skip {
+        /// Source id or URL.
+        source: String,
+        /// The rules (quote each for the shell).
+        rules: Vec<String>,
+        /// Remove the source's rules.
+        #[arg(long, conflicts_with = "rules")]
+        clear: bool,
+    },
     /// Follow every feed in an OPML file, with categories from its folders.
     Import {
         /// The OPML file.

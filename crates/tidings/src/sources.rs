@@ -55,6 +55,21 @@ pub(crate) async fn run(config: &Config, command: SourcesCommand) -> anyhow::Res
             store.set_extract_mode(found.id, mode).await?;
             println!("source {} {}: extraction {}", found.id, found.url, mode.as_str());
         }
+        SourcesCommand::Skip { source, rules, clear } => {
+            let found = find(&store, &source).await?;
+            if rules.is_empty() && !clear {
+                if found.skip_rules.is_empty() {
+                    println!("source {} {} has no skip rules of its own", found.id, found.url);
+                }
+                for rule in &found.skip_rules {
+                    println!("{rule}");
+                }
+                return Ok(());
+            }
+            tidings_ingest::skip::SkipRules::parse(&rules).context("the rules were not changed")?;
+            store.set_skip_rules(found.id, &rules).await?;
+            println!("source {} {}: {} skip rule(s)", found.id, found.url, rules.len());
+        }
         SourcesCommand::Enable { source } => {
             let found = find(&store, &source).await?;
             store.enable_source(found.id, Utc::now()).await?;

@@ -122,7 +122,10 @@ fn a_skip_rule_that_is_not_a_regular_expression_is_named() {
     let out = env.run(&["stories", "update"]);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("poll.skip_rules[1] \"live (blog\"") && stderr.contains("unclosed group"), "{stderr}");
+    assert!(
+        stderr.contains("[poll] skip_rules: skip rule #2 \"live (blog\"") && stderr.contains("unclosed group"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -192,4 +195,25 @@ fn a_backup_is_a_working_copy_and_never_overwrites() {
         .unwrap();
     assert!(!missing.status.success(), "no database there: an error, not an empty copy");
     assert!(!elsewhere.join("tidings.db").exists());
+}
+
+#[test]
+fn a_sources_own_skip_rules_are_set_shown_and_cleared() {
+    let env = Env::new();
+    assert!(env.ok(&["sources", "add", "https://new.example/feed.xml", "--no-discover"]).contains("added source"));
+    let feed = "https://new.example/feed.xml";
+    assert!(env.ok(&["sources", "skip", feed]).contains("no skip rules of its own"));
+    assert!(env.ok(&["sources", "skip", feed, "^sponsored\\b", "/podcasts?/"]).contains("2 skip rule(s)"));
+    assert_eq!(env.ok(&["sources", "skip", feed]), "^sponsored\\b\n/podcasts?/\n");
+    let listed: serde_json::Value = serde_json::from_str(&env.ok(&["sources", "list", "--json"])).unwrap();
+    assert_eq!(listed[0]["skip_rules"][1], "/podcasts?/");
+
+    let bad = env.run(&["sources", "skip", feed, "live (blog"]);
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("not changed") && stderr.contains("skip rule #1 \"live (blog\""), "{stderr}");
+    assert!(env.ok(&["sources", "skip", feed]).contains("/podcasts?/"), "the old rules stay");
+
+    assert!(env.ok(&["sources", "skip", feed, "--clear"]).contains("0 skip rule(s)"));
+    assert!(env.ok(&["sources", "skip", feed]).contains("no skip rules of its own"));
 }

@@ -87,6 +87,8 @@ pub struct SourceInfo {
     pub category: Option<String>,
     /// When its items' pages are fetched and extracted.
     pub extract: Extract,
+    /// Its own skip rules (regular expressions on items' titles and links; `tidings sources skip` sets them).
+    pub skip_rules: Vec<String>,
     /// When it was added.
     pub created_at: DateTime<Utc>,
     /// When it was last polled, successfully or not.
@@ -116,6 +118,7 @@ impl From<Source> for SourceInfo {
             site_url: s.site_url,
             category: s.category,
             extract: s.extract_mode.into(),
+            skip_rules: s.skip_rules,
             created_at: s.created_at,
             last_polled_at: s.last_polled_at,
             last_success_at: s.last_success_at,
