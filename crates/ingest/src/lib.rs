@@ -192,9 +192,49 @@ impl Ingester {
     /// Polls one source and records the outcome on it. Only a store failure is returned as an error.
     pub async fn poll_source(&self, source: &Source) -> Result<PollOutcome, StoreError> {
         let started = Utc::now();
+        // The source's own rules were checked when they were set; one that no longer compiles (the database edited
+        // by hand) fails every poll, before fetching, with the rule named on the source's health, rather than
+        // letting through what it was meant to keep out (or looking healthy on each 304).
+        let outcome = match skip::SkipRules::parse(&source.skip_rules) {
+            Err(error) => {
+                let message = format!("{}: its own {error} (set with `tidings sources skip`)", source.url);
+                self.fail(source, started, message, None, false).await?
+            }
+            Ok(own_rules) => self.fetch_and_record(source, started, &own_rules).await?,
+        };
+        let label = match &outcome {
+            PollOutcome::Stored { inserted, duplicates, skipped } => {
+                metrics::counter!("tidings_articles_inserted_total").increment(*inserted as u64);
+                metrics::counter!("tidings_articles_duplicate_total").increment(*duplicates as u64);
+                metrics::counter!("tidings_articles_skipped_total").increment(*skipped as u64);
+                "stored"
+            }
+            PollOutcome::NotModified => "not_modified",
+            PollOutcome::Failed(_) => "failed",
+        };
+        metrics::counter!("tidings_polls_total", "outcome" => label).increment(1);
+        metrics::histogram!("tidings_poll_duration_seconds")
+            .record((Utc::now() - started).to_std().unwrap_or_default().as_secs_f64());
+        match &outcome {
+            PollOutcome::Failed(error) => tracing::warn!(source = source.id, url = %source.url, %error, "poll failed"),
+            PollOutcome::Stored { inserted, duplicates, skipped } => {
+                tracing::info!(source = source.id, url = %source.url, inserted, duplicates, skipped, "polled")
+            }
+            PollOutcome::NotModified => tracing::debug!(source = source.id, url = %source.url, "not modified"),
+        }
+        Ok(outcome)
+    }
+
+    /// Fetches `source`, stores what the feed holds (less what the skip rules leave out) and records the outcome.
+    async fn fetch_and_record(
+        &self,
+        source: &Source,
+        started: DateTime<Utc>,
+        own_rules: &skip::SkipRules,
+    ) -> Result<PollOutcome, StoreError> {
         let validators = Validators { etag: source.etag.clone(), last_modified: source.last_modified.clone() };
         let fetched = self.fetcher.fetch(&source.url, &validators).await;
-        let outcome = match fetched {
+        Ok(match fetched {
             Ok(FetchResponse::NotModified { .. }) => {
                 // The stored interval is clamped again: the operator may have narrowed the bounds since.
                 let interval = Duration::from_secs(
@@ -212,14 +252,8 @@ impl Ingester {
                     Err(error) => self.store_failed(source, started, error).await?,
                 }
             }
-            Ok(FetchResponse::Ok(body)) => match (parse_body(&body), skip::SkipRules::parse(&source.skip_rules)) {
-                // The source's own rules were checked when they were set; one that no longer compiles (the
-                // database edited by hand) stops its polls with the rule named, on the source's health, rather
-                // than letting through what it was meant to keep out.
-                (Ok(_), Err(error)) => {
-                    self.fail(source, started, format!("{}: {error}", source.url), None, false).await?
-                }
-                (Ok(feed), Ok(own_rules)) => {
+            Ok(FetchResponse::Ok(body)) => match parse_body(&body) {
+                Ok(feed) => {
                     let mut articles = feed_articles(&feed, &body.final_url);
                     // Feeds list newest first; stored oldest first, items that share a listing time (undated,
                     // or dated to the day) keep the feed's order under the lists' newest-id-first tie-break.
@@ -245,35 +279,14 @@ impl Ingester {
                         Err(error) => self.store_failed(source, started, error).await?,
                     }
                 }
-                (Err(message), _) => self.fail(source, started, message, None, false).await?,
+                Err(message) => self.fail(source, started, message, None, false).await?,
             },
             Err(error) => {
                 let retry_after = error.retry_after();
                 let permanent = error.is_permanent();
                 self.fail(source, started, error.to_string(), retry_after, permanent).await?
             }
-        };
-        let label = match &outcome {
-            PollOutcome::Stored { inserted, duplicates, skipped } => {
-                metrics::counter!("tidings_articles_inserted_total").increment(*inserted as u64);
-                metrics::counter!("tidings_articles_duplicate_total").increment(*duplicates as u64);
-                metrics::counter!("tidings_articles_skipped_total").increment(*skipped as u64);
-                "stored"
-            }
-            PollOutcome::NotModified => "not_modified",
-            PollOutcome::Failed(_) => "failed",
-        };
-        metrics::counter!("tidings_polls_total", "outcome" => label).increment(1);
-        metrics::histogram!("tidings_poll_duration_seconds")
-            .record((Utc::now() - started).to_std().unwrap_or_default().as_secs_f64());
-        match &outcome {
-            PollOutcome::Failed(error) => tracing::warn!(source = source.id, url = %source.url, %error, "poll failed"),
-            PollOutcome::Stored { inserted, duplicates, skipped } => {
-                tracing::info!(source = source.id, url = %source.url, inserted, duplicates, skipped, "polled")
-            }
-            PollOutcome::NotModified => tracing::debug!(source = source.id, url = %source.url, "not modified"),
-        }
-        Ok(outcome)
+        })
     }
 
     /// A poll whose storing failed (the database refused something in it) is recorded as a failure of the

@@ -34,6 +34,10 @@ impl SkipRules {
             .iter()
             .enumerate()
             .map(|(index, rule)| {
+                if rule.trim().is_empty() {
+                    let message = "an empty rule would skip every item".to_owned();
+                    return Err(SkipRuleError { index, rule: rule.clone(), message });
+                }
                 RegexBuilder::new(rule).case_insensitive(true).size_limit(MAX_RULE_SIZE).build().map_err(|e| {
                     // The regex crate's message spans several lines with a caret under the fault; the last line
                     // says what it is.
@@ -102,5 +106,7 @@ mod tests {
         assert!(shown.starts_with("skip rule #2 \"live (blog\": "), "{shown}");
         assert!(shown.contains("unclosed group"), "{shown}");
         assert!(!shown.contains('\n'), "one line for the log: {shown}");
+        let empty = SkipRules::parse(&["  ".to_owned()]).unwrap_err().to_string();
+        assert!(empty.contains("an empty rule would skip every item"), "{empty}");
     }
 }

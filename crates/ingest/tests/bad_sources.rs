@@ -256,10 +256,14 @@ async fn a_sources_own_skip_rules_apply_to_its_items_and_a_broken_one_is_reporte
     assert_eq!(outcome, PollOutcome::Stored { inserted: 2, duplicates: 0, skipped: 1 });
 
     // A rule that no longer compiles (set behind the CLI's back) stops the source's polls, named on its health.
-    let broken = add(&store, server.url("/feed.xml")).await;
-    store.store.set_skip_rules(broken.id, &["live (blog".to_owned()]).await.unwrap();
-    let broken = reload(&store, broken.id).await;
+    // It fails even where the feed would answer 304 Not Modified (the source has its ETag), which would otherwise
+    // record a healthy poll each time.
+    store.store.set_skip_rules(filtered.id, &["live (blog".to_owned()]).await.unwrap();
+    let broken = reload(&store, filtered.id).await;
+    assert!(broken.etag.is_some());
     let PollOutcome::Failed(error) = ingester.poll_source(&broken).await.unwrap() else { panic!("the poll fails") };
-    assert!(error.contains("skip rule #1 \"live (blog\"") && error.contains("unclosed group"), "{error}");
-    assert_eq!(reload(&store, broken.id).await.last_error.as_deref(), Some(error.as_str()));
+    assert!(error.contains("its own skip rule #1 \"live (blog\"") && error.contains("unclosed group"), "{error}");
+    let broken = reload(&store, filtered.id).await;
+    assert_eq!(broken.last_error.as_deref(), Some(error.as_str()));
+    assert!(matches!(ingester.poll_source(&broken).await.unwrap(), PollOutcome::Failed(_)), "every poll, not once");
 }

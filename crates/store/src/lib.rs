@@ -106,7 +106,10 @@ pub async fn backup_sqlite(database_url: &str, destination: &std::path::Path) ->
     if destination.exists() {
         return Err(StoreError::Refused(format!("{} exists already; name a new file", destination.display())));
     }
-    let Some(target) = destination.to_str() else {
+    // Absolute, so that SQLite never reads a name starting with `file:` as a URI and writes somewhere else.
+    let absolute =
+        std::path::absolute(destination).map_err(|e| StoreError::Refused(format!("{}: {e}", destination.display())))?;
+    let Some(target) = absolute.to_str() else {
         return Err(StoreError::Refused(format!("{}: the path is not UTF-8", destination.display())));
     };
     // No create_if_missing: backing up a database that is not there is a mistake to report, not an empty copy.
@@ -117,10 +120,17 @@ pub async fn backup_sqlite(database_url: &str, destination: &std::path::Path) ->
         .map_err(|e| StoreError::Database(format!("opening {} to back it up: {e}", redact(database_url))))?;
     let result = sqlx::query("VACUUM INTO $1").bind(target).execute(&mut connection).await;
     let _ = connection.close().await;
-    result.map_err(|e| StoreError::Database(format!("writing the backup {}: {e}", destination.display())))?;
-    std::fs::metadata(destination)
-        .map(|m| m.len())
-        .map_err(|e| StoreError::Database(format!("reading the backup {}: {e}", destination.display())))
+    // SQLite does not sync the file VACUUM INTO writes: a backup is only one once it is on the disk.
+    let written = result.map_err(|e| e.to_string()).and_then(|_| {
+        let file = std::fs::File::open(&absolute).map_err(|e| e.to_string())?;
+        file.sync_all().map_err(|e| e.to_string())?;
+        file.metadata().map(|m| m.len()).map_err(|e| e.to_string())
+    });
+    written.map_err(|e| {
+        // Half a backup would only be refused next time ("exists already").
+        let _ = std::fs::remove_file(&absolute);
+        StoreError::Database(format!("writing the backup {}: {e}", destination.display()))
+    })
 }
 
 enum Backend {

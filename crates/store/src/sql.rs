@@ -751,8 +751,8 @@ where
     }
 
     async fn set_skip_rules(&self, id: SourceId, rules: &[String]) -> StoreResult<()> {
-        if let Some(rule) = rules.iter().find(|r| r.contains(['\n', '\r'])) {
-            return Err(StoreError::Refused(format!("skip rule {rule:?}: a rule is one line")));
+        if let Some(rule) = rules.iter().find(|r| r.contains(['\n', '\r']) || r.trim().is_empty()) {
+            return Err(StoreError::Refused(format!("skip rule {rule:?}: a rule is one line, not empty")));
         }
         let row = sqlx::query("UPDATE sources SET skip_rules = $2 WHERE id = $1 RETURNING id")
             .bind(id)

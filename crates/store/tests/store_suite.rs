@@ -1167,10 +1167,15 @@ async fn a_sources_own_skip_rules_are_kept_replaced_and_cleared() {
         assert_eq!(store.sources().await.unwrap()[0].skip_rules, rules, "every query that reads sources has them");
         store.set_skip_rules(s.id, &["live blog".to_owned()]).await.unwrap();
         assert_eq!(store.source(s.id).await.unwrap().unwrap().skip_rules, ["live blog"]);
-        assert!(matches!(
-            store.set_skip_rules(s.id, &["two\nlines".to_owned()]).await,
-            Err(tidings_core::StoreError::Refused(_))
-        ));
+        for bad in ["two\nlines", "", "  "] {
+            assert!(
+                matches!(
+                    store.set_skip_rules(s.id, &[bad.to_owned()]).await,
+                    Err(tidings_core::StoreError::Refused(_))
+                ),
+                "{bad:?}"
+            );
+        }
         store.set_skip_rules(s.id, &[]).await.unwrap();
         assert!(store.source(s.id).await.unwrap().unwrap().skip_rules.is_empty());
         assert!(matches!(

@@ -73,9 +73,10 @@ pub enum Command {
     /// process at a time writes the index (serve keeps it up to date as articles arrive).
     Reindex,
     /// Write a consistent copy of the SQLite database to FILE while Tidings keeps running (SQLite's VACUUM INTO:
-    /// one snapshot, compacted). Keep the key file that seals second factors (`[accounts] secret_key_file`,
-    /// by default `<data_dir>/secret.key`) with it; the search index and the image cache are rebuilt or refilled
-    /// by themselves. For PostgreSQL, use pg_dump.
+    /// one snapshot, compacted, synced to disk). Keep the key file that seals second factors (`[accounts]
+    /// secret_key_file`, by default `<data_dir>/secret.key`) with it. To restore: stop Tidings, delete the
+    /// database's -wal and -shm files, put the copy in its place, run `tidings reindex` (the search index holds
+    /// what the copy does not), start Tidings. For PostgreSQL, use pg_dump.
     Backup {
         /// Where to write the copy; a file that does not exist yet.
         file: std::path::PathBuf,

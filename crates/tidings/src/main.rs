@@ -192,7 +192,10 @@ async fn backup(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
     if key.exists() {
         println!("Keep a copy of {} with it: the second factors sealed in the database need it.", key.display());
     }
-    println!("To restore: stop Tidings, put the copy where database_url points, start Tidings.");
+    println!(
+        "To restore: stop Tidings, delete the database's -wal and -shm files, put the copy in its place, run \
+         `tidings reindex`, start Tidings."
+    );
     Ok(())
 }
 
@@ -268,12 +271,13 @@ async fn check_sealing_key(
         .map(|(u, _)| *u)
         .collect();
     if !closed.is_empty() {
+        let first: Vec<i64> = closed.iter().take(20).copied().collect();
         tracing::error!(
             accounts = closed.len(),
             key = %path.display(),
             "second-factor secrets that the key does not open: these readers cannot sign in; restore the key file \
              they were sealed with and restart, or turn their second factor off with `tidings users remove-2fa NAME` \
-             (account ids {closed:?})"
+             (account ids, the first 20: {first:?})"
         );
         eprintln!(
             "WARNING: {} account(s) have a second factor the key in {} does not open (see the log)",

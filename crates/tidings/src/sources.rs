@@ -66,7 +66,8 @@ pub(crate) async fn run(config: &Config, command: SourcesCommand) -> anyhow::Res
                 }
                 return Ok(());
             }
-            tidings_ingest::skip::SkipRules::parse(&rules).context("the rules were not changed")?;
+            tidings_ingest::skip::SkipRules::parse(&rules)
+                .with_context(|| format!("skip rules of source {} {}: not changed", found.id, found.url))?;
             store.set_skip_rules(found.id, &rules).await?;
             println!("source {} {}: {} skip rule(s)", found.id, found.url, rules.len());
         }

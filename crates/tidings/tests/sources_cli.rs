@@ -186,7 +186,9 @@ fn a_backup_is_a_working_copy_and_never_overwrites() {
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert!(stderr.contains("copy.db exists already"), "{stderr}");
 
+    // A data directory with no database in it: an error, and no empty database made to copy.
     let elsewhere = env.dir.path().join("nothing-here");
+    std::fs::create_dir(&elsewhere).unwrap();
     let missing = Command::new(env!("CARGO_BIN_EXE_tidings"))
         .args(["backup", env.dir.path().join("copy2.db").to_str().unwrap()])
         .current_dir(env.dir.path())
@@ -211,7 +213,8 @@ fn a_sources_own_skip_rules_are_set_shown_and_cleared() {
     let bad = env.run(&["sources", "skip", feed, "live (blog"]);
     assert!(!bad.status.success());
     let stderr = String::from_utf8_lossy(&bad.stderr);
-    assert!(stderr.contains("not changed") && stderr.contains("skip rule #1 \"live (blog\""), "{stderr}");
+    assert!(stderr.contains("skip rules of source 1 https://new.example/feed.xml: not changed"), "{stderr}");
+    assert!(stderr.contains("skip rule #1 \"live (blog\""), "{stderr}");
     assert!(env.ok(&["sources", "skip", feed]).contains("/podcasts?/"), "the old rules stay");
 
     assert!(env.ok(&["sources", "skip", feed, "--clear"]).contains("0 skip rule(s)"));
