@@ -484,6 +484,8 @@ catalogue! {
         pub category_line: &'static str,
         /// A source's full-text mode: `{mode}`.
         pub full_text_line: &'static str,
+        /// A source's own skip rules: `{rules}`.
+        pub skip_rules_line: &'static str,
         /// A source's last success: `{when}`.
         pub last_success_line: &'static str,
         /// A source's errors in a row: `{n}`.
@@ -1199,6 +1201,7 @@ pub static EN: Strings = Strings {
     col_actions: "Actions",
     category_line: "Category: {category}",
     full_text_line: "Full text: {mode}",
+    skip_rules_line: "Skips items matching: {rules} (set with tidings sources skip)",
     last_success_line: "Last success: {when}",
     errors_in_a_row_line: "Errors in a row: {n}",
     last_error_line: "Last error, {when}: {error}",

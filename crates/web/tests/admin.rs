@@ -415,6 +415,12 @@ async fn admin_pages_label_every_field_and_carry_no_inline_script_or_style() {
         assert!(fields.contains(&ours), "{ours} in {fields:?}");
     }
     assert!(!page.contains("<script>") && !page.contains("style=") && !page.contains("<style"));
+    assert!(!page.contains("Skips items matching"), "no rules, no line");
+    // A source's own skip rules are shown with it, escaped.
+    site.store.set_skip_rules(site.gazette, &["^sponsored\\b".to_owned(), "<live>".to_owned()]).await.unwrap();
+    let page = send(&site, get_with("/admin", &cookie)).await.body;
+    assert!(page.contains("Skips items matching: ^sponsored\\b   &#60;live&#62; (set with"), "{page}");
+    assert!(!page.contains("<live>"));
     let home = send(&site, Request::get("/").body(Body::empty()).unwrap()).await.body;
     assert!(home.contains("href=\"/admin\""), "the footer links to /admin");
 }

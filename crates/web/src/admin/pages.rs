@@ -172,6 +172,8 @@ pub(crate) struct AdminSourceRow {
     category: String,
     /// The full-text mode, in words.
     extract: &'static str,
+    /// Its own skip rules, in a line; empty when it has none.
+    skip_rules: String,
     status: &'static str,
     failing: bool,
     disabled: bool,
@@ -193,6 +195,11 @@ impl AdminSourceRow {
                 ExtractMode::Auto => t.extract_auto,
                 ExtractMode::Always => t.extract_always,
                 ExtractMode::Never => t.extract_never,
+            },
+            skip_rules: if s.skip_rules.is_empty() {
+                String::new()
+            } else {
+                t.fill(t.skip_rules_line, &[("rules", &s.skip_rules.join("   "))])
             },
             status: if s.disabled {
                 t.stopped
