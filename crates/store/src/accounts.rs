@@ -519,9 +519,15 @@ where
         user: UserId,
         doing: &str,
     ) -> StoreResult<()> {
+        let updated = self.update_if(query, doing).await?;
+        updated.then_some(()).ok_or(StoreError::NotFound { what: "user", id: user })
+    }
+
+    /// Runs a conditional single-row update that returns its id: whether a row was changed.
+    async fn update_if(&self, query: sqlx::query::Query<'_, DB, DB::Arguments>, doing: &str) -> StoreResult<bool> {
         let _turn = self.write_turn().await;
         let row = query.fetch_optional(&self.pool).await.map_err(db_err(doing))?;
-        row.map(|_| ()).ok_or(StoreError::NotFound { what: "user", id: user })
+        Ok(row.is_some())
     }
 
     /// Runs a single-row update of `comments` returning its id, and says NotFound when there is no such comment.
@@ -531,9 +537,8 @@ where
         id: CommentId,
         doing: &str,
     ) -> StoreResult<()> {
-        let _turn = self.write_turn().await;
-        let row = query.fetch_optional(&self.pool).await.map_err(db_err(doing))?;
-        row.map(|_| ()).ok_or(StoreError::NotFound { what: "comment", id })
+        let updated = self.update_if(query, doing).await?;
+        updated.then_some(()).ok_or(StoreError::NotFound { what: "comment", id })
     }
 
     /// Runs a write that returns nothing, in this process's turn.
@@ -695,32 +700,22 @@ where
     }
 
     async fn reseal_totp(&self, user: UserId, current: &str, replacement: &str) -> StoreResult<bool> {
-        let doing = format!("sealing the second factor of user {user}");
-        let _turn = self.write_turn().await;
-        let row = sqlx::query("UPDATE users SET totp_secret = $3 WHERE id = $1 AND totp_secret = $2 RETURNING id")
+        let query = sqlx::query("UPDATE users SET totp_secret = $3 WHERE id = $1 AND totp_secret = $2 RETURNING id")
             .bind(user)
             .bind(current)
-            .bind(replacement)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err(&doing))?;
-        Ok(row.is_some())
+            .bind(replacement);
+        self.update_if(query, &format!("sealing the second factor of user {user}")).await
     }
 
     async fn use_totp_step(&self, user: UserId, step: i64) -> StoreResult<bool> {
-        let doing = format!("recording the second-factor step of user {user}");
-        let _turn = self.write_turn().await;
         // One statement, so two sign-ins racing with the same code cannot both pass.
-        let row = sqlx::query(
+        let query = sqlx::query(
             "UPDATE users SET totp_last_step = $2 \
              WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2) RETURNING id",
         )
         .bind(user)
-        .bind(step)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db_err(&doing))?;
-        Ok(row.is_some())
+        .bind(step);
+        self.update_if(query, &format!("recording the second-factor step of user {user}")).await
     }
 
     async fn set_role(&self, user: UserId, role: Role) -> StoreResult<()> {
