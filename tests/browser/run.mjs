@@ -237,6 +237,8 @@ async function choosePages(demo) {
   const byOutlets = [...stories].sort((a, b) => b.outlet_count - a.outlet_count || b.article_count - a.article_count);
   const story = byOutlets[0];
   pages.push({ name: 'story', path: `/stories/${story.id}`, note: `${story.outlet_count} outlets: ${story.headline}` });
+  // The demo's outlets have leans (outlets.opml), and the tram vote is a blindspot for the right.
+  pages.push({ name: 'blindspots', path: '/blindspots' });
 
   // A syndicated copy (an article whose original is another outlet's), and a plain article that is neither a
   // copy nor copied, preferably one in a story with several outlets.

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod config;
+pub mod lean;
 pub mod machine_summaries;
 pub mod model;
 pub mod search;
@@ -16,6 +17,7 @@ pub mod urlnorm;
 
 pub use accounts::AccountStore;
 pub use config::{Config, ConfigError};
+pub use lean::{Lean, LeanCoverage, Side};
 pub use machine_summaries::{MachineSummary, MachineSummaryFailure, MachineSummaryJob, MachineSummaryStore};
 pub use model::*;
 pub use search::{SearchDoc, SearchError, SearchIndex, SearchQuery};

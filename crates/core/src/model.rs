@@ -131,6 +131,8 @@ pub struct Source {
     /// Its own skip rules (regular expressions, case ignored, on items' titles and links), applied with
     /// `[poll] skip_rules`.
     pub skip_rules: Vec<String>,
+    /// Its political lean, when the operator has rated it.
+    pub lean: Option<crate::Lean>,
 }
 
 /// An article as it comes out of a feed item (and, later, extraction), ready to be stored.

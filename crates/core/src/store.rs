@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use crate::SearchDoc;
 use crate::accounts::AccountStore;
+use crate::lean::{Lean, LeanCoverage};
 use crate::machine_summaries::MachineSummaryStore;
 use crate::model::{
     Article, ArticleCursor, ArticleId, ArticleListItem, ClusterJob, ClusteringBatch, Enrichment, EnrichmentJob,
@@ -103,6 +104,8 @@ pub trait Store: Send + Sync + 'static {
     /// Replaces a source's own skip rules (none: empty). The caller has checked that each compiles; a rule may
     /// not contain a line break.
     async fn set_skip_rules(&self, id: SourceId, rules: &[String]) -> StoreResult<()>;
+    /// Sets (or, with `None`, clears) a source's political lean.
+    async fn set_lean(&self, id: SourceId, lean: Option<Lean>) -> StoreResult<()>;
     /// Articles whose page has not been extracted (nor failed to be), newest first: every article of an
     /// `always` source, and those of an `auto` source whose feed text is shorter than `teaser_max_chars`.
     async fn pending_extractions(&self, limit: i64, teaser_max_chars: i64) -> StoreResult<Vec<ExtractionJob>>;
@@ -159,6 +162,18 @@ pub trait Store: Send + Sync + 'static {
     async fn source_stories(&self, source: SourceId, limit: i64) -> StoreResult<Vec<StorySummary>>;
     /// The stories related to `id`, best first.
     async fn related_stories(&self, id: StoryId, limit: i64) -> StoreResult<Vec<StorySummary>>;
+    /// How many distinct outlets of each lean cover story `id`.
+    async fn story_lean_coverage(&self, id: StoryId) -> StoreResult<LeanCoverage>;
+    /// The stories updated since `since`, covered by at least `min_outlets` outlets of which some are rated,
+    /// newest first, each with its coverage by lean: the candidates for blindspots
+    /// ([`LeanCoverage::blindspot`] decides). At most `scan` stories are read, so the cost stays bounded however
+    /// many the span holds.
+    async fn rated_coverage_since(
+        &self,
+        since: DateTime<Utc>,
+        min_outlets: i64,
+        scan: i64,
+    ) -> StoreResult<Vec<(StorySummary, LeanCoverage)>>;
     /// The article's original and the other copies of its text.
     async fn syndication(&self, article: ArticleId) -> StoreResult<Syndication>;
 

@@ -14,6 +14,9 @@ pub struct OpmlFeed {
     pub html_url: Option<String>,
     /// The enclosing folder outlines joined with `/` (`World/Europe`), or the outline's own `category`.
     pub category: Option<String>,
+    /// The outlet's political lean as the list's author rates it (`lean`, Tidings' own attribute: `left`,
+    /// `lean-left`, `center`, `lean-right` or `right`), as written; the importer checks it.
+    pub lean: Option<String>,
 }
 
 /// Why an OPML file could not be read.
@@ -80,7 +83,13 @@ pub fn parse(bytes: &[u8]) -> Result<Vec<OpmlFeed>, OpmlError> {
                             Some(path.join("/"))
                         }
                         .filter(|c| !c.is_empty());
-                        feeds.push(OpmlFeed { xml_url, title: label, html_url: get("htmlUrl"), category });
+                        feeds.push(OpmlFeed {
+                            xml_url,
+                            title: label,
+                            html_url: get("htmlUrl"),
+                            category,
+                            lean: get("lean"),
+                        });
                         if !is_empty {
                             folders.push(None);
                         }
@@ -145,6 +154,9 @@ pub fn write(title: &str, feeds: &[OpmlFeed]) -> String {
             if let Some(html) = &feed.html_url {
                 out.push_str(&format!(" htmlUrl=\"{}\"", escape(html)));
             }
+            if let Some(lean) = &feed.lean {
+                out.push_str(&format!(" lean=\"{}\"", escape(lean)));
+            }
             out.push_str("/>\n");
         }
         if category.is_some() {
@@ -179,7 +191,7 @@ mod tests {
 <opml version="2.0"><head><title>Mine</title></head><body>
   <outline text="World">
     <outline text="Europe">
-      <outline type="rss" text="Harbor Herald" xmlUrl="https://harbor.example/feed.xml" htmlUrl="https://harbor.example/"/>
+      <outline type="rss" text="Harbor Herald" xmlUrl="https://harbor.example/feed.xml" htmlUrl="https://harbor.example/" lean="center"/>
     </outline>
     <outline type="rss" title="Wire &amp; Co" text="ignored" xmlurl="https://wire.example/atom.xml"></outline>
   </outline>
@@ -196,6 +208,8 @@ mod tests {
         assert_eq!(feeds[1].title.as_deref(), Some("Wire & Co"));
         assert_eq!(feeds[1].category.as_deref(), Some("World"));
         assert_eq!(feeds[2].category.as_deref(), Some("Tech"));
+        assert_eq!(feeds[0].lean.as_deref(), Some("center"));
+        assert_eq!(feeds[1].lean, None);
     }
 
     #[test]
@@ -219,7 +233,7 @@ mod tests {
 
         #[test]
         fn any_titles_round_trip(title in "\\PC{0,30}", url in "https://[a-z]{1,10}\\.example/[a-z&?=]{0,10}") {
-            let feeds = vec![OpmlFeed { xml_url: url, title: Some(title.trim().to_owned()).filter(|t| !t.is_empty()), html_url: None, category: Some("A".into()) }];
+            let feeds = vec![OpmlFeed { xml_url: url, title: Some(title.trim().to_owned()).filter(|t| !t.is_empty()), html_url: None, category: Some("A".into()), lean: None }];
             let back = parse(write("t", &feeds).as_bytes()).unwrap();
             prop_assert_eq!(back[0].xml_url.clone(), feeds[0].xml_url.clone());
         }

@@ -13,7 +13,7 @@ use chrono::{DateTime, Datelike, TimeDelta, Utc};
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 use tidings_core::{
     AccountStore, Article, ArticleCursor, ArticleId, ArticleListItem, ClusterJob, ClusteringBatch, Enrichment,
-    EnrichmentJob, EntityKind, EntityRef, EntitySummary, ExtractMode, ExtractedBody, ExtractionJob,
+    EnrichmentJob, EntityKind, EntityRef, EntitySummary, ExtractMode, ExtractedBody, ExtractionJob, Lean, LeanCoverage,
     MachineSummaryStore, NewArticle, NewSource, OriginalReason, PollFailure, PollReport, PollSuccess, SearchDoc,
     Source, SourceId, SourceKind, Store, StoreError, StoreResult, StoryArticle, StoryCursor, StoryId, StorySummary,
     StoryTarget, Syndication,
@@ -76,7 +76,7 @@ macro_rules! source_columns {
     () => {
         "id, url, kind, title, site_url, category, created_at, etag, last_modified, last_polled_at, \
          last_success_at, last_error, last_error_at, error_count, next_poll_at, poll_interval_secs, disabled, \
-         extract_mode, skip_rules"
+         extract_mode, skip_rules, lean"
     };
 }
 
@@ -164,6 +164,7 @@ where
             .filter(|l| !l.is_empty())
             .map(str::to_owned)
             .collect(),
+        lean: Lean::parse(&row.try_get::<String, _>("lean")?),
     })
 }
 
@@ -763,6 +764,16 @@ where
         row.map(|_| ()).ok_or(StoreError::NotFound { what: "source", id })
     }
 
+    async fn set_lean(&self, id: SourceId, lean: Option<Lean>) -> StoreResult<()> {
+        let row = sqlx::query("UPDATE sources SET lean = $2 WHERE id = $1 RETURNING id")
+            .bind(id)
+            .bind(lean.map_or("", Lean::as_str))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err(format_args!("setting the lean of source {id}")))?;
+        row.map(|_| ()).ok_or(StoreError::NotFound { what: "source", id })
+    }
+
     async fn pending_extractions(&self, limit: i64, teaser_max_chars: i64) -> StoreResult<Vec<ExtractionJob>> {
         let doing = "listing articles to extract";
         // The same articles as `page_wanted!()` selects, read through the two partial indexes of migration 0005
@@ -1079,6 +1090,68 @@ where
         .await
         .map_err(db_err(doing()))?;
         rows.iter().map(story_from_row::<DB>).collect::<Result<_, _>>().map_err(db_err(doing()))
+    }
+
+    async fn story_lean_coverage(&self, id: StoryId) -> StoreResult<LeanCoverage> {
+        let doing = || format!("counting the outlets of story {id} by lean");
+        let rows = sqlx::query(
+            "SELECT s.lean AS lean, COUNT(DISTINCT a.source_id) AS outlets FROM articles a \
+             JOIN sources s ON s.id = a.source_id \
+             WHERE a.story_id = (SELECT COALESCE(merged_into, id) FROM stories WHERE id = $1) GROUP BY s.lean",
+        )
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err(doing()))?;
+        let mut coverage = LeanCoverage::default();
+        for row in &rows {
+            let lean: String = row.try_get("lean").map_err(db_err(doing()))?;
+            coverage.add(Lean::parse(&lean), row.try_get("outlets").map_err(db_err(doing()))?);
+        }
+        Ok(coverage)
+    }
+
+    async fn rated_coverage_since(
+        &self,
+        since: DateTime<Utc>,
+        min_outlets: i64,
+        scan: i64,
+    ) -> StoreResult<Vec<(StorySummary, LeanCoverage)>> {
+        let doing = "counting the outlets of recent stories by lean";
+        // The newest `scan` stories first (through stories_live), then their articles' sources: the work is
+        // bounded by `scan`, not by how many stories the window holds.
+        let rows = sqlx::query(
+            "SELECT st.id, st.headline, st.article_count, st.outlet_count, st.first_at, st.latest_at, \
+             s.lean AS lean, COUNT(DISTINCT a.source_id) AS outlets \
+             FROM (SELECT id, headline, article_count, outlet_count, first_at, latest_at FROM stories \
+                   WHERE merged_into IS NULL AND article_count > 0 AND latest_at >= $1 AND outlet_count >= $2 \
+                   ORDER BY latest_at DESC, id DESC LIMIT $3) st \
+             JOIN articles a ON a.story_id = st.id JOIN sources s ON s.id = a.source_id \
+             GROUP BY st.id, st.headline, st.article_count, st.outlet_count, st.first_at, st.latest_at, s.lean \
+             ORDER BY st.latest_at DESC, st.id DESC",
+        )
+        .bind(DbTime(since))
+        .bind(min_outlets)
+        .bind(scan.max(0))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err(doing))?;
+        let mut stories: Vec<(StorySummary, LeanCoverage)> = Vec::new();
+        for row in &rows {
+            let story = story_from_row::<DB>(row).map_err(db_err(doing))?;
+            let lean: String = row.try_get("lean").map_err(db_err(doing))?;
+            let outlets: i64 = row.try_get("outlets").map_err(db_err(doing))?;
+            match stories.last_mut() {
+                Some((last, coverage)) if last.id == story.id => coverage.add(Lean::parse(&lean), outlets),
+                _ => {
+                    let mut coverage = LeanCoverage::default();
+                    coverage.add(Lean::parse(&lean), outlets);
+                    stories.push((story, coverage));
+                }
+            }
+        }
+        stories.retain(|(_, coverage)| coverage.rated() > 0);
+        Ok(stories)
     }
 
     async fn syndication(&self, article: ArticleId) -> StoreResult<Syndication> {

@@ -1185,3 +1185,60 @@ async fn a_sources_own_skip_rules_are_kept_replaced_and_cleared() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn stories_count_their_outlets_by_lean_and_recent_rated_ones_are_listed() {
+    use tidings_core::{ClusteringBatch, Lean, LeanCoverage, StoryTarget};
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let leans = [Some(Lean::Left), Some(Lean::LeanLeft), Some(Lean::Left), Some(Lean::Right), None];
+        let mut sources = Vec::new();
+        for (i, lean) in leans.iter().enumerate() {
+            let s = source(&store, &format!("https://outlet{i}.example/feed")).await;
+            store.set_lean(s.id, *lean).await.unwrap();
+            sources.push(s);
+        }
+        assert_eq!(store.source(sources[1].id).await.unwrap().unwrap().lean, Some(Lean::LeanLeft));
+        assert_eq!(store.sources().await.unwrap()[4].lean, None, "unrated by default");
+        // Story X: every outlet, the first one twice (it counts once). Story Y: outlet 4 (unrated) alone.
+        for (i, s) in sources.iter().enumerate() {
+            store.record_poll(s.id, at(9, 0), poll(vec![item(&format!("x{i}"))], at(9, 0))).await.unwrap();
+        }
+        store.record_poll(sources[0].id, at(9, 1), poll(vec![item("x0-again")], at(9, 1))).await.unwrap();
+        store.record_poll(sources[4].id, at(9, 1), poll(vec![item("y")], at(9, 1))).await.unwrap();
+        let jobs = store.pending_clustering(20, 0, at(9, 2)).await.unwrap();
+        let y_article = jobs.iter().find(|j| j.title == "Title y").unwrap().article_id;
+        let assignments =
+            jobs.iter().map(|j| (j.article_id, StoryTarget::New(usize::from(j.article_id == y_article)))).collect();
+        let created = store
+            .record_clustering(
+                at(9, 3),
+                ClusteringBatch {
+                    new_stories: vec!["Story X".into(), "Story Y".into()],
+                    assignments,
+                    ..ClusteringBatch::default()
+                },
+            )
+            .await
+            .unwrap();
+        let (x, y) = (created[0], created[1]);
+        let expected = LeanCoverage { left: 2, lean_left: 1, right: 1, unrated: 1, ..LeanCoverage::default() };
+        assert_eq!(store.story_lean_coverage(x).await.unwrap(), expected);
+        assert_eq!(store.story_lean_coverage(y).await.unwrap(), LeanCoverage { unrated: 1, ..Default::default() });
+
+        let listed = store.rated_coverage_since(at(0, 0), 1, 100).await.unwrap();
+        assert_eq!(listed.len(), 1, "a story no rated outlet covers is left out: {listed:?}");
+        assert_eq!((listed[0].0.id, listed[0].1), (x, expected));
+        assert!(store.rated_coverage_since(at(0, 0), 6, 100).await.unwrap().is_empty(), "fewer outlets than asked");
+        assert!(store.rated_coverage_since(at(9, 30), 1, 100).await.unwrap().is_empty(), "not updated since");
+        assert!(store.rated_coverage_since(at(0, 0), 1, 0).await.unwrap().is_empty(), "nothing scanned");
+
+        store.set_lean(sources[0].id, None).await.unwrap();
+        assert_eq!(store.source(sources[0].id).await.unwrap().unwrap().lean, None);
+        assert!(matches!(
+            store.set_lean(999_999, Some(Lean::Center)).await,
+            Err(tidings_core::StoreError::NotFound { what: "source", .. })
+        ));
+    })
+    .await;
+}

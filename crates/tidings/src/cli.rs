@@ -4,10 +4,15 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
-use tidings_core::ExtractMode;
+use tidings_core::{ExtractMode, Lean};
 
 fn parse_extract_mode(value: &str) -> Result<ExtractMode, String> {
     ExtractMode::parse(value).ok_or_else(|| format!("{value:?} is not a mode: use auto, always or never"))
+}
+
+fn parse_lean(value: &str) -> Result<Lean, String> {
+    Lean::parse(value)
+        .ok_or_else(|| format!("{value:?} is not a lean: use left, lean-left, center, lean-right or right"))
 }
 
 /// Tidings: your own news aggregator. Follows RSS, Atom and JSON feeds, stores their articles, and serves
@@ -282,6 +287,9 @@ pub enum SourcesCommand {
         /// teaser), always, or never.
         #[arg(long, value_name = "MODE", default_value = "auto", value_parser = parse_extract_mode)]
         extract: ExtractMode,
+        /// The outlet's political lean, as you rate it (see `tidings sources lean`).
+        #[arg(long, value_name = "LEAN", value_parser = parse_lean)]
+        lean: Option<Lean>,
     },
     /// Set when a source's item pages are fetched and extracted: auto, always or never.
     Extract {
@@ -305,7 +313,23 @@ pub enum SourcesCommand {
         #[arg(long, conflicts_with = "rules")]
         clear: bool,
     },
-    /// Follow every feed in an OPML file, with categories from its folders.
+    /// Rate a source's political lean (left, lean-left, center, lean-right or right), from whatever rating you
+    /// trust: story pages then show their coverage by lean, and /blindspots lists the stories one side hardly
+    /// covers. No lean given shows the source's; --clear removes it. Tidings rates nothing itself.
+    ///
+    /// Example: tidings sources lean https://news.example/feed.xml lean-left
+    Lean {
+        /// Source id or URL.
+        source: String,
+        /// left, lean-left, center, lean-right or right.
+        #[arg(value_parser = parse_lean)]
+        lean: Option<Lean>,
+        /// Remove the source's lean.
+        #[arg(long, conflicts_with = "lean")]
+        clear: bool,
+    },
+    /// Follow every feed in an OPML file, with categories from its folders (and leans from a `lean` attribute
+    /// on an outline, as `tidings sources export` writes it).
     Import {
         /// The OPML file.
         file: PathBuf,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
-use tidings_core::{Config, ExtractMode, NewSource, Source, SourceKind, Store, StoreError};
+use tidings_core::{Config, ExtractMode, Lean, NewSource, Source, SourceKind, Store, StoreError};
 use tidings_feeds::opml::{self, OpmlFeed};
 use tidings_ingest::{IngestError, Ingester, PollOutcome};
 use tidings_web::admin::{AddSource, PollResult, SourceAdmin, SourceAdminError};
@@ -16,11 +16,14 @@ use crate::{ingester, open_store};
 pub(crate) async fn run(config: &Config, command: SourcesCommand) -> anyhow::Result<()> {
     let store = open_store(config).await?;
     match command {
-        SourcesCommand::Add { url, category, no_discover, extract } => {
+        SourcesCommand::Add { url, category, no_discover, extract, lean } => {
             let ingester = if no_discover { None } else { Some(ingester(config, store.clone())?) };
             let source = add(&store, ingester.as_ref(), &url, category, extract)
                 .await
                 .with_context(|| format!("adding {url}"))?;
+            if lean.is_some() {
+                store.set_lean(source.id, lean).await.with_context(|| format!("rating the lean of {url}"))?;
+            }
             println!("added source {} {} ({})", source.id, source.url, source.title.as_deref().unwrap_or("untitled"));
         }
         SourcesCommand::Import { file } => {
@@ -34,7 +37,13 @@ pub(crate) async fn run(config: &Config, command: SourcesCommand) -> anyhow::Res
                 .sources()
                 .await?
                 .into_iter()
-                .map(|s| OpmlFeed { xml_url: s.url, title: s.title, html_url: s.site_url, category: s.category })
+                .map(|s| OpmlFeed {
+                    xml_url: s.url,
+                    title: s.title,
+                    html_url: s.site_url,
+                    category: s.category,
+                    lean: s.lean.map(|l| l.as_str().to_owned()),
+                })
                 .collect();
             let text = opml::write("Tidings sources", &feeds);
             match file {
@@ -70,6 +79,18 @@ pub(crate) async fn run(config: &Config, command: SourcesCommand) -> anyhow::Res
                 .with_context(|| format!("skip rules of source {} {}: not changed", found.id, found.url))?;
             store.set_skip_rules(found.id, &rules).await?;
             println!("source {} {}: {} skip rule(s)", found.id, found.url, rules.len());
+        }
+        SourcesCommand::Lean { source, lean, clear } => {
+            let found = find(&store, &source).await?;
+            if lean.is_none() && !clear {
+                match found.lean {
+                    Some(lean) => println!("source {} {}: {lean}", found.id, found.url),
+                    None => println!("source {} {} has no lean rated", found.id, found.url),
+                }
+                return Ok(());
+            }
+            store.set_lean(found.id, lean).await?;
+            println!("source {} {}: {}", found.id, found.url, lean.map_or("no lean rated", Lean::as_str));
         }
         SourcesCommand::Enable { source } => {
             let found = find(&store, &source).await?;
@@ -205,7 +226,25 @@ pub(crate) async fn import(
             category: feed.category.clone(),
         };
         match store.add_source(new).await {
-            Ok(_) => report.added += 1,
+            Ok(source) => {
+                report.added += 1;
+                if let Some(raw) = &feed.lean {
+                    // A lean that cannot be read leaves the source unrated; the rest of the list still comes in.
+                    match Lean::parse(raw) {
+                        Some(lean) => store
+                            .set_lean(source.id, Some(lean))
+                            .await
+                            .with_context(|| format!("rating the lean of {}", feed.xml_url))?,
+                        None => bar.suspend(|| {
+                            eprintln!(
+                                "{}: lean {raw:?} is not one of left, lean-left, center, lean-right, right; \
+                                 left unrated",
+                                feed.xml_url
+                            )
+                        }),
+                    }
+                }
+            }
             Err(StoreError::DuplicateSource(_)) => report.already += 1,
             Err(error) => return Err(error).with_context(|| format!("adding {}", feed.xml_url)),
         }
@@ -242,8 +281,8 @@ fn print_table(sources: &[Source]) {
     }
     let now = Utc::now();
     println!(
-        "{:>4}  {:<28} {:<12} {:<20} {:>6}  {:<20}  LAST ERROR",
-        "ID", "SOURCE", "CATEGORY", "LAST SUCCESS", "ERRORS", "NEXT POLL"
+        "{:>4}  {:<28} {:<12} {:<10} {:<20} {:>6}  {:<20}  LAST ERROR",
+        "ID", "SOURCE", "CATEGORY", "LEAN", "LAST SUCCESS", "ERRORS", "NEXT POLL"
     );
     for s in sources {
         let name = s.title.clone().unwrap_or_else(|| s.url.clone());
@@ -254,10 +293,11 @@ fn print_table(sources: &[Source]) {
         let next =
             if s.disabled { "stopped".to_owned() } else { s.next_poll_at.format("%Y-%m-%d %H:%M UTC").to_string() };
         println!(
-            "{:>4}  {:<28} {:<12} {:<20} {:>6}  {:<20}  {}",
+            "{:>4}  {:<28} {:<12} {:<10} {:<20} {:>6}  {:<20}  {}",
             s.id,
             truncate(&name, 28),
             truncate(s.category.as_deref().unwrap_or("-"), 12),
+            s.lean.map_or("-", Lean::as_str),
             success,
             s.error_count,
             next,

@@ -220,3 +220,47 @@ fn a_sources_own_skip_rules_are_set_shown_and_cleared() {
     assert!(env.ok(&["sources", "skip", feed, "--clear"]).contains("0 skip rule(s)"));
     assert!(env.ok(&["sources", "skip", feed]).contains("no skip rules of its own"));
 }
+
+#[test]
+fn leans_come_from_opml_the_lean_command_and_sources_add_and_go_out_in_the_export() {
+    let env = Env::new();
+    let opml = env.dir.path().join("leans.opml");
+    std::fs::write(
+        &opml,
+        r#"<opml version="2.0"><body>
+  <outline text="Rated" xmlUrl="https://rated.example/feed" lean="Lean-Left"/>
+  <outline text="Odd" xmlUrl="https://odd.example/feed" lean="far-out"/>
+  <outline text="Plain" xmlUrl="https://plain.example/feed"/>
+</body></opml>"#,
+    )
+    .unwrap();
+    let out = env.run(&["sources", "import", opml.to_str().unwrap()]);
+    assert!(out.status.success(), "a lean that cannot be read does not stop the import");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 3 sources"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("https://odd.example/feed: lean \"far-out\" is not one of"), "{stderr}");
+
+    let listed: serde_json::Value = serde_json::from_str(&env.ok(&["sources", "list", "--json"])).unwrap();
+    assert_eq!(listed[0]["lean"], "lean-left");
+    assert!(listed[1]["lean"].is_null() && listed[2]["lean"].is_null(), "{listed}");
+    assert!(env.ok(&["sources", "list"]).contains("lean-left"));
+
+    assert!(env.ok(&["sources", "lean", "https://plain.example/feed"]).contains("has no lean rated"));
+    assert!(env.ok(&["sources", "lean", "https://plain.example/feed", "centre"]).ends_with(": center\n"));
+    assert!(env.ok(&["sources", "lean", "3"]).contains(": center"));
+    let bad = env.run(&["sources", "lean", "3", "middling"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("\"middling\" is not a lean"));
+    assert!(
+        env.ok(&["sources", "add", "https://new.example/feed.xml", "--no-discover", "--lean", "right"])
+            .contains("added source")
+    );
+
+    let exported = env.ok(&["sources", "export"]);
+    assert!(exported.contains("xmlUrl=\"https://rated.example/feed\" lean=\"lean-left\""), "{exported}");
+    assert!(exported.contains("xmlUrl=\"https://new.example/feed.xml\" lean=\"right\""), "{exported}");
+    assert!(!exported.contains("odd.example/feed\" lean"), "{exported}");
+
+    assert!(env.ok(&["sources", "lean", "1", "--clear"]).contains("no lean rated"));
+    assert!(env.ok(&["sources", "lean", "1"]).contains("has no lean rated"));
+}

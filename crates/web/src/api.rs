@@ -40,6 +40,7 @@ const API_PAGE: i64 = 50;
         get_article,
         list_stories,
         get_story,
+        crate::lean::api_blindspots,
         list_outlets,
         get_outlet,
         list_topics,
@@ -80,6 +81,11 @@ const API_PAGE: i64 = 50;
         StoryList,
         StoryDetail,
         StoryArticleInfo,
+        crate::lean::LeanCoverageInfo,
+        crate::lean::SideInfo,
+        crate::lean::LeanInfo,
+        crate::lean::BlindspotInfo,
+        crate::lean::BlindspotList,
         OutletInfo,
         OutletList,
         OutletDetail,
@@ -407,6 +413,8 @@ pub struct StoryDetail {
     pub entities: Vec<crate::aids::EntityInfo>,
     /// Its articles' topics, the most common first.
     pub topics: Vec<String>,
+    /// Its outlets by the lean the operator rates them, and whether it is a blindspot.
+    pub lean_coverage: crate::lean::LeanCoverageInfo,
 }
 
 /// An outlet (a followed source).
@@ -424,6 +432,8 @@ pub struct OutletInfo {
     pub healthy: bool,
     /// When a poll last worked.
     pub last_success_at: Option<DateTime<Utc>>,
+    /// Its political lean, as the operator rates it (null: not rated).
+    pub lean: Option<crate::lean::LeanInfo>,
 }
 
 impl From<&Source> for OutletInfo {
@@ -436,6 +446,7 @@ impl From<&Source> for OutletInfo {
             category: s.category.clone(),
             healthy: s.error_count == 0 && !s.disabled,
             last_success_at: s.last_success_at,
+            lean: s.lean.map(Into::into),
         }
     }
 }
@@ -704,12 +715,14 @@ pub(crate) async fn get_story(State(state): State<AppState>, Path(raw): Path<Str
         Ok(topics) => topics.into_iter().map(|(name, _)| name).collect(),
         Err(e) => return internal(&state, &e),
     };
-    let (articles, related, entities) = match (articles, related, entities) {
-        (Ok(articles), Ok(related), Ok(entities)) => (articles, related, entities),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return internal(&state, &e),
+    let lean_coverage = state.store.story_lean_coverage(story.id).await;
+    let (articles, related, entities, lean_coverage) = match (articles, related, entities, lean_coverage) {
+        (Ok(articles), Ok(related), Ok(entities), Ok(lean_coverage)) => (articles, related, entities, lean_coverage),
+        (Err(e), _, _, _) | (_, Err(e), _, _) | (_, _, Err(e), _) | (_, _, _, Err(e)) => return internal(&state, &e),
     };
     let mut detail = StoryDetail {
         topics,
+        lean_coverage: lean_coverage.into(),
         story: story.into(),
         articles: articles.into_iter().map(Into::into).collect(),
         related: related.into_iter().map(Into::into).collect(),

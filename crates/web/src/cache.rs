@@ -127,11 +127,13 @@ fn cacheable(path: &str) -> bool {
     const PREFIXES: &[&str] = &[
         "/articles/",
         "/stories",
+        "/blindspots",
         "/topics",
         "/sources",
         "/feeds/",
         "/api/v1/articles",
         "/api/v1/stories",
+        "/api/v1/blindspots",
         "/api/v1/outlets",
         "/api/v1/topics",
         "/entities",

@@ -14,6 +14,7 @@ mod cursor;
 mod feeds_out;
 pub mod images;
 mod json_body;
+mod lean;
 mod pages;
 mod search;
 mod stories;
@@ -235,6 +236,7 @@ fn app_routes() -> Routes {
         .get("/articles/{id}", pages::article)
         .get("/stories", stories::stories)
         .get("/stories/{id}", stories::story)
+        .get("/blindspots", lean::blindspots)
         .get("/stories/{id}/feed.atom", feeds_out::story)
         .get("/feeds/top.atom", feeds_out::top)
         .get("/topics", topics::topics)
@@ -248,6 +250,7 @@ fn app_routes() -> Routes {
         .get("/api/v1/articles/{id}", api::get_article)
         .get("/api/v1/stories", api::list_stories)
         .get("/api/v1/stories/{id}", api::get_story)
+        .get("/api/v1/blindspots", lean::api_blindspots)
         .get("/api/v1/outlets", api::list_outlets)
         .get("/api/v1/outlets/{id}", api::get_outlet)
         .get("/api/v1/topics", api::list_topics)

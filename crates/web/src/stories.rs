@@ -129,6 +129,8 @@ struct StoryPage {
     groups: Vec<crate::aids::EntityGroup>,
     /// The topics of its articles.
     topics: Vec<crate::aids::TopicLink>,
+    /// Its outlets by lean, when some are rated.
+    lean: Option<crate::lean::LeanView>,
     thread: crate::community::comments::ThreadView,
 }
 
@@ -162,6 +164,7 @@ pub(crate) async fn story(
     let target = tidings_core::accounts::CommentTarget::Story(id);
     let thread = crate::community::comments::thread(&state, &viewer, target, sort).await.map_err(internal)?;
     let topics = state.store.story_topics(id).await.map_err(internal)?;
+    let lean = crate::lean::story_lean(&state, &story).await?;
     let topics = topics
         .into_iter()
         .map(|(name, _)| crate::aids::TopicLink { slug: crate::topics::path_segment(&name), name })
@@ -192,6 +195,7 @@ pub(crate) async fn story(
             brief,
             groups,
             topics,
+            lean,
             thread,
         },
         &state,

@@ -190,6 +190,8 @@ catalogue! {
         pub nav_search: &'static str,
         /// Navigation: the page of names in the news.
         pub nav_entities: &'static str,
+        /// Navigation, and the blindspots page's heading.
+        pub nav_blindspots: &'static str,
         /// The accessible name of the search form in every page's header.
         pub site_search_label: &'static str,
         /// The label of a search box.
@@ -342,10 +344,38 @@ catalogue! {
         pub chart_description: &'static str,
         /// Outlets left out of the chart: `{n}`.
         pub chart_hidden: Plural,
+        /// The heading of a story's coverage by the lean of its outlets.
+        pub lean_heading: &'static str,
+        /// The leans, left to right: left, leaning left, centre, leaning right, right.
+        pub lean_names: [&'static str; 5],
+        /// One lean's count in the coverage list: `{lean}`, `{n}`.
+        pub lean_count: &'static str,
+        /// Outlets with no lean rated: `{n}`.
+        pub lean_unrated: Plural,
+        /// The bar's accessible title: `{counts}`, the leans' counts as a list.
+        pub lean_bar_title: &'static str,
+        /// Under the coverage by lean: where the ratings come from.
+        pub lean_note: &'static str,
+        /// A story outlets on the left cover and those on the right hardly do.
+        pub blindspot_right: &'static str,
+        /// A story outlets on the right cover and those on the left hardly do.
+        pub blindspot_left: &'static str,
         /// The heading of a story's timeline.
         pub timeline: &'static str,
         /// A copy in a timeline: `{outlet}`, the original's.
         pub republished_from: &'static str,
+
+        // Blindspots (blindspots.html).
+        /// What the page lists: `{days}`, `{min}` (outlets), `{share}` (a percentage).
+        pub blindspots_intro: &'static str,
+        /// The heading of the stories the right hardly covers.
+        pub blindspots_right: &'static str,
+        /// The heading of the stories the left hardly covers.
+        pub blindspots_left: &'static str,
+        /// A side with no blindspot.
+        pub blindspots_none: &'static str,
+        /// The page when no source has a lean rated.
+        pub blindspots_unrated_html: &'static str,
 
         // Topics (topics.html, topic.html).
         /// The topics page with no topic.
@@ -486,6 +516,16 @@ catalogue! {
         pub full_text_line: &'static str,
         /// A source's own skip rules: `{rules}`.
         pub skip_rules_line: &'static str,
+        /// The label of a source's lean choice: `{name}`, the source's.
+        pub lean_label: &'static str,
+        /// The choice of no lean.
+        pub lean_not_rated: &'static str,
+        /// The button that sets a source's lean.
+        pub set_lean: &'static str,
+        /// A source's lean was set: `{name}`, `{lean}`.
+        pub lean_set: &'static str,
+        /// A lean that is not one: `{lean}`, quoted.
+        pub not_a_lean: &'static str,
         /// A source's last success: `{when}`.
         pub last_success_line: &'static str,
         /// A source's errors in a row: `{n}`.
@@ -1018,6 +1058,7 @@ pub static EN: Strings = Strings {
     nav_sources: "Sources",
     nav_search: "Search",
     nav_entities: "Names",
+    nav_blindspots: "Blindspots",
     site_search_label: "Site search",
     search_articles: "Search articles",
     search_placeholder: "Search",
@@ -1108,8 +1149,26 @@ pub static EN: Strings = Strings {
     chart_title: "Coverage over time: {description}",
     chart_description: "{articles} from {outlets} between {first} and {last}",
     chart_hidden: Plural::new("and {n} more outlet not drawn", "and {n} more outlets not drawn"),
+    lean_heading: "Coverage by lean",
+    lean_names: ["Left", "Lean left", "Center", "Lean right", "Right"],
+    lean_count: "{lean}: {n}",
+    lean_unrated: Plural::new("{n} outlet not rated", "{n} outlets not rated"),
+    lean_bar_title: "Outlets by lean: {counts}",
+    lean_note: "Leans are the ratings this site's operator gives its sources.",
+    blindspot_right: "Blindspot for the right: outlets on the left cover this story, those on the right hardly at all.",
+    blindspot_left: "Blindspot for the left: outlets on the right cover this story, those on the left hardly at all.",
     timeline: "Timeline",
     republished_from: "republished from {outlet}",
+
+    blindspots_intro: "Stories of the last {days} days that outlets on one side cover and those on the other side \
+                       hardly do: at least {min} outlets on one side, and {share} of the outlets rated left or right.",
+    blindspots_right: "Hardly covered on the right",
+    blindspots_left: "Hardly covered on the left",
+    blindspots_none: "None at the moment.",
+    blindspots_unrated_html: "No source has a lean rated yet, so there is nothing to compare. The operator rates \
+                              each outlet with <code>tidings sources lean SOURCE LEAN</code> (left, lean-left, \
+                              center, lean-right or right), or with a <code>lean</code> attribute in an imported \
+                              OPML file.",
 
     topics_empty_html: "No topics yet. Topics come from the categories of sources (<code>tidings sources add URL \
                         --category NAME</code>, or the folders of an imported OPML file).",
@@ -1202,6 +1261,11 @@ pub static EN: Strings = Strings {
     category_line: "Category: {category}",
     full_text_line: "Full text: {mode}",
     skip_rules_line: "Skips items matching: {rules} (set with tidings sources skip)",
+    lean_label: "Lean of {name}",
+    lean_not_rated: "Not rated",
+    set_lean: "Set lean",
+    lean_set: "{name}: lean {lean}.",
+    not_a_lean: "{lean} is not a lean: choose left, lean-left, center, lean-right or right.",
     last_success_line: "Last success: {when}",
     errors_in_a_row_line: "Errors in a row: {n}",
     last_error_line: "Last error, {when}: {error}",

@@ -268,6 +268,7 @@ async fn every_admin_post_refuses_no_session_a_bad_csrf_token_and_other_sites() 
         format!("/admin/sources/{id}/remove"),
         format!("/admin/sources/{id}/enable"),
         format!("/admin/sources/{id}/poll"),
+        format!("/admin/sources/{id}/lean"),
     ];
     let fields = [("url", "https://other.example/feed"), ("extract", "auto")];
     for path in &paths {
@@ -673,4 +674,28 @@ async fn without_a_token_the_message_after_a_form_shows_whichever_process_render
     assert!(shown.contains("class=\"flash") && shown.contains("Added Outlet"), "{shown}");
     let not_hers = render(format!("{bruno}; {flash}")).await;
     assert!(!not_hers.contains("class=\"flash"), "another session's message is not shown: {not_hers}");
+}
+
+#[tokio::test]
+async fn an_admin_rates_a_sources_lean_from_its_row() {
+    let site = site(TOKEN).await;
+    let (cookie, csrf) = admin_session(&site).await;
+    let id = site.gazette;
+    let page = send(&site, get_with("/admin", &cookie)).await.body;
+    assert!(page.contains(&format!("<label for=\"lean-{id}\"")), "the choice is labelled: {page}");
+    assert!(page.contains("<option value=\"\" selected>Not rated</option>"), "{page}");
+
+    let lean = format!("/admin/sources/{id}/lean");
+    let message = act(&site, &cookie, &lean, &[("csrf", &csrf), ("lean", "lean-right")]).await;
+    assert!(message.ends_with("lean Lean right."), "{message}");
+    assert_eq!(site.store.source(id).await.unwrap().unwrap().lean, Some(tidings_core::Lean::LeanRight));
+    let page = send(&site, get_with("/admin", &cookie)).await.body;
+    assert!(page.contains("<option value=\"lean-right\" selected>Lean right</option>"), "{page}");
+
+    let message = act(&site, &cookie, &lean, &[("csrf", &csrf), ("lean", "sideways")]).await;
+    assert!(message.contains("is not a lean"), "{message}");
+    assert_eq!(site.store.source(id).await.unwrap().unwrap().lean, Some(tidings_core::Lean::LeanRight), "unchanged");
+    let message = act(&site, &cookie, &lean, &[("csrf", &csrf), ("lean", "")]).await;
+    assert!(message.ends_with("lean Not rated."), "{message}");
+    assert_eq!(site.store.source(id).await.unwrap().unwrap().lean, None);
 }

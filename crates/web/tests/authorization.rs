@@ -214,6 +214,7 @@ fn table() -> Vec<Row> {
         row!(POST "/admin/sources/{id}/remove", |_| "/admin/sources/1/remove".into(), none, Kind::AdminToken),
         row!(POST "/admin/sources/{id}/enable", |_| "/admin/sources/1/enable".into(), none, Kind::AdminToken),
         row!(POST "/admin/sources/{id}/poll", |_| "/admin/sources/1/poll".into(), none, Kind::AdminToken),
+        row!(POST "/admin/sources/{id}/lean", |_| "/admin/sources/1/lean".into(), none, Kind::AdminToken),
         row!(POST "/api/v1/sources", |_| "/api/v1/sources".into(), |_| r#"{"url":"https://x.example/feed"}"#.into(), Kind::AdminToken),
         row!(DELETE "/api/v1/sources/{id}", |_| "/api/v1/sources/1".into(), none, Kind::AdminToken),
     ]

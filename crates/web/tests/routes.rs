@@ -526,3 +526,78 @@ async fn the_manifest_and_service_worker_are_served_and_no_page_has_inline_scrip
         }
     }
 }
+
+#[tokio::test]
+async fn story_pages_count_outlets_by_lean_and_blindspots_list_one_sided_stories() {
+    use tidings_core::{ClusteringBatch, Lean, StoryTarget};
+    let site = site().await;
+    let (story, _, _) = with_story(&site).await;
+    let (status, _, page) = get(&site, "/blindspots").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("No source has a lean rated yet"), "{page}");
+    assert!(!get(&site, &format!("/stories/{story}")).await.2.contains("Coverage by lean"));
+    let api: serde_json::Value = serde_json::from_str(&get(&site, "/api/v1/blindspots").await.2).unwrap();
+    assert_eq!((api["rated"].as_bool(), api["stories"].as_array().map(Vec::len)), (Some(false), Some(0)));
+
+    // Gazette left and Herald lean-left: two outlets on the left are too few to call a blindspot.
+    let sources = site.store.sources().await.unwrap();
+    site.store.set_lean(sources[0].id, Some(Lean::Left)).await.unwrap();
+    site.store.set_lean(sources[1].id, Some(Lean::LeanLeft)).await.unwrap();
+    let page = get(&site, &format!("/stories/{story}")).await.2;
+    assert!(page.contains("Coverage by lean") && page.contains("Left: 1") && page.contains("Lean left: 1"), "{page}");
+    assert!(page.contains("<svg class=\"lean-bar\"") && !page.contains("Blindspot for"), "{page}");
+    let detail: serde_json::Value =
+        serde_json::from_str(&get(&site, &format!("/api/v1/stories/{story}")).await.2).unwrap();
+    assert_eq!(detail["lean_coverage"]["left"], 1);
+    assert_eq!(detail["lean_coverage"]["lean_left"], 1);
+    assert!(detail["lean_coverage"]["blindspot"].is_null());
+    let page = get(&site, "/blindspots").await.2;
+    assert_eq!(page.matches("None at the moment.").count(), 2, "{page}");
+
+    // A third outlet on the left, none on the right: the right's blindspot.
+    let courier = site
+        .store
+        .add_source(NewSource {
+            url: "https://courier.example/feed.xml".into(),
+            kind: SourceKind::Feed,
+            title: Some("Courier".into()),
+            site_url: None,
+            category: None,
+        })
+        .await
+        .unwrap();
+    site.store.set_lean(courier.id, Some(Lean::Left)).await.unwrap();
+    let now = Utc::now();
+    let report = NewArticle {
+        guid: "courier-tram".into(),
+        url: Some("https://courier.example/tram".into()),
+        title: "Tram vote passes".into(),
+        content_text: "The tram vote passed.".into(),
+        published_at: Some(now - chrono::Duration::minutes(2)),
+        content_hash: "hcourier".into(),
+        ..NewArticle::default()
+    };
+    let poll =
+        PollSuccess { articles: vec![report], next_poll_at: now, poll_interval_secs: 1800, ..Default::default() };
+    site.store.record_poll(courier.id, now, poll).await.unwrap();
+    let job = site.store.pending_clustering(10, 0, now + chrono::Duration::hours(1)).await.unwrap()[0].article_id;
+    let batch =
+        ClusteringBatch { assignments: vec![(job, StoryTarget::Existing(story))], ..ClusteringBatch::default() };
+    site.store.record_clustering(now, batch).await.unwrap();
+
+    let page = get(&site, &format!("/stories/{story}")).await.2;
+    assert!(page.contains("Blindspot for the right") && page.contains("Left: 2"), "{page}");
+    let page = get(&site, "/blindspots").await.2;
+    let right = page.find("Hardly covered on the right").unwrap();
+    let left = page.find("Hardly covered on the left").unwrap();
+    let listed = page.find(&format!("href=\"/stories/{story}\"")).unwrap();
+    assert!(right < listed && listed < left, "listed under the right's blindspots: {page}");
+    assert!(page.contains("Left: 2, Lean left: 1") || page.contains("Left: 2Lean left: 1"), "{page}");
+    let api: serde_json::Value = serde_json::from_str(&get(&site, "/api/v1/blindspots").await.2).unwrap();
+    assert_eq!(api["rated"], true);
+    assert_eq!(api["stories"][0]["id"], story);
+    assert_eq!(api["stories"][0]["lean_coverage"]["blindspot"], "right");
+    let outlets: serde_json::Value = serde_json::from_str(&get(&site, "/api/v1/outlets").await.2).unwrap();
+    assert_eq!(outlets["outlets"][0]["lean"], "left");
+    assert_eq!(outlets["outlets"][1]["lean"], "lean-left");
+}

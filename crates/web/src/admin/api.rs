@@ -89,6 +89,8 @@ pub struct SourceInfo {
     pub extract: Extract,
     /// Its own skip rules (regular expressions on items' titles and links; `tidings sources skip` sets them).
     pub skip_rules: Vec<String>,
+    /// Its political lean, as the operator rates it (`tidings sources lean` or `/admin`); null: not rated.
+    pub lean: Option<crate::lean::LeanInfo>,
     /// When it was added.
     pub created_at: DateTime<Utc>,
     /// When it was last polled, successfully or not.
@@ -119,6 +121,7 @@ impl From<Source> for SourceInfo {
             category: s.category,
             extract: s.extract_mode.into(),
             skip_rules: s.skip_rules,
+            lean: s.lean.map(Into::into),
             created_at: s.created_at,
             last_polled_at: s.last_polled_at,
             last_success_at: s.last_success_at,

@@ -94,6 +94,7 @@ pub(crate) fn routes() -> Routes {
         .post("/admin/sources/{id}/remove", pages::remove)
         .post("/admin/sources/{id}/enable", pages::enable)
         .post("/admin/sources/{id}/poll", pages::poll)
+        .post("/admin/sources/{id}/lean", pages::set_lean)
         .get("/api/v1/sources", api::list_sources)
         .post("/api/v1/sources", api::create_source)
         .delete("/api/v1/sources/{id}", api::delete_source)

@@ -12,7 +12,7 @@ use axum::response::{Html, IntoResponse, Response};
 use chrono::Utc;
 use serde::Deserialize;
 use tidings_core::accounts::Role;
-use tidings_core::{ExtractMode, Source};
+use tidings_core::{ExtractMode, Lean, Source};
 
 use super::auth::{self, AdminAuth, CrossSite, FLASH_COOKIE, Flash, SESSION_COOKIE, Session};
 use super::{AddSource, BadUrl, SourceAdminError, check_url, clean_category};
@@ -174,6 +174,8 @@ pub(crate) struct AdminSourceRow {
     extract: &'static str,
     /// Its own skip rules, in a line; empty when it has none.
     skip_rules: String,
+    /// Its lean's stored name; empty when it has none.
+    lean: &'static str,
     status: &'static str,
     failing: bool,
     disabled: bool,
@@ -201,6 +203,7 @@ impl AdminSourceRow {
             } else {
                 t.fill(t.skip_rules_line, &[("rules", &s.skip_rules.join("   "))])
             },
+            lean: s.lean.map_or("", Lean::as_str),
             status: if s.disabled {
                 t.stopped
             } else if s.error_count > 0 {
@@ -233,6 +236,8 @@ struct AdminPage {
     account: Option<String>,
     can_add: bool,
     sources: Vec<AdminSourceRow>,
+    /// The leans a source can be given: (stored name, words), "not rated" first.
+    lean_choices: Vec<(&'static str, &'static str)>,
     /// Failed machine-written summaries (`[llm]`), latest first; empty when there are none (or it is off).
     summary_failures: Vec<SummaryFailureRow>,
 }
@@ -289,6 +294,9 @@ pub(super) async fn home(State(state): State<AppState>, viewer: Viewer, headers:
                     },
                     can_add: state.source_admin.is_some(),
                     sources: sources.iter().map(|s| AdminSourceRow::new(t, s, now)).collect(),
+                    lean_choices: std::iter::once(("", t.lean_not_rated))
+                        .chain(Lean::ALL.map(|l| (l.as_str(), crate::lean::lean_name(t, l))))
+                        .collect(),
                     summary_failures: failures.into_iter().map(|f| SummaryFailureRow::new(t, f, now)).collect(),
                 };
                 html(StatusCode::OK, &page, &state)
@@ -650,6 +658,51 @@ pub(super) async fn enable(
             Ok(()) => Flash::ok(state.strings.with(state.strings.resumed, source_name(state.strings, &source))),
             Err(e) => store_failure(&state, e),
         },
+        Err(flash) => flash,
+    };
+    back(&auth, &headers, &uri, &flash)
+}
+
+/// What the lean form of a source sends.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct LeanForm {
+    #[serde(default)]
+    csrf: String,
+    /// A lean's stored name; empty for none.
+    #[serde(default)]
+    lean: String,
+}
+
+/// `POST /admin/sources/{id}/lean`: rates (or unrates) a source's political lean.
+pub(super) async fn set_lean(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(raw): Path<String>,
+    form: Result<Form<LeanForm>, FormRejection>,
+) -> Response {
+    let form = form.map(|Form(f)| f).unwrap_or_default();
+    let csrf = Ok(Form(CsrfForm { csrf: form.csrf.clone() }));
+    let (auth, source) = match source_action(&state, &viewer, &headers, &uri, &raw, csrf).await {
+        Ok(checked) => checked,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let t = state.strings;
+    let flash = match source {
+        Ok(source) => {
+            let lean = if form.lean.is_empty() { Some(None) } else { Lean::parse(&form.lean).map(Some) };
+            match lean {
+                None => Flash::error(t.with(t.not_a_lean, t.quote(&form.lean))),
+                Some(lean) => match state.store.set_lean(source.id, lean).await {
+                    Ok(()) => {
+                        let words = lean.map_or(t.lean_not_rated, |l| crate::lean::lean_name(t, l));
+                        Flash::ok(t.fill(t.lean_set, &[("name", &source_name(t, &source)), ("lean", &words)]))
+                    }
+                    Err(e) => store_failure(&state, e),
+                },
+            }
+        }
         Err(flash) => flash,
     };
     back(&auth, &headers, &uri, &flash)
