@@ -18,8 +18,8 @@ use crate::stories::StoryRow;
 use crate::strings::Strings;
 use crate::{PageError, pages::page};
 
-/// Blindspots are looked for among the stories updated in this many days.
-pub(crate) const BLINDSPOT_DAYS: i64 = 7;
+/// Blindspots are looked for among the stories updated in this many days up to the newest story.
+pub(crate) const BLINDSPOT_DAYS: i64 = 14;
 /// ... and among at most this many of the newest of them with enough outlets, to bound the page's cost.
 const BLINDSPOT_SCAN: i64 = 2_000;
 /// Blindspots listed per side.
@@ -102,7 +102,10 @@ pub(crate) async fn story_lean(state: &AppState, story: &StorySummary) -> Result
 async fn find_blindspots(
     state: &AppState,
 ) -> Result<Option<Vec<(Side, StorySummary, LeanCoverage)>>, tidings_core::StoreError> {
-    let since = Utc::now() - TimeDelta::days(BLINDSPOT_DAYS);
+    // The days up to the newest story rather than up to now: a site whose sources have gone quiet for a while
+    // (or the demo, whose articles are dated) still shows its latest blindspots.
+    let newest = state.store.latest_stories(1, None).await?.first().map(|s| s.last_updated);
+    let since = newest.map_or_else(Utc::now, |newest| newest.min(Utc::now())) - TimeDelta::days(BLINDSPOT_DAYS);
     let candidates =
         state.store.rated_coverage_since(since, LeanCoverage::BLINDSPOT_MIN_OUTLETS, BLINDSPOT_SCAN).await?;
     if candidates.is_empty() && !state.store.sources().await?.iter().any(|s| s.lean.is_some()) {
@@ -260,7 +263,7 @@ pub struct BlindspotInfo {
 /// The recent blindspots.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BlindspotList {
-    /// Stories updated in this many days are considered.
+    /// Stories updated in this many days up to the newest story are considered.
     pub days: i64,
     /// Whether any source has a lean rated (with none, there can be no blindspot).
     pub rated: bool,

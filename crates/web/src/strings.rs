@@ -1160,8 +1160,9 @@ pub static EN: Strings = Strings {
     timeline: "Timeline",
     republished_from: "republished from {outlet}",
 
-    blindspots_intro: "Stories of the last {days} days that outlets on one side cover and those on the other side \
-                       hardly do: at least {min} outlets on one side, and {share} of the outlets rated left or right.",
+    blindspots_intro: "Stories of the latest {days} days of coverage that outlets on one side cover and those on \
+                       the other side hardly do: at least {min} outlets on one side, and {share} of the outlets rated \
+                       left or right.",
     blindspots_right: "Hardly covered on the right",
     blindspots_left: "Hardly covered on the left",
     blindspots_none: "None at the moment.",

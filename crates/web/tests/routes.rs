@@ -601,3 +601,46 @@ async fn story_pages_count_outlets_by_lean_and_blindspots_list_one_sided_stories
     assert_eq!(outlets["outlets"][0]["lean"], "left");
     assert_eq!(outlets["outlets"][1]["lean"], "lean-left");
 }
+
+#[tokio::test]
+async fn regression_blindspots_of_a_site_whose_coverage_stopped_weeks_ago_are_still_listed() {
+    use tidings_core::{ClusteringBatch, Lean, StoryTarget};
+    // The demo's articles are dated: counting the days up to now showed no blindspot once they were weeks old.
+    let (store, gazette, _dir) = common::gazette("Gazette", None).await;
+    let weeks_ago = Utc::now() - chrono::Duration::days(40);
+    let mut sources = vec![gazette];
+    for name in ["herald", "courier"] {
+        let new = NewSource {
+            url: format!("https://{name}.example/feed.xml"),
+            kind: SourceKind::Feed,
+            title: Some(name.into()),
+            site_url: None,
+            category: None,
+        };
+        sources.push(store.add_source(new).await.unwrap().id);
+    }
+    for (i, source) in sources.iter().enumerate() {
+        store.set_lean(*source, Some(Lean::Left)).await.unwrap();
+        let report = NewArticle {
+            guid: format!("old-{i}"),
+            title: format!("Old tram vote {i}"),
+            content_text: "The tram vote passed.".into(),
+            published_at: Some(weeks_ago),
+            content_hash: format!("old-{i}"),
+            ..NewArticle::default()
+        };
+        let poll = PollSuccess { articles: vec![report], next_poll_at: weeks_ago, ..Default::default() };
+        store.record_poll(*source, weeks_ago, poll).await.unwrap();
+    }
+    let jobs = store.pending_clustering(10, 0, Utc::now()).await.unwrap();
+    let batch = ClusteringBatch {
+        new_stories: vec!["Old tram vote".into()],
+        assignments: jobs.iter().map(|j| (j.article_id, StoryTarget::New(0))).collect(),
+        ..ClusteringBatch::default()
+    };
+    let story = store.record_clustering(weeks_ago, batch).await.unwrap()[0];
+    let site = Site { store, _dir };
+    let api: serde_json::Value = serde_json::from_str(&get(&site, "/api/v1/blindspots").await.2).unwrap();
+    assert_eq!(api["stories"][0]["id"], story, "{api}");
+    assert!(get(&site, "/blindspots").await.2.contains(&format!("href=\"/stories/{story}\"")));
+}
