@@ -1118,8 +1118,9 @@ where
         scan: i64,
     ) -> StoreResult<Vec<(StorySummary, LeanCoverage)>> {
         let doing = "counting the outlets of recent stories by lean";
-        // The newest `scan` stories first (through stories_live), then their articles' sources: the work is
-        // bounded by `scan`, not by how many stories the window holds.
+        // The newest `scan` stories with enough outlets first (walking stories_live, whose entries the outlet
+        // count then filters: the live stories of the span at most), then their articles' sources, each counted
+        // once. A republished copy counts for its outlet: running a wire story is covering it.
         let rows = sqlx::query(
             "SELECT st.id, st.headline, st.article_count, st.outlet_count, st.first_at, st.latest_at, \
              s.lean AS lean, COUNT(DISTINCT a.source_id) AS outlets \

@@ -22,7 +22,12 @@ pub(crate) async fn run(config: &Config, command: SourcesCommand) -> anyhow::Res
                 .await
                 .with_context(|| format!("adding {url}"))?;
             if lean.is_some() {
-                store.set_lean(source.id, lean).await.with_context(|| format!("rating the lean of {url}"))?;
+                store.set_lean(source.id, lean).await.with_context(|| {
+                    format!(
+                        "source {} {} was added, but its lean was not set (try tidings sources lean)",
+                        source.id, source.url
+                    )
+                })?;
             }
             println!("added source {} {} ({})", source.id, source.url, source.title.as_deref().unwrap_or("untitled"));
         }
@@ -225,28 +230,39 @@ pub(crate) async fn import(
             site_url: tidings_ingest::normalise::web_url(feed.html_url.as_deref()),
             category: feed.category.clone(),
         };
-        match store.add_source(new).await {
+        let source = match store.add_source(new).await {
             Ok(source) => {
                 report.added += 1;
-                if let Some(raw) = &feed.lean {
-                    // A lean that cannot be read leaves the source unrated; the rest of the list still comes in.
-                    match Lean::parse(raw) {
-                        Some(lean) => store
-                            .set_lean(source.id, Some(lean))
-                            .await
-                            .with_context(|| format!("rating the lean of {}", feed.xml_url))?,
-                        None => bar.suspend(|| {
-                            eprintln!(
-                                "{}: lean {raw:?} is not one of left, lean-left, center, lean-right, right; \
-                                 left unrated",
-                                feed.xml_url
-                            )
-                        }),
+                source
+            }
+            Err(StoreError::DuplicateSource(_)) => {
+                report.already += 1;
+                // The list's lean still applies: export, rate in the file, import again.
+                match (&feed.lean, store.source_by_url(&feed.xml_url).await?) {
+                    (Some(_), Some(source)) => source,
+                    _ => {
+                        bar.inc(1);
+                        continue;
                     }
                 }
             }
-            Err(StoreError::DuplicateSource(_)) => report.already += 1,
             Err(error) => return Err(error).with_context(|| format!("adding {}", feed.xml_url)),
+        };
+        if let Some(raw) = &feed.lean {
+            // A lean that cannot be read leaves the source as it was; the rest of the list still comes in.
+            match Lean::parse(raw) {
+                Some(lean) if source.lean != Some(lean) => store
+                    .set_lean(source.id, Some(lean))
+                    .await
+                    .with_context(|| format!("rating the lean of {}", feed.xml_url))?,
+                Some(_) => {}
+                None => bar.suspend(|| {
+                    eprintln!(
+                        "{}: lean {raw:?} is not one of left, lean-left, center, lean-right, right; not rated",
+                        feed.xml_url
+                    )
+                }),
+            }
         }
         bar.inc(1);
     }

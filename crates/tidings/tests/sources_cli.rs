@@ -263,4 +263,14 @@ fn leans_come_from_opml_the_lean_command_and_sources_add_and_go_out_in_the_expor
 
     assert!(env.ok(&["sources", "lean", "1", "--clear"]).contains("no lean rated"));
     assert!(env.ok(&["sources", "lean", "1"]).contains("has no lean rated"));
+
+    // Rated in the file and imported again: the sources already followed take the list's leans.
+    std::fs::write(
+        &opml,
+        exported.replace("lean=\"lean-left\"", "lean=\"right\"").replace("lean=\"center\"", "lean=\"left\""),
+    )
+    .unwrap();
+    assert!(env.ok(&["sources", "import", opml.to_str().unwrap()]).contains("imported 0 sources"));
+    let listed: serde_json::Value = serde_json::from_str(&env.ok(&["sources", "list", "--json"])).unwrap();
+    assert_eq!((listed[0]["lean"].as_str(), listed[2]["lean"].as_str()), (Some("right"), Some("left")), "{listed}");
 }

@@ -135,7 +135,9 @@ struct BlindspotsPage {
 
 struct BlindspotSide {
     heading: &'static str,
-    stories: Vec<(StoryRow, String)>,
+    stories: Vec<StoryRow>,
+    /// Each story's outlets by lean, in words.
+    counts: Vec<String>,
 }
 
 /// `/blindspots`.
@@ -143,21 +145,22 @@ pub(crate) async fn blindspots(State(state): State<AppState>) -> Result<Response
     let t = state.strings;
     let found = find_blindspots(&state).await.map_err(|e| PageError::internal(&state, &e))?;
     let now = Utc::now();
-    let sides = found.map(|found| {
+    let mut sides: Option<Vec<BlindspotSide>> = found.map(|found| {
         [(Side::Right, t.blindspots_right), (Side::Left, t.blindspots_left)]
             .into_iter()
-            .map(|(side, heading)| BlindspotSide {
-                heading,
-                stories: found
-                    .iter()
-                    .filter(|(s, _, _)| *s == side)
-                    .map(|(_, story, coverage)| {
-                        (StoryRow::new(t, story, now), t.list(&lean_counts(t, coverage, false)))
-                    })
-                    .collect(),
+            .map(|(side, heading)| {
+                let of_side = || found.iter().filter(move |(s, _, _)| *s == side);
+                BlindspotSide {
+                    heading,
+                    stories: of_side().map(|(_, story, _)| StoryRow::new(t, story, now)).collect(),
+                    counts: of_side().map(|(_, _, coverage)| t.list(&lean_counts(t, coverage, false))).collect(),
+                }
             })
             .collect()
     });
+    for side in sides.iter_mut().flatten() {
+        crate::community::comments::count_stories(&state, &mut side.stories).await;
+    }
     let share = format!("{:.0}%", LeanCoverage::BLINDSPOT_SHARE * 100.0);
     let intro = t.fill(
         t.blindspots_intro,
