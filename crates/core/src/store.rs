@@ -164,6 +164,8 @@ pub trait Store: Send + Sync + 'static {
     async fn related_stories(&self, id: StoryId, limit: i64) -> StoreResult<Vec<StorySummary>>;
     /// How many distinct outlets of each lean cover story `id`.
     async fn story_lean_coverage(&self, id: StoryId) -> StoreResult<LeanCoverage>;
+    /// The coverage by lean of each of `ids` (live stories, as lists give them) that has articles, in no order.
+    async fn stories_lean_coverage(&self, ids: &[StoryId]) -> StoreResult<Vec<(StoryId, LeanCoverage)>>;
     /// The stories updated since `since`, covered by at least `min_outlets` outlets of which some are rated,
     /// newest first, each with its coverage by lean: the candidates for blindspots
     /// ([`LeanCoverage::blindspot`] decides). At most `scan` stories are read, so the cost stays bounded however

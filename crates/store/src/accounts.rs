@@ -28,7 +28,7 @@ const TOKEN_USE_RESOLUTION: TimeDelta = TimeDelta::minutes(1);
 
 /// How many ids one `IN (…)` list binds at most (SQLite allows a few thousand parameters per statement at the
 /// least; lists of cards are far shorter).
-const IN_LIST_CHUNK: usize = 500;
+pub(crate) const IN_LIST_CHUNK: usize = 500;
 
 /// Up to this many followed outlets, topics or entities, `for_you` reads each one's newest articles through its
 /// own index range; beyond it, that kind is read as one `IN` list (SQLite caps a compound SELECT at 500 parts).

@@ -1111,6 +1111,42 @@ where
         Ok(coverage)
     }
 
+    async fn stories_lean_coverage(&self, ids: &[StoryId]) -> StoreResult<Vec<(StoryId, LeanCoverage)>> {
+        let doing = "counting the outlets of listed stories by lean";
+        let mut coverage: Vec<(StoryId, LeanCoverage)> = Vec::new();
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        for chunk in ids.chunks(crate::accounts::IN_LIST_CHUNK) {
+            // Only numbered placeholders are spliced in.
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+            let sql = format!(
+                "SELECT a.story_id AS story, s.lean AS lean, COUNT(DISTINCT a.source_id) AS outlets FROM articles a \
+                 JOIN sources s ON s.id = a.source_id WHERE a.story_id IN ({}) GROUP BY a.story_id, s.lean \
+                 ORDER BY a.story_id",
+                placeholders.join(", ")
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(&self.pool).await.map_err(db_err(doing))? {
+                let story: StoryId = row.try_get("story").map_err(db_err(doing))?;
+                let lean: String = row.try_get("lean").map_err(db_err(doing))?;
+                let outlets: i64 = row.try_get("outlets").map_err(db_err(doing))?;
+                match coverage.last_mut() {
+                    Some((last, counts)) if *last == story => counts.add(Lean::parse(&lean), outlets),
+                    _ => {
+                        let mut counts = LeanCoverage::default();
+                        counts.add(Lean::parse(&lean), outlets);
+                        coverage.push((story, counts));
+                    }
+                }
+            }
+        }
+        Ok(coverage)
+    }
+
     async fn rated_coverage_since(
         &self,
         since: DateTime<Utc>,

@@ -1225,6 +1225,10 @@ async fn stories_count_their_outlets_by_lean_and_recent_rated_ones_are_listed() 
         let expected = LeanCoverage { left: 2, lean_left: 1, right: 1, unrated: 1, ..LeanCoverage::default() };
         assert_eq!(store.story_lean_coverage(x).await.unwrap(), expected);
         assert_eq!(store.story_lean_coverage(y).await.unwrap(), LeanCoverage { unrated: 1, ..Default::default() });
+        let mut listed = store.stories_lean_coverage(&[y, x, y, 999_999]).await.unwrap();
+        listed.sort_by_key(|(id, _)| *id);
+        assert_eq!(listed, [(x, expected), (y, LeanCoverage { unrated: 1, ..Default::default() })], "once each");
+        assert!(store.stories_lean_coverage(&[]).await.unwrap().is_empty());
 
         let listed = store.rated_coverage_since(at(0, 0), 1, 100).await.unwrap();
         assert_eq!(listed.len(), 1, "a story no rated outlet covers is left out: {listed:?}");

@@ -82,7 +82,7 @@ const API_PAGE: i64 = 50;
         StoryDetail,
         StoryArticleInfo,
         crate::lean::LeanCoverageInfo,
-        crate::lean::SideInfo,
+        crate::lean::MissingSide,
         crate::lean::LeanInfo,
         crate::lean::BlindspotInfo,
         crate::lean::BlindspotList,

@@ -48,22 +48,7 @@ impl LeanView {
             return None;
         }
         let counts = lean_counts(t, coverage, true);
-        let mut bar = format!(
-            "<svg class=\"lean-bar\" viewBox=\"0 0 100 6\" preserveAspectRatio=\"none\" role=\"img\" \
-             aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
-            escape(&t.with(t.lean_bar_title, t.list(&counts)))
-        );
-        let mut x = 0.0;
-        for (lean, class) in Lean::ALL.iter().zip(CLASSES) {
-            let n = coverage.of(*lean);
-            if n == 0 {
-                continue;
-            }
-            let width = 100.0 * n as f64 / rated as f64;
-            let _ = write!(bar, "<rect x=\"{x:.2}\" y=\"0\" width=\"{width:.2}\" height=\"6\" class=\"{class}\"/>");
-            x += width;
-        }
-        bar.push_str("</svg>");
+        let bar = bar_svg(t, coverage, "lean-bar");
         let unrated = if coverage.unrated > 0 { t.count(&t.lean_unrated, coverage.unrated) } else { String::new() };
         Some(LeanView { bar, counts, unrated, blindspot: blindspot_sentence(t, coverage.blindspot()) })
     }
@@ -81,6 +66,45 @@ fn lean_counts(t: &Strings, coverage: &LeanCoverage, with_zeros: bool) -> Vec<St
         .filter(|&lean| with_zeros || coverage.of(lean) > 0)
         .map(|lean| t.fill(t.lean_count, &[("lean", &lean_name(t, lean)), ("n", &coverage.of(lean))]))
         .collect()
+}
+
+/// One bar split by the rated outlets' leans (`coverage` has some), its accessible name the counts in words.
+fn bar_svg(t: &Strings, coverage: &LeanCoverage, class: &str) -> String {
+    let mut bar = format!(
+        "<svg class=\"{class}\" viewBox=\"0 0 100 6\" preserveAspectRatio=\"none\" role=\"img\" \
+         aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
+        escape(&t.with(t.lean_bar_title, t.list(&lean_counts(t, coverage, false))))
+    );
+    let rated = coverage.rated().max(1) as f64;
+    let mut x = 0.0;
+    for (lean, part) in Lean::ALL.iter().zip(CLASSES) {
+        let n = coverage.of(*lean);
+        if n == 0 {
+            continue;
+        }
+        let width = 100.0 * n as f64 / rated;
+        let _ = write!(bar, "<rect x=\"{x:.2}\" y=\"0\" width=\"{width:.2}\" height=\"6\" class=\"{part}\"/>");
+        x += width;
+    }
+    bar.push_str("</svg>");
+    bar
+}
+
+/// Gives each listed story whose outlets include rated ones its small lean bar. Best effort, as comment counts
+/// are: a list shows without the bars if they cannot be read.
+pub(crate) async fn mark_stories(state: &AppState, rows: &mut [StoryRow]) {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    match state.store.stories_lean_coverage(&ids).await {
+        Ok(coverage) => {
+            for row in rows {
+                row.lean_bar = coverage
+                    .iter()
+                    .find(|(id, c)| *id == row.id && c.rated() > 0)
+                    .map(|(_, c)| bar_svg(state.strings, c, "lean-bar lean-bar-card"));
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "story list shown without lean bars"),
+    }
 }
 
 fn blindspot_sentence(t: &Strings, missing: Option<Side>) -> Option<&'static str> {
@@ -160,6 +184,7 @@ pub(crate) async fn blindspots(State(state): State<AppState>) -> Result<Response
     });
     for side in sides.iter_mut().flatten() {
         crate::community::comments::count_stories(&state, &mut side.stories).await;
+        mark_stories(&state, &mut side.stories).await;
     }
     let share = format!("{:.0}%", LeanCoverage::BLINDSPOT_SHARE * 100.0);
     let intro = t.fill(
@@ -186,7 +211,7 @@ pub struct LeanCoverageInfo {
     pub unrated: i64,
     /// The side that hardly covers the story while the other does (at least 3 outlets on one side and 80% of
     /// those rated left or right), if any.
-    pub blindspot: Option<SideInfo>,
+    pub blindspot: Option<MissingSide>,
 }
 
 impl From<LeanCoverage> for LeanCoverageInfo {
@@ -198,29 +223,28 @@ impl From<LeanCoverage> for LeanCoverageInfo {
             lean_right: c.lean_right,
             right: c.right,
             unrated: c.unrated,
-            blindspot: c.blindspot().map(Into::into),
+            blindspot: c.blindspot().and_then(MissingSide::of),
         }
     }
 }
 
-/// A side of the press.
+/// The side of the press that hardly covers a story.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum SideInfo {
-    /// Left and leaning left.
+pub enum MissingSide {
+    /// Outlets rated left and leaning left.
     Left,
-    /// Centre.
-    Center,
-    /// Leaning right and right.
+    /// Outlets rated leaning right and right.
     Right,
 }
 
-impl From<Side> for SideInfo {
-    fn from(s: Side) -> Self {
-        match s {
-            Side::Left => SideInfo::Left,
-            Side::Center => SideInfo::Center,
-            Side::Right => SideInfo::Right,
+impl MissingSide {
+    /// The side a blindspot misses (the centre is never one: it counts for neither side).
+    fn of(side: Side) -> Option<MissingSide> {
+        match side {
+            Side::Left => Some(MissingSide::Left),
+            Side::Right => Some(MissingSide::Right),
+            Side::Center => None,
         }
     }
 }

@@ -33,6 +33,9 @@ pub(crate) struct StoryRow {
     pub(crate) relative: String,
     /// Visible comments (filled in by [`crate::community::comments::count_stories`] where lists show them).
     pub(crate) comments: i64,
+    /// Its outlets by lean as a small bar, when some are rated (filled in by [`crate::lean::mark_stories`] where
+    /// lists show it).
+    pub(crate) lean_bar: Option<String>,
 }
 
 impl StoryRow {
@@ -46,6 +49,7 @@ impl StoryRow {
             absolute: timefmt::absolute(t, story.last_updated),
             relative: timefmt::relative(t, story.last_updated, now),
             comments: 0,
+            lean_bar: None,
         }
     }
 }
@@ -72,6 +76,7 @@ pub(crate) async fn home_stories(state: &AppState) -> Result<Vec<StoryRow>, Page
     let mut rows: Vec<StoryRow> =
         top_stories(candidates, now).iter().map(|s| StoryRow::new(state.strings, s, now)).collect();
     crate::community::comments::count_stories(state, &mut rows).await;
+    crate::lean::mark_stories(state, &mut rows).await;
     Ok(rows)
 }
 
@@ -101,6 +106,7 @@ pub(crate) async fn stories(
     let next = crate::cursor::after_stories(&list, PAGE_SIZE);
     let mut stories: Vec<StoryRow> = list.iter().map(|s| StoryRow::new(t, s, now)).collect();
     crate::community::comments::count_stories(&state, &mut stories).await;
+    crate::lean::mark_stories(&state, &mut stories).await;
     page(&StoriesPage { t, stories, next }, &state)
 }
 
@@ -165,6 +171,8 @@ pub(crate) async fn story(
     let thread = crate::community::comments::thread(&state, &viewer, target, sort).await.map_err(internal)?;
     let topics = state.store.story_topics(id).await.map_err(internal)?;
     let lean = crate::lean::story_lean(&state, &story).await?;
+    let mut related: Vec<StoryRow> = related.iter().map(|s| StoryRow::new(t, s, now)).collect();
+    crate::lean::mark_stories(&state, &mut related).await;
     let topics = topics
         .into_iter()
         .map(|(name, _)| crate::aids::TopicLink { slug: crate::topics::path_segment(&name), name })
@@ -190,7 +198,7 @@ pub(crate) async fn story(
             story: StoryRow::new(t, &story, now),
             outlets: t.list(&outlets),
             timeline,
-            related: related.iter().map(|s| StoryRow::new(t, s, now)).collect(),
+            related,
             chart,
             brief,
             groups,

@@ -553,6 +553,9 @@ async fn story_pages_count_outlets_by_lean_and_blindspots_list_one_sided_stories
     assert!(detail["lean_coverage"]["blindspot"].is_null());
     let page = get(&site, "/blindspots").await.2;
     assert_eq!(page.matches("None at the moment.").count(), 2, "{page}");
+    let list = get(&site, "/stories").await.2;
+    assert_eq!(list.matches("<svg class=\"lean-bar lean-bar-card\"").count(), 2, "both stories have Gazette: {list}");
+    assert!(list.contains("aria-label=\"Outlets by lean: Left: 1, Lean left: 1\""), "{list}");
 
     // A third outlet on the left, none on the right: the right's blindspot.
     let courier = site
