@@ -250,7 +250,7 @@ impl MissingSide {
 }
 
 /// An outlet's political lean, as the operator rates it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum LeanInfo {
     /// Left.
@@ -263,6 +263,18 @@ pub enum LeanInfo {
     LeanRight,
     /// Right.
     Right,
+}
+
+impl From<LeanInfo> for Lean {
+    fn from(l: LeanInfo) -> Self {
+        match l {
+            LeanInfo::Left => Lean::Left,
+            LeanInfo::LeanLeft => Lean::LeanLeft,
+            LeanInfo::Center => Lean::Center,
+            LeanInfo::LeanRight => Lean::LeanRight,
+            LeanInfo::Right => Lean::Right,
+        }
+    }
 }
 
 impl From<Lean> for LeanInfo {

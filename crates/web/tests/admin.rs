@@ -447,6 +447,7 @@ async fn the_sources_api_needs_the_bearer_token() {
         ("POST", "/api/v1/sources".to_owned(), Some(new)),
         ("DELETE", format!("/api/v1/sources/{}", site.gazette), None),
         ("DELETE", "/api/v1/sources/not-an-id".to_owned(), None),
+        ("PATCH", format!("/api/v1/sources/{}", site.gazette), Some(r#"{"lean": "left"}"#)),
     ] {
         for bearer in [None, Some("wrong-token-wrong-token")] {
             let answer = send(&site, api(method, &path, bearer, body)).await;
@@ -456,6 +457,7 @@ async fn the_sources_api_needs_the_bearer_token() {
         }
     }
     assert_eq!(site.store.sources().await.unwrap().len(), 1, "nothing changed");
+    assert_eq!(site.store.sources().await.unwrap()[0].lean, None, "nothing changed");
 
     let created = send(&site, api("POST", "/api/v1/sources", Some(TOKEN), Some(new))).await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
@@ -486,6 +488,25 @@ async fn the_sources_api_needs_the_bearer_token() {
     let sources = list.json()["sources"].as_array().unwrap().clone();
     assert_eq!(sources.len(), 2);
     assert!(sources.iter().any(|s| s["id"] == id && s["error_count"] == 0 && s["disabled"] == false));
+
+    // PATCH sets what it is given and keeps the rest; null removes the lean.
+    let patch = |body: &'static str| api("PATCH", &format!("/api/v1/sources/{id}"), Some(TOKEN), Some(body));
+    let changed = send(&site, patch(r#"{"lean": "lean-right"}"#)).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert_eq!(
+        (changed.json()["lean"].as_str(), changed.json()["extract"].as_str()),
+        (Some("lean-right"), Some("never"))
+    );
+    let changed = send(&site, patch(r#"{"extract": "always"}"#)).await.json();
+    assert_eq!((changed["lean"].as_str(), changed["extract"].as_str()), (Some("lean-right"), Some("always")));
+    let changed = send(&site, patch(r#"{"lean": null}"#)).await.json();
+    assert!(changed["lean"].is_null(), "{changed}");
+    for bad in [r#"{"lean": "sideways"}"#, r#"{"colour": "red"}"#, "[]"] {
+        let answer = send(&site, patch(bad)).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{bad}: {}", answer.body);
+    }
+    let missing = send(&site, api("PATCH", "/api/v1/sources/999999", Some(TOKEN), Some(r#"{"lean": "left"}"#))).await;
+    assert_eq!((missing.status, missing.json()["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
 
     assert_eq!(
         send(&site, api("DELETE", &format!("/api/v1/sources/{id}"), Some(TOKEN), None)).await.status,

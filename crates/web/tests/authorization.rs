@@ -217,6 +217,7 @@ fn table() -> Vec<Row> {
         row!(POST "/admin/sources/{id}/lean", |_| "/admin/sources/1/lean".into(), none, Kind::AdminToken),
         row!(POST "/api/v1/sources", |_| "/api/v1/sources".into(), |_| r#"{"url":"https://x.example/feed"}"#.into(), Kind::AdminToken),
         row!(DELETE "/api/v1/sources/{id}", |_| "/api/v1/sources/1".into(), none, Kind::AdminToken),
+        row!(PATCH "/api/v1/sources/{id}", |_| "/api/v1/sources/1".into(), |_| r#"{"lean":"left"}"#.into(), Kind::AdminToken),
     ]
 }
 

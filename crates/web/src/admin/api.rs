@@ -155,6 +155,23 @@ pub struct NewSourceRequest {
     pub extract: Option<Extract>,
 }
 
+/// Changes to a source: each field given is set, each left out is kept.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SourceChanges {
+    /// Its political lean as you rate it; null removes the rating.
+    #[serde(default, deserialize_with = "given")]
+    #[schema(value_type = Option<crate::lean::LeanInfo>)]
+    pub lean: Option<Option<crate::lean::LeanInfo>>,
+    /// When its items' pages are fetched.
+    pub extract: Option<Extract>,
+}
+
+/// A field that is present, null or not: `Some(None)` for null, so that null can mean "remove".
+fn given<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
 /// The admin token check of every endpoint here: the refusal to answer, if any. A request without a bearer
 /// token is 401 (even when the server has no admin token: the header is what is missing); one with a token is
 /// 403 when the server has none configured, and 401 when it is not the admin token.
@@ -242,6 +259,49 @@ pub(crate) async fn create_source(
         Err(SourceAdminError::Duplicate(m)) => error(StatusCode::CONFLICT, "duplicate", m),
         Err(SourceAdminError::NotFound(m)) => error(StatusCode::NOT_FOUND, "not_found", m),
         Err(SourceAdminError::Internal(cause)) => internal(&state, &cause),
+    }
+}
+
+/// Changes a source's lean or full-text mode (admin token required); answers the source as it now is.
+#[utoipa::path(patch, path = "/api/v1/sources/{id}", tag = "sources", security(("admin_token" = [])),
+    params(("id" = i64, Path, description = "Source id")), request_body = SourceChanges,
+    responses((status = 200, body = SourceInfo, description = "Changed"),
+        (status = 400, body = ApiError, description = "Not JSON of this shape"),
+        (status = 401, body = ApiError, description = "No bearer token, or not the admin token"),
+        (status = 403, body = ApiError, description = "The server has no admin token set"), (status = 404, body = ApiError), (status = 500, body = ApiError)))]
+pub(crate) async fn update_source(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<JsonObject<SourceChanges>, BodyRejection>,
+) -> Response {
+    if let Some(refused) = refusal(&state, &headers) {
+        return refused;
+    }
+    let raw = path.map(|Path(raw)| raw).unwrap_or_default();
+    let Ok(id) = raw.parse::<i64>() else {
+        return error(StatusCode::NOT_FOUND, "not_found", format!("there is no source {raw:?}"));
+    };
+    let changes = match body {
+        Ok(JsonObject(changes)) => changes,
+        Err(rejection) => {
+            return error(StatusCode::BAD_REQUEST, "bad_request", format!("bad request body: {rejection}"));
+        }
+    };
+    let not_found = || error(StatusCode::NOT_FOUND, "not_found", format!("there is no source {id}"));
+    let outcome = async {
+        if let Some(lean) = changes.lean {
+            state.store.set_lean(id, lean.map(Into::into)).await?;
+        }
+        if let Some(extract) = changes.extract {
+            state.store.set_extract_mode(id, extract.into()).await?;
+        }
+        state.store.source(id).await
+    };
+    match outcome.await {
+        Ok(Some(source)) => Json(SourceInfo::from(source)).into_response(),
+        Ok(None) | Err(tidings_core::StoreError::NotFound { .. }) => not_found(),
+        Err(e) => internal(&state, &e),
     }
 }
 

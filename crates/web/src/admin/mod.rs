@@ -98,6 +98,7 @@ pub(crate) fn routes() -> Routes {
         .get("/api/v1/sources", api::list_sources)
         .post("/api/v1/sources", api::create_source)
         .delete("/api/v1/sources/{id}", api::delete_source)
+        .patch("/api/v1/sources/{id}", api::update_source)
 }
 
 /// Why what the operator typed is not a source's address. The messages are the API's (English); the admin
