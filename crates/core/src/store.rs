@@ -106,6 +106,14 @@ pub trait Store: Send + Sync + 'static {
     async fn set_skip_rules(&self, id: SourceId, rules: &[String]) -> StoreResult<()>;
     /// Sets (or, with `None`, clears) a source's political lean.
     async fn set_lean(&self, id: SourceId, lean: Option<Lean>) -> StoreResult<()>;
+    /// Sets a source's lean (when `lean` is given; its `None` clears it) and full-text mode (when given) in one
+    /// write: both or neither.
+    async fn update_source_settings(
+        &self,
+        id: SourceId,
+        lean: Option<Option<Lean>>,
+        extract: Option<ExtractMode>,
+    ) -> StoreResult<()>;
     /// Articles whose page has not been extracted (nor failed to be), newest first: every article of an
     /// `always` source, and those of an `auto` source whose feed text is shorter than `teaser_max_chars`.
     async fn pending_extractions(&self, limit: i64, teaser_max_chars: i64) -> StoreResult<Vec<ExtractionJob>>;

@@ -774,6 +774,26 @@ where
         row.map(|_| ()).ok_or(StoreError::NotFound { what: "source", id })
     }
 
+    async fn update_source_settings(
+        &self,
+        id: SourceId,
+        lean: Option<Option<Lean>>,
+        extract: Option<ExtractMode>,
+    ) -> StoreResult<()> {
+        let row = sqlx::query(
+            "UPDATE sources SET lean = CASE WHEN $2 THEN $3 ELSE lean END, \
+             extract_mode = COALESCE($4, extract_mode) WHERE id = $1 RETURNING id",
+        )
+        .bind(id)
+        .bind(lean.is_some())
+        .bind(lean.flatten().map_or("", Lean::as_str))
+        .bind(extract.map(ExtractMode::as_str))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err(format_args!("changing the settings of source {id}")))?;
+        row.map(|_| ()).ok_or(StoreError::NotFound { what: "source", id })
+    }
+
     async fn pending_extractions(&self, limit: i64, teaser_max_chars: i64) -> StoreResult<Vec<ExtractionJob>> {
         let doing = "listing articles to extract";
         // The same articles as `page_wanted!()` selects, read through the two partial indexes of migration 0005

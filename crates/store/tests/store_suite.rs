@@ -1239,6 +1239,20 @@ async fn stories_count_their_outlets_by_lean_and_recent_rated_ones_are_listed() 
 
         store.set_lean(sources[0].id, None).await.unwrap();
         assert_eq!(store.source(sources[0].id).await.unwrap().unwrap().lean, None);
+        let id = sources[1].id;
+        store.update_source_settings(id, None, Some(tidings_core::ExtractMode::Always)).await.unwrap();
+        let s = store.source(id).await.unwrap().unwrap();
+        assert_eq!((s.lean, s.extract_mode), (Some(Lean::LeanLeft), tidings_core::ExtractMode::Always), "lean kept");
+        store.update_source_settings(id, Some(Some(Lean::Right)), None).await.unwrap();
+        let s = store.source(id).await.unwrap().unwrap();
+        assert_eq!((s.lean, s.extract_mode), (Some(Lean::Right), tidings_core::ExtractMode::Always), "mode kept");
+        store.update_source_settings(id, Some(None), Some(tidings_core::ExtractMode::Never)).await.unwrap();
+        let s = store.source(id).await.unwrap().unwrap();
+        assert_eq!((s.lean, s.extract_mode), (None, tidings_core::ExtractMode::Never));
+        assert!(matches!(
+            store.update_source_settings(999_999, Some(None), None).await,
+            Err(tidings_core::StoreError::NotFound { what: "source", .. })
+        ));
         assert!(matches!(
             store.set_lean(999_999, Some(Lean::Center)).await,
             Err(tidings_core::StoreError::NotFound { what: "source", .. })

@@ -24,8 +24,11 @@ pub(crate) async fn run(config: &Config, command: SourcesCommand) -> anyhow::Res
             if lean.is_some() {
                 store.set_lean(source.id, lean).await.with_context(|| {
                     format!(
-                        "source {} {} was added, but its lean was not set (try tidings sources lean)",
-                        source.id, source.url
+                        "source {} {} was added, but its lean was not set (run: tidings sources lean {} {})",
+                        source.id,
+                        source.url,
+                        source.id,
+                        lean.map_or("", tidings_core::Lean::as_str)
                     )
                 })?;
             }
@@ -35,7 +38,13 @@ pub(crate) async fn run(config: &Config, command: SourcesCommand) -> anyhow::Res
             let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let feeds = opml::parse(&bytes).with_context(|| format!("reading OPML file {}", file.display()))?;
             let report = import(&store, &feeds, true).await?;
-            println!("imported {} sources from {} ({} already followed)", report.added, file.display(), report.already);
+            println!(
+                "imported {} sources from {} ({} already followed; {} leans set)",
+                report.added,
+                file.display(),
+                report.already,
+                report.rated
+            );
         }
         SourcesCommand::Export { file } => {
             let feeds: Vec<OpmlFeed> = store
@@ -211,16 +220,19 @@ pub(crate) async fn poll(ingester: &Ingester, source: &Source) -> Result<(bool, 
 pub(crate) struct ImportReport {
     pub(crate) added: usize,
     pub(crate) already: usize,
+    /// Sources (new or already followed) whose lean the list set or changed.
+    pub(crate) rated: usize,
 }
 
-/// Follows every feed of an OPML list; feeds already followed are skipped, not errors.
+/// Follows every feed of an OPML list; feeds already followed are not errors: they only take the list's lean,
+/// when it gives one (a missing `lean` attribute never removes a rating).
 pub(crate) async fn import(
     store: &Arc<dyn Store>,
     feeds: &[OpmlFeed],
     show_progress: bool,
 ) -> anyhow::Result<ImportReport> {
     let bar = if show_progress { progress(feeds.len() as u64, "importing") } else { ProgressBar::hidden() };
-    let mut report = ImportReport { added: 0, already: 0 };
+    let mut report = ImportReport { added: 0, already: 0, rated: 0 };
     for feed in feeds {
         bar.set_message(feed.xml_url.clone());
         let new = NewSource {
@@ -238,9 +250,16 @@ pub(crate) async fn import(
             Err(StoreError::DuplicateSource(_)) => {
                 report.already += 1;
                 // The list's lean still applies: export, rate in the file, import again.
-                match (&feed.lean, store.source_by_url(&feed.xml_url).await?) {
-                    (Some(_), Some(source)) => source,
-                    _ => {
+                let followed = match feed.lean {
+                    Some(_) => store
+                        .source_by_url(&feed.xml_url)
+                        .await
+                        .with_context(|| format!("reading source {}", feed.xml_url))?,
+                    None => None,
+                };
+                match followed {
+                    Some(source) => source,
+                    None => {
                         bar.inc(1);
                         continue;
                     }
@@ -251,14 +270,17 @@ pub(crate) async fn import(
         if let Some(raw) = &feed.lean {
             // A lean that cannot be read leaves the source as it was; the rest of the list still comes in.
             match Lean::parse(raw) {
-                Some(lean) if source.lean != Some(lean) => store
-                    .set_lean(source.id, Some(lean))
-                    .await
-                    .with_context(|| format!("rating the lean of {}", feed.xml_url))?,
+                Some(lean) if source.lean != Some(lean) => {
+                    store
+                        .set_lean(source.id, Some(lean))
+                        .await
+                        .with_context(|| format!("rating the lean of {}", feed.xml_url))?;
+                    report.rated += 1;
+                }
                 Some(_) => {}
                 None => bar.suspend(|| {
                     eprintln!(
-                        "{}: lean {raw:?} is not one of left, lean-left, center, lean-right, right; not rated",
+                        "{}: lean {raw:?} is not one of left, lean-left, center, lean-right, right; lean left as it was",
                         feed.xml_url
                     )
                 }),

@@ -290,7 +290,11 @@ pub(crate) async fn entity(
             name: entity.name,
             kind_label: t.entity_kinds[kind_index],
             article_count: entity.article_count,
-            stories: stories.iter().map(|s| StoryRow::new(t, s, now)).collect(),
+            stories: {
+                let mut rows: Vec<StoryRow> = stories.iter().map(|s| StoryRow::new(t, s, now)).collect();
+                crate::lean::mark_stories(&state, &mut rows).await;
+                rows
+            },
             articles: articles.into_iter().map(|a| ArticleRow::new(t, a, now)).collect(),
         },
         &state,

@@ -315,7 +315,11 @@ pub(crate) async fn source(
             },
             poll_every: timefmt::interval(t, source.poll_interval_secs),
             articles: items.into_iter().map(|item| ArticleRow::new(t, item, now)).collect(),
-            stories: stories.iter().map(|s| StoryRow::new(t, s, now)).collect(),
+            stories: {
+                let mut rows: Vec<StoryRow> = stories.iter().map(|s| StoryRow::new(t, s, now)).collect();
+                crate::lean::mark_stories(&state, &mut rows).await;
+                rows
+            },
         },
         &state,
     )

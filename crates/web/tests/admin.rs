@@ -501,10 +501,11 @@ async fn the_sources_api_needs_the_bearer_token() {
     assert_eq!((changed["lean"].as_str(), changed["extract"].as_str()), (Some("lean-right"), Some("always")));
     let changed = send(&site, patch(r#"{"lean": null}"#)).await.json();
     assert!(changed["lean"].is_null(), "{changed}");
-    for bad in [r#"{"lean": "sideways"}"#, r#"{"colour": "red"}"#, "[]"] {
+    for bad in [r#"{"lean": "sideways"}"#, r#"{"colour": "red"}"#, "[]", r#"{"lean": "left", "extract": null}"#] {
         let answer = send(&site, patch(bad)).await;
         assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{bad}: {}", answer.body);
     }
+    assert_eq!(site.store.source(id).await.unwrap().unwrap().lean, None, "a refused change changes nothing");
     let missing = send(&site, api("PATCH", "/api/v1/sources/999999", Some(TOKEN), Some(r#"{"lean": "left"}"#))).await;
     assert_eq!((missing.status, missing.json()["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
 

@@ -163,13 +163,20 @@ pub struct SourceChanges {
     #[serde(default, deserialize_with = "given")]
     #[schema(value_type = Option<crate::lean::LeanInfo>)]
     pub lean: Option<Option<crate::lean::LeanInfo>>,
-    /// When its items' pages are fetched.
+    /// When its items' pages are fetched (not null).
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = Extract, required = false)]
     pub extract: Option<Extract>,
 }
 
 /// A field that is present, null or not: `Some(None)` for null, so that null can mean "remove".
 fn given<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
+}
+
+/// A field that may be left out but is never null.
+fn not_null<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 /// The admin token check of every endpoint here: the refusal to answer, if any. A request without a bearer
@@ -268,7 +275,8 @@ pub(crate) async fn create_source(
     responses((status = 200, body = SourceInfo, description = "Changed"),
         (status = 400, body = ApiError, description = "Not JSON of this shape"),
         (status = 401, body = ApiError, description = "No bearer token, or not the admin token"),
-        (status = 403, body = ApiError, description = "The server has no admin token set"), (status = 404, body = ApiError), (status = 500, body = ApiError)))]
+        (status = 403, body = ApiError, description = "The server has no admin token set"),
+        (status = 404, body = ApiError, description = "No such source"), (status = 500, body = ApiError, description = "Internal error")))]
 pub(crate) async fn update_source(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -289,13 +297,9 @@ pub(crate) async fn update_source(
         }
     };
     let not_found = || error(StatusCode::NOT_FOUND, "not_found", format!("there is no source {id}"));
+    let (lean, extract) = (changes.lean.map(|l| l.map(Into::into)), changes.extract.map(Into::into));
     let outcome = async {
-        if let Some(lean) = changes.lean {
-            state.store.set_lean(id, lean.map(Into::into)).await?;
-        }
-        if let Some(extract) = changes.extract {
-            state.store.set_extract_mode(id, extract.into()).await?;
-        }
+        state.store.update_source_settings(id, lean, extract).await?;
         state.store.source(id).await
     };
     match outcome.await {
