@@ -258,6 +258,7 @@ pub(crate) async fn article_context(
             .iter()
             .map(|s| StoryRow::new(t, s, now))
             .collect();
+        crate::lean::mark_stories(state, &mut related).await;
         story = Some(StoryRow::new(t, &summary, now));
     }
     Ok(ArticleContext { first_published, also_at, is_copy, story, coverage, related })
