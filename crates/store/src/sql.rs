@@ -226,6 +226,33 @@ where
     })
 }
 
+/// The `lean` and `outlets` columns of a row counting outlets by lean.
+fn lean_count<DB>(row: &DB::Row) -> Result<(Option<Lean>, i64), sqlx::Error>
+where
+    DB: Database,
+    for<'a> &'a str: ColumnIndex<DB::Row>,
+    i64: Type<DB> + for<'r> Decode<'r, DB>,
+    String: Type<DB> + for<'r> Decode<'r, DB>,
+{
+    Ok((Lean::parse(&row.try_get::<String, _>("lean")?), row.try_get("outlets")?))
+}
+
+/// Joins rows of (key, (lean, outlets)), in which each key's rows are together, into one coverage per key.
+fn fold_lean_rows<K: PartialEq>(rows: Vec<(K, (Option<Lean>, i64))>) -> Vec<(K, LeanCoverage)> {
+    let mut out: Vec<(K, LeanCoverage)> = Vec::new();
+    for (key, (lean, outlets)) in rows {
+        match out.last_mut() {
+            Some((last, coverage)) if *last == key => coverage.add(lean, outlets),
+            _ => {
+                let mut coverage = LeanCoverage::default();
+                coverage.add(lean, outlets);
+                out.push((key, coverage));
+            }
+        }
+    }
+    out
+}
+
 /// The columns [`cluster_job_from_row`] reads; `a` is articles, `s` its source. The text is cut, since
 /// clustering and copy detection read only its first few thousand words.
 macro_rules! cluster_job_columns {
@@ -1123,12 +1150,9 @@ where
         .fetch_all(&self.pool)
         .await
         .map_err(db_err(doing()))?;
-        let mut coverage = LeanCoverage::default();
-        for row in &rows {
-            let lean: String = row.try_get("lean").map_err(db_err(doing()))?;
-            coverage.add(Lean::parse(&lean), row.try_get("outlets").map_err(db_err(doing()))?);
-        }
-        Ok(coverage)
+        let rows = rows.iter().map(|row| Ok(((), lean_count::<DB>(row)?))).collect::<Result<Vec<_>, _>>();
+        let coverage = fold_lean_rows(rows.map_err(db_err(doing()))?);
+        Ok(coverage.into_iter().next().map(|(_, c)| c).unwrap_or_default())
     }
 
     async fn stories_lean_coverage(&self, ids: &[StoryId]) -> StoreResult<Vec<(StoryId, LeanCoverage)>> {
@@ -1150,19 +1174,13 @@ where
             for id in chunk {
                 query = query.bind(*id);
             }
-            for row in query.fetch_all(&self.pool).await.map_err(db_err(doing))? {
-                let story: StoryId = row.try_get("story").map_err(db_err(doing))?;
-                let lean: String = row.try_get("lean").map_err(db_err(doing))?;
-                let outlets: i64 = row.try_get("outlets").map_err(db_err(doing))?;
-                match coverage.last_mut() {
-                    Some((last, counts)) if *last == story => counts.add(Lean::parse(&lean), outlets),
-                    _ => {
-                        let mut counts = LeanCoverage::default();
-                        counts.add(Lean::parse(&lean), outlets);
-                        coverage.push((story, counts));
-                    }
-                }
-            }
+            let rows = query.fetch_all(&self.pool).await.map_err(db_err(doing))?;
+            let rows = rows
+                .iter()
+                .map(|row| Ok((row.try_get::<StoryId, _>("story")?, lean_count::<DB>(row)?)))
+                .collect::<Result<Vec<_>, sqlx::Error>>()
+                .map_err(db_err(doing))?;
+            coverage.extend(fold_lean_rows(rows));
         }
         Ok(coverage)
     }
@@ -1193,20 +1211,12 @@ where
         .fetch_all(&self.pool)
         .await
         .map_err(db_err(doing))?;
-        let mut stories: Vec<(StorySummary, LeanCoverage)> = Vec::new();
-        for row in &rows {
-            let story = story_from_row::<DB>(row).map_err(db_err(doing))?;
-            let lean: String = row.try_get("lean").map_err(db_err(doing))?;
-            let outlets: i64 = row.try_get("outlets").map_err(db_err(doing))?;
-            match stories.last_mut() {
-                Some((last, coverage)) if last.id == story.id => coverage.add(Lean::parse(&lean), outlets),
-                _ => {
-                    let mut coverage = LeanCoverage::default();
-                    coverage.add(Lean::parse(&lean), outlets);
-                    stories.push((story, coverage));
-                }
-            }
-        }
+        let rows = rows
+            .iter()
+            .map(|row| Ok((story_from_row::<DB>(row)?, lean_count::<DB>(row)?)))
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(db_err(doing))?;
+        let mut stories = fold_lean_rows(rows);
         stories.retain(|(_, coverage)| coverage.rated() > 0);
         Ok(stories)
     }

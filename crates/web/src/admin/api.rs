@@ -269,6 +269,12 @@ pub(crate) async fn create_source(
     }
 }
 
+/// The source id in the path, or the message of the API's 404 for one that cannot be.
+fn source_id(path: Result<Path<String>, PathRejection>) -> Result<i64, String> {
+    let raw = path.map(|Path(raw)| raw).unwrap_or_default();
+    raw.parse::<i64>().map_err(|_| format!("there is no source {raw:?}"))
+}
+
 /// Changes a source's lean or full-text mode (admin token required); answers the source as it now is.
 #[utoipa::path(patch, path = "/api/v1/sources/{id}", tag = "sources", security(("admin_token" = [])),
     params(("id" = i64, Path, description = "Source id")), request_body = SourceChanges,
@@ -286,9 +292,9 @@ pub(crate) async fn update_source(
     if let Some(refused) = refusal(&state, &headers) {
         return refused;
     }
-    let raw = path.map(|Path(raw)| raw).unwrap_or_default();
-    let Ok(id) = raw.parse::<i64>() else {
-        return error(StatusCode::NOT_FOUND, "not_found", format!("there is no source {raw:?}"));
+    let id = match source_id(path) {
+        Ok(id) => id,
+        Err(message) => return error(StatusCode::NOT_FOUND, "not_found", message),
     };
     let changes = match body {
         Ok(JsonObject(changes)) => changes,
@@ -322,9 +328,9 @@ pub(crate) async fn delete_source(
     if let Some(refused) = refusal(&state, &headers) {
         return refused;
     }
-    let raw = path.map(|Path(raw)| raw).unwrap_or_default();
-    let Ok(id) = raw.parse::<i64>() else {
-        return error(StatusCode::NOT_FOUND, "not_found", format!("there is no source {raw:?}"));
+    let id = match source_id(path) {
+        Ok(id) => id,
+        Err(message) => return error(StatusCode::NOT_FOUND, "not_found", message),
     };
     match state.store.remove_source(id).await {
         Ok(true) => StatusCode::NO_CONTENT.into_response(),
