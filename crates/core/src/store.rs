@@ -183,7 +183,7 @@ pub trait Store: Send + Sync + 'static {
         since: DateTime<Utc>,
         min_outlets: i64,
         scan: i64,
-    ) -> StoreResult<Vec<(StorySummary, LeanCoverage)>>;
+    ) -> StoreResult<Vec<(StoryId, LeanCoverage)>>;
     /// The article's original and the other copies of its text.
     async fn syndication(&self, article: ArticleId) -> StoreResult<Syndication>;
 

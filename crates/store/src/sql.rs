@@ -1190,20 +1190,18 @@ where
         since: DateTime<Utc>,
         min_outlets: i64,
         scan: i64,
-    ) -> StoreResult<Vec<(StorySummary, LeanCoverage)>> {
+    ) -> StoreResult<Vec<(StoryId, LeanCoverage)>> {
         let doing = "counting the outlets of recent stories by lean";
         // The newest `scan` stories with enough outlets first (walking stories_live, whose entries the outlet
         // count then filters: the live stories of the span at most), then their articles' sources, each counted
         // once. A republished copy counts for its outlet: running a wire story is covering it.
         let rows = sqlx::query(
-            "SELECT st.id, st.headline, st.article_count, st.outlet_count, st.first_at, st.latest_at, \
-             s.lean AS lean, COUNT(DISTINCT a.source_id) AS outlets \
-             FROM (SELECT id, headline, article_count, outlet_count, first_at, latest_at FROM stories \
+            "SELECT st.id AS story, s.lean AS lean, COUNT(DISTINCT a.source_id) AS outlets \
+             FROM (SELECT id, latest_at FROM stories \
                    WHERE merged_into IS NULL AND article_count > 0 AND latest_at >= $1 AND outlet_count >= $2 \
                    ORDER BY latest_at DESC, id DESC LIMIT $3) st \
              JOIN articles a ON a.story_id = st.id JOIN sources s ON s.id = a.source_id \
-             GROUP BY st.id, st.headline, st.article_count, st.outlet_count, st.first_at, st.latest_at, s.lean \
-             ORDER BY st.latest_at DESC, st.id DESC",
+             GROUP BY st.latest_at, st.id, s.lean ORDER BY st.latest_at DESC, st.id DESC",
         )
         .bind(DbTime(since))
         .bind(min_outlets)
@@ -1213,7 +1211,7 @@ where
         .map_err(db_err(doing))?;
         let rows = rows
             .iter()
-            .map(|row| Ok((story_from_row::<DB>(row)?, lean_count::<DB>(row)?)))
+            .map(|row| Ok((row.try_get::<StoryId, _>("story")?, lean_count::<DB>(row)?)))
             .collect::<Result<Vec<_>, sqlx::Error>>()
             .map_err(db_err(doing))?;
         let mut stories = fold_lean_rows(rows);

@@ -1232,7 +1232,7 @@ async fn stories_count_their_outlets_by_lean_and_recent_rated_ones_are_listed() 
 
         let listed = store.rated_coverage_since(at(0, 0), 1, 100).await.unwrap();
         assert_eq!(listed.len(), 1, "a story no rated outlet covers is left out: {listed:?}");
-        assert_eq!((listed[0].0.id, listed[0].1), (x, expected));
+        assert_eq!(listed[0], (x, expected));
         assert!(store.rated_coverage_since(at(0, 0), 6, 100).await.unwrap().is_empty(), "fewer outlets than asked");
         assert!(store.rated_coverage_since(at(9, 30), 1, 100).await.unwrap().is_empty(), "not updated since");
         assert!(store.rated_coverage_since(at(0, 0), 1, 0).await.unwrap().is_empty(), "nothing scanned");

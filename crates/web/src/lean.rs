@@ -137,12 +137,15 @@ async fn find_blindspots(
     }
     let (mut left, mut right) = (0, 0);
     let mut found = Vec::new();
-    for (story, coverage) in candidates {
+    for (id, coverage) in candidates {
         let Some(side) = coverage.blindspot() else { continue };
         let shown = if side == Side::Left { &mut left } else { &mut right };
         if *shown < BLINDSPOTS_SHOWN {
-            *shown += 1;
-            found.push((side, story, coverage));
+            // Only the few shown are read in full (the candidates' query stays narrow).
+            if let Some(story) = state.store.story(id).await? {
+                *shown += 1;
+                found.push((side, story, coverage));
+            }
         }
     }
     Ok(Some(found))
