@@ -49,6 +49,18 @@ def scores(gold, labels):
     return 2 * bp * br / (bp + br), 2 * pp * pr / (pp + pr) if pp + pr else 0.0
 
 
+def average_link(S, gold, thresholds, label):
+    """Prints the scores of average-link clustering on similarity S cut at each distance of `thresholds`."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+    D = np.maximum(1 - S, 0)
+    np.fill_diagonal(D, 0)
+    Z = linkage(squareform((D + D.T) / 2, checks=False), 'average')
+    for t in thresholds:
+        b3, pf = scores(gold, fcluster(Z, t, 'distance'))
+        print(f'{label}, distance {t:.2f}: B-cubed F1 {b3:.4f}  pairwise F1 {pf:.4f}')
+
+
 def main():
     rows = [json.loads(line) for line in open(sys.argv[1], encoding='utf-8') if line.strip()]
     gold = np.array([r['story'] for r in rows])
@@ -84,22 +96,9 @@ def main():
         mixed = 0.5 * stemmed + 0.5 * (E @ E.T)
         nearest(mixed, gold, undated, '0.5 TF-IDF stems + 0.5 MiniLM')
     if '--cluster' in sys.argv:
-        from scipy.cluster.hierarchy import fcluster, linkage
-        from scipy.spatial.distance import squareform
-        D = np.maximum(1 - stemmed, 0)
-        np.fill_diagonal(D, 0)
-        Z = linkage(squareform((D + D.T) / 2, checks=False), 'average')
-        for t in (0.6, 0.65, 0.7, 0.75):
-            b3, pf = scores(gold, fcluster(Z, t, 'distance'))
-            print(f'average link, distance {t:.2f}: B-cubed F1 {b3:.4f}  pairwise F1 {pf:.4f}')
+        average_link(stemmed, gold, (0.6, 0.65, 0.7, 0.75), 'average link')
         if mixed is not None:
-            D = np.maximum(1 - mixed, 0)
-            np.fill_diagonal(D, 0)
-            Z = linkage(squareform((D + D.T) / 2, checks=False), 'average')
-            for t in (0.4, 0.45, 0.5, 0.55):
-                b3, pf = scores(gold, fcluster(Z, t, 'distance'))
-                print(f'TF-IDF + MiniLM, average link, distance {t:.2f}: B-cubed F1 {b3:.4f}  pairwise F1 {pf:.4f}')
-
+            average_link(mixed, gold, (0.4, 0.45, 0.5, 0.55), 'TF-IDF + MiniLM, average link')
 
 if __name__ == '__main__':
     main()
