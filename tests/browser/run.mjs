@@ -5,7 +5,7 @@
 //
 // For every page type (home, stories, a story, a syndicated copy and a plain article, topics, a topic, sources,
 // an outlet, the names in the news, a name, an Ask answer, a 404, and, when they exist, search, the admin
-// sign-in and the signed-in admin page, and the readers' pages below) at desktop (1280x800) and phone
+// sign-in, the signed-in admin page and a source's settings, and the readers' pages below) at desktop (1280x800) and phone
 // (360x740):
 //   - axe-core finds no violation of impact serious or critical (every default rule in the light colour
 //     scheme, the colour rules again in the dark one);
@@ -1345,7 +1345,11 @@ async function main() {
     browser = await chromium.launch({ executablePath: options.chromium, headless: true, args: ['--no-sandbox'] });
     if (pages.some((p) => p.name === 'admin-login')) {
       const storageState = await adminSession(browser, demo);
-      if (storageState) pages.push({ name: 'admin', path: '/admin', note: 'signed in', storageState });
+      if (storageState) {
+        pages.push({ name: 'admin', path: '/admin', note: 'signed in', storageState });
+        // A source's settings form (the demo's first source).
+        pages.push({ name: 'admin-source-settings', path: '/admin/sources/1/settings', note: 'signed in', storageState });
+      }
       else log('NOTE: could not sign in to /admin; the signed-in admin page is not checked');
     }
     if (pages.some((p) => p.name === 'signup') && pages.some((p) => p.name === 'login')) {

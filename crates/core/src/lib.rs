@@ -11,6 +11,7 @@ pub mod lean;
 pub mod machine_summaries;
 pub mod model;
 pub mod search;
+pub mod skip;
 pub mod store;
 pub mod text;
 pub mod urlnorm;

@@ -135,6 +135,47 @@ pub struct Source {
     pub lean: Option<crate::Lean>,
 }
 
+/// Changes to a source's settings, made in one write: each field that is `Some` is set, each `None` kept.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SourceSettingsChange {
+    /// Its category (`Some(None)`, or a blank name, clears it).
+    pub category: Option<Option<String>>,
+    /// When its items' pages are fetched and extracted.
+    pub extract_mode: Option<ExtractMode>,
+    /// Its political lean (`Some(None)` clears the rating).
+    pub lean: Option<Option<crate::Lean>>,
+    /// Its own skip rules, replacing the ones it has (empty: none). The caller has checked that each compiles
+    /// ([`crate::skip::SkipRules::parse`]); a rule may not be blank or contain a line break.
+    pub skip_rules: Option<Vec<String>>,
+}
+
+impl SourceSettingsChange {
+    /// The longest category a source may be given, in characters.
+    pub const MAX_CATEGORY_CHARS: usize = 200;
+
+    /// Whether it changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self == &SourceSettingsChange::default()
+    }
+
+    /// Checks it before it is stored: each skip rule one line and a regular expression, the category not too
+    /// long. The message names the field and what is wrong with it.
+    pub fn check(&self) -> Result<(), String> {
+        if let Some(rules) = &self.skip_rules {
+            if let Some(rule) = rules.iter().find(|r| r.contains(['\n', '\r'])) {
+                return Err(format!("skip rule {rule:?}: a rule is one line"));
+            }
+            crate::skip::SkipRules::parse(rules).map_err(|e| e.to_string())?;
+        }
+        if let Some(Some(category)) = &self.category
+            && category.chars().count() > Self::MAX_CATEGORY_CHARS
+        {
+            return Err(format!("category: at most {} characters", Self::MAX_CATEGORY_CHARS));
+        }
+        Ok(())
+    }
+}
+
 /// An article as it comes out of a feed item (and, later, extraction), ready to be stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct NewArticle {
@@ -534,4 +575,34 @@ pub struct EntitySummary {
     pub kind: EntityKind,
     /// Articles naming it (in the scope asked for: everywhere, or in one story).
     pub article_count: i64,
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_settings_change_names_the_rule_or_field_it_refuses() {
+        let rules = |rules: &[&str]| SourceSettingsChange {
+            skip_rules: Some(rules.iter().map(|r| (*r).to_owned()).collect()),
+            ..SourceSettingsChange::default()
+        };
+        assert_eq!(rules(&["^sponsored\\b", "/podcasts?/"]).check(), Ok(()));
+        assert_eq!(rules(&[]).check(), Ok(()), "no rules: the source's are removed");
+        let unclosed = rules(&["fine", "live (blog"]).check().unwrap_err();
+        assert!(unclosed.starts_with("skip rule #2 \"live (blog\": "), "{unclosed}");
+        assert_eq!(rules(&["a\nb"]).check().unwrap_err(), "skip rule \"a\\nb\": a rule is one line");
+        assert!(rules(&[" "]).check().unwrap_err().contains("an empty rule would skip every item"));
+
+        let category = |c: String| SourceSettingsChange { category: Some(Some(c)), ..SourceSettingsChange::default() };
+        assert_eq!(
+            category("é".repeat(SourceSettingsChange::MAX_CATEGORY_CHARS)).check(),
+            Ok(()),
+            "characters, not bytes"
+        );
+        let long = category("x".repeat(SourceSettingsChange::MAX_CATEGORY_CHARS + 1)).check().unwrap_err();
+        assert_eq!(long, "category: at most 200 characters");
+        assert!(SourceSettingsChange::default().is_empty());
+    }
 }

@@ -11,7 +11,7 @@ use crate::machine_summaries::MachineSummaryStore;
 use crate::model::{
     Article, ArticleCursor, ArticleId, ArticleListItem, ClusterJob, ClusteringBatch, Enrichment, EnrichmentJob,
     EntitySummary, ExtractMode, ExtractedBody, ExtractionJob, NewSource, PollFailure, PollReport, PollSuccess, Source,
-    SourceId, StoryArticle, StoryCursor, StoryId, StorySummary, Syndication,
+    SourceId, SourceSettingsChange, StoryArticle, StoryCursor, StoryId, StorySummary, Syndication,
 };
 
 /// Errors from a storage backend.
@@ -100,20 +100,24 @@ pub trait Store: Send + Sync + 'static {
     async fn record_failure(&self, source: SourceId, at: DateTime<Utc>, failure: PollFailure) -> StoreResult<()>;
 
     /// Sets when a source's item pages are fetched and extracted.
-    async fn set_extract_mode(&self, id: SourceId, mode: ExtractMode) -> StoreResult<()>;
+    async fn set_extract_mode(&self, id: SourceId, mode: ExtractMode) -> StoreResult<()> {
+        let change = SourceSettingsChange { extract_mode: Some(mode), ..SourceSettingsChange::default() };
+        self.update_source_settings(id, &change).await
+    }
     /// Replaces a source's own skip rules (none: empty). The caller has checked that each compiles; a rule may
-    /// not contain a line break.
-    async fn set_skip_rules(&self, id: SourceId, rules: &[String]) -> StoreResult<()>;
+    /// not be blank or contain a line break.
+    async fn set_skip_rules(&self, id: SourceId, rules: &[String]) -> StoreResult<()> {
+        let change = SourceSettingsChange { skip_rules: Some(rules.to_vec()), ..SourceSettingsChange::default() };
+        self.update_source_settings(id, &change).await
+    }
     /// Sets (or, with `None`, clears) a source's political lean.
-    async fn set_lean(&self, id: SourceId, lean: Option<Lean>) -> StoreResult<()>;
-    /// Sets a source's lean (when `lean` is given; its `None` clears it) and full-text mode (when given) in one
-    /// write: both or neither.
-    async fn update_source_settings(
-        &self,
-        id: SourceId,
-        lean: Option<Option<Lean>>,
-        extract: Option<ExtractMode>,
-    ) -> StoreResult<()>;
+    async fn set_lean(&self, id: SourceId, lean: Option<Lean>) -> StoreResult<()> {
+        let change = SourceSettingsChange { lean: Some(lean), ..SourceSettingsChange::default() };
+        self.update_source_settings(id, &change).await
+    }
+    /// Changes a source's settings in one write: every change given, or none of them (a blank or multi-line skip
+    /// rule refuses the whole change).
+    async fn update_source_settings(&self, id: SourceId, change: &SourceSettingsChange) -> StoreResult<()>;
     /// Articles whose page has not been extracted (nor failed to be), newest first: every article of an
     /// `always` source, and those of an `auto` source whose feed text is shorter than `teaser_max_chars`.
     async fn pending_extractions(&self, limit: i64, teaser_max_chars: i64) -> StoreResult<Vec<ExtractionJob>>;

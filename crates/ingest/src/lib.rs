@@ -1,4 +1,4 @@
-//! Ingestion: due sources are fetched, parsed and normalised, items matching `[poll] skip_rules` left out (`skip.rs`),
+//! Ingestion: due sources are fetched, parsed and normalised, items matching `[poll] skip_rules` left out (`tidings_core::skip`),
 //! and each poll is stored in one transaction.
 //!
 //! A source's failure is recorded on that source (with backoff) and never stops the others: every poll's
@@ -10,7 +10,6 @@ mod extraction;
 pub mod machine_summaries;
 pub mod normalise;
 mod search;
-pub mod skip;
 pub mod stories;
 
 use std::sync::Arc;
@@ -19,6 +18,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use tidings_core::config::{ExtractConfig, PollConfig, StoriesConfig};
+use tidings_core::skip::SkipRules;
 use tidings_core::{
     NewSource, PollFailure, PollSuccess, SearchError, SearchIndex, Source, SourceKind, Store, StoreError,
 };
@@ -92,7 +92,7 @@ pub struct Ingester {
     /// Whether the enrichment stage queues articles for machine-written summaries (`[llm] enabled`).
     machine_summaries: bool,
     /// Items not to store (`[poll] skip_rules`).
-    skip: Arc<skip::SkipRules>,
+    skip: Arc<SkipRules>,
 }
 
 impl Ingester {
@@ -184,7 +184,7 @@ impl Ingester {
     }
 
     /// Leaves out of every poll the items `rules` match (`[poll] skip_rules`).
-    pub fn with_skip_rules(mut self, rules: skip::SkipRules) -> Ingester {
+    pub fn with_skip_rules(mut self, rules: SkipRules) -> Ingester {
         self.skip = Arc::new(rules);
         self
     }
@@ -195,7 +195,7 @@ impl Ingester {
         // The source's own rules were checked when they were set; one that no longer compiles (the database edited
         // by hand) fails every poll, before fetching, with the rule named on the source's health, rather than
         // letting through what it was meant to keep out (or looking healthy on each 304).
-        let outcome = match skip::SkipRules::parse(&source.skip_rules) {
+        let outcome = match SkipRules::parse(&source.skip_rules) {
             Err(error) => {
                 let message = format!("{}: its own {error} (set with `tidings sources skip`)", source.url);
                 self.fail(source, started, message, None, false).await?
@@ -230,7 +230,7 @@ impl Ingester {
         &self,
         source: &Source,
         started: DateTime<Utc>,
-        own_rules: &skip::SkipRules,
+        own_rules: &SkipRules,
     ) -> Result<PollOutcome, StoreError> {
         let validators = Validators { etag: source.etag.clone(), last_modified: source.last_modified.clone() };
         let fetched = self.fetcher.fetch(&source.url, &validators).await;

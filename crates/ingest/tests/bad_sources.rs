@@ -226,7 +226,7 @@ async fn a_page_url_is_resolved_to_its_advertised_feed() {
 async fn items_the_skip_rules_match_are_not_stored() {
     let server = FixtureServer::start().await;
     let store = TestStore::new().await;
-    let rules = tidings_ingest::skip::SkipRules::parse(&["^STORM ".to_owned(), "/news/bakery$".to_owned()]).unwrap();
+    let rules = tidings_core::skip::SkipRules::parse(&["^STORM ".to_owned(), "/news/bakery$".to_owned()]).unwrap();
     let filtering = ingester(&store, true).with_skip_rules(rules);
     let source = add(&store, server.url("/good.xml")).await;
 

@@ -15,8 +15,8 @@ use tidings_core::{
     AccountStore, Article, ArticleCursor, ArticleId, ArticleListItem, ClusterJob, ClusteringBatch, Enrichment,
     EnrichmentJob, EntityKind, EntityRef, EntitySummary, ExtractMode, ExtractedBody, ExtractionJob, Lean, LeanCoverage,
     MachineSummaryStore, NewArticle, NewSource, OriginalReason, PollFailure, PollReport, PollSuccess, SearchDoc,
-    Source, SourceId, SourceKind, Store, StoreError, StoreResult, StoryArticle, StoryCursor, StoryId, StorySummary,
-    StoryTarget, Syndication,
+    Source, SourceId, SourceKind, SourceSettingsChange, Store, StoreError, StoreResult, StoryArticle, StoryCursor,
+    StoryId, StorySummary, StoryTarget, Syndication,
 };
 
 use crate::time::DbTime;
@@ -768,53 +768,26 @@ where
         read().map(Some).map_err(db_err(doing()))
     }
 
-    async fn set_extract_mode(&self, id: SourceId, mode: ExtractMode) -> StoreResult<()> {
-        let row = sqlx::query("UPDATE sources SET extract_mode = $2 WHERE id = $1 RETURNING id")
-            .bind(id)
-            .bind(mode.as_str())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err(format_args!("setting the extraction mode of source {id}")))?;
-        row.map(|_| ()).ok_or(StoreError::NotFound { what: "source", id })
-    }
-
-    async fn set_skip_rules(&self, id: SourceId, rules: &[String]) -> StoreResult<()> {
-        if let Some(rule) = rules.iter().find(|r| r.contains(['\n', '\r']) || r.trim().is_empty()) {
+    async fn update_source_settings(&self, id: SourceId, change: &SourceSettingsChange) -> StoreResult<()> {
+        let rules = change.skip_rules.as_deref();
+        if let Some(rule) = rules.into_iter().flatten().find(|r| r.contains(['\n', '\r']) || r.trim().is_empty()) {
             return Err(StoreError::Refused(format!("skip rule {rule:?}: a rule is one line, not empty")));
         }
-        let row = sqlx::query("UPDATE sources SET skip_rules = $2 WHERE id = $1 RETURNING id")
-            .bind(id)
-            .bind(rules.join("\n"))
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err(format_args!("setting the skip rules of source {id}")))?;
-        row.map(|_| ()).ok_or(StoreError::NotFound { what: "source", id })
-    }
-
-    async fn set_lean(&self, id: SourceId, lean: Option<Lean>) -> StoreResult<()> {
-        let row = sqlx::query("UPDATE sources SET lean = $2 WHERE id = $1 RETURNING id")
-            .bind(id)
-            .bind(lean.map_or("", Lean::as_str))
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_err(format_args!("setting the lean of source {id}")))?;
-        row.map(|_| ()).ok_or(StoreError::NotFound { what: "source", id })
-    }
-
-    async fn update_source_settings(
-        &self,
-        id: SourceId,
-        lean: Option<Option<Lean>>,
-        extract: Option<ExtractMode>,
-    ) -> StoreResult<()> {
+        let category =
+            change.category.as_ref().map(|c| clean_opt(c).map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()));
+        let joined_rules = rules.map(|rules| rules.join("\n"));
         let row = sqlx::query(
-            "UPDATE sources SET lean = CASE WHEN $2 THEN $3 ELSE lean END, \
-             extract_mode = COALESCE($4, extract_mode) WHERE id = $1 RETURNING id",
+            "UPDATE sources SET category = CASE WHEN $2 THEN $3 ELSE category END, \
+             extract_mode = COALESCE($4, extract_mode), lean = CASE WHEN $5 THEN $6 ELSE lean END, \
+             skip_rules = COALESCE($7, skip_rules) WHERE id = $1 RETURNING id",
         )
         .bind(id)
-        .bind(lean.is_some())
-        .bind(lean.flatten().map_or("", Lean::as_str))
-        .bind(extract.map(ExtractMode::as_str))
+        .bind(category.is_some())
+        .bind(category.as_ref().and_then(|c| c.as_deref()))
+        .bind(change.extract_mode.map(ExtractMode::as_str))
+        .bind(change.lean.is_some())
+        .bind(change.lean.flatten().map_or("", Lean::as_str))
+        .bind(joined_rules.as_deref())
         .fetch_optional(&self.pool)
         .await
         .map_err(db_err(format_args!("changing the settings of source {id}")))?;

@@ -11,7 +11,8 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use sqlx::Connection;
 use tidings_core::{
-    ArticleCursor, NewArticle, NewSource, PollFailure, PollReport, PollSuccess, Source, SourceKind, Store, StoreError,
+    ArticleCursor, NewArticle, NewSource, PollFailure, PollReport, PollSuccess, Source, SourceKind,
+    SourceSettingsChange, Store, StoreError,
 };
 
 use common::{at, each_backend};
@@ -1240,17 +1241,44 @@ async fn stories_count_their_outlets_by_lean_and_recent_rated_ones_are_listed() 
         store.set_lean(sources[0].id, None).await.unwrap();
         assert_eq!(store.source(sources[0].id).await.unwrap().unwrap().lean, None);
         let id = sources[1].id;
-        store.update_source_settings(id, None, Some(tidings_core::ExtractMode::Always)).await.unwrap();
+        let always = SourceSettingsChange {
+            extract_mode: Some(tidings_core::ExtractMode::Always),
+            ..SourceSettingsChange::default()
+        };
+        store.update_source_settings(id, &always).await.unwrap();
         let s = store.source(id).await.unwrap().unwrap();
         assert_eq!((s.lean, s.extract_mode), (Some(Lean::LeanLeft), tidings_core::ExtractMode::Always), "lean kept");
-        store.update_source_settings(id, Some(Some(Lean::Right)), None).await.unwrap();
+        let right = SourceSettingsChange { lean: Some(Some(Lean::Right)), ..SourceSettingsChange::default() };
+        store.update_source_settings(id, &right).await.unwrap();
         let s = store.source(id).await.unwrap().unwrap();
         assert_eq!((s.lean, s.extract_mode), (Some(Lean::Right), tidings_core::ExtractMode::Always), "mode kept");
-        store.update_source_settings(id, Some(None), Some(tidings_core::ExtractMode::Never)).await.unwrap();
+        let everything = SourceSettingsChange {
+            category: Some(Some(" Science ".to_owned())),
+            extract_mode: Some(tidings_core::ExtractMode::Never),
+            lean: Some(None),
+            skip_rules: Some(vec!["^sponsored".to_owned()]),
+        };
+        store.update_source_settings(id, &everything).await.unwrap();
         let s = store.source(id).await.unwrap().unwrap();
         assert_eq!((s.lean, s.extract_mode), (None, tidings_core::ExtractMode::Never));
+        assert_eq!((s.category.as_deref(), s.skip_rules.as_slice()), (Some("Science"), &["^sponsored".to_owned()][..]));
+        // A bad rule refuses the whole change: nothing of it is written.
+        let half_bad = SourceSettingsChange {
+            category: Some(None),
+            skip_rules: Some(vec!["fine".to_owned(), "two\nlines".to_owned()]),
+            ..SourceSettingsChange::default()
+        };
+        assert!(matches!(store.update_source_settings(id, &half_bad).await, Err(tidings_core::StoreError::Refused(_))));
+        assert_eq!(store.source(id).await.unwrap().unwrap().category.as_deref(), Some("Science"), "all or nothing");
+        for blank in [None, Some("  ".to_owned())] {
+            let clear = SourceSettingsChange { category: Some(blank), ..SourceSettingsChange::default() };
+            store.update_source_settings(id, &clear).await.unwrap();
+            assert_eq!(store.source(id).await.unwrap().unwrap().category, None);
+            store.update_source_settings(id, &everything).await.unwrap();
+        }
+        assert!(SourceSettingsChange::default().is_empty() && !everything.is_empty());
         assert!(matches!(
-            store.update_source_settings(999_999, Some(None), None).await,
+            store.update_source_settings(999_999, &right).await,
             Err(tidings_core::StoreError::NotFound { what: "source", .. })
         ));
         assert!(matches!(

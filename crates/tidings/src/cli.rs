@@ -299,6 +299,19 @@ pub enum SourcesCommand {
         #[arg(value_parser = parse_extract_mode)]
         mode: ExtractMode,
     },
+    /// Set a source's category, the topic its articles are listed under on the site (for example "World").
+    /// No category given shows the source's; --clear removes it.
+    ///
+    /// Example: tidings sources category https://news.example/feed.xml Science
+    Category {
+        /// Source id or URL.
+        source: String,
+        /// The category.
+        category: Option<String>,
+        /// Remove the source's category.
+        #[arg(long, conflicts_with = "category")]
+        clear: bool,
+    },
     /// Set a source's own skip rules: regular expressions (case ignored) on its items' titles and links; an item
     /// one of them (or one of `[poll] skip_rules`) matches is not stored. The rules given replace the source's;
     /// none given shows them; --clear removes them.

@@ -173,7 +173,7 @@ pub(crate) async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>
 
 pub(crate) fn ingester(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Ingester> {
     let fetcher = Fetcher::new(&config.fetch).context("building the HTTP client")?;
-    let skip_rules = tidings_ingest::skip::SkipRules::parse(&config.poll.skip_rules).context("[poll] skip_rules")?;
+    let skip_rules = tidings_core::skip::SkipRules::parse(&config.poll.skip_rules).context("[poll] skip_rules")?;
     Ok(Ingester::new(store, Arc::new(fetcher), config.poll.clone())
         .with_skip_rules(skip_rules)
         .with_extract_config(config.extract.clone())

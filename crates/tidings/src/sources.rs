@@ -5,7 +5,7 @@ use std::sync::Arc;
 use anyhow::{Context, bail};
 use chrono::Utc;
 use indicatif::{ProgressBar, ProgressStyle};
-use tidings_core::{Config, ExtractMode, Lean, NewSource, Source, SourceKind, Store, StoreError};
+use tidings_core::{Config, ExtractMode, Lean, NewSource, Source, SourceKind, SourceSettingsChange, Store, StoreError};
 use tidings_feeds::opml::{self, OpmlFeed};
 use tidings_ingest::{IngestError, Ingester, PollOutcome};
 use tidings_web::admin::{AddSource, PollResult, SourceAdmin, SourceAdminError};
@@ -78,6 +78,24 @@ pub(crate) async fn run(config: &Config, command: SourcesCommand) -> anyhow::Res
             store.set_extract_mode(found.id, mode).await?;
             println!("source {} {}: extraction {}", found.id, found.url, mode.as_str());
         }
+        SourcesCommand::Category { source, category, clear } => {
+            let found = find(&store, &source).await?;
+            if category.is_none() && !clear {
+                match &found.category {
+                    Some(category) => println!("source {} {}: {category}", found.id, found.url),
+                    None => println!("source {} {} has no category", found.id, found.url),
+                }
+                return Ok(());
+            }
+            let category = category.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
+            let change = SourceSettingsChange { category: Some(category.clone()), ..SourceSettingsChange::default() };
+            change
+                .check()
+                .map_err(anyhow::Error::msg)
+                .with_context(|| format!("source {} {}: not changed", found.id, found.url))?;
+            store.update_source_settings(found.id, &change).await?;
+            println!("source {} {}: {}", found.id, found.url, category.as_deref().unwrap_or("no category"));
+        }
         SourcesCommand::Skip { source, rules, clear } => {
             let found = find(&store, &source).await?;
             if rules.is_empty() && !clear {
@@ -89,7 +107,7 @@ pub(crate) async fn run(config: &Config, command: SourcesCommand) -> anyhow::Res
                 }
                 return Ok(());
             }
-            tidings_ingest::skip::SkipRules::parse(&rules)
+            tidings_core::skip::SkipRules::parse(&rules)
                 .with_context(|| format!("skip rules of source {} {}: not changed", found.id, found.url))?;
             store.set_skip_rules(found.id, &rules).await?;
             println!("source {} {}: {} skip rule(s)", found.id, found.url, rules.len());

@@ -556,6 +556,22 @@ catalogue! {
         pub remove_button: &'static str,
         /// Leaves the removal page.
         pub cancel: &'static str,
+        /// The link to a source's settings page.
+        pub source_settings: &'static str,
+        /// The settings page's heading: `{name}`, the source's.
+        pub source_settings_heading: &'static str,
+        /// The settings page's lean field.
+        pub lean_field: &'static str,
+        /// The settings page's skip rules field.
+        pub skip_rules_label: &'static str,
+        /// What skip rules do.
+        pub skip_rules_help: &'static str,
+        /// The settings page's button.
+        pub save_settings: &'static str,
+        /// A source's settings were saved: `{name}`.
+        pub settings_saved: &'static str,
+        /// The settings were not saved: `{problem}`.
+        pub settings_not_saved: &'static str,
         /// The heading when no admin token is configured.
         pub admin_off: &'static str,
         /// The text when no admin token is configured.
@@ -1261,7 +1277,7 @@ pub static EN: Strings = Strings {
     col_actions: "Actions",
     category_line: "Category: {category}",
     full_text_line: "Full text: {mode}",
-    skip_rules_line: "Skips items matching: {rules} (set with tidings sources skip)",
+    skip_rules_line: "Skips items matching: {rules}",
     lean_label: "Lean of {name}",
     lean_not_rated: "Not rated",
     set_lean: "Set lean",
@@ -1285,6 +1301,16 @@ pub static EN: Strings = Strings {
                          undone; the source can be added again later.",
     remove_button: "Remove {name}",
     cancel: "Cancel",
+    source_settings: "Settings",
+    source_settings_heading: "Settings of {name}",
+    lean_field: "Political lean",
+    skip_rules_label: "Skip rules, one per line",
+    skip_rules_help: "Regular expressions, case ignored, matched against each new item's title and link: an item one \
+                      of them matches is not stored (the rules of [poll] skip_rules apply too). Articles stored \
+                      already stay.",
+    save_settings: "Save settings",
+    settings_saved: "{name}: settings saved.",
+    settings_not_saved: "Not saved: {problem}",
     admin_off: "Admin pages are off",
     admin_off_message: "The admin pages are only for admin accounts here, because no admin token is configured: \
                         sign in to the site with an admin account (`tidings users add NAME --admin` makes one), or \

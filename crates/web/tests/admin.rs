@@ -269,6 +269,7 @@ async fn every_admin_post_refuses_no_session_a_bad_csrf_token_and_other_sites() 
         format!("/admin/sources/{id}/enable"),
         format!("/admin/sources/{id}/poll"),
         format!("/admin/sources/{id}/lean"),
+        format!("/admin/sources/{id}/settings"),
     ];
     let fields = [("url", "https://other.example/feed"), ("extract", "auto")];
     for path in &paths {
@@ -420,7 +421,7 @@ async fn admin_pages_label_every_field_and_carry_no_inline_script_or_style() {
     // A source's own skip rules are shown with it, escaped.
     site.store.set_skip_rules(site.gazette, &["^sponsored\\b".to_owned(), "<live>".to_owned()]).await.unwrap();
     let page = send(&site, get_with("/admin", &cookie)).await.body;
-    assert!(page.contains("Skips items matching: ^sponsored\\b   &#60;live&#62; (set with"), "{page}");
+    assert!(page.contains("Skips items matching: ^sponsored\\b   &#60;live&#62;<"), "{page}");
     assert!(!page.contains("<live>"));
     let home = send(&site, Request::get("/").body(Body::empty()).unwrap()).await.body;
     assert!(home.contains("href=\"/admin\""), "the footer links to /admin");
@@ -506,6 +507,39 @@ async fn the_sources_api_needs_the_bearer_token() {
         assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{bad}: {}", answer.body);
     }
     assert_eq!(site.store.source(id).await.unwrap().unwrap().lean, None, "a refused change changes nothing");
+    // Category and skip rules: a bad rule is a 422 naming it, and the whole change is refused.
+    let changed = send(&site, patch(r#"{"category": " Science ", "skip_rules": ["^sponsored", "/podcasts?/"]}"#)).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    let changed = changed.json();
+    assert_eq!(changed["category"], "Science");
+    assert_eq!(changed["skip_rules"], serde_json::json!(["^sponsored", "/podcasts?/"]));
+    for (bad, says) in [
+        (r#"{"category": "World", "skip_rules": ["fine", "live (blog"]}"#, "skip rule #2 \"live (blog\": "),
+        (r#"{"skip_rules": ["two\nlines"]}"#, "a rule is one line"),
+        (r#"{"skip_rules": ["  "]}"#, "an empty rule would skip every item"),
+    ] {
+        let answer = send(&site, patch(bad)).await;
+        assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {}", answer.body);
+        assert_eq!(answer.json()["code"], "invalid_settings");
+        assert!(answer.json()["message"].as_str().unwrap().contains(says), "{}", answer.body);
+    }
+    let long = format!(r#"{{"category": "{}"}}"#, "x".repeat(201));
+    let answer = send(&site, api("PATCH", &format!("/api/v1/sources/{id}"), Some(TOKEN), Some(&long))).await;
+    assert_eq!(
+        (answer.status, answer.json()["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_settings"))
+    );
+    let kept = site.store.source(id).await.unwrap().unwrap();
+    assert_eq!(
+        (kept.category.as_deref(), kept.skip_rules.len()),
+        (Some("Science"), 2),
+        "refused changes change nothing"
+    );
+    let changed = send(&site, patch(r#"{"category": null, "skip_rules": []}"#)).await.json();
+    assert!(changed["category"].is_null() && changed["skip_rules"] == serde_json::json!([]), "{changed}");
+    let answer = send(&site, patch(r#"{"skip_rules": null}"#)).await;
+    assert_eq!(answer.status, StatusCode::BAD_REQUEST, "null is not a list of rules: {}", answer.body);
+    assert_eq!(send(&site, patch("{}")).await.status, StatusCode::OK, "no change is a change that does nothing");
     let missing = send(&site, api("PATCH", "/api/v1/sources/999999", Some(TOKEN), Some(r#"{"lean": "left"}"#))).await;
     assert_eq!((missing.status, missing.json()["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
 
@@ -720,4 +754,75 @@ async fn an_admin_rates_a_sources_lean_from_its_row() {
     let message = act(&site, &cookie, &lean, &[("csrf", &csrf), ("lean", "")]).await;
     assert!(message.ends_with("lean Not rated."), "{message}");
     assert_eq!(site.store.source(id).await.unwrap().unwrap().lean, None);
+}
+
+#[tokio::test]
+async fn an_admin_changes_a_sources_settings_on_its_page() {
+    let site = site(TOKEN).await;
+    let (cookie, csrf) = admin_session(&site).await;
+    let id = site.gazette;
+    let settings = format!("/admin/sources/{id}/settings");
+    let admin = send(&site, get_with("/admin", &cookie)).await.body;
+    assert!(admin.contains(&format!("href=\"{settings}\"")), "each row links to its settings: {admin}");
+
+    let page = send(&site, get_with(&settings, &cookie)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let page = page.body;
+    for field in ["settings-category", "settings-extract", "settings-lean", "settings-skip"] {
+        assert!(page.contains(&format!("<label for=\"{field}\"")), "{field} is labelled: {page}");
+    }
+    assert!(page.contains("value=\"Local\""), "the stored category is filled in: {page}");
+    assert!(!page.contains("<script>") && !page.contains("style="));
+
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("category", " Science "),
+        ("extract", "always"),
+        ("lean", "center"),
+        ("skip_rules", "^sponsored\\b\r\n\r\n  /podcasts?/  \r\n"),
+    ];
+    let message = act(&site, &cookie, &settings, &fields).await;
+    assert_eq!(message, "Gazette: settings saved.");
+    let source = site.store.source(id).await.unwrap().unwrap();
+    assert_eq!(source.category.as_deref(), Some("Science"));
+    assert_eq!(source.extract_mode, tidings_core::ExtractMode::Always);
+    assert_eq!(source.lean, Some(tidings_core::Lean::Center));
+    assert_eq!(source.skip_rules, ["^sponsored\\b", "/podcasts?/"], "one a line, blank lines and spaces left out");
+    let page = send(&site, get_with(&settings, &cookie)).await.body;
+    assert!(page.contains(">^sponsored\\b\n/podcasts?/</textarea>"), "{page}");
+    assert!(page.contains("<option value=\"center\" selected>") && page.contains("<option value=\"always\" selected>"));
+
+    // A bad rule: the form comes back with what was typed and the fault, and nothing is saved.
+    let typed = [
+        ("csrf", csrf.as_str()),
+        ("category", "World"),
+        ("extract", "never"),
+        ("lean", ""),
+        ("skip_rules", "fine\nlive (blog"),
+    ];
+    let refused = send(&site, form(&settings, Some(&cookie), &typed)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("Not saved: skip rule #2 &#34;live (blog&#34;: "), "{}", refused.body);
+    assert!(refused.body.contains("value=\"World\"") && refused.body.contains(">fine\nlive (blog</textarea>"));
+    assert_eq!(site.store.source(id).await.unwrap().unwrap(), source, "nothing of it is saved");
+    for (field, value, says) in [("extract", "sometimes", "sometimes"), ("lean", "sideways", "is not a lean")] {
+        let mut bad = fields;
+        bad.iter_mut().find(|(name, _)| *name == field).unwrap().1 = value;
+        let refused = send(&site, form(&settings, Some(&cookie), &bad)).await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+        assert!(refused.body.contains(says), "{field}: {}", refused.body);
+    }
+
+    // Clearing everything.
+    let cleared = [("csrf", csrf.as_str()), ("category", ""), ("extract", "auto"), ("lean", ""), ("skip_rules", "")];
+    act(&site, &cookie, &settings, &cleared).await;
+    let source = site.store.source(id).await.unwrap().unwrap();
+    assert_eq!((source.category, source.lean, source.skip_rules.len()), (None, None, 0));
+
+    let missing = send(&site, get_with("/admin/sources/999999/settings", &cookie)).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let message = act(&site, &cookie, "/admin/sources/999999/settings", &cleared).await;
+    assert!(message.contains("999999"), "{message}");
+    let signed_out = send(&site, Request::get(&settings).body(Body::empty()).unwrap()).await;
+    assert_eq!(signed_out.status, StatusCode::SEE_OTHER, "signed out: to the sign-in form");
 }

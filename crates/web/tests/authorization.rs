@@ -215,6 +215,7 @@ fn table() -> Vec<Row> {
         row!(POST "/admin/sources/{id}/enable", |_| "/admin/sources/1/enable".into(), none, Kind::AdminToken),
         row!(POST "/admin/sources/{id}/poll", |_| "/admin/sources/1/poll".into(), none, Kind::AdminToken),
         row!(POST "/admin/sources/{id}/lean", |_| "/admin/sources/1/lean".into(), none, Kind::AdminToken),
+        row!(POST "/admin/sources/{id}/settings", |_| "/admin/sources/1/settings".into(), none, Kind::AdminToken),
         row!(POST "/api/v1/sources", |_| "/api/v1/sources".into(), |_| r#"{"url":"https://x.example/feed"}"#.into(), Kind::AdminToken),
         row!(DELETE "/api/v1/sources/{id}", |_| "/api/v1/sources/1".into(), none, Kind::AdminToken),
         row!(PATCH "/api/v1/sources/{id}", |_| "/api/v1/sources/1".into(), |_| r#"{"lean":"left"}"#.into(), Kind::AdminToken),

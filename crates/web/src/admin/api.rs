@@ -10,7 +10,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tidings_core::{ExtractMode, Source};
+use tidings_core::{ExtractMode, Source, SourceSettingsChange};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, ToSchema};
 
@@ -87,7 +87,8 @@ pub struct SourceInfo {
     pub category: Option<String>,
     /// When its items' pages are fetched and extracted.
     pub extract: Extract,
-    /// Its own skip rules (regular expressions on items' titles and links; `tidings sources skip` sets them).
+    /// Its own skip rules (regular expressions on items' titles and links; `tidings sources skip`, `/admin` and
+    /// `PATCH /api/v1/sources/{id}` set them).
     pub skip_rules: Vec<String>,
     /// Its political lean, as the operator rates it (`tidings sources lean` or `/admin`); null: not rated.
     pub lean: Option<crate::lean::LeanInfo>,
@@ -167,6 +168,28 @@ pub struct SourceChanges {
     #[serde(default, deserialize_with = "not_null")]
     #[schema(value_type = Extract, required = false)]
     pub extract: Option<Extract>,
+    /// Its topic; null or blank removes it.
+    #[serde(default, deserialize_with = "given")]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub category: Option<Option<String>>,
+    /// Its own skip rules, replacing the ones it has (not null; `[]` removes them): regular expressions, case
+    /// ignored, on its items' titles and links; an item one of them matches is not stored.
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(value_type = Vec<String>, required = false)]
+    pub skip_rules: Option<Vec<String>>,
+}
+
+impl SourceChanges {
+    /// The change to store, or why it cannot be (the message of a 422).
+    fn to_settings(&self) -> Result<SourceSettingsChange, String> {
+        let change = SourceSettingsChange {
+            category: self.category.as_ref().map(|c| clean_category(c.as_deref())),
+            extract_mode: self.extract.map(Into::into),
+            lean: self.lean.map(|l| l.map(Into::into)),
+            skip_rules: self.skip_rules.clone(),
+        };
+        change.check().map(|()| change)
+    }
 }
 
 /// A field that is present, null or not: `Some(None)` for null, so that null can mean "remove".
@@ -275,14 +298,17 @@ fn source_id(path: Result<Path<String>, PathRejection>) -> Result<i64, String> {
     raw.parse::<i64>().map_err(|_| format!("there is no source {raw:?}"))
 }
 
-/// Changes a source's lean or full-text mode (admin token required); answers the source as it now is.
+/// Changes a source's settings: lean, full-text mode, category, skip rules (admin token required); answers the
+/// source as it now is. The changes given are made together or not at all.
 #[utoipa::path(patch, path = "/api/v1/sources/{id}", tag = "sources", security(("admin_token" = [])),
     params(("id" = i64, Path, description = "Source id")), request_body = SourceChanges,
     responses((status = 200, body = SourceInfo, description = "Changed"),
         (status = 400, body = ApiError, description = "Not JSON of this shape"),
         (status = 401, body = ApiError, description = "No bearer token, or not the admin token"),
         (status = 403, body = ApiError, description = "The server has no admin token set"),
-        (status = 404, body = ApiError, description = "No such source"), (status = 500, body = ApiError, description = "Internal error")))]
+        (status = 404, body = ApiError, description = "No such source"),
+        (status = 422, body = ApiError, description = "A skip rule that is not a regular expression, or a category too long"),
+        (status = 500, body = ApiError, description = "Internal error")))]
 pub(crate) async fn update_source(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -303,14 +329,22 @@ pub(crate) async fn update_source(
         }
     };
     let not_found = || error(StatusCode::NOT_FOUND, "not_found", format!("there is no source {id}"));
-    let (lean, extract) = (changes.lean.map(|l| l.map(Into::into)), changes.extract.map(Into::into));
+    let settings = match changes.to_settings() {
+        Ok(settings) => settings,
+        Err(message) => return error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_settings", message),
+    };
     let outcome = async {
-        state.store.update_source_settings(id, lean, extract).await?;
+        if !settings.is_empty() {
+            state.store.update_source_settings(id, &settings).await?;
+        }
         state.store.source(id).await
     };
     match outcome.await {
         Ok(Some(source)) => Json(SourceInfo::from(source)).into_response(),
         Ok(None) | Err(tidings_core::StoreError::NotFound { .. }) => not_found(),
+        Err(tidings_core::StoreError::Refused(message)) => {
+            error(StatusCode::UNPROCESSABLE_ENTITY, "invalid_settings", message)
+        }
         Err(e) => internal(&state, &e),
     }
 }

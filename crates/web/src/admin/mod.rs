@@ -95,6 +95,8 @@ pub(crate) fn routes() -> Routes {
         .post("/admin/sources/{id}/enable", pages::enable)
         .post("/admin/sources/{id}/poll", pages::poll)
         .post("/admin/sources/{id}/lean", pages::set_lean)
+        .get("/admin/sources/{id}/settings", pages::settings)
+        .post("/admin/sources/{id}/settings", pages::save_settings)
         .get("/api/v1/sources", api::list_sources)
         .post("/api/v1/sources", api::create_source)
         .delete("/api/v1/sources/{id}", api::delete_source)

@@ -1,5 +1,6 @@
-//! The `/admin` pages: sign-in, the sources with their health, and forms to add, import, poll, resume and
-//! remove sources. Every form posts and redirects back to `/admin`, where its outcome is shown once.
+//! The `/admin` pages: sign-in, the sources with their health, and forms to add, import, poll, resume, rate,
+//! change and remove sources. Every form posts and redirects back to `/admin`, where its outcome is shown once
+//! (a source's settings that cannot be saved are shown again on their form instead).
 
 use std::sync::Arc;
 
@@ -12,7 +13,7 @@ use axum::response::{Html, IntoResponse, Response};
 use chrono::Utc;
 use serde::Deserialize;
 use tidings_core::accounts::Role;
-use tidings_core::{ExtractMode, Lean, Source};
+use tidings_core::{ExtractMode, Lean, Source, SourceSettingsChange, StoreError};
 
 use super::auth::{self, AdminAuth, CrossSite, FLASH_COOKIE, Flash, SESSION_COOKIE, Session};
 use super::{AddSource, BadUrl, SourceAdminError, check_url, clean_category};
@@ -294,9 +295,7 @@ pub(super) async fn home(State(state): State<AppState>, viewer: Viewer, headers:
                     },
                     can_add: state.source_admin.is_some(),
                     sources: sources.iter().map(|s| AdminSourceRow::new(t, s, now)).collect(),
-                    lean_choices: std::iter::once(("", t.lean_not_rated))
-                        .chain(Lean::ALL.map(|l| (l.as_str(), crate::lean::lean_name(t, l))))
-                        .collect(),
+                    lean_choices: lean_choices(t),
                     summary_failures: failures.into_iter().map(|f| SummaryFailureRow::new(t, f, now)).collect(),
                 };
                 html(StatusCode::OK, &page, &state)
@@ -597,12 +596,11 @@ async fn source_action(
     headers: &HeaderMap,
     uri: &Uri,
     raw: &str,
-    form: Result<Form<CsrfForm>, FormRejection>,
+    csrf: &str,
 ) -> Result<(Arc<AdminAuth>, Result<Source, Flash>), Refusal> {
     let t = state.strings;
     let (auth, signed) = signed_in(state, viewer, headers, uri)?;
-    let form = form.map(|Form(f)| f).unwrap_or_default();
-    check_csrf(state, &auth, viewer, &signed, &form.csrf)?;
+    check_csrf(state, &auth, viewer, &signed, csrf)?;
     let source = match raw.parse::<i64>() {
         Ok(id) => match state.store.source(id).await {
             Ok(Some(source)) => Ok(source),
@@ -623,7 +621,8 @@ pub(super) async fn remove(
     Path(raw): Path<String>,
     form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Response {
-    let (auth, source) = match source_action(&state, &viewer, &headers, &uri, &raw, form).await {
+    let csrf = form.map(|Form(f)| f.csrf).unwrap_or_default();
+    let (auth, source) = match source_action(&state, &viewer, &headers, &uri, &raw, &csrf).await {
         Ok(checked) => checked,
         Err(refusal) => return refusal.into_response(),
     };
@@ -649,7 +648,8 @@ pub(super) async fn enable(
     Path(raw): Path<String>,
     form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Response {
-    let (auth, source) = match source_action(&state, &viewer, &headers, &uri, &raw, form).await {
+    let csrf = form.map(|Form(f)| f.csrf).unwrap_or_default();
+    let (auth, source) = match source_action(&state, &viewer, &headers, &uri, &raw, &csrf).await {
         Ok(checked) => checked,
         Err(refusal) => return refusal.into_response(),
     };
@@ -683,8 +683,7 @@ pub(super) async fn set_lean(
     form: Result<Form<LeanForm>, FormRejection>,
 ) -> Response {
     let form = form.map(|Form(f)| f).unwrap_or_default();
-    let csrf = Ok(Form(CsrfForm { csrf: form.csrf.clone() }));
-    let (auth, source) = match source_action(&state, &viewer, &headers, &uri, &raw, csrf).await {
+    let (auth, source) = match source_action(&state, &viewer, &headers, &uri, &raw, &form.csrf).await {
         Ok(checked) => checked,
         Err(refusal) => return refusal.into_response(),
     };
@@ -708,6 +707,156 @@ pub(super) async fn set_lean(
     back(&auth, &headers, &uri, &flash)
 }
 
+/// The leans a source can be given: (stored name, words), "not rated" first.
+fn lean_choices(t: &'static Strings) -> Vec<(&'static str, &'static str)> {
+    std::iter::once(("", t.lean_not_rated))
+        .chain(Lean::ALL.map(|l| (l.as_str(), crate::lean::lean_name(t, l))))
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "admin_source.html")]
+struct SettingsPage {
+    t: &'static Strings,
+    csrf: String,
+    id: i64,
+    name: String,
+    url: String,
+    /// Why what was sent is not saved, when it is not.
+    error: Option<String>,
+    category: String,
+    /// The full-text mode's stored name.
+    extract: String,
+    /// The lean's stored name; empty for none.
+    lean: String,
+    /// One rule a line.
+    skip_rules: String,
+    /// (stored name, words) of each full-text mode.
+    extract_choices: Vec<(&'static str, &'static str)>,
+    lean_choices: Vec<(&'static str, &'static str)>,
+}
+
+impl SettingsPage {
+    /// The page for `source`, its fields filled from `form` (what was sent, kept when it is refused) or else
+    /// from what is stored.
+    fn new(t: &'static Strings, csrf: String, source: &Source, form: Option<&SettingsForm>) -> SettingsPage {
+        let stored = || SettingsForm {
+            csrf: String::new(),
+            category: source.category.clone().unwrap_or_default(),
+            extract: source.extract_mode.as_str().to_owned(),
+            lean: source.lean.map_or("", Lean::as_str).to_owned(),
+            skip_rules: source.skip_rules.join("\n"),
+        };
+        let fields = form.cloned().unwrap_or_else(stored);
+        SettingsPage {
+            t,
+            csrf,
+            id: source.id,
+            name: source_name(t, source),
+            url: source.url.clone(),
+            error: None,
+            category: fields.category,
+            extract: fields.extract,
+            lean: fields.lean,
+            skip_rules: fields.skip_rules,
+            extract_choices: vec![
+                (ExtractMode::Auto.as_str(), t.extract_auto_option),
+                (ExtractMode::Always.as_str(), t.extract_always_option),
+                (ExtractMode::Never.as_str(), t.extract_never_option),
+            ],
+            lean_choices: lean_choices(t),
+        }
+    }
+}
+
+/// `GET /admin/sources/{id}/settings`: a source's category, full-text mode, lean and skip rules, in one form.
+pub(super) async fn settings(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Path(raw): Path<String>,
+) -> Response {
+    let t = state.strings;
+    let Some(auth) = state.admin.clone() else { return disabled(t) };
+    let Some(signed) = current(&auth, &headers, &viewer) else {
+        return (StatusCode::SEE_OTHER, [(header::LOCATION, "/admin")]).into_response();
+    };
+    match source_of(&state, &raw).await {
+        Ok(source) => html(StatusCode::OK, &SettingsPage::new(t, signed.csrf(&auth, &viewer), &source, None), &state),
+        Err(response) => response,
+    }
+}
+
+/// What the settings form sends.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct SettingsForm {
+    csrf: String,
+    category: String,
+    extract: String,
+    lean: String,
+    /// One rule a line; blank lines are ignored.
+    skip_rules: String,
+}
+
+impl SettingsForm {
+    /// The change it asks for, or why it cannot be made, in words.
+    fn change(&self, t: &'static Strings) -> Result<SourceSettingsChange, String> {
+        let extract = ExtractMode::parse(self.extract.trim())
+            .ok_or_else(|| t.with(t.extract_not_a_choice, t.quote(&self.extract)))?;
+        let lean = match self.lean.trim() {
+            "" => None,
+            raw => Some(Lean::parse(raw).ok_or_else(|| t.with(t.not_a_lean, t.quote(raw)))?),
+        };
+        let rules = self.skip_rules.lines().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned).collect();
+        let change = SourceSettingsChange {
+            category: Some(clean_category(Some(&self.category))),
+            extract_mode: Some(extract),
+            lean: Some(lean),
+            skip_rules: Some(rules),
+        };
+        change.check().map(|()| change)
+    }
+}
+
+/// `POST /admin/sources/{id}/settings`: saves a source's settings, all together; what cannot be saved is shown
+/// on the form again, with what was typed.
+pub(super) async fn save_settings(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(raw): Path<String>,
+    form: Result<Form<SettingsForm>, FormRejection>,
+) -> Response {
+    let form = form.map(|Form(f)| f).unwrap_or_default();
+    let (auth, source) = match source_action(&state, &viewer, &headers, &uri, &raw, &form.csrf).await {
+        Ok(checked) => checked,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let t = state.strings;
+    let source = match source {
+        Ok(source) => source,
+        Err(flash) => return back(&auth, &headers, &uri, &flash),
+    };
+    let refuse = |problem: String| {
+        let page =
+            SettingsPage { error: Some(problem), ..SettingsPage::new(t, form.csrf.clone(), &source, Some(&form)) };
+        html(StatusCode::UNPROCESSABLE_ENTITY, &page, &state)
+    };
+    let change = match form.change(t) {
+        Ok(change) => change,
+        Err(problem) => return refuse(problem),
+    };
+    let flash = match state.store.update_source_settings(source.id, &change).await {
+        Ok(()) => Flash::ok(t.with(t.settings_saved, source_name(t, &source))),
+        Err(StoreError::Refused(problem)) => return refuse(problem),
+        Err(StoreError::NotFound { .. }) => Flash::error(t.with(t.source_gone, source.id)),
+        Err(e) => store_failure(&state, e),
+    };
+    back(&auth, &headers, &uri, &flash)
+}
+
 /// `POST /admin/sources/{id}/poll`: polls a source now (or, without the poller's network access here, makes it
 /// due now).
 pub(super) async fn poll(
@@ -718,7 +867,8 @@ pub(super) async fn poll(
     Path(raw): Path<String>,
     form: Result<Form<CsrfForm>, FormRejection>,
 ) -> Response {
-    let (auth, source) = match source_action(&state, &viewer, &headers, &uri, &raw, form).await {
+    let csrf = form.map(|Form(f)| f.csrf).unwrap_or_default();
+    let (auth, source) = match source_action(&state, &viewer, &headers, &uri, &raw, &csrf).await {
         Ok(checked) => checked,
         Err(refusal) => return refusal.into_response(),
     };

@@ -1,9 +1,10 @@
-//! The filter step between parsing a feed and storing its items: items whose title or link matches one of the
-//! operator's skip rules (`[poll] skip_rules`) are dropped before they reach the store, so sponsored posts,
-//! podcasts or live blogs never become articles, stories or search results.
+//! Skip rules: regular expressions on items' titles and links (`[poll] skip_rules`, and each source's own). The
+//! ingester drops the items they match between parsing a feed and storing it, so sponsored posts, podcasts or
+//! live blogs never become articles, stories or search results; the admin pages, the sources API and the CLI
+//! check a source's rules with [`SkipRules::parse`] before storing them.
 
+use crate::NewArticle;
 use regex::{Regex, RegexBuilder};
-use tidings_core::NewArticle;
 
 /// The longest compiled rule, in bytes of the regex engine's program: a rule is a short pattern, and a huge one
 /// would only slow every poll down.
