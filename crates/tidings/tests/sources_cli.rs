@@ -222,6 +222,27 @@ fn a_sources_own_skip_rules_are_set_shown_and_cleared() {
 }
 
 #[test]
+fn a_sources_category_is_set_shown_and_cleared() {
+    let env = Env::new();
+    let feed = "https://new.example/feed.xml";
+    assert!(env.ok(&["sources", "add", feed, "--no-discover", "--category", "World"]).contains("added source"));
+    assert!(env.ok(&["sources", "category", feed]).ends_with(": World\n"));
+    assert!(env.ok(&["sources", "category", "1", " Science "]).ends_with(": Science\n"));
+    let listed: serde_json::Value = serde_json::from_str(&env.ok(&["sources", "list", "--json"])).unwrap();
+    assert_eq!(listed[0]["category"], "Science");
+
+    let long = "x".repeat(201);
+    let bad = env.run(&["sources", "category", feed, &long]);
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("source 1 https://new.example/feed.xml: not changed"), "{stderr}");
+    assert!(stderr.contains("category: at most 200 characters"), "{stderr}");
+
+    assert!(env.ok(&["sources", "category", feed, "--clear"]).ends_with(": no category\n"));
+    assert!(env.ok(&["sources", "category", feed]).contains("has no category"));
+}
+
+#[test]
 fn leans_come_from_opml_the_lean_command_and_sources_add_and_go_out_in_the_export() {
     let env = Env::new();
     let opml = env.dir.path().join("leans.opml");
