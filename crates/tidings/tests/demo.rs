@@ -16,6 +16,34 @@ fn http_get(address: &str, path: &str) -> String {
     response
 }
 
+/// The levels of a page's headings, in order, with their byte offsets.
+fn headings(page: &str) -> Vec<(usize, u8)> {
+    let bytes = page.as_bytes();
+    page.match_indices("<h")
+        .filter_map(|(at, _)| match (bytes.get(at + 2), bytes.get(at + 3)) {
+            (Some(level @ b'1'..=b'6'), Some(b'>' | b' ')) => Some((at, level - b'0')),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A page's headings nest: none goes more than one level below the one before it, and inside a `<section>`
+/// every heading is below the section's own (its first), so a list of story cards under a section's `<h2>` is
+/// not a row of `<h2>`s beside it.
+fn assert_headings_nest(path: &str, page: &str) {
+    let all = headings(page);
+    for pair in all.windows(2) {
+        assert!(pair[1].1 <= pair[0].1 + 1, "{path}: <h{}> follows <h{}>", pair[1].1, pair[0].1);
+    }
+    for (start, _) in page.match_indices("<section") {
+        let end = start + page[start..].find("</section>").unwrap();
+        let inside: Vec<u8> = all.iter().filter(|(at, _)| (start..end).contains(at)).map(|(_, l)| *l).collect();
+        if let Some((own, rest)) = inside.split_first() {
+            assert!(rest.iter().all(|l| l > own), "{path}: a section headed <h{own}> holds {rest:?}");
+        }
+    }
+}
+
 #[test]
 fn demo_serves_the_fictional_outlets_and_stops_on_sigterm() {
     let data = tempfile::tempdir().unwrap();
@@ -92,6 +120,7 @@ fn demo_serves_the_fictional_outlets_and_stops_on_sigterm() {
     let mut proxied = 0;
     for article in listing["articles"].as_array().unwrap() {
         let page = http_get(&address, &format!("/articles/{}", article["id"]));
+        assert_headings_nest(&format!("/articles/{}", article["id"]), &page);
         assert!(!page.contains("<img src=\"http"), "an image left pointing at its outlet: {page}");
         let Some(rest) = page.split("<img src=\"/img/").nth(1) else { continue };
         let path = format!("/img/{}", rest.split('"').next().unwrap());
@@ -104,6 +133,14 @@ fn demo_serves_the_fictional_outlets_and_stops_on_sigterm() {
     assert!(proxied >= 5, "the demo articles' illustrations are proxied ({proxied})");
     let forged = http_get(&address, &format!("/img/{}/{}", "00".repeat(16), "68747470733a2f2f782e6578616d706c652f"));
     assert!(forged.starts_with("HTTP/1.1 404"), "{forged}");
+
+    for path in
+        ["/", "/stories", "/blindspots", "/sources/1", "/topics/Business", "/entities/person/storm-imke", "/stories/10"]
+    {
+        let page = http_get(&address, path);
+        assert!(page.starts_with("HTTP/1.1 200"), "{path}: {page}");
+        assert_headings_nest(path, &page);
+    }
 
     let metrics = http_get(&address, "/metrics");
     assert!(metrics.contains("tidings_polls_total{outcome=\"stored\"} 10"), "{metrics}");
