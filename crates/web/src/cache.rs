@@ -10,7 +10,10 @@
 //! Only what is the same for every reader is cached: GET requests without cookies or credentials, to the
 //! public pages, feeds and read-only API listed in [`cacheable`], answered 200 without `Set-Cookie`. Anything
 //! else (other routes, errors, redirects, personal requests) goes to its handler every time. Memory is
-//! bounded by [`MAX_BYTES`] of bodies.
+//! bounded by [`MAX_BYTES`] of bodies and keys, and a request whose path and query is longer than
+//! [`MAX_KEY_BYTES`] is not cached. The Atom feeds hold absolute links built from the request's `Host` when no
+//! public URL is configured, so their key starts with that origin: a forged `Host` only ever reaches the
+//! copy kept for that same forged host.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -28,6 +31,9 @@ use crate::AppState;
 const MAX_BYTES: usize = 64 * 1024 * 1024;
 /// A response larger than this is not kept (nor read into memory to be kept).
 const MAX_ENTRY_BYTES: usize = 4 * 1024 * 1024;
+/// A request whose path and query is longer than this is not cached: no reader's link is that long, and junk
+/// queries would otherwise fill the cache with keys far larger than their pages.
+const MAX_KEY_BYTES: usize = 2048;
 
 /// The rendered pages of the last few seconds, by path and query.
 pub(crate) struct PageCache {
@@ -87,20 +93,21 @@ impl PageCache {
 
     fn put(&self, key: String, entry: Entry) {
         let Ok(mut entries) = self.inner.lock() else { return };
-        let size = entry.body.len();
+        let size = footprint(&key, &entry);
         if entries.bytes + size > MAX_BYTES {
             let limit = 2 * self.ttl;
             let now = Instant::now();
             entries.map.retain(|_, e| now.saturating_duration_since(e.stored) < limit);
-            entries.bytes = entries.map.values().map(|e| e.body.len()).sum();
+            entries.bytes = entries.map.iter().map(|(k, e)| footprint(k, e)).sum();
             if entries.bytes + size > MAX_BYTES {
                 entries.map.clear();
                 entries.bytes = 0;
             }
         }
-        if let Some(old) = entries.map.insert(key, entry) {
-            entries.bytes -= old.body.len();
+        if let Some(old) = entries.map.remove(&key) {
+            entries.bytes -= footprint(&key, &old);
         }
+        entries.map.insert(key, entry);
         entries.bytes += size;
     }
 
@@ -116,9 +123,15 @@ impl PageCache {
     fn remove(&self, key: &str) {
         let Ok(mut entries) = self.inner.lock() else { return };
         if let Some(old) = entries.map.remove(key) {
-            entries.bytes -= old.body.len();
+            entries.bytes -= footprint(key, &old);
         }
     }
+}
+
+/// The memory an entry is counted for: its body, its key and its headers.
+fn footprint(key: &str, entry: &Entry) -> usize {
+    let headers: usize = entry.headers.iter().map(|(name, value)| name.as_str().len() + value.len()).sum();
+    key.len() + headers + entry.body.len()
 }
 
 /// The routes whose answers are the same for every reader: the reading pages, the feeds out and the read-only
@@ -152,13 +165,20 @@ pub(crate) async fn layer(State(state): State<AppState>, request: Request, next:
     if request.method() != Method::GET || personal || !cacheable(request.uri().path()) {
         return next.run(request).await;
     }
-    let key = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or_default();
-    if let Lookup::Hit(entry) = cache.lookup(key, Instant::now()) {
+    let path_and_query = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or_default();
+    if path_and_query.len() > MAX_KEY_BYTES {
+        return next.run(request).await;
+    }
+    let key = if request.uri().path().ends_with(".atom") {
+        format!("{}{path_and_query}", crate::feeds_out::origin(&state, request.headers()))
+    } else {
+        path_and_query.to_owned()
+    };
+    if let Lookup::Hit(entry) = cache.lookup(&key, Instant::now()) {
         let mut response = Response::new(Body::from(entry.body));
         *response.headers_mut() = entry.headers;
         return response;
     }
-    let key = key.to_owned();
     let response = next.run(request).await;
     if matches!(response.status(), StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE) {
         // Turned away under load (the Ask limits): the page has not changed, so its copy keeps serving everyone
@@ -328,6 +348,15 @@ mod tests {
         }
         let entries = cache.inner.lock().unwrap();
         assert!(entries.bytes <= MAX_BYTES);
-        assert_eq!(entries.bytes, entries.map.values().map(|e| e.body.len()).sum::<usize>());
+        assert_eq!(entries.bytes, entries.map.iter().map(|(k, e)| footprint(k, e)).sum::<usize>());
+    }
+
+    #[test]
+    fn keys_and_headers_count_against_the_bound() {
+        let cache = PageCache::new(Duration::from_secs(60));
+        let key = format!("/api/v1/topics?{}", "x".repeat(2000));
+        cache.put(key.clone(), entry("[]", Instant::now()));
+        let entries = cache.inner.lock().unwrap();
+        assert!(entries.bytes >= key.len() + 2, "{}", entries.bytes);
     }
 }

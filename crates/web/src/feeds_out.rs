@@ -34,9 +34,19 @@ pub(crate) fn xml(text: &str) -> String {
     out
 }
 
-/// The site's origin as the client reached it, for the absolute links Atom needs. Only a plain host (and
-/// port) is accepted; anything else falls back to localhost rather than echo a forged header into a feed.
-pub(crate) fn origin(headers: &HeaderMap) -> String {
+/// The site's origin, for the absolute links Atom needs: `[accounts] public_url` when it is set (the address
+/// readers use, https behind a proxy included), else the host the client reached. Only a plain host (and port)
+/// is taken from the request; anything else falls back to localhost rather than echo a forged header into a
+/// feed.
+pub(crate) fn origin(state: &AppState, headers: &HeaderMap) -> String {
+    origin_of(&state.community.config.public_url, headers)
+}
+
+fn origin_of(public_url: &str, headers: &HeaderMap) -> String {
+    let configured = public_url.trim().trim_end_matches('/');
+    if !configured.is_empty() {
+        return configured.to_owned();
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -103,7 +113,7 @@ pub(crate) async fn top(State(state): State<AppState>, headers: HeaderMap) -> Re
     let candidates = state.store.latest_stories(100, None).await.map_err(|e| PageError::internal(&state, &e))?;
     let now = Utc::now();
     let stories = top_stories(candidates, now);
-    let (t, base) = (state.strings, origin(&headers));
+    let (t, base) = (state.strings, origin(&state, &headers));
     let updated = stories.iter().map(|s| s.last_updated).max().unwrap_or(now);
     let mut out = String::new();
     feed_head(&mut out, t.feed_top_title, &format!("{base}/feeds/top.atom"), &format!("{base}/"), updated);
@@ -129,7 +139,7 @@ pub(crate) async fn story(
         return Ok(Redirect::permanent(&format!("/stories/{}/feed.atom", story.id)).into_response());
     }
     let articles = state.store.story_articles(id, STORY_FEED_ARTICLES).await.map_err(internal)?;
-    let base = origin(&headers);
+    let base = origin(&state, &headers);
     let mut out = String::new();
     feed_head(
         &mut out,
@@ -157,7 +167,7 @@ pub(crate) async fn topic(
         return Err(PageError::not_found(&state, t.with(t.no_topic, t.quote(&name))));
     }
     let articles = state.store.topic_articles(&name, STORY_FEED_ARTICLES, None).await.map_err(internal)?;
-    let base = origin(&headers);
+    let base = origin(&state, &headers);
     let slug = crate::topics::path_segment(&name);
     let mut out = String::new();
     feed_head(
@@ -187,8 +197,15 @@ mod tests {
     fn a_forged_host_header_is_not_echoed() {
         let mut headers = HeaderMap::new();
         headers.insert(header::HOST, "news.example:8080".parse().unwrap());
-        assert_eq!(origin(&headers), "http://news.example:8080");
+        assert_eq!(origin_of("", &headers), "http://news.example:8080");
         headers.insert(header::HOST, "evil.example/\"><script>".parse().unwrap());
-        assert_eq!(origin(&headers), "http://localhost");
+        assert_eq!(origin_of("", &headers), "http://localhost");
+    }
+
+    #[test]
+    fn a_configured_public_url_is_the_origin_whatever_the_host() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, "127.0.0.1:8080".parse().unwrap());
+        assert_eq!(origin_of("https://news.example/", &headers), "https://news.example");
     }
 }

@@ -133,7 +133,8 @@ pub(crate) async fn page(
             return Err(PageError::not_found(&state, t.with(t.no_results_page, page)));
         }
     };
-    let offset = (number - 1) * PAGE_RESULTS;
+    // Saturating: a page number past any result is "too deep", not an overflow.
+    let offset = (number - 1).saturating_mul(PAGE_RESULTS);
     let found = match run(&state, &q, offset, PAGE_RESULTS).await {
         Ok(found) => found,
         Err(Failed::Internal(cause)) => return Err(PageError::internal(&state, &cause)),
@@ -204,7 +205,7 @@ pub(crate) async fn feed(
         Err(Failed::BadQuery(e)) => return Ok((StatusCode::BAD_REQUEST, e.to_string()).into_response()),
         Err(Failed::TooDeep) => return Ok((StatusCode::BAD_REQUEST, "too deep").into_response()),
     };
-    let base = crate::feeds_out::origin(&headers);
+    let base = crate::feeds_out::origin(&state, &headers);
     let encoded = query_string(&q);
     let mut out = String::new();
     crate::feeds_out::feed_head(

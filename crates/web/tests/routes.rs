@@ -499,6 +499,22 @@ async fn topics_from_source_categories_have_pages_feeds_and_json() {
 }
 
 #[tokio::test]
+async fn regression_an_outlets_category_with_a_slash_links_to_its_topic() {
+    let site = site().await;
+    let source = site.store.sources().await.unwrap()[0].id;
+    let change = tidings_core::SourceSettingsChange {
+        category: Some(Some("News/World".to_owned())),
+        ..tidings_core::SourceSettingsChange::default()
+    };
+    site.store.update_source_settings(source, &change).await.unwrap();
+    let (_, _, page) = get(&site, &format!("/sources/{source}")).await;
+    assert!(page.contains("href=\"/topics/News%2FWorld\""), "{page}");
+    let (status, _, page) = get(&site, "/topics/News%2FWorld").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Tram approved"), "{page}");
+}
+
+#[tokio::test]
 async fn the_manifest_and_service_worker_are_served_and_no_page_has_inline_script() {
     let site = site().await;
     let (status, headers, body) = get(&site, "/manifest.webmanifest").await;
@@ -646,4 +662,30 @@ async fn regression_blindspots_of_a_site_whose_coverage_stopped_weeks_ago_are_st
     let api: serde_json::Value = serde_json::from_str(&get(&site, "/api/v1/blindspots").await.2).unwrap();
     assert_eq!(api["stories"][0]["id"], story, "{api}");
     assert!(get(&site, "/blindspots").await.2.contains(&format!("href=\"/stories/{story}\"")));
+}
+
+#[tokio::test]
+async fn regression_a_forged_host_does_not_reach_other_readers_through_the_cached_feeds() {
+    let site = site().await;
+    let app = router(AppState::new(site.store.clone()).with_page_cache(std::time::Duration::from_secs(60)));
+    let feed = |host: &'static str| {
+        let app = app.clone();
+        async move {
+            let request = Request::get("/feeds/top.atom").header("host", host).body(Body::empty()).unwrap();
+            let response = app.oneshot(request).await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK);
+            let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+            String::from_utf8(body.to_vec()).unwrap()
+        }
+    };
+    let forged = feed("evil.example").await;
+    assert!(forged.contains("http://evil.example/"), "{forged}");
+    let honest = feed("news.example").await;
+    assert!(honest.contains("http://news.example/") && !honest.contains("evil.example"), "{honest}");
+    assert_eq!(feed("news.example").await, honest, "each host's copy is served to that host");
+
+    // A request too long to be anyone's link is answered, but not kept.
+    let long = format!("/api/v1/topics?{}", "x".repeat(4000));
+    let response = app.clone().oneshot(Request::get(&long).body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
 }

@@ -118,6 +118,12 @@ async fn the_empty_form_and_bad_queries() {
     assert!(body.contains("aria-invalid=\"true\""), "{body}");
     let (status, _) = get(&site, "/search?q=tram&page=0").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    // regression: a page number whose offset overflows is past the deepest page, not page 1 (nor a panic).
+    for page in ["4611686018427387905", "18446744073709551615", "52"] {
+        let (status, body) = get(&site, &format!("/search?q=tram&page={page}")).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
+        assert!(body.contains("1000"), "{page}: {body}");
+    }
     let (status, body) = get(&site, "/search?q=nothingmatchesthis").await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("Nothing matches"), "{body}");

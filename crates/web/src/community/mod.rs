@@ -258,10 +258,17 @@ pub(crate) fn encode_next(path: &str) -> String {
 }
 
 /// Where to go after signing in: a path of this site only (never `//host` or a scheme), else the home page.
+/// Browsers drop tabs and line breaks from a `Location` (so `/\t/evil.example` would become `//evil.example`),
+/// and a control character cannot be in a header at all: a path with any whitespace or control character is
+/// not taken either.
 pub(crate) fn local_next(next: Option<&str>) -> String {
     match next.map(str::trim) {
         Some(path)
-            if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') && !path.contains("://") =>
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && !path.contains("://")
+                && !path.chars().any(|c| c.is_whitespace() || c.is_control()) =>
         {
             path.to_owned()
         }
@@ -292,6 +299,11 @@ mod tests {
         assert_eq!(local_next(Some("/articles/3")), "/articles/3");
         for bad in ["//evil.example", "https://evil.example", "/\\evil", "evil", "/x?u=https://e"] {
             assert_eq!(local_next(Some(bad)), "/", "{bad}");
+        }
+        // regression: a tab or line break inside the path (browsers drop them: `/\t/evil.example` is
+        // `//evil.example`), and control characters that no header may hold.
+        for bad in ["/\t/evil.example", "/\n/evil.example", "/\r\n/x", "/a b", "/\u{0}x", "/\u{7f}", "/\u{85}/e"] {
+            assert_eq!(local_next(Some(bad)), "/", "{bad:?}");
         }
         assert_eq!(local_next(None), "/");
         assert_eq!(encode_next("/a b?c"), "/a%20b%3Fc");
