@@ -620,3 +620,60 @@ async fn the_code_that_confirms_the_setup_does_not_sign_in_as_well() {
     assert_eq!(replayed.status, StatusCode::UNAUTHORIZED);
     assert!(replayed.body.contains("used to sign in already"), "{}", replayed.body);
 }
+
+#[tokio::test]
+async fn regression_an_edit_meets_the_hold_rules_and_a_banned_reader_cannot_edit() {
+    let site = site(AccountsConfig::default()).await;
+    let kim = make(&site, "kim", Role::Reader, Duration::days(30)).await;
+    make(&site, "mona", Role::Moderator, Duration::days(30)).await;
+    let (mut k, mut m, mut anonymous) = (Reader::new(&site), Reader::new(&site), Reader::new(&site));
+    k.sign_in("kim", "kim has a long password", "").await;
+    m.sign_in("mona", "mona has a long password", "").await;
+    let article = format!("/articles/{}", site.article);
+    let posted = k.post(&format!("{article}/comments"), &[("body", "A fair point")]).await;
+    let id: i64 = posted.location.unwrap().rsplit("#comment-").next().unwrap().parse().unwrap();
+    assert!(thread(&anonymous.get(&article).await.body).contains("A fair point"));
+
+    // Edited into what posting would have held (four links): it waits for a moderator.
+    let spam = "[a](https://a.example) [b](https://b.example) [c](https://c.example) [d](https://d.example)";
+    let edited = k.post(&format!("/comments/{id}/edit"), &[("body", spam)]).await;
+    assert_eq!(edited.status, StatusCode::SEE_OTHER, "{}", edited.body);
+    let seen = anonymous.get(&article).await.body;
+    assert!(!thread(&seen).contains("a.example"), "held, not shown: {}", thread(&seen));
+    assert!(m.get("/moderation").await.body.contains("d.example"), "in the moderation queue");
+
+    // Banned: no edits either, by form or by API token.
+    m.post(&format!("/moderation/users/{kim}/ban"), &[("days", "2")]).await;
+    let banned = k.post(&format!("/comments/{id}/edit"), &[("body", "Sneaky")]).await;
+    assert_eq!(banned.status, StatusCode::FORBIDDEN, "{}", banned.body);
+    let token = "kim-api-token-kim-api-token";
+    site.store.accounts().create_api_token(kim, &tokens::hash(token), "test", Utc::now()).await.unwrap();
+    let request = Request::patch(format!("/api/v1/comments/{id}"))
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(r#"{"body": "Sneaky"}"#))
+        .unwrap();
+    let response = router(site.state.clone()).oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(!m.get("/moderation").await.body.contains("Sneaky"));
+}
+
+#[tokio::test]
+async fn regression_approving_a_reported_comment_its_author_deleted_keeps_it_deleted() {
+    let site = site(AccountsConfig::default()).await;
+    make(&site, "ivo", Role::Reader, Duration::days(30)).await;
+    make(&site, "mona", Role::Moderator, Duration::days(30)).await;
+    let (mut i, mut m, mut anonymous) = (Reader::new(&site), Reader::new(&site), Reader::new(&site));
+    i.sign_in("ivo", "ivo has a long password", "").await;
+    m.sign_in("mona", "mona has a long password", "").await;
+    let article = format!("/articles/{}", site.article);
+    let posted = i.post(&format!("{article}/comments"), &[("body", "Regrettable words")]).await;
+    let id: i64 = posted.location.unwrap().rsplit("#comment-").next().unwrap().parse().unwrap();
+    m.post(&format!("/comments/{id}/report"), &[("reason", "rude")]).await;
+    assert_eq!(i.post(&format!("/comments/{id}/delete"), &[]).await.status, StatusCode::SEE_OTHER);
+    m.post(&format!("/moderation/comments/{id}/approve"), &[]).await;
+    let comment = site.store.accounts().comment(id, None).await.unwrap().unwrap();
+    assert_eq!(comment.status, tidings_core::accounts::CommentStatus::Removed);
+    let seen = anonymous.get(&article).await.body;
+    assert!(!thread(&seen).contains(&format!("id=\"comment-{id}\"")), "not back in the thread: {}", thread(&seen));
+}

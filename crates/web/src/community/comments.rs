@@ -135,6 +135,9 @@ async fn own_comment(
 /// Edits `user`'s own comment, within the edit window and while the thread is open.
 pub(crate) async fn edit(state: &AppState, user: &User, id: CommentId, body: &str) -> Result<Comment, CommentError> {
     let t = state.strings;
+    if user.banned_at(Utc::now()) {
+        return Err(CommentError::Forbidden);
+    }
     let comment = own_comment(state, user, id, false).await?;
     let window = TimeDelta::minutes(i64::from(state.community.config.edit_window_mins));
     if Utc::now() - comment.created_at > window {
@@ -145,7 +148,24 @@ pub(crate) async fn edit(state: &AppState, user: &User, id: CommentId, body: &st
         return Err(CommentError::Refused(t.thread_locked.to_owned()));
     }
     let body = moderation::check_body(body, &state.community.rules).map_err(CommentError::Rejected)?;
-    accounts.edit_comment(id, &body, Utc::now()).await?;
+    // The new text meets the same hold rules as a new comment (links, a new account's link, held words), or an
+    // edit would publish what posting it would have held. The repeat check is left out: the comment's own
+    // earlier text is among the author's recent ones.
+    let now = Utc::now();
+    let context = Context { account_age_hours: (now - user.created_at).num_hours(), recent_bodies: &[] };
+    match moderation::assess(&body, &state.community.rules, &context) {
+        Verdict::Publish => {}
+        Verdict::Hold(why) => {
+            if comment.status == CommentStatus::Visible {
+                tracing::info!(user = %user.username, comment = id, %why, "edited comment held for a moderator");
+                // Held before the text changes: should the edit then fail, the old text waits, hidden, rather
+                // than the new one showing unchecked.
+                accounts.set_comment_status(id, CommentStatus::Pending).await?;
+            }
+        }
+        Verdict::Reject(why) => return Err(CommentError::Refused(why)),
+    }
+    accounts.edit_comment(id, &body, now).await?;
     accounts.comment(id, Some(user.id)).await?.ok_or(CommentError::NotFound)
 }
 

@@ -242,6 +242,8 @@ async fn comment_action(
     };
     let now = Utc::now();
     let result = match action {
+        // A comment its author deleted stays deleted: "approve" would bring it back, empty, under their name.
+        _ if comment.status == CommentStatus::Removed => Ok(()),
         "hide" => accounts.set_comment_status(id, CommentStatus::Hidden).await,
         "approve" => accounts.set_comment_status(id, CommentStatus::Visible).await,
         _ => Ok(()),
