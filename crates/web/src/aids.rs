@@ -354,7 +354,12 @@ pub(crate) async fn api_entities(State(state): State<AppState>) -> Response {
            ("name" = String, Path, description = "The name part of the entity's key")),
     responses((status = 200, body = EntityDetail), (status = 404, body = crate::api::ApiError),
               (status = 500, body = crate::api::ApiError)))]
-pub(crate) async fn api_entity(State(state): State<AppState>, Path((kind, name)): Path<(String, String)>) -> Response {
+pub(crate) async fn api_entity(
+    State(state): State<AppState>,
+    path: Result<Path<(String, String)>, axum::extract::rejection::PathRejection>,
+) -> Response {
+    // Not UTF-8 once decoded: a key no entity has, answered with the JSON 404 below.
+    let (kind, name) = path.map(|Path(parts)| parts).unwrap_or_default();
     let key = format!("{kind}/{name}");
     let entity = match state.store.entity(&key).await {
         Ok(Some(entity)) => entity,

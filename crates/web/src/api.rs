@@ -6,7 +6,7 @@
 //! log the cause.
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -492,7 +492,7 @@ fn not_an_id(raw: &str, what: &str) -> Response {
 }
 
 /// A query string that does not fit the parameters (a repeated `after`, say), answered in JSON like every error.
-fn bad_query(rejection: &QueryRejection) -> Response {
+pub(crate) fn bad_query(rejection: &QueryRejection) -> Response {
     error(StatusCode::BAD_REQUEST, "bad_request", format!("bad query string: {}", rejection.body_text()))
 }
 
@@ -548,7 +548,8 @@ pub(crate) async fn list_articles(
 /// One article, with its story and syndication.
 #[utoipa::path(get, path = "/api/v1/articles/{id}", tag = "articles", params(("id" = i64, Path, description = "Article id")),
     responses((status = 200, body = ArticleDetail), (status = 404, body = ApiError), (status = 500, body = ApiError)))]
-pub(crate) async fn get_article(State(state): State<AppState>, Path(raw): Path<String>) -> Response {
+pub(crate) async fn get_article(State(state): State<AppState>, path: Result<Path<String>, PathRejection>) -> Response {
+    let raw = raw_segment(path);
     let Ok(id) = raw.parse::<i64>() else { return not_an_id(&raw, "article") };
     let article = match state.store.article(id).await {
         Ok(Some(article)) => article,
@@ -703,7 +704,8 @@ pub(crate) async fn list_stories(State(state): State<AppState>, page: Result<Que
 /// One story: its timeline and related stories. A story merged into another answers as the one it became.
 #[utoipa::path(get, path = "/api/v1/stories/{id}", tag = "stories", params(("id" = i64, Path, description = "Story id")),
     responses((status = 200, body = StoryDetail), (status = 404, body = ApiError), (status = 500, body = ApiError)))]
-pub(crate) async fn get_story(State(state): State<AppState>, Path(raw): Path<String>) -> Response {
+pub(crate) async fn get_story(State(state): State<AppState>, path: Result<Path<String>, PathRejection>) -> Response {
+    let raw = raw_segment(path);
     let Ok(id) = raw.parse::<i64>() else { return not_an_id(&raw, "story") };
     let story = match state.store.story(id).await {
         Ok(Some(story)) => story,
@@ -751,7 +753,8 @@ pub(crate) async fn list_outlets(State(state): State<AppState>) -> Response {
 /// One outlet and its newest articles.
 #[utoipa::path(get, path = "/api/v1/outlets/{id}", tag = "outlets", params(("id" = i64, Path, description = "Outlet id")),
     responses((status = 200, body = OutletDetail), (status = 404, body = ApiError), (status = 500, body = ApiError)))]
-pub(crate) async fn get_outlet(State(state): State<AppState>, Path(raw): Path<String>) -> Response {
+pub(crate) async fn get_outlet(State(state): State<AppState>, path: Result<Path<String>, PathRejection>) -> Response {
+    let raw = raw_segment(path);
     let Ok(id) = raw.parse::<i64>() else { return not_an_id(&raw, "outlet") };
     let source = match state.store.source(id).await {
         Ok(Some(source)) => source,
@@ -806,9 +809,10 @@ pub(crate) async fn list_topics(State(state): State<AppState>) -> Response {
         (status = 500, body = ApiError)))]
 pub(crate) async fn topic_articles(
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    path: Result<Path<String>, PathRejection>,
     page: Result<Query<Page>, QueryRejection>,
 ) -> Response {
+    let name = raw_segment(path);
     let cursor = match article_cursor(page) {
         Ok(cursor) => cursor,
         Err(refused) => return refused.into_response(),
@@ -829,6 +833,12 @@ pub(crate) async fn topic_articles(
         }
         Err(e) => internal(&state, &e),
     }
+}
+
+/// A path segment as sent, or empty when it is not one (not UTF-8 once decoded): an address that names nothing,
+/// which the handlers answer with their JSON 404 rather than axum's plain-text 400.
+pub(crate) fn raw_segment(path: Result<Path<String>, PathRejection>) -> String {
+    path.map(|Path(raw)| raw).unwrap_or_default()
 }
 
 /// Unknown paths under `/api/` answer JSON, not the HTML error page.

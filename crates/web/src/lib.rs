@@ -288,6 +288,7 @@ pub fn router(state: AppState) -> Router {
     app_routes()
         .router
         .fallback(pages::not_found)
+        .method_not_allowed_fallback(pages::method_not_allowed)
         .with_state(state)
         // If not present: a proxied image sets its own, stricter one.
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -335,6 +335,17 @@ pub(crate) struct ErrorPage {
 
 pub(crate) async fn not_found(State(state): State<AppState>) -> PageError {
     PageError::not_found(&state, state.strings.no_page.to_owned())
+}
+
+/// A path that exists, asked with a method it does not take: JSON under `/api/`, the error page elsewhere (axum
+/// adds the `Allow` header).
+pub(crate) async fn method_not_allowed(State(state): State<AppState>, method: Method, uri: Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        let message = format!("{method} is not an operation of {}; see /api/openapi.json", uri.path());
+        return crate::api::error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", message);
+    }
+    let t = state.strings;
+    message_page(t, StatusCode::METHOD_NOT_ALLOWED, t.method_not_allowed, t.with(t.method_not_allowed_message, method))
 }
 
 pub(crate) async fn ready(State(state): State<AppState>) -> Response {

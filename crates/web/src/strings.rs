@@ -228,6 +228,10 @@ catalogue! {
         pub go_home: &'static str,
         /// 404: an unknown address.
         pub no_page: &'static str,
+        /// 405: the heading.
+        pub method_not_allowed: &'static str,
+        /// 405: a request method the address does not take; `{method}`.
+        pub method_not_allowed_message: &'static str,
         /// 404: a page cursor that is not one: `{page}`.
         pub no_such_page: &'static str,
         /// 404: `{id}`.
@@ -1093,6 +1097,8 @@ pub static EN: Strings = Strings {
     internal_error_message: "The server could not answer this request. Request id: {id}.",
     go_home: "Go to the front page",
     no_page: "There is no page at this address.",
+    method_not_allowed: "Not allowed",
+    method_not_allowed_message: "This address does not take {method} requests.",
     no_such_page: "No such page: {page}.",
     no_article: "There is no article {id}.",
     no_story: "There is no story {id}.",

@@ -471,6 +471,43 @@ async fn a_repeated_api_query_parameter_is_a_json_400() {
 }
 
 #[tokio::test]
+async fn regression_every_api_refusal_is_json_with_a_code() {
+    let site = site().await;
+    let json_code = |status: StatusCode, headers: &axum::http::HeaderMap, body: &str, want: (StatusCode, &str)| {
+        assert_eq!(status, want.0, "{body}");
+        assert!(headers.get("content-type").unwrap().to_str().unwrap().starts_with("application/json"), "{body}");
+        assert_eq!(serde_json::from_str::<serde_json::Value>(body).unwrap()["code"], want.1, "{body}");
+    };
+    for path in ["/api/v1/articles/1/comments?sort=new&sort=best", "/api/v1/stories/1/comments?sort=a&sort=b"] {
+        let (status, headers, body) = get(&site, path).await;
+        json_code(status, &headers, &body, (StatusCode::BAD_REQUEST, "bad_request"));
+    }
+    // Segments that are not UTF-8 once decoded name nothing.
+    for path in
+        ["/api/v1/topics/%FF/articles", "/api/v1/entities/person/%FF", "/api/v1/articles/%FF", "/api/v1/stories/%C3"]
+    {
+        let (status, headers, body) = get(&site, path).await;
+        json_code(status, &headers, &body, (StatusCode::NOT_FOUND, "not_found"));
+    }
+    // A method the endpoint does not take: 405 with Allow, as JSON under /api/ and as a page elsewhere.
+    let app = router(AppState::new(site.store.clone()));
+    let response = app.clone().oneshot(Request::post("/api/v1/stories").body(Body::empty()).unwrap()).await.unwrap();
+    let (status, headers) = (response.status(), response.headers().clone());
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    json_code(
+        status,
+        &headers,
+        &String::from_utf8_lossy(&body),
+        (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+    );
+    assert!(headers.get("allow").is_some_and(|allow| allow.to_str().unwrap().contains("GET")), "{headers:?}");
+    let response = app.oneshot(Request::delete("/stories").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let body = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+    assert!(String::from_utf8_lossy(&body).contains("does not take DELETE requests"));
+}
+
+#[tokio::test]
 async fn topics_from_source_categories_have_pages_feeds_and_json() {
     let site = site().await;
     let (status, _, page) = get(&site, "/topics").await;

@@ -3,7 +3,7 @@
 //! browser post through the API; reading a thread needs no token.
 
 use axum::Json;
-use axum::extract::rejection::PathRejection;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -193,8 +193,12 @@ fn id_of(path: Result<Path<i64>, PathRejection>, what: &str) -> Result<i64, Resp
 pub(crate) async fn article_comments(
     State(state): State<AppState>,
     path: Result<Path<i64>, PathRejection>,
-    Query(params): Query<ThreadParams>,
+    query: Result<Query<ThreadParams>, QueryRejection>,
 ) -> Response {
+    let params = match query {
+        Ok(Query(params)) => params,
+        Err(rejection) => return crate::api::bad_query(&rejection),
+    };
     match id_of(path, "article") {
         Ok(id) => list(&state, CommentTarget::Article(id), Sort::parse(params.sort.as_deref())).await,
         Err(response) => response,
@@ -209,8 +213,12 @@ pub(crate) async fn article_comments(
 pub(crate) async fn story_comments(
     State(state): State<AppState>,
     path: Result<Path<i64>, PathRejection>,
-    Query(params): Query<ThreadParams>,
+    query: Result<Query<ThreadParams>, QueryRejection>,
 ) -> Response {
+    let params = match query {
+        Ok(Query(params)) => params,
+        Err(rejection) => return crate::api::bad_query(&rejection),
+    };
     match id_of(path, "story") {
         Ok(id) => list(&state, CommentTarget::Story(id), Sort::parse(params.sort.as_deref())).await,
         Err(response) => response,
