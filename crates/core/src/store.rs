@@ -170,6 +170,8 @@ pub trait Store: Send + Sync + 'static {
     async fn story(&self, id: StoryId) -> StoreResult<Option<StorySummary>>;
     /// A story's articles, oldest first (its timeline), at most `limit`.
     async fn story_articles(&self, id: StoryId, limit: i64) -> StoreResult<Vec<StoryArticle>>;
+    /// A story's newest articles, newest first, at most `limit` (what a feed of the story shows).
+    async fn newest_story_articles(&self, id: StoryId, limit: i64) -> StoreResult<Vec<StoryArticle>>;
     /// The stories one source's articles belong to, most recently updated first.
     async fn source_stories(&self, source: SourceId, limit: i64) -> StoreResult<Vec<StorySummary>>;
     /// The stories related to `id`, best first.

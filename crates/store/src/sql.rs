@@ -303,6 +303,31 @@ where
     for<'a> Option<&'a str>: Encode<'a, DB>,
     Option<DbTime>: for<'q> Encode<'q, DB>,
 {
+    /// A story's articles in `order` (an `ORDER BY` list of ours, never a caller's text), at most `limit`.
+    async fn story_articles_ordered(&self, id: StoryId, limit: i64, order: &str) -> StoreResult<Vec<StoryArticle>> {
+        let doing = || format!("listing the articles of story {id}");
+        let sql = format!(
+            "SELECT {}, a.original_article_id FROM articles a JOIN sources s ON s.id = a.source_id \
+             WHERE a.story_id = $1 ORDER BY {order} LIMIT $2",
+            list_columns!()
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .bind(limit.max(0))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err(doing()))?;
+        rows.iter()
+            .map(|row| {
+                Ok(StoryArticle {
+                    article: list_item_from_row::<DB>(row)?,
+                    original_article_id: row.try_get("original_article_id")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(db_err(doing()))
+    }
+
     /// Stores one feed item inside the poll's transaction; returns whether it was new.
     async fn store_article(
         conn: &mut DB::Connection,
@@ -1056,27 +1081,11 @@ where
     }
 
     async fn story_articles(&self, id: StoryId, limit: i64) -> StoreResult<Vec<StoryArticle>> {
-        let doing = || format!("listing the articles of story {id}");
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            list_columns!(),
-            ", a.original_article_id FROM articles a JOIN sources s ON s.id = a.source_id \
-             WHERE a.story_id = $1 ORDER BY a.sort_at, a.id LIMIT $2"
-        ))
-        .bind(id)
-        .bind(limit.max(0))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err(doing()))?;
-        rows.iter()
-            .map(|row| {
-                Ok(StoryArticle {
-                    article: list_item_from_row::<DB>(row)?,
-                    original_article_id: row.try_get("original_article_id")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(db_err(doing()))
+        self.story_articles_ordered(id, limit, "a.sort_at, a.id").await
+    }
+
+    async fn newest_story_articles(&self, id: StoryId, limit: i64) -> StoreResult<Vec<StoryArticle>> {
+        self.story_articles_ordered(id, limit, "a.sort_at DESC, a.id DESC").await
     }
 
     async fn source_stories(&self, source: SourceId, limit: i64) -> StoreResult<Vec<StorySummary>> {

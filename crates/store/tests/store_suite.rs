@@ -821,6 +821,13 @@ async fn clustering_creates_merges_and_lists_stories_with_copies_and_relations()
         let timeline = store.story_articles(x, 10).await.unwrap();
         assert_eq!(timeline.iter().map(|a| a.article.id).collect::<Vec<_>>(), [ids[0], ids[2]]);
         assert_eq!(timeline[1].original_article_id, Some(ids[0]));
+        let newest = store.newest_story_articles(x, 1).await.unwrap();
+        assert_eq!(
+            newest.iter().map(|a| a.article.id).collect::<Vec<_>>(),
+            [ids[2]],
+            "the newest first, and the limit"
+        );
+        assert_eq!(newest[0].original_article_id, Some(ids[0]));
         assert_eq!(store.article(ids[2]).await.unwrap().unwrap().story_id, Some(x));
 
         // Syndication reads the same from the original and from a copy.

@@ -138,7 +138,7 @@ pub(crate) async fn story(
     if story.id != id {
         return Ok(Redirect::permanent(&format!("/stories/{}/feed.atom", story.id)).into_response());
     }
-    let articles = state.store.story_articles(id, STORY_FEED_ARTICLES).await.map_err(internal)?;
+    let articles = state.store.newest_story_articles(id, STORY_FEED_ARTICLES).await.map_err(internal)?;
     let base = origin(&state, &headers);
     let mut out = String::new();
     feed_head(
@@ -148,7 +148,7 @@ pub(crate) async fn story(
         &format!("{base}/stories/{id}"),
         story.last_updated,
     );
-    for a in articles.iter().rev() {
+    for a in &articles {
         article_entry(t, &mut out, &base, &a.article);
     }
     out.push_str("</feed>\n");
