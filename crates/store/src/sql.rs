@@ -1340,8 +1340,13 @@ where
     async fn record_enrichment(&self, article: ArticleId, at: DateTime<Utc>, aids: &Enrichment) -> StoreResult<()> {
         let doing = || format!("storing the reading aids of article {article}");
         let mut tx = self.pool.begin().await.map_err(db_err(doing()))?;
-        let Some(row) = sqlx::query("SELECT sort_at FROM articles WHERE id = $1")
+        // A write first: SQLite then takes the write lock at once (waiting for it as configured) instead of
+        // failing with SQLITE_BUSY when this read would have to become a write after another writer committed,
+        // and PostgreSQL locks the article's row, so two processes enriching one article take turns and the
+        // second replaces the first's links (and counts) rather than both subtracting the old ones.
+        let Some(row) = sqlx::query("UPDATE articles SET enriched_at = $2 WHERE id = $1 RETURNING sort_at")
             .bind(article)
+            .bind(DbTime(at))
             .fetch_optional(&mut *tx)
             .await
             .map_err(db_err(doing()))?

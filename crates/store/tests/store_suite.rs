@@ -899,6 +899,47 @@ async fn topics_come_from_source_categories_and_list_their_articles_with_a_curso
 }
 
 #[tokio::test]
+async fn regression_concurrent_enrichment_of_one_article_neither_fails_nor_drifts_the_counts() {
+    use tidings_core::{Enrichment, EntityKind, EntityRef};
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let s = source(&store, "https://a.example/feed").await;
+        store.record_poll(s.id, at(9, 0), poll(vec![item("a"), item("b")], at(9, 0))).await.unwrap();
+        let jobs = store.pending_enrichment(10).await.unwrap();
+        let aids = |n: usize| Enrichment {
+            topics: vec!["Science".to_owned()],
+            entities: vec![EntityRef {
+                key: "person/ilse-varga".to_owned(),
+                name: "Ilse Varga".to_owned(),
+                kind: EntityKind::Person,
+                mentions: i32::try_from(n % 3 + 1).unwrap(),
+            }],
+            ..Enrichment::default()
+        };
+        // Both articles enriched again and again at once, as two processes (and a poll writing meanwhile)
+        // would: every write goes through, and the counts are those of the links left.
+        let mut tasks = Vec::new();
+        for n in 0..24 {
+            let (store, article) = (store.clone(), jobs[n % 2].id);
+            tasks.push(tokio::spawn(async move { store.record_enrichment(article, at(9, 5), &aids(n)).await }));
+        }
+        let poller = store.clone();
+        tasks.push(tokio::spawn(async move {
+            poller.record_poll(s.id, at(9, 6), poll(vec![item("c")], at(9, 6))).await.map(|_| ())
+        }));
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+        let varga = store.entity("person/ilse-varga").await.unwrap().unwrap();
+        assert_eq!(varga.article_count, 2, "one for each article");
+        assert_eq!(store.entity_articles("person/ilse-varga", 10).await.unwrap().len(), 2);
+        assert_eq!(store.topics().await.unwrap(), vec![("Science".to_owned(), 0)]);
+        assert_eq!(store.topic_articles("Science", 10, None).await.unwrap().len(), 2);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn reading_aids_round_trip_and_feed_entity_and_topic_pages() {
     use tidings_core::{Enrichment, EntityKind, EntityRef};
     fn entity(key: &str, name: &str, kind: EntityKind, mentions: i32) -> EntityRef {
