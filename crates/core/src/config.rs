@@ -570,8 +570,9 @@ pub struct AccountsConfig {
     pub held_words: Vec<String>,
     /// The longest comment, in characters.
     pub max_comment_chars: usize,
-    /// The site's public address (`https://news.example`), for the links in invitations and password resets;
-    /// empty: they are printed as paths, to be put after the site's address.
+    /// The site's public address (`https://news.example`), for the links in invitations and password resets
+    /// and in the Atom feeds; empty: invitations and resets are printed as paths, to be put after the site's
+    /// address, and the feeds use the host the reader reached.
     pub public_url: String,
     /// A mail relay for password-reset mail: `smtp://host:port` (plain SMTP, as to the host's own mail server or
     /// a relay on the local network; port 25 by default), `smtp+starttls://user:password@host:port` (STARTTLS;
