@@ -104,7 +104,11 @@ fn w3dtf(input: &str) -> Option<DateTime<Utc>> {
     }
     let offset = if zone.starts_with(['-', '+']) {
         let h = int(zone.get(1..3)?)?;
-        let m = if zone.len() > 4 { int(zone.get(4..)?)? } else { 0 };
+        // Minutes follow the hours with or without a colon (`+05:30`, `+0530`); feedparser skips one
+        // character either way and so reads `+0530` as five hours flat.
+        let rest = zone.get(3..)?;
+        let rest = rest.strip_prefix(':').unwrap_or(rest);
+        let m = if rest.is_empty() { 0 } else { int(rest)? };
         let v = h * 60 + m;
         if zone.starts_with('-') { -v } else { v }
     } else {
@@ -422,6 +426,18 @@ mod tests {
         assert_eq!(iso("2003-12"), "2003-12-01T00:00:00Z");
         assert_eq!(iso("2003-12-31 10:14:55"), "2003-12-31T10:14:55Z");
         assert_eq!(iso("20031231T101455Z"), "2003-12-31T10:14:55Z");
+    }
+
+    /// Regression: W3C-DTF offsets without a colon lost their minutes (`+0530` was read as `+05:00`).
+    #[test]
+    fn regression_offsets_without_colon_keep_their_minutes() {
+        assert_eq!(iso("2003-12-31T10:14:55+0530"), "2003-12-31T04:44:55Z");
+        assert_eq!(iso("2003-12-31T10:14:55-0330"), "2003-12-31T13:44:55Z");
+        assert_eq!(iso("2003-12-31T10:14:55+0545"), "2003-12-31T04:29:55Z");
+        assert_eq!(iso("2003-12-31T10:14:55+05:45"), "2003-12-31T04:29:55Z");
+        assert_eq!(iso("2003-12-31T10:14:55.5-0330"), "2003-12-31T13:44:55Z");
+        assert_eq!(iso("2003-12-31T10:14:55-05"), "2003-12-31T15:14:55Z");
+        assert_eq!(iso("2003-12-31T10:14:55+00:00"), "2003-12-31T10:14:55Z");
     }
 
     #[test]

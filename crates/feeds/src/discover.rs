@@ -44,6 +44,32 @@ pub fn looks_like_feed(body: &[u8]) -> bool {
         && !trimmed.contains("<html")
 }
 
+/// What a document holds at its top level, for saying what came back instead of a feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TopLevel {
+    /// A JSON document.
+    Json,
+    /// An XML (or HTML) document whose first element has this name, as written.
+    Element(String),
+    /// Neither: no element and no JSON.
+    Nothing,
+}
+
+/// The top level of `body`, decoded as [`crate::parse`] decodes it (so UTF-16 and declared charsets count).
+pub fn top_level(body: &[u8], content_type: Option<&str>) -> TopLevel {
+    let decoded = crate::encoding::decode(body, content_type);
+    if decoded.json {
+        return TopLevel::Json;
+    }
+    let mut tok = crate::xml::Tokenizer::new(&decoded.text);
+    while let Some(event) = tok.next_event() {
+        if let crate::xml::Event::Start { name, .. } = event {
+            return TopLevel::Element(name.to_owned());
+        }
+    }
+    TopLevel::Nothing
+}
+
 /// The feeds that an HTML page advertises in `<link rel="alternate">`, resolved against `page_url`, in page
 /// order and without duplicates.
 pub fn discover_feeds(html: &[u8], page_url: &str) -> Vec<DiscoveredFeed> {
@@ -51,6 +77,8 @@ pub fn discover_feeds(html: &[u8], page_url: &str) -> Vec<DiscoveredFeed> {
     let base = Url::parse(page_url).ok();
     let base = find_base_href(&text, base.as_ref()).or(base);
     let mut found: Vec<DiscoveredFeed> = Vec::new();
+    // A page may carry thousands of <link> tags; a set keeps the duplicate check from going quadratic.
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     for attrs in tags(&text, "link") {
         let get = |name: &str| attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
         let rel = get("rel").unwrap_or("").to_ascii_lowercase();
@@ -72,7 +100,7 @@ pub fn discover_feeds(html: &[u8], page_url: &str) -> Vec<DiscoveredFeed> {
                 Err(_) => continue,
             },
         };
-        if found.iter().any(|f| f.url == url) {
+        if !seen.insert(url.clone()) {
             continue;
         }
         let title = get("title").map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
@@ -207,6 +235,20 @@ mod tests {
         assert!(looks_like_feed(br#"{"version":"https://jsonfeed.org/version/1.1","items":[]}"#));
         assert!(!looks_like_feed(b"<!DOCTYPE html><html><head>"));
         assert!(!looks_like_feed(b""));
+    }
+
+    #[test]
+    fn top_level_names_the_root_element_or_json() {
+        let s3 = b"<?xml version=\"1.0\"?>\n<!-- s3 --><!DOCTYPE x [<!ENTITY a \">\">]><Error><Code>AccessDenied</Code></Error>";
+        assert_eq!(top_level(s3, Some("application/xml")), TopLevel::Element("Error".into()));
+        assert_eq!(top_level(b"  <urlset xmlns=\"x\"/>", None), TopLevel::Element("urlset".into()));
+        assert_eq!(top_level(br#"{"error":"rate limited"}"#, Some("application/json")), TopLevel::Json);
+        assert_eq!(top_level(b"just words", Some("text/plain")), TopLevel::Nothing);
+        let utf16: Vec<u8> = "\u{feff}<?xml version=\"1.0\" encoding=\"utf-16\"?><Error/>"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        assert_eq!(top_level(&utf16, None), TopLevel::Element("Error".into()));
     }
 
     #[test]

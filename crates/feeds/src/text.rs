@@ -255,7 +255,7 @@ pub fn strip_html(s: &str) -> String {
             _ => {}
         }
     }
-    let tok = crate::xml::Tokenizer::new("");
+    let mut tok = crate::xml::Tokenizer::new("");
     tok.decode_text(&out).into_owned()
 }
 

@@ -31,11 +31,18 @@ pub(crate) struct Tokenizer<'a> {
     pos: usize,
     /// Internal entities declared in the DOCTYPE, used before the HTML table.
     doc_entities: Vec<(String, String)>,
+    /// Bytes that DOCTYPE entity references may still add. Each declaration is capped, but a few bytes of
+    /// `&a;` can stand for kilobytes, so without a total a 10 MiB body could grow a thousandfold in memory.
+    expansion_left: usize,
     /// The first well-formedness problem met, if any.
     pub error: Option<String>,
     /// Whether a DOCTYPE named the Netscape RSS 0.91 DTD.
     pub netscape_doctype: bool,
 }
+
+/// What DOCTYPE entities may add beyond the document's own length: room for a feed that legitimately uses
+/// them everywhere, while keeping the decoded text within a small multiple of the input.
+const EXPANSION_ALLOWANCE: usize = 64 * 1024;
 
 fn is_name_end(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'/' | b'>' | b'=')
@@ -43,7 +50,14 @@ fn is_name_end(b: u8) -> bool {
 
 impl<'a> Tokenizer<'a> {
     pub fn new(src: &'a str) -> Self {
-        Tokenizer { src, pos: 0, doc_entities: Vec::new(), error: None, netscape_doctype: false }
+        Tokenizer {
+            src,
+            pos: 0,
+            doc_entities: Vec::new(),
+            expansion_left: src.len().saturating_add(EXPANSION_ALLOWANCE),
+            error: None,
+            netscape_doctype: false,
+        }
     }
 
     fn fail(&mut self, msg: impl FnOnce() -> String) {
@@ -310,7 +324,7 @@ impl<'a> Tokenizer<'a> {
         Event::Start { name, attrs, empty }
     }
 
-    fn decode_attr(&self, raw: &'a str) -> Cow<'a, str> {
+    fn decode_attr(&mut self, raw: &'a str) -> Cow<'a, str> {
         let v = self.decode_text(raw);
         if v.bytes().any(|b| matches!(b, b'\t' | b'\n' | b'\r')) {
             Cow::Owned(v.replace(['\t', '\n', '\r'], " "))
@@ -320,7 +334,7 @@ impl<'a> Tokenizer<'a> {
     }
 
     /// Resolves character and entity references; unknown references are kept as written.
-    pub fn decode_text(&self, raw: &'a str) -> Cow<'a, str> {
+    pub fn decode_text(&mut self, raw: &'a str) -> Cow<'a, str> {
         let Some(first) = memchr::memchr(b'&', raw.as_bytes()) else {
             return Cow::Borrowed(raw);
         };
@@ -350,7 +364,7 @@ impl<'a> Tokenizer<'a> {
 
     /// Decodes the reference at the start of `s` (which begins with '&') into `out`.
     /// Returns (bytes consumed, whether a reference was recognised).
-    fn reference(&self, s: &str, out: &mut String) -> (usize, bool) {
+    fn reference(&mut self, s: &str, out: &mut String) -> (usize, bool) {
         let b = s.as_bytes();
         let limit = b.len().min(40);
         let Some(semi) = b[1..limit].iter().position(|&c| c == b';').map(|p| p + 1) else {
@@ -387,7 +401,25 @@ impl<'a> Tokenizer<'a> {
             return (semi + 1, true);
         }
         if let Some((_, v)) = self.doc_entities.iter().find(|(n, _)| n == name) {
-            out.push_str(v);
+            if v.len() <= self.expansion_left {
+                self.expansion_left -= v.len();
+                out.push_str(v);
+            } else {
+                // Past the budget the reference stays as written: the text is still readable, and the
+                // feed is reported as not well-formed instead of exhausting memory.
+                let limit = self.src.len().saturating_add(EXPANSION_ALLOWANCE);
+                // Nothing expands after this, not even a smaller entity that would still fit, so the message
+                // holds and the output does not depend on which entities come last.
+                self.expansion_left = 0;
+                self.fail(|| {
+                    format!(
+                        "DOCTYPE entities expand to more than {limit} bytes (the document's length plus {} KiB); \
+                         &{name}; and later references are left as written",
+                        EXPANSION_ALLOWANCE / 1024
+                    )
+                });
+                out.push_str(&s[..semi + 1]);
+            }
             return (semi + 1, true);
         }
         match entities::lookup(name) {
@@ -438,6 +470,21 @@ mod tests {
     fn doctype_entities_are_used() {
         let (ev, _) = events("<!DOCTYPE rss [<!ENTITY me \"Mark\">]><t>&me;</t>");
         assert_eq!(ev[1], "T:Mark");
+    }
+
+    #[test]
+    fn doctype_entity_budget_scales_with_the_input() {
+        // Small expansions well within the allowance are untouched, and no problem is reported.
+        let refs = "&me;".repeat(1000);
+        let (ev, err) = events(&format!("<!DOCTYPE rss [<!ENTITY me \"Mark\">]><t>{refs}</t>"));
+        assert_eq!(ev[1].len(), 2 + 4 * 1000);
+        assert!(err.is_none(), "{err:?}");
+        // An attribute value spends the same budget as text.
+        let big = "y".repeat(4000);
+        let refs = "&b;".repeat(40);
+        let (ev, err) = events(&format!("<!DOCTYPE rss [<!ENTITY b \"{big}\">]><t x=\"{refs}\">{refs}</t>"));
+        assert!(ev.concat().contains("&b;"), "references past the budget are kept as written");
+        assert!(err.is_some_and(|e| e.contains("DOCTYPE entities")));
     }
 
     #[test]

@@ -63,3 +63,24 @@ fn conformance_corpus_never_panics() {
     }
     assert!(n > 1000, "expected the whole corpus, read {n} files");
 }
+
+/// Regression: each DOCTYPE entity was capped at 4 KB but their total expansion was not, so a 10 MiB body of
+/// `&a;` references grew about a thousandfold in memory and the process was killed. The cap scales with the
+/// input, so this small hostile feed (about 4 KB) already crosses it.
+#[test]
+fn regression_entity_expansion_is_capped() {
+    let value = "x".repeat(4000);
+    let refs = "&a;".repeat(200);
+    let feed = format!(
+        "<?xml version=\"1.0\"?>\n<!DOCTYPE rss [<!ENTITY a \"{value}\">]>\n<rss version=\"2.0\"><channel><title>Bomb</title>\
+         <item><title>t</title><description>{refs}</description></item></channel></rss>"
+    );
+    let uncapped = 200 * value.len();
+    let parsed = parse(feed.as_bytes(), &ParseOptions::default()).expect("a hostile feed still parses");
+    let bozo = parsed.bozo.clone().unwrap_or_default();
+    assert!(bozo.contains("DOCTYPE entities expand to more than"), "the feed is marked bozo: {bozo:?}");
+    let summary = parsed.entries[0].summary.as_ref().map_or(0, |s| s.value.len());
+    assert!(summary > 0, "what fits in the budget is still expanded");
+    assert!(summary < feed.len() + 64 * 1024 + 4096, "expansion stops at the cap: {summary} of {uncapped} bytes");
+    assert!(parsed.entries[0].summary.as_ref().is_some_and(|s| s.value.ends_with("&a;")), "the rest stays as written");
+}

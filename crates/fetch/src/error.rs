@@ -6,7 +6,7 @@ use std::time::Duration;
 /// A failed fetch. Every variant names the URL that was asked for.
 #[derive(thiserror::Error, Debug)]
 pub enum FetchError {
-    /// The URL does not parse, has no host, or uses a scheme other than http/https (also on a redirect).
+    /// The URL does not parse, has no host, or uses a scheme other than http/https.
     #[error("{url}: not a fetchable URL: {reason}")]
     InvalidUrl {
         /// The URL asked for.
@@ -47,6 +47,17 @@ pub enum FetchError {
         url: String,
         /// The limit that was reached.
         limit: usize,
+    },
+    /// A redirect pointed at a scheme other than http/https (`feed:`, `itpc:`, a typo). Unlike an invalid URL
+    /// of the source itself this is the server's doing, and it may well be fixed, so it is retried.
+    #[error("{url}: redirect to {target} uses the unsupported scheme {scheme} (only http and https are fetched)")]
+    RedirectScheme {
+        /// The URL asked for.
+        url: String,
+        /// Where the redirect pointed.
+        target: String,
+        /// The scheme that was refused.
+        scheme: String,
     },
     /// A redirect led back to a URL already visited.
     #[error("{url}: redirect loop: {target} was already visited")]
@@ -115,7 +126,7 @@ impl FetchError {
 
     /// Whether retrying cannot help until someone changes the source: 410 Gone (disable the source) and a
     /// URL that is not fetchable at all. Everything else, including a guard refusal that depends on what a
-    /// name resolves to today, is worth retrying with backoff.
+    /// name resolves to today and a redirect to an unsupported scheme, is worth retrying with backoff.
     pub fn is_permanent(&self) -> bool {
         matches!(self, FetchError::Gone { .. } | FetchError::InvalidUrl { .. })
     }
@@ -129,6 +140,7 @@ impl FetchError {
             | FetchError::Connect { url, .. }
             | FetchError::TooManyRedirects { url, .. }
             | FetchError::RedirectLoop { url, .. }
+            | FetchError::RedirectScheme { url, .. }
             | FetchError::BodyTooLarge { url, .. }
             | FetchError::Status { url, .. }
             | FetchError::Gone { url }
@@ -189,6 +201,23 @@ mod tests {
         assert!(FetchError::InvalidUrl { url: "u".into(), reason: "r".into() }.is_permanent());
         assert!(!FetchError::Timeout { url: "u".into() }.is_permanent());
         assert!(!FetchError::Blocked { url: "u".into(), reason: "r".into() }.is_permanent());
+    }
+
+    /// Regression: a redirect to `feed:` or a mistyped scheme was an `InvalidUrl`, which is permanent, so one
+    /// bad redirect disabled the source for good.
+    #[test]
+    fn regression_redirect_to_unsupported_scheme_is_retried() {
+        let e = FetchError::RedirectScheme {
+            url: "https://x/feed".into(),
+            target: "feed://x/feed".into(),
+            scheme: "feed".into(),
+        };
+        assert!(!e.is_permanent());
+        assert_eq!(e.url(), Some("https://x/feed"));
+        assert_eq!(
+            e.to_string(),
+            "https://x/feed: redirect to feed://x/feed uses the unsupported scheme feed (only http and https are fetched)"
+        );
     }
 
     #[test]

@@ -298,8 +298,8 @@ impl Fetcher {
                     RedirectRefused::Blocked { .. } => {
                         FetchError::Blocked { url: url_owned, reason: refused.to_string() }
                     }
-                    RedirectRefused::Scheme { .. } => {
-                        FetchError::InvalidUrl { url: url_owned, reason: refused.to_string() }
+                    RedirectRefused::Scheme { target, scheme } => {
+                        FetchError::RedirectScheme { url: url_owned, target: target.clone(), scheme: scheme.clone() }
                     }
                 };
             }

@@ -229,8 +229,22 @@ async fn redirect_to_another_scheme_is_refused() {
     let server = FixtureServer::start().await;
     let url = server.redirect_url("ftp://files.example/feed.xml");
     let err = get_err(&open_fetcher(), &url).await;
-    assert!(matches!(err, FetchError::InvalidUrl { .. }), "{err:?}");
+    assert!(matches!(err, FetchError::RedirectScheme { .. }), "{err:?}");
     assert_message(&err, &url, &["redirect to ftp://files.example/feed.xml", "unsupported scheme ftp"]);
+}
+
+/// Regression: a redirect to `feed:` (or `itpc:`, or a typo) was reported as an invalid URL, which counts as
+/// permanent, so ingestion disabled the source after one bad redirect.
+#[tokio::test]
+async fn regression_redirect_scheme_refusal_is_retryable() {
+    let server = FixtureServer::start().await;
+    for target in ["feed://news.example/rss.xml", "itpc://podcast.example/feed", "htp://typo.example/feed"] {
+        let url = server.redirect_url(target);
+        let err = get_err(&open_fetcher(), &url).await;
+        assert!(matches!(err, FetchError::RedirectScheme { .. }), "{target}: {err:?}");
+        assert!(!err.is_permanent(), "{target}: a bad redirect is retried, not disabling the source");
+        assert_message(&err, &url, &[&format!("redirect to {target}"), "unsupported scheme"]);
+    }
 }
 
 // ---- Timeouts and connection failures --------------------------------------------------------------------

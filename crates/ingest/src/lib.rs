@@ -12,18 +12,20 @@ pub mod normalise;
 mod search;
 pub mod stories;
 
+use std::collections::HashSet;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use tidings_core::config::{ExtractConfig, PollConfig, StoriesConfig};
 use tidings_core::skip::SkipRules;
 use tidings_core::{
     NewSource, PollFailure, PollSuccess, SearchError, SearchIndex, Source, SourceKind, Store, StoreError,
 };
-use tidings_feeds::discover::{COMMON_FEED_PATHS, discover_feeds, looks_like_feed};
-use tidings_feeds::{ParseOptions, ParsedFeed};
+use tidings_feeds::discover::{COMMON_FEED_PATHS, TopLevel, discover_feeds, looks_like_feed, top_level};
+use tidings_feeds::{FeedVersion, ParseOptions, ParsedFeed};
 use tidings_fetch::schedule::{adaptive_interval, backoff};
 use tidings_fetch::{FetchError, FetchResponse, FetchedBody, Fetcher, Validators};
 use tokio_util::sync::CancellationToken;
@@ -190,17 +192,22 @@ impl Ingester {
     }
 
     /// Polls one source and records the outcome on it. Only a store failure is returned as an error.
+    ///
+    /// A panic while polling (a parser or normaliser bug met by one feed's content) is caught and recorded as
+    /// that source's failure: uncaught, it would end the poller task and with it all ingestion, silently, while
+    /// the site went on serving.
     pub async fn poll_source(&self, source: &Source) -> Result<PollOutcome, StoreError> {
         let started = Utc::now();
-        // The source's own rules were checked when they were set; one that no longer compiles (the database edited
-        // by hand) fails every poll, before fetching, with the rule named on the source's health, rather than
-        // letting through what it was meant to keep out (or looking healthy on each 304).
-        let outcome = match SkipRules::parse(&source.skip_rules) {
-            Err(error) => {
-                let message = format!("{}: its own {error} (set with `tidings sources skip`)", source.url);
+        // Unwind safety: what a half-done poll leaves behind is a dropped fetch and, at worst, a store transaction
+        // that rolls back when dropped; the ingester's own state is not touched by a poll.
+        let outcome = match AssertUnwindSafe(self.poll_once(source, started)).catch_unwind().await {
+            Ok(outcome) => outcome?,
+            Err(panic) => {
+                let message =
+                    format!("{}: internal error while polling: {}", source.url, panic_message(panic.as_ref()));
+                tracing::error!(source = source.id, url = %source.url, %message, "poll panicked");
                 self.fail(source, started, message, None, false).await?
             }
-            Ok(own_rules) => self.fetch_and_record(source, started, &own_rules).await?,
         };
         let label = match &outcome {
             PollOutcome::Stored { inserted, duplicates, skipped } => {
@@ -223,6 +230,19 @@ impl Ingester {
             PollOutcome::NotModified => tracing::debug!(source = source.id, url = %source.url, "not modified"),
         }
         Ok(outcome)
+    }
+
+    async fn poll_once(&self, source: &Source, started: DateTime<Utc>) -> Result<PollOutcome, StoreError> {
+        // The source's own rules were checked when they were set; one that no longer compiles (the database edited
+        // by hand) fails every poll, before fetching, with the rule named on the source's health, rather than
+        // letting through what it was meant to keep out (or looking healthy on each 304).
+        match SkipRules::parse(&source.skip_rules) {
+            Err(error) => {
+                let message = format!("{}: its own {error} (set with `tidings sources skip`)", source.url);
+                self.fail(source, started, message, None, false).await
+            }
+            Ok(own_rules) => self.fetch_and_record(source, started, &own_rules).await,
+        }
     }
 
     /// Fetches `source`, stores what the feed holds (less what the skip rules leave out) and records the outcome.
@@ -345,31 +365,35 @@ impl Ingester {
         let tick = Duration::from_secs(self.poll.tick_secs.max(1));
         tracing::info!(tick_secs = tick.as_secs(), "poller started");
         loop {
+            // Each poll catches its own panics; these guards are for the stages that work across sources, so a
+            // bug in one of them costs that stage's batch, not the poller.
             // A poll batch in progress is finished before shutting down, so no poll is left half-done.
-            match self.poll_due(Utc::now()).await {
-                Ok(0) => {}
-                Ok(n) => tracing::debug!(polled = n, "poll batch done"),
-                Err(error) => tracing::error!(%error, "poller: store failure"),
+            match guarded("poller", self.poll_due(Utc::now())).await {
+                Some(Ok(0)) | None => {}
+                Some(Ok(n)) => tracing::debug!(polled = n, "poll batch done"),
+                Some(Err(error)) => tracing::error!(%error, "poller: store failure"),
             }
             if self.extract.enabled && !shutdown.is_cancelled() {
-                match self.extract_pending().await {
-                    Ok(0) => {}
-                    Ok(n) => tracing::debug!(extracted = n, "extraction batch done"),
-                    Err(error) => tracing::error!(%error, "extraction: store failure"),
+                match guarded("extraction", self.extract_pending()).await {
+                    Some(Ok(0)) | None => {}
+                    Some(Ok(n)) => tracing::debug!(extracted = n, "extraction batch done"),
+                    Some(Err(error)) => tracing::error!(%error, "extraction: store failure"),
                 }
             }
             if self.stories.enabled && !shutdown.is_cancelled() {
-                match self.cluster_pending().await {
-                    Ok(report) if report.articles == 0 => {}
-                    Ok(report) => tracing::debug!(?report, "story batch done"),
-                    Err(error) => tracing::error!(%error, "stories: store failure"),
+                match guarded("stories", self.cluster_pending()).await {
+                    Some(Ok(report)) if report.articles == 0 => {}
+                    Some(Ok(report)) => tracing::debug!(?report, "story batch done"),
+                    Some(Err(error)) => tracing::error!(%error, "stories: store failure"),
+                    // The engine may have been left mid-batch: rebuild it from the store, as after a store failure.
+                    None => *self.engine.lock().await = None,
                 }
             }
             if !shutdown.is_cancelled() {
-                self.enrich_for_a_while(&shutdown).await;
+                guarded("enrichment", self.enrich_for_a_while(&shutdown)).await;
             }
             if !shutdown.is_cancelled() {
-                self.index_for_a_while(&shutdown).await;
+                guarded("search indexing", self.index_for_a_while(&shutdown)).await;
             }
             tokio::select! {
                 _ = shutdown.cancelled() => break,
@@ -397,19 +421,23 @@ impl Ingester {
         if let Ok(feed) = parse_body(&body) {
             return Ok(source_from_feed(url, &feed));
         }
-        let mut candidates: Vec<String> =
-            discover_feeds(&body.body, &body.final_url).into_iter().map(|found| found.url).collect();
+        // A page can advertise any number of feeds, each a fetch: the first few in page order are the ones a
+        // site means.
+        let mut candidates: Vec<String> = discover_feeds(&body.body, &body.final_url)
+            .into_iter()
+            .take(MAX_ADVERTISED_CANDIDATES)
+            .map(|found| found.url)
+            .collect();
         if let Ok(page) = url::Url::parse(&body.final_url) {
             candidates.extend(COMMON_FEED_PATHS.iter().filter_map(|path| page.join(path).ok()).map(|u| u.to_string()));
         }
-        let mut tried = Vec::new();
+        let mut tried = HashSet::new();
         // The first advertised candidate's failure is the one worth showing: common paths mostly 404.
         let mut first_error: Option<String> = None;
         for candidate in candidates {
-            if tried.contains(&candidate) {
+            if !tried.insert(candidate.clone()) {
                 continue;
             }
-            tried.push(candidate.clone());
             let error = match self.fetcher.fetch(&candidate, &Validators::default()).await {
                 Ok(FetchResponse::Ok(found)) => match parse_body(&found) {
                     Ok(feed) => {
@@ -432,6 +460,30 @@ impl Ingester {
                 first_error.map(|e| format!("; first failure: {e}")).unwrap_or_default()
             ),
         })
+    }
+}
+
+/// How many of the feeds a page advertises discovery tries (common paths come on top).
+const MAX_ADVERTISED_CANDIDATES: usize = 10;
+
+/// Runs one stage of the poller's loop, turning a panic into a logged error and `None`.
+async fn guarded<T>(stage: &str, work: impl std::future::Future<Output = T>) -> Option<T> {
+    // Unwind safety: every stage keeps its state in the store, except the story engine, which the caller resets.
+    match AssertUnwindSafe(work).catch_unwind().await {
+        Ok(value) => Some(value),
+        Err(panic) => {
+            tracing::error!(stage, error = %panic_message(panic.as_ref()), "internal error in the poller; going on");
+            None
+        }
+    }
+}
+
+/// The text a panic was raised with (`panic!` with a literal or a formatted message), if it has one.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    match (panic.downcast_ref::<&str>(), panic.downcast_ref::<String>()) {
+        (Some(text), _) => (*text).to_owned(),
+        (None, Some(text)) => text.clone(),
+        (None, None) => "a panic without a message".to_owned(),
     }
 }
 
@@ -470,6 +522,20 @@ pub fn parse_body(body: &FetchedBody) -> Result<ParsedFeed, String> {
     };
     let feed = tidings_feeds::parse(&body.body, &options)
         .map_err(|error| format!("{}: not a readable feed: {error}", body.final_url))?;
+    // An API error (`{"error":"rate limited"}`), an S3 `<Error>` or a sitemap parses without complaint but is
+    // no feed; stored as an empty poll it would look healthy while nothing arrives.
+    if feed.version == FeedVersion::Unknown && feed.entries.is_empty() {
+        let what = match top_level(&body.body, body.content_type.as_deref()) {
+            TopLevel::Json => "JSON without a JSON Feed version".to_owned(),
+            TopLevel::Element(name) => format!("root element <{name}>"),
+            TopLevel::Nothing => "no RSS, Atom or JSON Feed document in it".to_owned(),
+        };
+        return Err(format!(
+            "{}: not a feed: {what} ({})",
+            body.final_url,
+            body.content_type.as_deref().unwrap_or("no content type")
+        ));
+    }
     if feed.entries.is_empty() && feed.feed.title.is_none() && feed.bozo.is_some() {
         return Err(format!(
             "{}: not a readable feed: {}",

@@ -267,3 +267,52 @@ async fn a_sources_own_skip_rules_apply_to_its_items_and_a_broken_one_is_reporte
     assert_eq!(broken.last_error.as_deref(), Some(error.as_str()));
     assert!(matches!(ingester.poll_source(&broken).await.unwrap(), PollOutcome::Failed(_)), "every poll, not once");
 }
+
+/// Regression: a 200 answer that parses but is no feed (an API's JSON error, an S3 `<Error>`, a sitemap) was
+/// stored as a healthy empty poll, so the source looked fine while nothing arrived.
+#[tokio::test]
+async fn regression_a_200_that_is_not_a_feed_is_a_failure() {
+    let server = FixtureServer::start().await;
+    let store = TestStore::new().await;
+    let ingester = ingester(&store, true);
+    let cases: &[(&str, &str)] = &[
+        ("/rate-limited", "not a feed: JSON without a JSON Feed version"),
+        ("/s3-error", "not a feed: root element <Error>"),
+        ("/sitemap.xml", "not a feed: root element <urlset>"),
+    ];
+    for (path, expected) in cases {
+        let source = add(&store, server.url(path)).await;
+        let PollOutcome::Failed(error) = ingester.poll_source(&source).await.unwrap() else {
+            panic!("{path} was taken for a feed")
+        };
+        assert!(error.starts_with(&source.url) && error.contains(expected), "{path}: {error}");
+        let source = reload(&store, source.id).await;
+        assert_eq!(source.error_count, 1, "{path}");
+        assert_eq!(source.last_error.as_deref(), Some(error.as_str()));
+        assert!(!source.disabled, "{path}: retried later, the server may answer with the feed again");
+    }
+    // A real feed that is empty for now is still a healthy poll.
+    let quiet = add(&store, server.url("/empty-channel.xml")).await;
+    assert_eq!(
+        ingester.poll_source(&quiet).await.unwrap(),
+        PollOutcome::Stored { inserted: 0, duplicates: 0, skipped: 0 }
+    );
+    assert_eq!(reload(&store, quiet.id).await.error_count, 0);
+    store.close().await;
+}
+
+/// Regression: discovery fetched every feed a page advertised, however many, one after another.
+#[tokio::test]
+async fn regression_feed_discovery_tries_at_most_ten_advertised_candidates() {
+    let server = FixtureServer::start().await;
+    let store = TestStore::new().await;
+    let ingester = ingester(&store, true);
+    let resolved = ingester.resolve_source(&server.url("/many-feeds/")).await.unwrap();
+    // None of the advertised feeds exists, so the common paths are tried next and /feed.xml answers.
+    assert_eq!(resolved.url, server.url("/feed.xml"));
+    for i in 0..40 {
+        let hits = server.hits(&format!("/advertised/{i}.xml"));
+        assert_eq!(hits, usize::from(i < 10), "/advertised/{i}.xml: the first ten in page order, once each");
+    }
+    store.close().await;
+}

@@ -173,6 +173,33 @@ async fn respond(path: &str, headers: &HeaderMap, bomb: &[u8]) -> Response {
         )
             .into_response(),
         "/empty" => (xml, "").into_response(),
+        // 200 answers that parse but are no feed: an API's error, an S3 error document, a sitemap.
+        "/rate-limited" => {
+            ([(header::CONTENT_TYPE, "application/json")], r#"{"error":"rate limited"}"#).into_response()
+        }
+        "/s3-error" => (
+            [(header::CONTENT_TYPE, "application/xml")],
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>4442587FB7D0A2F9</RequestId></Error>"#,
+        )
+            .into_response(),
+        "/sitemap.xml" => (
+            [(header::CONTENT_TYPE, "application/xml")],
+            r#"<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>https://gazette.example/</loc></url></urlset>"#,
+        )
+            .into_response(),
+        "/empty-channel.xml" => {
+            (xml, r#"<rss version="2.0"><channel><title>Quiet</title></channel></rss>"#).into_response()
+        }
+        // A page advertising more feeds than discovery tries; none of them exists.
+        "/many-feeds/" => {
+            let links: String = (0..40)
+                .map(|i| format!(r#"<link rel="alternate" type="application/rss+xml" href="/advertised/{i}.xml">"#))
+                .collect();
+            ([(header::CONTENT_TYPE, "text/html")], format!("<!doctype html><html><head>{links}</head><body>Many</body></html>"))
+                .into_response()
+        }
         "/huge" => {
             let chunk = bytes::Bytes::from(vec![b'a'; 64 * 1024]);
             let stream = futures::stream::iter((0..800).map(move |_| Ok::<_, std::io::Error>(chunk.clone())));
