@@ -138,6 +138,9 @@ impl Store for PanickingStore {
     async fn story_articles(&self, id: StoryId, limit: i64) -> StoreResult<Vec<StoryArticle>> {
         self.inner.story_articles(id, limit).await
     }
+    async fn newest_story_articles(&self, id: StoryId, limit: i64) -> StoreResult<Vec<StoryArticle>> {
+        self.inner.newest_story_articles(id, limit).await
+    }
     async fn source_stories(&self, source: SourceId, limit: i64) -> StoreResult<Vec<StorySummary>> {
         self.inner.source_stories(source, limit).await
     }
