@@ -930,11 +930,20 @@ where
             if gone == into {
                 continue;
             }
+            // The discussion goes where the articles go: the gone story's page now redirects to `into`, so its
+            // comments would otherwise vanish from view, and its lock would stop holding. `into` is locked if
+            // either was. The comments move after `gone` is marked merged: on PostgreSQL a comment being posted
+            // on `gone` meanwhile holds its row (see add_comment), so the marking waits for that comment to
+            // commit and this statement, which reads afresh, moves it too.
             for sql in [
                 "UPDATE articles SET story_id = $2 WHERE story_id = $1",
                 "UPDATE stories SET merged_into = $2 WHERE merged_into = $1",
                 "UPDATE stories SET merged_into = $2, article_count = 0, outlet_count = 0 WHERE id = $1",
                 "DELETE FROM story_relations WHERE story_id = $1 OR related_id = $1",
+                "UPDATE comments SET story_id = $2 WHERE story_id = $1",
+                "INSERT INTO locked_threads (story_id, locked_at) \
+                 SELECT $2, locked_at FROM locked_threads WHERE story_id = $1 ON CONFLICT DO NOTHING",
+                "DELETE FROM locked_threads WHERE story_id = $1",
             ] {
                 sqlx::query(sql).bind(gone).bind(into).execute(&mut *tx).await.map_err(db_err(doing))?;
             }
