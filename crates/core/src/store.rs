@@ -191,7 +191,8 @@ pub trait Store: Send + Sync + 'static {
     /// The article's original and the other copies of its text.
     async fn syndication(&self, article: ArticleId) -> StoreResult<Syndication>;
 
-    /// Articles waiting for the search index (stored, or extracted since they were indexed), in id order.
+    /// Articles waiting for the search index (stored, or extracted or refreshed by their feed since they were
+    /// indexed), in id order.
     async fn pending_indexing(&self, limit: i64) -> StoreResult<Vec<SearchDoc>>;
     /// Takes these articles off the indexing queue.
     async fn mark_indexed(&self, ids: &[ArticleId], at: DateTime<Utc>) -> StoreResult<()>;
@@ -202,8 +203,8 @@ pub trait Store: Send + Sync + 'static {
     /// These articles as list items, in the order of `ids`; ids with no article (deleted since) are left out.
     async fn articles_by_ids(&self, ids: &[ArticleId]) -> StoreResult<Vec<ArticleListItem>>;
 
-    /// Articles the enrichment stage has not seen since they were stored or their page was extracted, oldest
-    /// first.
+    /// Articles the enrichment stage has not seen since they were stored, their page was extracted or their feed
+    /// refreshed them, oldest first.
     async fn pending_enrichment(&self, limit: i64) -> StoreResult<Vec<EnrichmentJob>>;
     /// Stores `aids` for `article` (replacing any earlier ones, its entity and topic links included) and takes
     /// it off the enrichment queue, in one transaction.

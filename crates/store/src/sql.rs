@@ -347,13 +347,16 @@ where
                 .map_err(db_err("reading a stored article"))?
                 .map(|t| t.0);
             // A duplicate that says it was updated since we stored it brings the newer title and text; anything
-            // else about the stored article (its id, guid, times, later enrichment) stays.
+            // else about the stored article (its id, guid, times) stays. The search index and the reading aids
+            // were made from the old title and text: the article goes back on both queues, as after an
+            // extraction (`record_extraction`), and the enrichment stage queues a new machine-written summary
+            // when it has redone the aids.
             if let Some(new_updated) = updated_at
                 && stored_updated.is_none_or(|old| new_updated > old)
             {
                 sqlx::query(
                     "UPDATE articles SET title = $2, summary_html = $3, content_html = $4, content_text = $5, \
-                     content_hash = $6, updated_at = $7 WHERE id = $1",
+                     content_hash = $6, updated_at = $7, indexed_at = NULL, enriched_at = NULL WHERE id = $1",
                 )
                 .bind(id)
                 .bind(title.as_ref())

@@ -1288,3 +1288,42 @@ async fn stories_count_their_outlets_by_lean_and_recent_rated_ones_are_listed() 
     })
     .await;
 }
+
+#[tokio::test]
+async fn regression_a_refreshed_article_is_indexed_and_enriched_again() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let s = source(&store, "https://a.example/feed").await;
+        let first = NewArticle { updated_at: Some(at(8, 0)), ..item("a") };
+        store.record_poll(s.id, at(9, 0), poll(vec![first.clone(), item("b")], at(9, 0))).await.unwrap();
+        let ids: Vec<i64> = store.pending_indexing(10).await.unwrap().iter().map(|d| d.id).collect();
+        store.mark_indexed(&ids, at(9, 1)).await.unwrap();
+        for job in store.pending_enrichment(10).await.unwrap() {
+            store.record_enrichment(job.id, at(9, 2), &tidings_core::Enrichment::default()).await.unwrap();
+        }
+        assert!(store.pending_indexing(10).await.unwrap().is_empty());
+        assert!(store.pending_enrichment(10).await.unwrap().is_empty());
+
+        // Sent again unchanged: nothing to redo.
+        store.record_poll(s.id, at(10, 0), poll(vec![first.clone()], at(10, 0))).await.unwrap();
+        assert!(store.pending_indexing(10).await.unwrap().is_empty());
+        assert!(store.pending_enrichment(10).await.unwrap().is_empty());
+
+        // Sent again corrected: the search index and the reading aids are redone from the new title and text.
+        let corrected = NewArticle {
+            title: "Corrected title".to_owned(),
+            content_text: "Corrected body.".to_owned(),
+            content_hash: "hash-corrected".to_owned(),
+            updated_at: Some(at(9, 30)),
+            ..first
+        };
+        store.record_poll(s.id, at(10, 5), poll(vec![corrected], at(10, 5))).await.unwrap();
+        let to_index = store.pending_indexing(10).await.unwrap();
+        assert_eq!(to_index.len(), 1, "only the refreshed article");
+        assert_eq!((to_index[0].title.as_str(), to_index[0].text.as_str()), ("Corrected title", "Corrected body."));
+        let to_enrich = store.pending_enrichment(10).await.unwrap();
+        assert_eq!(to_enrich.iter().map(|j| j.id).collect::<Vec<_>>(), [to_index[0].id]);
+        assert_eq!((to_enrich[0].title.as_str(), to_enrich[0].text.as_str()), ("Corrected title", "Corrected body."));
+    })
+    .await;
+}
