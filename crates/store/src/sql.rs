@@ -1289,29 +1289,35 @@ where
 
     async fn articles_by_ids(&self, ids: &[ArticleId]) -> StoreResult<Vec<ArticleListItem>> {
         let doing = "reading articles by id";
-        if ids.is_empty() {
-            return Ok(Vec::new());
+        let mut wanted = ids.to_vec();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut found: std::collections::HashMap<ArticleId, ArticleListItem> =
+            std::collections::HashMap::with_capacity(wanted.len());
+        // In chunks: a statement binds at most 32,766 values on SQLite and 65,535 on PostgreSQL, and a caller
+        // may pass any number of ids (`tidings search` with a large limit).
+        for chunk in wanted.chunks(crate::accounts::IN_LIST_CHUNK) {
+            // Only numbered placeholders are spliced into the text; the ids themselves are bound.
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+            let sql = format!(
+                concat!(
+                    "SELECT ",
+                    list_columns!(),
+                    " FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.id IN ({})"
+                ),
+                placeholders.join(", ")
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            let rows = query.fetch_all(&self.pool).await.map_err(db_err(doing))?;
+            for row in &rows {
+                let item = list_item_from_row::<DB>(row).map_err(db_err(doing))?;
+                found.insert(item.id, item);
+            }
         }
-        // Only numbered placeholders are spliced into the text; the ids themselves are bound.
-        let placeholders: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
-        let sql = format!(
-            concat!(
-                "SELECT ",
-                list_columns!(),
-                " FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.id IN ({})"
-            ),
-            placeholders.join(", ")
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in ids {
-            query = query.bind(*id);
-        }
-        let rows = query.fetch_all(&self.pool).await.map_err(db_err(doing))?;
-        let mut found: std::collections::HashMap<ArticleId, ArticleListItem> = rows
-            .iter()
-            .map(|row| list_item_from_row::<DB>(row).map(|item| (item.id, item)))
-            .collect::<Result<_, _>>()
-            .map_err(db_err(doing))?;
+        // In the caller's order, each article once (at its first mention).
         Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
 

@@ -1327,3 +1327,26 @@ async fn regression_a_refreshed_article_is_indexed_and_enriched_again() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn regression_articles_by_ids_reads_more_ids_than_one_statement_binds() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let s = source(&store, "https://a.example/feed").await;
+        store.record_poll(s.id, at(9, 0), poll(vec![item("a"), item("b"), item("c")], at(9, 0))).await.unwrap();
+        let listed = store.source_articles(s.id, 10).await.unwrap();
+        let id = |title: &str| listed.iter().find(|a| a.title == title).unwrap().id;
+        let (a, b, c) = (id("Title a"), id("Title b"), id("Title c"));
+        // More ids than either backend binds in one statement (32,766 on SQLite, 65,535 on PostgreSQL), the
+        // stored ones among ids of nothing, one of them twice.
+        let mut ids: Vec<i64> = (0..70_000).map(|i| 10_000_000 + i).collect();
+        ids.insert(40_000, c);
+        ids.insert(0, b);
+        ids.push(c);
+        ids.push(a);
+        let found = store.articles_by_ids(&ids).await.unwrap();
+        assert_eq!(found.iter().map(|i| i.id).collect::<Vec<_>>(), [b, c, a], "in the order asked, each once");
+        assert_eq!(found[0].title, "Title b");
+    })
+    .await;
+}
