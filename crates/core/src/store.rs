@@ -77,7 +77,9 @@ pub trait Store: Send + Sync + 'static {
     /// Follows a new source, due for polling at once. Fails with [`StoreError::DuplicateSource`] if its URL is
     /// already followed.
     async fn add_source(&self, source: NewSource) -> StoreResult<Source>;
-    /// Stops following a source and deletes its articles. Returns false when there was no such source.
+    /// Stops following a source and deletes its articles, counting their stories, entities and topics again
+    /// from what is left (a story left with no article is listed no more). Returns false when there was no such
+    /// source.
     async fn remove_source(&self, id: SourceId) -> StoreResult<bool>;
     /// One source by id.
     async fn source(&self, id: SourceId) -> StoreResult<Option<Source>>;

@@ -498,13 +498,86 @@ where
     }
 
     async fn remove_source(&self, id: SourceId) -> StoreResult<bool> {
-        // Articles, their categories, entities, topics and comments go with it by ON DELETE CASCADE.
-        let row = sqlx::query("DELETE FROM sources WHERE id = $1 RETURNING id")
+        let doing = || format!("removing source {id}");
+        let mut tx = self.pool.begin().await.map_err(db_err(doing()))?;
+        // A write first, as in record_poll: SQLite takes its write lock before this transaction reads, and
+        // PostgreSQL locks the source's row, so a poll of it waits and cannot add articles the counts below miss.
+        let found = sqlx::query("UPDATE sources SET disabled = disabled WHERE id = $1 RETURNING id")
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *tx)
             .await
-            .map_err(db_err(format_args!("removing source {id}")))?;
-        Ok(row.is_some())
+            .map_err(db_err(doing()))?;
+        if found.is_none() {
+            return Ok(false);
+        }
+        // What the source's articles count in: their stories, entities and topics keep counts of articles (the
+        // lists read the counts, not the articles), to be redone once the articles are gone.
+        let ids =
+            |rows: Vec<DB::Row>| -> Result<Vec<i64>, sqlx::Error> { rows.iter().map(|r| r.try_get("id")).collect() };
+        let stories =
+            sqlx::query("SELECT DISTINCT story_id AS id FROM articles WHERE source_id = $1 AND story_id IS NOT NULL")
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await
+                .and_then(ids)
+                .map_err(db_err(doing()))?;
+        let entities = sqlx::query(
+            "SELECT DISTINCT ae.entity_id AS id FROM article_entities ae JOIN articles a ON a.id = ae.article_id \
+             WHERE a.source_id = $1",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await
+        .and_then(ids)
+        .map_err(db_err(doing()))?;
+        let topics = sqlx::query(
+            "SELECT DISTINCT t.topic FROM article_topics t JOIN articles a ON a.id = t.article_id \
+             WHERE a.source_id = $1",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await
+        .and_then(|rows| rows.iter().map(|r| r.try_get::<String, _>("topic")).collect::<Result<Vec<_>, _>>())
+        .map_err(db_err(doing()))?;
+
+        // Articles, their categories, entity and topic links, saves and comments go with it by ON DELETE CASCADE.
+        sqlx::query("DELETE FROM sources WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(db_err(doing()))?;
+
+        // Counted again from what is left. A story left with no article keeps its row (its comments, and the
+        // stories merged into it, still point there) with a count of 0, which keeps it out of every list, as a
+        // merged story's is; its times stay as they were.
+        let recount = [
+            "UPDATE stories SET \
+               article_count = (SELECT COUNT(*) FROM articles a WHERE a.story_id = stories.id), \
+               outlet_count = (SELECT COUNT(DISTINCT a.source_id) FROM articles a WHERE a.story_id = stories.id), \
+               first_at = COALESCE((SELECT MIN(a.sort_at) FROM articles a WHERE a.story_id = stories.id), first_at), \
+               latest_at = COALESCE((SELECT MAX(a.sort_at) FROM articles a WHERE a.story_id = stories.id), latest_at) \
+             WHERE id IN ({})",
+            "UPDATE entities SET \
+               article_count = (SELECT COUNT(*) FROM article_entities ae WHERE ae.entity_id = entities.id) \
+             WHERE id IN ({})",
+        ];
+        for (sql, ids) in recount.into_iter().zip([&stories, &entities]) {
+            for chunk in ids.chunks(crate::accounts::IN_LIST_CHUNK) {
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(in_list(sql, chunk.len())));
+                for id in chunk {
+                    query = query.bind(*id);
+                }
+                query.execute(&mut *tx).await.map_err(db_err(doing()))?;
+            }
+        }
+        for chunk in topics.chunks(crate::accounts::IN_LIST_CHUNK) {
+            let sql = "UPDATE topics SET \
+                         article_count = (SELECT COUNT(*) FROM article_topics t WHERE t.topic = topics.name) \
+                       WHERE name IN ({})";
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(in_list(sql, chunk.len())));
+            for name in chunk {
+                query = query.bind(name.as_str());
+            }
+            query.execute(&mut *tx).await.map_err(db_err(doing()))?;
+        }
+        tx.commit().await.map_err(db_err(doing()))?;
+        Ok(true)
     }
 
     async fn source(&self, id: SourceId) -> StoreResult<Option<Source>> {
@@ -1572,6 +1645,13 @@ where
             .collect::<Result<_, sqlx::Error>>()
             .map_err(db_err(doing()))
     }
+}
+
+/// `sql` with its one `{}` replaced by `n` numbered placeholders (`$1, $2, …`): only those are spliced in, the
+/// values are bound.
+fn in_list(sql: &str, n: usize) -> String {
+    let placeholders: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
+    sql.replacen("{}", &placeholders.join(", "), 1)
 }
 
 /// One line per item; a line break inside an item would split it in two when read back.

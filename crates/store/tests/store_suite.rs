@@ -1350,3 +1350,62 @@ async fn regression_articles_by_ids_reads_more_ids_than_one_statement_binds() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn regression_removing_a_source_recounts_its_stories_entities_and_topics() {
+    use tidings_core::{ClusteringBatch, Enrichment, EntityKind, EntityRef, StoryTarget};
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let gone = source(&store, "https://gone.example/feed").await;
+        let kept = source(&store, "https://kept.example/feed").await;
+        let dated = |key: &str, hour: u32| NewArticle { published_at: Some(at(hour, 0)), ..item(key) };
+        store.record_poll(gone.id, at(9, 0), poll(vec![dated("g1", 8), dated("g2", 7)], at(9, 0))).await.unwrap();
+        store.record_poll(kept.id, at(9, 0), poll(vec![dated("k1", 6)], at(9, 0))).await.unwrap();
+        let jobs = store.pending_clustering(10, 0, at(9, 1)).await.unwrap();
+        let id = |title: &str| jobs.iter().find(|j| j.title == title).unwrap().article_id;
+        let (g1, g2, k1) = (id("Title g1"), id("Title g2"), id("Title k1"));
+        // Story X: g1 and k1, two outlets. Story Y: g2 alone.
+        let created = store
+            .record_clustering(
+                at(9, 2),
+                ClusteringBatch {
+                    new_stories: vec!["Story X".into(), "Story Y".into()],
+                    assignments: vec![(g1, StoryTarget::New(0)), (k1, StoryTarget::New(0)), (g2, StoryTarget::New(1))],
+                    ..ClusteringBatch::default()
+                },
+            )
+            .await
+            .unwrap();
+        let (x, y) = (created[0], created[1]);
+        let aids = |entity: &str, topic: &str| Enrichment {
+            topics: vec![topic.to_owned()],
+            entities: vec![EntityRef {
+                key: format!("person/{entity}"),
+                name: entity.to_owned(),
+                kind: EntityKind::Person,
+                mentions: 1,
+            }],
+            ..Enrichment::default()
+        };
+        store.record_enrichment(g1, at(9, 3), &aids("shared", "Shared")).await.unwrap();
+        store.record_enrichment(k1, at(9, 3), &aids("shared", "Shared")).await.unwrap();
+        store.record_enrichment(g2, at(9, 3), &aids("only-gone", "Only gone")).await.unwrap();
+        let story = store.story(x).await.unwrap().unwrap();
+        assert_eq!((story.article_count, story.outlet_count, story.last_updated), (2, 2, at(8, 0)));
+
+        assert!(store.remove_source(gone.id).await.unwrap());
+        let story = store.story(x).await.unwrap().unwrap();
+        assert_eq!((story.article_count, story.outlet_count), (1, 1), "X keeps only k1");
+        assert_eq!((story.first_seen, story.last_updated), (at(6, 0), at(6, 0)));
+        let listed: Vec<i64> = store.latest_stories(10, None).await.unwrap().iter().map(|s| s.id).collect();
+        assert_eq!(listed, [x], "Y has no article left and is not listed");
+        assert_eq!(store.story(y).await.unwrap().unwrap().article_count, 0);
+        assert_eq!(store.entity("person/shared").await.unwrap().unwrap().article_count, 1);
+        assert_eq!(store.entity("person/only-gone").await.unwrap().unwrap().article_count, 0);
+        let top: Vec<String> = store.top_entities(10).await.unwrap().into_iter().map(|e| e.key).collect();
+        assert_eq!(top, ["person/shared"]);
+        assert_eq!(store.topics().await.unwrap(), [("Shared".to_owned(), 0)], "a topic with no article left goes");
+        assert!(!store.remove_source(gone.id).await.unwrap());
+    })
+    .await;
+}
