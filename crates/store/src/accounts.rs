@@ -1601,22 +1601,41 @@ where
 
     async fn save_article(&self, user: UserId, article: ArticleId, at: DateTime<Utc>) -> StoreResult<()> {
         let doing = format!("saving article {article} for user {user}");
-        let n =
-            self.count(sqlx::query("SELECT COUNT(*) AS n FROM articles WHERE id = $1").bind(article), &doing).await?;
-        if n == 0 {
-            return Err(StoreError::NotFound { what: "article", id: article });
-        }
-        let _turn = self.write_turn().await;
-        sqlx::query(
-            "INSERT INTO saved_articles (user_id, article_id, saved_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        let turn = self.write_turn().await;
+        // Saved only if the article is there when the row is written (not when an earlier check ran), so an
+        // article deleted with its source meanwhile is reported as the missing article it is. SQLite parses an
+        // upsert after a SELECT only when the SELECT has a WHERE clause, as this one does.
+        let saved = sqlx::query(
+            "INSERT INTO saved_articles (user_id, article_id, saved_at) SELECT $1, id, $3 FROM articles WHERE id = $2 \
+             ON CONFLICT DO NOTHING RETURNING article_id",
         )
         .bind(user)
         .bind(article)
         .bind(DbTime(at))
-        .execute(&self.pool)
-        .await
-        .map(|_| ())
-        .map_err(missing_or_db_err("user", user, &doing))
+        .fetch_optional(&self.pool)
+        .await;
+        // What is left only reads.
+        drop(turn);
+        let missing_article = StoreError::NotFound { what: "article", id: article };
+        match saved {
+            Ok(Some(_)) => Ok(()),
+            // Nothing written: saved already, or no such article.
+            Ok(None) => {
+                let query = sqlx::query("SELECT COUNT(*) AS n FROM articles WHERE id = $1").bind(article);
+                if self.count(query, &doing).await? > 0 { Ok(()) } else { Err(missing_article) }
+            }
+            // A foreign key names neither side on SQLite, and on PostgreSQL the article can still go between the
+            // SELECT and the key's check: whichever is missing now is the one to report.
+            Err(e) if e.as_database_error().is_some_and(|d| d.is_foreign_key_violation()) => {
+                let query = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE id = $1").bind(user);
+                if self.count(query, &doing).await? == 0 {
+                    Err(StoreError::NotFound { what: "user", id: user })
+                } else {
+                    Err(missing_article)
+                }
+            }
+            Err(e) => Err(db_err(&doing)(e)),
+        }
     }
 
     async fn unsave_article(&self, user: UserId, article: ArticleId) -> StoreResult<()> {

@@ -797,3 +797,38 @@ async fn regression_merging_stories_keeps_their_comments_and_lock() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn regression_saving_an_article_deleted_meanwhile_reports_the_article() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let alice = user(&store, "alice").await;
+        let ids = articles(&store, "https://a.example/feed", None, &["a1", "a2"]).await;
+        // The article is deleted by a write that commits while the save is under way (it waits for the write's
+        // lock): the save must not blame the account.
+        let (commit, held) = common::hold_write(&db, "DELETE FROM articles WHERE id = $1", ids[0]).await;
+        let saving = tokio::spawn({
+            let store = store.clone();
+            let (user, article) = (alice.id, ids[0]);
+            async move { store.accounts().save_article(user, article, at(11, 0)).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        commit.send(()).unwrap();
+        held.await.unwrap();
+        match saving.await.unwrap() {
+            Err(StoreError::NotFound { what: "article", id }) => assert_eq!(id, ids[0]),
+            other => panic!("expected the article to be missing, got {other:?}"),
+        }
+        assert!(store.accounts().saved_articles(alice.id, 10).await.unwrap().is_empty());
+
+        // A missing account is still named as such, and saving twice is still one save.
+        assert!(matches!(
+            store.accounts().save_article(9999, ids[1], at(11, 1)).await,
+            Err(StoreError::NotFound { what: "user", id: 9999 })
+        ));
+        store.accounts().save_article(alice.id, ids[1], at(11, 2)).await.unwrap();
+        store.accounts().save_article(alice.id, ids[1], at(11, 3)).await.unwrap();
+        assert_eq!(store.accounts().saved_articles(alice.id, 10).await.unwrap().len(), 1);
+    })
+    .await;
+}
