@@ -448,12 +448,14 @@ pub trait AccountStore: Send + Sync {
     // --- Comments ---
 
     /// Posts a comment. [`crate::StoreError::Refused`] when the thread is locked or the parent is not a comment
-    /// on the same target; [`crate::StoreError::NotFound`] when the article or story does not exist.
+    /// on the same target; [`crate::StoreError::NotFound`] when the article or story does not exist. A story
+    /// merged into another is the story it became (its comments and lock moved there): the comment is stored
+    /// there, and the returned comment's target says so.
     async fn add_comment(&self, comment: NewComment) -> StoreResult<Comment>;
     /// One comment (with `viewer`'s vote on it).
     async fn comment(&self, id: CommentId, viewer: Option<UserId>) -> StoreResult<Option<Comment>>;
     /// Every comment on a target in every status, oldest first, with `viewer`'s votes; the caller decides what
-    /// each reader sees and how to order the thread.
+    /// each reader sees and how to order the thread. A merged story's are those of the story it became.
     async fn comments_on(&self, target: CommentTarget, viewer: Option<UserId>) -> StoreResult<Vec<Comment>>;
     /// An account's comments, newest first, in every status.
     async fn user_comments(&self, user: UserId, limit: i64) -> StoreResult<Vec<Comment>>;
@@ -470,9 +472,9 @@ pub trait AccountStore: Send + Sync {
     async fn vote(&self, user: UserId, comment: CommentId, value: i8, at: DateTime<Utc>) -> StoreResult<i64>;
     /// Visible comments per target, for cards and lists; targets without comments are left out.
     async fn comment_counts(&self, targets: &[CommentTarget]) -> StoreResult<Vec<(CommentTarget, i64)>>;
-    /// Locks (no new comments, edits or votes) or unlocks a thread.
+    /// Locks (no new comments, edits or votes) or unlocks a thread (a merged story's: the story it became).
     async fn set_thread_locked(&self, target: CommentTarget, locked: bool, at: DateTime<Utc>) -> StoreResult<()>;
-    /// Whether a thread is locked.
+    /// Whether a thread is locked (a merged story's: the story it became).
     async fn thread_locked(&self, target: CommentTarget) -> StoreResult<bool>;
 
     // --- Moderation ---

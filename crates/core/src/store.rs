@@ -77,7 +77,9 @@ pub trait Store: Send + Sync + 'static {
     /// Follows a new source, due for polling at once. Fails with [`StoreError::DuplicateSource`] if its URL is
     /// already followed.
     async fn add_source(&self, source: NewSource) -> StoreResult<Source>;
-    /// Stops following a source and deletes its articles. Returns false when there was no such source.
+    /// Stops following a source and deletes its articles, counting their stories, entities and topics again
+    /// from what is left (a story left with no article is listed no more). Returns false when there was no such
+    /// source.
     async fn remove_source(&self, id: SourceId) -> StoreResult<bool>;
     /// One source by id.
     async fn source(&self, id: SourceId) -> StoreResult<Option<Source>>;
@@ -193,7 +195,8 @@ pub trait Store: Send + Sync + 'static {
     /// The article's original and the other copies of its text.
     async fn syndication(&self, article: ArticleId) -> StoreResult<Syndication>;
 
-    /// Articles waiting for the search index (stored, or extracted since they were indexed), in id order.
+    /// Articles waiting for the search index (stored, or extracted or refreshed by their feed since they were
+    /// indexed), in id order.
     async fn pending_indexing(&self, limit: i64) -> StoreResult<Vec<SearchDoc>>;
     /// Takes these articles off the indexing queue.
     async fn mark_indexed(&self, ids: &[ArticleId], at: DateTime<Utc>) -> StoreResult<()>;
@@ -204,8 +207,8 @@ pub trait Store: Send + Sync + 'static {
     /// These articles as list items, in the order of `ids`; ids with no article (deleted since) are left out.
     async fn articles_by_ids(&self, ids: &[ArticleId]) -> StoreResult<Vec<ArticleListItem>>;
 
-    /// Articles the enrichment stage has not seen since they were stored or their page was extracted, oldest
-    /// first.
+    /// Articles the enrichment stage has not seen since they were stored, their page was extracted or their feed
+    /// refreshed them, oldest first.
     async fn pending_enrichment(&self, limit: i64) -> StoreResult<Vec<EnrichmentJob>>;
     /// Stores `aids` for `article` (replacing any earlier ones, its entity and topic links included) and takes
     /// it off the enrichment queue, in one transaction.

@@ -8,6 +8,7 @@
 //! SQLite, taking the write lock up front: a deferred transaction that read first could not upgrade to writing
 //! once another connection (the poller, say) had committed since, and would fail instead of waiting.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
@@ -157,6 +158,25 @@ fn target_columns(target: CommentTarget) -> (Option<i64>, Option<i64>) {
     }
 }
 
+/// Counts the lock rows of a target's thread (bound as `$1`). A story merged into another is the story it became
+/// (merges flatten their chains, so one hop reaches the live story, as in `Store::story`): its lock moved there.
+fn lock_count_sql(target: CommentTarget) -> &'static str {
+    match target {
+        CommentTarget::Article(_) => "SELECT COUNT(*) AS n FROM locked_threads WHERE article_id = $1",
+        CommentTarget::Story(_) => {
+            "SELECT COUNT(*) AS n FROM locked_threads \
+             WHERE story_id = (SELECT COALESCE(merged_into, id) FROM stories WHERE id = $1)"
+        }
+    }
+}
+
+/// The locking clause that makes a read of a story's row wait for a merge of it in progress, and a merge wait for
+/// the reader's transaction (see `SqlStore::live_target`). PostgreSQL only: SQLite's writers take turns anyway,
+/// and it has no such clause.
+fn share_lock<DB: Backend>() -> &'static str {
+    if DB::BACKEND == "postgres" { " FOR SHARE" } else { "" }
+}
+
 /// A failed insert: a missing referenced account (a foreign key) is [`StoreError::NotFound`], anything else a
 /// database error.
 fn missing_or_db_err(
@@ -180,10 +200,11 @@ enum Bind {
 }
 
 /// A comment as it stands right after it was posted as `comment` with row id `id`.
-fn posted(comment: &NewComment, id: CommentId, author: Option<String>, body: String) -> Comment {
+/// `target` is where it was stored: the story a merged story became, for a comment posted on the merged one.
+fn posted(comment: &NewComment, target: CommentTarget, id: CommentId, author: Option<String>, body: String) -> Comment {
     Comment {
         id,
-        target: comment.target,
+        target,
         parent_id: comment.parent_id,
         author_id: Some(comment.author),
         author,
@@ -314,11 +335,7 @@ where
 
     /// Whether a target's thread is locked, inside the caller's transaction.
     async fn locked_in(conn: &mut DB::Connection, target: CommentTarget, doing: &str) -> StoreResult<bool> {
-        let sql = match target {
-            CommentTarget::Article(_) => "SELECT COUNT(*) AS n FROM locked_threads WHERE article_id = $1",
-            CommentTarget::Story(_) => "SELECT COUNT(*) AS n FROM locked_threads WHERE story_id = $1",
-        };
-        let n: i64 = sqlx::query(sql)
+        let n: i64 = sqlx::query(lock_count_sql(target))
             .bind(target.id())
             .fetch_one(&mut *conn)
             .await
@@ -327,25 +344,49 @@ where
         Ok(n > 0)
     }
 
-    /// Whether an article or story exists.
-    async fn target_exists(conn: &mut DB::Connection, target: CommentTarget, doing: &str) -> StoreResult<bool> {
-        let sql = match target {
-            CommentTarget::Article(_) => "SELECT COUNT(*) AS n FROM articles WHERE id = $1",
-            CommentTarget::Story(_) => "SELECT COUNT(*) AS n FROM stories WHERE id = $1",
-        };
-        let n: i64 = sqlx::query(sql)
-            .bind(target.id())
-            .fetch_one(&mut *conn)
-            .await
-            .and_then(|r| r.try_get("n"))
-            .map_err(db_err(doing))?;
-        Ok(n > 0)
+    /// The thread a target's comments and lock live in, inside the caller's transaction: an article as it is, a
+    /// story merged into another as the story it became (its comments and lock moved there). None when there is
+    /// no such article or story.
+    ///
+    /// On PostgreSQL the story's row is held until the transaction ends, so a merge of it waits, and then moves
+    /// whatever this transaction wrote to the thread (see `record_clustering`); SQLite's writers take turns.
+    async fn live_target(
+        conn: &mut DB::Connection,
+        target: CommentTarget,
+        doing: &str,
+    ) -> StoreResult<Option<CommentTarget>> {
+        match target {
+            CommentTarget::Article(id) => {
+                let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM articles WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .and_then(|r| r.try_get("n"))
+                    .map_err(db_err(doing))?;
+                Ok((n > 0).then_some(target))
+            }
+            CommentTarget::Story(id) => {
+                let sql = format!(
+                    "SELECT COALESCE(merged_into, id) AS live FROM stories WHERE id = $1{}",
+                    share_lock::<DB>()
+                );
+                // Only a constant is spliced in.
+                let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(id)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(db_err(doing))?;
+                row.map(|r| r.try_get("live").map(CommentTarget::Story)).transpose().map_err(db_err(doing))
+            }
+        }
     }
 
     /// The checks and the insert of [`AccountStore::add_comment`], inside the caller's transaction.
     async fn insert_comment(conn: &mut DB::Connection, comment: &NewComment) -> StoreResult<Comment> {
-        let target = comment.target;
-        let doing = format!("posting a comment on {} {}", target.kind(), target.id());
+        let doing = format!("posting a comment on {} {}", comment.target.kind(), comment.target.id());
+        let Some(target) = Self::live_target(conn, comment.target, &doing).await? else {
+            return Err(StoreError::NotFound { what: comment.target.kind(), id: comment.target.id() });
+        };
         // The target, its lock and the author's name in one round trip: the write gate is held meanwhile.
         let sql = match target {
             CommentTarget::Article(_) => {
@@ -406,7 +447,7 @@ where
         .await
         .map_err(db_err(&doing))?;
         let id = row.try_get("id").map_err(db_err(&doing))?;
-        Ok(posted(comment, id, Some(author), body.into_owned()))
+        Ok(posted(comment, target, id, Some(author), body.into_owned()))
     }
 
     /// The target of a comment, locking its row on PostgreSQL until the transaction ends (the no-op update), so
@@ -1064,27 +1105,30 @@ where
         let _turn = self.write_turn().await;
         // The usual case in one statement, atomic on its own: the comment is inserted only if its target exists,
         // its thread is open and its parent is on the same target. Every round trip to the database is a thread
-        // hop for SQLite, and commenting is the busiest write the site has.
+        // hop for SQLite, and commenting is the busiest write the site has. A story merged into another is
+        // commented on as the story it became, where its comments and lock went (see `live_target`).
         let sql = match target {
-            CommentTarget::Article(_) => {
+            CommentTarget::Article(_) => Cow::Borrowed(
                 "INSERT INTO comments (article_id, story_id, parent_id, user_id, body, status, score, created_at) \
                  SELECT $1, NULL, $2, $3, $4, $5, 0, $6 \
                  WHERE EXISTS (SELECT 1 FROM articles WHERE id = $1) \
                  AND NOT EXISTS (SELECT 1 FROM locked_threads WHERE article_id = $1) \
                  AND ($2 IS NULL OR EXISTS (SELECT 1 FROM comments p WHERE p.id = $2 AND p.article_id = $1)) \
-                 RETURNING id, (SELECT username FROM users WHERE users.id = comments.user_id) AS author"
-            }
-            CommentTarget::Story(_) => {
+                 RETURNING id, story_id, (SELECT username FROM users WHERE users.id = comments.user_id) AS author",
+            ),
+            CommentTarget::Story(_) => Cow::Owned(format!(
                 "INSERT INTO comments (article_id, story_id, parent_id, user_id, body, status, score, created_at) \
-                 SELECT NULL, $1, $2, $3, $4, $5, 0, $6 \
-                 WHERE EXISTS (SELECT 1 FROM stories WHERE id = $1) \
-                 AND NOT EXISTS (SELECT 1 FROM locked_threads WHERE story_id = $1) \
-                 AND ($2 IS NULL OR EXISTS (SELECT 1 FROM comments p WHERE p.id = $2 AND p.story_id = $1)) \
-                 RETURNING id, (SELECT username FROM users WHERE users.id = comments.user_id) AS author"
-            }
+                 SELECT NULL, st.live, $2, $3, $4, $5, 0, $6 \
+                 FROM (SELECT COALESCE(merged_into, id) AS live FROM stories WHERE id = $1{}) st \
+                 WHERE NOT EXISTS (SELECT 1 FROM locked_threads WHERE story_id = st.live) \
+                 AND ($2 IS NULL OR EXISTS (SELECT 1 FROM comments p WHERE p.id = $2 AND p.story_id = st.live)) \
+                 RETURNING id, story_id, (SELECT username FROM users WHERE users.id = comments.user_id) AS author",
+                share_lock::<DB>()
+            )),
         };
         let body = clean(&comment.body);
-        let inserted = sqlx::query(sql)
+        // Only a constant is spliced in.
+        let inserted = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(target.id())
             .bind(comment.parent_id)
             .bind(comment.author)
@@ -1095,11 +1139,15 @@ where
             .await;
         match inserted {
             Ok(Some(row)) => {
-                let read = || -> Result<(i64, Option<String>), sqlx::Error> {
-                    Ok((row.try_get("id")?, row.try_get("author")?))
+                let read = || -> Result<(i64, Option<i64>, Option<String>), sqlx::Error> {
+                    Ok((row.try_get("id")?, row.try_get("story_id")?, row.try_get("author")?))
                 };
-                let (id, author) = read().map_err(db_err(&doing))?;
-                return Ok(posted(&comment, id, author, body.into_owned()));
+                let (id, story, author) = read().map_err(db_err(&doing))?;
+                let stored = match (target, story) {
+                    (CommentTarget::Story(_), Some(live)) => CommentTarget::Story(live),
+                    _ => target,
+                };
+                return Ok(posted(&comment, stored, id, author, body.into_owned()));
             }
             // A check failed: the transaction below finds which, and says so (or, if the state changed meanwhile,
             // posts the comment after all). A missing author fails the foreign key: the same path names it.
@@ -1136,7 +1184,9 @@ where
                 comment_columns!(),
                 " FROM ",
                 comment_from!(),
-                " WHERE c.story_id = $2 ORDER BY c.created_at, c.id"
+                // A merged story's comments moved to the story it became, which is what its id shows.
+                " WHERE c.story_id = (SELECT COALESCE(merged_into, id) FROM stories WHERE id = $2) \
+                 ORDER BY c.created_at, c.id"
             ),
         };
         let doing = format!("reading the comments on {} {}", target.kind(), target.id());
@@ -1231,18 +1281,22 @@ where
         let doing = format!("locking {} {}", target.kind(), target.id());
         let _turn = self.write_turn().await;
         if !locked {
+            // A merged story's lock is the one of the story it became (see `lock_count_sql`).
             let sql = match target {
                 CommentTarget::Article(_) => "DELETE FROM locked_threads WHERE article_id = $1",
-                CommentTarget::Story(_) => "DELETE FROM locked_threads WHERE story_id = $1",
+                CommentTarget::Story(_) => {
+                    "DELETE FROM locked_threads \
+                     WHERE story_id = (SELECT COALESCE(merged_into, id) FROM stories WHERE id = $1)"
+                }
             };
             return sqlx::query(sql).bind(target.id()).execute(&self.pool).await.map(|_| ()).map_err(db_err(&doing));
         }
         let mut tx = self.begin_write(&doing).await?;
         let result = async {
-            if !Self::target_exists(&mut tx, target, &doing).await? {
+            let Some(live) = Self::live_target(&mut tx, target, &doing).await? else {
                 return Err(StoreError::NotFound { what: target.kind(), id: target.id() });
-            }
-            let (article_id, story_id) = target_columns(target);
+            };
+            let (article_id, story_id) = target_columns(live);
             sqlx::query(
                 "INSERT INTO locked_threads (article_id, story_id, locked_at) VALUES ($1, $2, $3) \
                  ON CONFLICT DO NOTHING",
@@ -1260,12 +1314,8 @@ where
     }
 
     async fn thread_locked(&self, target: CommentTarget) -> StoreResult<bool> {
-        let sql = match target {
-            CommentTarget::Article(_) => "SELECT COUNT(*) AS n FROM locked_threads WHERE article_id = $1",
-            CommentTarget::Story(_) => "SELECT COUNT(*) AS n FROM locked_threads WHERE story_id = $1",
-        };
         let doing = format!("checking the lock of {} {}", target.kind(), target.id());
-        Ok(self.count(sqlx::query(sql).bind(target.id()), &doing).await? > 0)
+        Ok(self.count(sqlx::query(lock_count_sql(target)).bind(target.id()), &doing).await? > 0)
     }
 
     // --- Moderation ---
@@ -1551,22 +1601,41 @@ where
 
     async fn save_article(&self, user: UserId, article: ArticleId, at: DateTime<Utc>) -> StoreResult<()> {
         let doing = format!("saving article {article} for user {user}");
-        let n =
-            self.count(sqlx::query("SELECT COUNT(*) AS n FROM articles WHERE id = $1").bind(article), &doing).await?;
-        if n == 0 {
-            return Err(StoreError::NotFound { what: "article", id: article });
-        }
-        let _turn = self.write_turn().await;
-        sqlx::query(
-            "INSERT INTO saved_articles (user_id, article_id, saved_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        let turn = self.write_turn().await;
+        // Saved only if the article is there when the row is written (not when an earlier check ran), so an
+        // article deleted with its source meanwhile is reported as the missing article it is. SQLite parses an
+        // upsert after a SELECT only when the SELECT has a WHERE clause, as this one does.
+        let saved = sqlx::query(
+            "INSERT INTO saved_articles (user_id, article_id, saved_at) SELECT $1, id, $3 FROM articles WHERE id = $2 \
+             ON CONFLICT DO NOTHING RETURNING article_id",
         )
         .bind(user)
         .bind(article)
         .bind(DbTime(at))
-        .execute(&self.pool)
-        .await
-        .map(|_| ())
-        .map_err(missing_or_db_err("user", user, &doing))
+        .fetch_optional(&self.pool)
+        .await;
+        // What is left only reads.
+        drop(turn);
+        let missing_article = StoreError::NotFound { what: "article", id: article };
+        match saved {
+            Ok(Some(_)) => Ok(()),
+            // Nothing written: saved already, or no such article.
+            Ok(None) => {
+                let query = sqlx::query("SELECT COUNT(*) AS n FROM articles WHERE id = $1").bind(article);
+                if self.count(query, &doing).await? > 0 { Ok(()) } else { Err(missing_article) }
+            }
+            // A foreign key names neither side on SQLite, and on PostgreSQL the article can still go between the
+            // SELECT and the key's check: whichever is missing now is the one to report.
+            Err(e) if e.as_database_error().is_some_and(|d| d.is_foreign_key_violation()) => {
+                let query = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE id = $1").bind(user);
+                if self.count(query, &doing).await? == 0 {
+                    Err(StoreError::NotFound { what: "user", id: user })
+                } else {
+                    Err(missing_article)
+                }
+            }
+            Err(e) => Err(db_err(&doing)(e)),
+        }
     }
 
     async fn unsave_article(&self, user: UserId, article: ArticleId) -> StoreResult<()> {

@@ -18,8 +18,8 @@
 //! the same GUID, else the same canonical URL (when the item has one), else the same content hash — where a
 //! content hash alone only counts for bodies of at least [`MIN_HASH_ONLY_DEDUP_CHARS`] characters and shorter
 //! ones must match the title too. Items earlier in the same poll count. A duplicate whose `updated_at` is later
-//! than the stored one refreshes the stored title, summary, content, hash and `updated_at`; otherwise it changes
-//! nothing.
+//! than the stored one refreshes the stored title, summary, content, hash and `updated_at`, and puts the article
+//! back on the search indexing and enrichment queues; otherwise it changes nothing.
 //!
 //! Ordering of article lists: by publication time, newest first, then id; an article without a publication time,
 //! or claiming one more than a day after it was fetched, is ordered by its fetch time instead (so a wrong clock

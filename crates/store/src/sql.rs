@@ -372,13 +372,16 @@ where
                 .map_err(db_err("reading a stored article"))?
                 .map(|t| t.0);
             // A duplicate that says it was updated since we stored it brings the newer title and text; anything
-            // else about the stored article (its id, guid, times, later enrichment) stays.
+            // else about the stored article (its id, guid, times) stays. The search index and the reading aids
+            // were made from the old title and text: the article goes back on both queues, as after an
+            // extraction (`record_extraction`), and the enrichment stage queues a new machine-written summary
+            // when it has redone the aids.
             if let Some(new_updated) = updated_at
                 && stored_updated.is_none_or(|old| new_updated > old)
             {
                 sqlx::query(
                     "UPDATE articles SET title = $2, summary_html = $3, content_html = $4, content_text = $5, \
-                     content_hash = $6, updated_at = $7 WHERE id = $1",
+                     content_hash = $6, updated_at = $7, indexed_at = NULL, enriched_at = NULL WHERE id = $1",
                 )
                 .bind(id)
                 .bind(title.as_ref())
@@ -520,13 +523,86 @@ where
     }
 
     async fn remove_source(&self, id: SourceId) -> StoreResult<bool> {
-        // Articles, their categories, entities, topics and comments go with it by ON DELETE CASCADE.
-        let row = sqlx::query("DELETE FROM sources WHERE id = $1 RETURNING id")
+        let doing = || format!("removing source {id}");
+        let mut tx = self.pool.begin().await.map_err(db_err(doing()))?;
+        // A write first, as in record_poll: SQLite takes its write lock before this transaction reads, and
+        // PostgreSQL locks the source's row, so a poll of it waits and cannot add articles the counts below miss.
+        let found = sqlx::query("UPDATE sources SET disabled = disabled WHERE id = $1 RETURNING id")
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *tx)
             .await
-            .map_err(db_err(format_args!("removing source {id}")))?;
-        Ok(row.is_some())
+            .map_err(db_err(doing()))?;
+        if found.is_none() {
+            return Ok(false);
+        }
+        // What the source's articles count in: their stories, entities and topics keep counts of articles (the
+        // lists read the counts, not the articles), to be redone once the articles are gone.
+        let ids =
+            |rows: Vec<DB::Row>| -> Result<Vec<i64>, sqlx::Error> { rows.iter().map(|r| r.try_get("id")).collect() };
+        let stories =
+            sqlx::query("SELECT DISTINCT story_id AS id FROM articles WHERE source_id = $1 AND story_id IS NOT NULL")
+                .bind(id)
+                .fetch_all(&mut *tx)
+                .await
+                .and_then(ids)
+                .map_err(db_err(doing()))?;
+        let entities = sqlx::query(
+            "SELECT DISTINCT ae.entity_id AS id FROM article_entities ae JOIN articles a ON a.id = ae.article_id \
+             WHERE a.source_id = $1",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await
+        .and_then(ids)
+        .map_err(db_err(doing()))?;
+        let topics = sqlx::query(
+            "SELECT DISTINCT t.topic FROM article_topics t JOIN articles a ON a.id = t.article_id \
+             WHERE a.source_id = $1",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await
+        .and_then(|rows| rows.iter().map(|r| r.try_get::<String, _>("topic")).collect::<Result<Vec<_>, _>>())
+        .map_err(db_err(doing()))?;
+
+        // Articles, their categories, entity and topic links, saves and comments go with it by ON DELETE CASCADE.
+        sqlx::query("DELETE FROM sources WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(db_err(doing()))?;
+
+        // Counted again from what is left. A story left with no article keeps its row (its comments, and the
+        // stories merged into it, still point there) with a count of 0, which keeps it out of every list, as a
+        // merged story's is; its times stay as they were.
+        let recount = [
+            "UPDATE stories SET \
+               article_count = (SELECT COUNT(*) FROM articles a WHERE a.story_id = stories.id), \
+               outlet_count = (SELECT COUNT(DISTINCT a.source_id) FROM articles a WHERE a.story_id = stories.id), \
+               first_at = COALESCE((SELECT MIN(a.sort_at) FROM articles a WHERE a.story_id = stories.id), first_at), \
+               latest_at = COALESCE((SELECT MAX(a.sort_at) FROM articles a WHERE a.story_id = stories.id), latest_at) \
+             WHERE id IN ({})",
+            "UPDATE entities SET \
+               article_count = (SELECT COUNT(*) FROM article_entities ae WHERE ae.entity_id = entities.id) \
+             WHERE id IN ({})",
+        ];
+        for (sql, ids) in recount.into_iter().zip([&stories, &entities]) {
+            for chunk in ids.chunks(crate::accounts::IN_LIST_CHUNK) {
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(in_list(sql, chunk.len())));
+                for id in chunk {
+                    query = query.bind(*id);
+                }
+                query.execute(&mut *tx).await.map_err(db_err(doing()))?;
+            }
+        }
+        for chunk in topics.chunks(crate::accounts::IN_LIST_CHUNK) {
+            let sql = "UPDATE topics SET \
+                         article_count = (SELECT COUNT(*) FROM article_topics t WHERE t.topic = topics.name) \
+                       WHERE name IN ({})";
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(in_list(sql, chunk.len())));
+            for name in chunk {
+                query = query.bind(name.as_str());
+            }
+            query.execute(&mut *tx).await.map_err(db_err(doing()))?;
+        }
+        tx.commit().await.map_err(db_err(doing()))?;
+        Ok(true)
     }
 
     async fn source(&self, id: SourceId) -> StoreResult<Option<Source>> {
@@ -955,11 +1031,20 @@ where
             if gone == into {
                 continue;
             }
+            // The discussion goes where the articles go: the gone story's page now redirects to `into`, so its
+            // comments would otherwise vanish from view, and its lock would stop holding. `into` is locked if
+            // either was. The comments move after `gone` is marked merged: on PostgreSQL a comment being posted
+            // on `gone` meanwhile holds its row (see add_comment), so the marking waits for that comment to
+            // commit and this statement, which reads afresh, moves it too.
             for sql in [
                 "UPDATE articles SET story_id = $2 WHERE story_id = $1",
                 "UPDATE stories SET merged_into = $2 WHERE merged_into = $1",
                 "UPDATE stories SET merged_into = $2, article_count = 0, outlet_count = 0 WHERE id = $1",
                 "DELETE FROM story_relations WHERE story_id = $1 OR related_id = $1",
+                "UPDATE comments SET story_id = $2 WHERE story_id = $1",
+                "INSERT INTO locked_threads (story_id, locked_at) \
+                 SELECT $2, locked_at FROM locked_threads WHERE story_id = $1 ON CONFLICT DO NOTHING",
+                "DELETE FROM locked_threads WHERE story_id = $1",
             ] {
                 sqlx::query(sql).bind(gone).bind(into).execute(&mut *tx).await.map_err(db_err(doing))?;
             }
@@ -1286,29 +1371,35 @@ where
 
     async fn articles_by_ids(&self, ids: &[ArticleId]) -> StoreResult<Vec<ArticleListItem>> {
         let doing = "reading articles by id";
-        if ids.is_empty() {
-            return Ok(Vec::new());
+        let mut wanted = ids.to_vec();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut found: std::collections::HashMap<ArticleId, ArticleListItem> =
+            std::collections::HashMap::with_capacity(wanted.len());
+        // In chunks: a statement binds at most 32,766 values on SQLite and 65,535 on PostgreSQL, and a caller
+        // may pass any number of ids (`tidings search` with a large limit).
+        for chunk in wanted.chunks(crate::accounts::IN_LIST_CHUNK) {
+            // Only numbered placeholders are spliced into the text; the ids themselves are bound.
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+            let sql = format!(
+                concat!(
+                    "SELECT ",
+                    list_columns!(),
+                    " FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.id IN ({})"
+                ),
+                placeholders.join(", ")
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            let rows = query.fetch_all(&self.pool).await.map_err(db_err(doing))?;
+            for row in &rows {
+                let item = list_item_from_row::<DB>(row).map_err(db_err(doing))?;
+                found.insert(item.id, item);
+            }
         }
-        // Only numbered placeholders are spliced into the text; the ids themselves are bound.
-        let placeholders: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
-        let sql = format!(
-            concat!(
-                "SELECT ",
-                list_columns!(),
-                " FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.id IN ({})"
-            ),
-            placeholders.join(", ")
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in ids {
-            query = query.bind(*id);
-        }
-        let rows = query.fetch_all(&self.pool).await.map_err(db_err(doing))?;
-        let mut found: std::collections::HashMap<ArticleId, ArticleListItem> = rows
-            .iter()
-            .map(|row| list_item_from_row::<DB>(row).map(|item| (item.id, item)))
-            .collect::<Result<_, _>>()
-            .map_err(db_err(doing))?;
+        // In the caller's order, each article once (at its first mention).
         Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
 
@@ -1568,6 +1659,13 @@ where
             .collect::<Result<_, sqlx::Error>>()
             .map_err(db_err(doing()))
     }
+}
+
+/// `sql` with its one `{}` replaced by `n` numbered placeholders (`$1, $2, …`): only those are spliced in, the
+/// values are bound.
+fn in_list(sql: &str, n: usize) -> String {
+    let placeholders: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
+    sql.replacen("{}", &placeholders.join(", "), 1)
 }
 
 /// One line per item; a line break inside an item would split it in two when read back.

@@ -728,3 +728,107 @@ async fn sign_in_attempts_sent_at_once_are_checked_one_at_a_time() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn regression_merging_stories_keeps_their_comments_and_lock() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let accounts = store.accounts();
+        let alice = user(&store, "alice").await;
+        let bob = user(&store, "bob").await;
+        let ids = articles(&store, "https://a.example/feed", None, &["a1", "a2", "a3"]).await;
+        let (x, y, z) = (story(&store, ids[0]).await, story(&store, ids[1]).await, story(&store, ids[2]).await);
+        let (on_x, on_y, on_z) = (CommentTarget::Story(x), CommentTarget::Story(y), CommentTarget::Story(z));
+        let first = accounts.add_comment(comment(on_y, &alice, "On Y", 1)).await.unwrap();
+        let reply = accounts
+            .add_comment(NewComment { parent_id: Some(first.id), ..comment(on_y, &bob, "Reply on Y", 2) })
+            .await
+            .unwrap();
+        let on_x_already = accounts.add_comment(comment(on_x, &bob, "On X", 3)).await.unwrap();
+        accounts.set_thread_locked(on_y, true, at(10, 4)).await.unwrap();
+
+        // Y converges into X: its thread goes with its articles, and so does its lock.
+        let merge = |gone: StoryId| ClusteringBatch {
+            merges: vec![(gone, StoryTarget::Existing(x))],
+            ..ClusteringBatch::default()
+        };
+        store.record_clustering(at(10, 5), merge(y)).await.unwrap();
+        let thread = accounts.comments_on(on_x, None).await.unwrap();
+        assert_eq!(thread.iter().map(|c| c.id).collect::<Vec<_>>(), [first.id, reply.id, on_x_already.id]);
+        assert!(thread.iter().all(|c| c.target == on_x), "{thread:?}");
+        assert_eq!(thread[1].parent_id, Some(first.id), "replies keep their parent");
+        assert_eq!(accounts.comments_on(on_y, None).await.unwrap(), thread, "Y's id shows the story it became");
+        assert_eq!(accounts.comment_counts(&[on_x]).await.unwrap(), [(on_x, 3)]);
+        assert!(accounts.thread_locked(on_x).await.unwrap(), "X is locked since Y was");
+        assert!(accounts.thread_locked(on_y).await.unwrap());
+        let locked = |r: Result<_, StoreError>| matches!(r, Err(StoreError::Refused(why)) if why.contains("locked"));
+        assert!(locked(accounts.add_comment(comment(on_y, &bob, "Sneaking in", 6)).await.map(|_| ())));
+        assert!(locked(accounts.add_comment(comment(on_x, &bob, "Sneaking in", 6)).await.map(|_| ())));
+
+        // Unlocked through Y's id, X is open; a comment posted on Y is stored on X, as a reply where its parent is.
+        accounts.set_thread_locked(on_y, false, at(10, 7)).await.unwrap();
+        assert!(!accounts.thread_locked(on_x).await.unwrap());
+        let late = accounts
+            .add_comment(NewComment { parent_id: Some(first.id), ..comment(on_y, &alice, "Late reply", 8) })
+            .await
+            .unwrap();
+        assert_eq!(late.target, on_x);
+        assert_eq!(accounts.comment(late.id, None).await.unwrap().unwrap().target, on_x);
+        let top = accounts.add_comment(comment(on_y, &alice, "Late, on its own", 9)).await.unwrap();
+        assert_eq!(top.target, on_x);
+        assert_eq!(accounts.comments_on(on_x, None).await.unwrap().len(), 5);
+        // Checked the long way round (the parent is elsewhere), the merged story still means the one it became.
+        let stray = accounts.add_comment(comment(on_z, &bob, "On Z", 10)).await.unwrap();
+        match accounts.add_comment(NewComment { parent_id: Some(stray.id), ..comment(on_y, &bob, "x", 11) }).await {
+            Err(StoreError::Refused(why)) => assert!(why.contains("not a comment on this page"), "{why}"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+
+        // Both locked: X stays locked, once; locking through a merged id locks the story it became.
+        accounts.set_thread_locked(on_x, true, at(10, 12)).await.unwrap();
+        accounts.set_thread_locked(on_z, true, at(10, 12)).await.unwrap();
+        store.record_clustering(at(10, 13), merge(z)).await.unwrap();
+        assert!(accounts.thread_locked(on_x).await.unwrap());
+        assert_eq!(accounts.comments_on(on_x, None).await.unwrap().len(), 6, "Z's comment came along");
+        accounts.set_thread_locked(on_x, false, at(10, 14)).await.unwrap();
+        assert!(!accounts.thread_locked(on_z).await.unwrap(), "one lock row, not two");
+        accounts.set_thread_locked(on_z, true, at(10, 15)).await.unwrap();
+        assert!(accounts.thread_locked(on_x).await.unwrap());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn regression_saving_an_article_deleted_meanwhile_reports_the_article() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let alice = user(&store, "alice").await;
+        let ids = articles(&store, "https://a.example/feed", None, &["a1", "a2"]).await;
+        // The article is deleted by a write that commits while the save is under way (it waits for the write's
+        // lock): the save must not blame the account.
+        let (commit, held) = common::hold_write(&db, "DELETE FROM articles WHERE id = $1", ids[0]).await;
+        let saving = tokio::spawn({
+            let store = store.clone();
+            let (user, article) = (alice.id, ids[0]);
+            async move { store.accounts().save_article(user, article, at(11, 0)).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        commit.send(()).unwrap();
+        held.await.unwrap();
+        match saving.await.unwrap() {
+            Err(StoreError::NotFound { what: "article", id }) => assert_eq!(id, ids[0]),
+            other => panic!("expected the article to be missing, got {other:?}"),
+        }
+        assert!(store.accounts().saved_articles(alice.id, 10).await.unwrap().is_empty());
+
+        // A missing account is still named as such, and saving twice is still one save.
+        assert!(matches!(
+            store.accounts().save_article(9999, ids[1], at(11, 1)).await,
+            Err(StoreError::NotFound { what: "user", id: 9999 })
+        ));
+        store.accounts().save_article(alice.id, ids[1], at(11, 2)).await.unwrap();
+        store.accounts().save_article(alice.id, ids[1], at(11, 3)).await.unwrap();
+        assert_eq!(store.accounts().saved_articles(alice.id, 10).await.unwrap().len(), 1);
+    })
+    .await;
+}

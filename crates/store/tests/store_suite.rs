@@ -1336,3 +1336,124 @@ async fn stories_count_their_outlets_by_lean_and_recent_rated_ones_are_listed() 
     })
     .await;
 }
+
+#[tokio::test]
+async fn regression_a_refreshed_article_is_indexed_and_enriched_again() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let s = source(&store, "https://a.example/feed").await;
+        let first = NewArticle { updated_at: Some(at(8, 0)), ..item("a") };
+        store.record_poll(s.id, at(9, 0), poll(vec![first.clone(), item("b")], at(9, 0))).await.unwrap();
+        let ids: Vec<i64> = store.pending_indexing(10).await.unwrap().iter().map(|d| d.id).collect();
+        store.mark_indexed(&ids, at(9, 1)).await.unwrap();
+        for job in store.pending_enrichment(10).await.unwrap() {
+            store.record_enrichment(job.id, at(9, 2), &tidings_core::Enrichment::default()).await.unwrap();
+        }
+        assert!(store.pending_indexing(10).await.unwrap().is_empty());
+        assert!(store.pending_enrichment(10).await.unwrap().is_empty());
+
+        // Sent again unchanged: nothing to redo.
+        store.record_poll(s.id, at(10, 0), poll(vec![first.clone()], at(10, 0))).await.unwrap();
+        assert!(store.pending_indexing(10).await.unwrap().is_empty());
+        assert!(store.pending_enrichment(10).await.unwrap().is_empty());
+
+        // Sent again corrected: the search index and the reading aids are redone from the new title and text.
+        let corrected = NewArticle {
+            title: "Corrected title".to_owned(),
+            content_text: "Corrected body.".to_owned(),
+            content_hash: "hash-corrected".to_owned(),
+            updated_at: Some(at(9, 30)),
+            ..first
+        };
+        store.record_poll(s.id, at(10, 5), poll(vec![corrected], at(10, 5))).await.unwrap();
+        let to_index = store.pending_indexing(10).await.unwrap();
+        assert_eq!(to_index.len(), 1, "only the refreshed article");
+        assert_eq!((to_index[0].title.as_str(), to_index[0].text.as_str()), ("Corrected title", "Corrected body."));
+        let to_enrich = store.pending_enrichment(10).await.unwrap();
+        assert_eq!(to_enrich.iter().map(|j| j.id).collect::<Vec<_>>(), [to_index[0].id]);
+        assert_eq!((to_enrich[0].title.as_str(), to_enrich[0].text.as_str()), ("Corrected title", "Corrected body."));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn regression_articles_by_ids_reads_more_ids_than_one_statement_binds() {
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let s = source(&store, "https://a.example/feed").await;
+        store.record_poll(s.id, at(9, 0), poll(vec![item("a"), item("b"), item("c")], at(9, 0))).await.unwrap();
+        let listed = store.source_articles(s.id, 10).await.unwrap();
+        let id = |title: &str| listed.iter().find(|a| a.title == title).unwrap().id;
+        let (a, b, c) = (id("Title a"), id("Title b"), id("Title c"));
+        // More ids than either backend binds in one statement (32,766 on SQLite, 65,535 on PostgreSQL), the
+        // stored ones among ids of nothing, one of them twice.
+        let mut ids: Vec<i64> = (0..70_000).map(|i| 10_000_000 + i).collect();
+        ids.insert(40_000, c);
+        ids.insert(0, b);
+        ids.push(c);
+        ids.push(a);
+        let found = store.articles_by_ids(&ids).await.unwrap();
+        assert_eq!(found.iter().map(|i| i.id).collect::<Vec<_>>(), [b, c, a], "in the order asked, each once");
+        assert_eq!(found[0].title, "Title b");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn regression_removing_a_source_recounts_its_stories_entities_and_topics() {
+    use tidings_core::{ClusteringBatch, Enrichment, EntityKind, EntityRef, StoryTarget};
+    each_backend(|db| async move {
+        let store = db.open().await;
+        let gone = source(&store, "https://gone.example/feed").await;
+        let kept = source(&store, "https://kept.example/feed").await;
+        let dated = |key: &str, hour: u32| NewArticle { published_at: Some(at(hour, 0)), ..item(key) };
+        store.record_poll(gone.id, at(9, 0), poll(vec![dated("g1", 8), dated("g2", 7)], at(9, 0))).await.unwrap();
+        store.record_poll(kept.id, at(9, 0), poll(vec![dated("k1", 6)], at(9, 0))).await.unwrap();
+        let jobs = store.pending_clustering(10, 0, at(9, 1)).await.unwrap();
+        let id = |title: &str| jobs.iter().find(|j| j.title == title).unwrap().article_id;
+        let (g1, g2, k1) = (id("Title g1"), id("Title g2"), id("Title k1"));
+        // Story X: g1 and k1, two outlets. Story Y: g2 alone.
+        let created = store
+            .record_clustering(
+                at(9, 2),
+                ClusteringBatch {
+                    new_stories: vec!["Story X".into(), "Story Y".into()],
+                    assignments: vec![(g1, StoryTarget::New(0)), (k1, StoryTarget::New(0)), (g2, StoryTarget::New(1))],
+                    ..ClusteringBatch::default()
+                },
+            )
+            .await
+            .unwrap();
+        let (x, y) = (created[0], created[1]);
+        let aids = |entity: &str, topic: &str| Enrichment {
+            topics: vec![topic.to_owned()],
+            entities: vec![EntityRef {
+                key: format!("person/{entity}"),
+                name: entity.to_owned(),
+                kind: EntityKind::Person,
+                mentions: 1,
+            }],
+            ..Enrichment::default()
+        };
+        store.record_enrichment(g1, at(9, 3), &aids("shared", "Shared")).await.unwrap();
+        store.record_enrichment(k1, at(9, 3), &aids("shared", "Shared")).await.unwrap();
+        store.record_enrichment(g2, at(9, 3), &aids("only-gone", "Only gone")).await.unwrap();
+        let story = store.story(x).await.unwrap().unwrap();
+        assert_eq!((story.article_count, story.outlet_count, story.last_updated), (2, 2, at(8, 0)));
+
+        assert!(store.remove_source(gone.id).await.unwrap());
+        let story = store.story(x).await.unwrap().unwrap();
+        assert_eq!((story.article_count, story.outlet_count), (1, 1), "X keeps only k1");
+        assert_eq!((story.first_seen, story.last_updated), (at(6, 0), at(6, 0)));
+        let listed: Vec<i64> = store.latest_stories(10, None).await.unwrap().iter().map(|s| s.id).collect();
+        assert_eq!(listed, [x], "Y has no article left and is not listed");
+        assert_eq!(store.story(y).await.unwrap().unwrap().article_count, 0);
+        assert_eq!(store.entity("person/shared").await.unwrap().unwrap().article_count, 1);
+        assert_eq!(store.entity("person/only-gone").await.unwrap().unwrap().article_count, 0);
+        let top: Vec<String> = store.top_entities(10).await.unwrap().into_iter().map(|e| e.key).collect();
+        assert_eq!(top, ["person/shared"]);
+        assert_eq!(store.topics().await.unwrap(), [("Shared".to_owned(), 0)], "a topic with no article left goes");
+        assert!(!store.remove_source(gone.id).await.unwrap());
+    })
+    .await;
+}

@@ -72,3 +72,43 @@ where
 pub fn at(hour: u32, minute: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 3, 1, hour, minute, 0).unwrap()
 }
+
+/// Another process's write left open: on a connection of its own, `statement` (with `id` bound as `$1`) runs in
+/// a transaction that holds its locks until `commit` is sent. Resolves once the statement has run, so whatever
+/// the test does next meets the uncommitted write; the handle ends with the commit.
+pub async fn hold_write(
+    db: &Db,
+    statement: &'static str,
+    id: i64,
+) -> (tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+    use std::str::FromStr;
+    let (ran_tx, ran) = tokio::sync::oneshot::channel();
+    let (commit, commit_rx) = tokio::sync::oneshot::channel::<()>();
+    let db = db.clone();
+    let held = tokio::spawn(async move {
+        match &db.schema {
+            None => {
+                let options = sqlx::sqlite::SqliteConnectOptions::from_str(&db.url).unwrap().foreign_keys(true);
+                let mut conn = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
+                // IMMEDIATE: the write lock is taken now, as a writer holding it would.
+                sqlx::raw_sql("BEGIN IMMEDIATE").execute(&mut conn).await.unwrap();
+                sqlx::query(statement).bind(id).execute(&mut conn).await.unwrap();
+                ran_tx.send(()).unwrap();
+                commit_rx.await.unwrap();
+                sqlx::raw_sql("COMMIT").execute(&mut conn).await.unwrap();
+            }
+            Some(schema) => {
+                let options =
+                    sqlx::postgres::PgConnectOptions::from_str(&db.url).unwrap().options([("search_path", schema)]);
+                let mut conn = sqlx::PgConnection::connect_with(&options).await.unwrap();
+                sqlx::raw_sql("BEGIN").execute(&mut conn).await.unwrap();
+                sqlx::query(statement).bind(id).execute(&mut conn).await.unwrap();
+                ran_tx.send(()).unwrap();
+                commit_rx.await.unwrap();
+                sqlx::raw_sql("COMMIT").execute(&mut conn).await.unwrap();
+            }
+        }
+    });
+    ran.await.unwrap();
+    (commit, held)
+}
