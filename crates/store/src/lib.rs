@@ -179,6 +179,7 @@ async fn open_sqlite(url: &str) -> Result<Arc<dyn Store>, StoreError> {
         // page's time goes to reading article rows that are already in the OS cache.
         .pragma("mmap_size", SQLITE_MMAP_BYTES);
     let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+    let file = (!in_memory).then(|| options.get_filename().to_path_buf());
 
     let pool_options = if in_memory {
         // Each connection to `:memory:` would otherwise be its own database, and the last one closing would drop
@@ -199,9 +200,41 @@ async fn open_sqlite(url: &str) -> Result<Arc<dyn Store>, StoreError> {
         .connect_with(options)
         .await
         .map_err(|e| StoreError::Database(format!("opening {}: {e}", redact(url))))?;
-    SQLITE_MIGRATIONS.run(&pool).await.map_err(|e| StoreError::Migration(format!("{}: {e}", redact(url))))?;
+    migrate_sqlite(&pool, file, url).await?;
     tracing::debug!(url = %redact(url), "opened the SQLite store");
     Ok(Arc::new(sql::SqlStore::new(pool).with_write_gate()))
+}
+
+/// Applies the SQLite migrations. For a database file, with an exclusive lock on `<file>.migrate-lock` held
+/// meanwhile: sqlx takes no lock of its own on SQLite and reads which migrations are applied once, before
+/// applying any, so two processes starting together on a database an upgrade left behind (`tidings serve` and a
+/// CLI command) would otherwise both apply the new ones, and the second would fail on what the first added.
+pub(crate) async fn migrate_sqlite(
+    pool: &sqlx::SqlitePool,
+    file: Option<std::path::PathBuf>,
+    url: &str,
+) -> Result<(), StoreError> {
+    let failed = |e: &dyn std::fmt::Display| StoreError::Migration(format!("{}: {e}", redact(url)));
+    let lock = match file {
+        None => None,
+        Some(file) => {
+            let mut name = file.into_os_string();
+            name.push(".migrate-lock");
+            let lock_path = std::path::PathBuf::from(name);
+            let locked = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+                let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path)?;
+                lock.lock()?;
+                Ok(lock)
+            })
+            .await
+            .map_err(|e| failed(&e))?
+            .map_err(|e| failed(&format_args!("locking the database for its migrations: {e}")))?;
+            Some(locked)
+        }
+    };
+    let outcome = SQLITE_MIGRATIONS.run(pool).await.map_err(|e| failed(&e));
+    drop(lock);
+    outcome
 }
 
 fn valid_schema_name(name: &str) -> bool {

@@ -113,6 +113,27 @@ async fn sqlite_creates_the_file_and_its_directory() {
     assert_eq!(memory.sources().await.unwrap(), vec![s]);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn regression_processes_opening_a_new_database_file_at_once_all_migrate_it() {
+    // As `tidings serve` and a CLI command started together on a database an upgrade left behind: each opener
+    // reads which migrations are applied and applies the rest, so without a lock between them two would apply
+    // the same ones and the second would fail on a table or column the first had added.
+    for round in 0..3 {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("tidings.db").display());
+        let openers: Vec<_> = (0..6)
+            .map(|_| {
+                let url = url.clone();
+                tokio::spawn(async move { tidings_store::open(&url).await })
+            })
+            .collect();
+        for opener in openers {
+            let store = opener.await.unwrap().unwrap_or_else(|e| panic!("round {round}: {e}"));
+            assert!(store.sources().await.unwrap().is_empty());
+        }
+    }
+}
+
 #[tokio::test]
 async fn sources_are_added_refused_when_duplicate_and_removed() {
     each_backend(|db| async move {
