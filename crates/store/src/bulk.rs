@@ -172,13 +172,17 @@ pub async fn open_bulk(database_url: &str) -> Result<BulkLoader, StoreError> {
                 std::fs::create_dir_all(parent)
                     .map_err(|e| bad(format!("cannot create the directory {}: {e}", parent.display())))?;
             }
-            let file = path.to_path_buf();
+            let setup = crate::setup_lock(path, database_url).await?;
             let pool = SqlitePoolOptions::new()
                 .max_connections(1)
                 .connect_with(options)
                 .await
                 .map_err(|e| StoreError::Database(format!("opening {}: {e}", redact(database_url))))?;
-            crate::migrate_sqlite(&pool, Some(file), database_url).await?;
+            crate::SQLITE_MIGRATIONS
+                .run(&pool)
+                .await
+                .map_err(|e| StoreError::Migration(format!("{}: {e}", redact(database_url))))?;
+            drop(setup);
             Inner::Sqlite(SqlStore::new(pool))
         }
         Backend::Postgres => {

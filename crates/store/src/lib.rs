@@ -196,45 +196,41 @@ async fn open_sqlite(url: &str) -> Result<Arc<dyn Store>, StoreError> {
         SqlitePoolOptions::new().max_connections(8)
     };
 
+    let setup = match &file {
+        Some(file) => Some(setup_lock(file, url).await?),
+        None => None,
+    };
     let pool = pool_options
         .connect_with(options)
         .await
         .map_err(|e| StoreError::Database(format!("opening {}: {e}", redact(url))))?;
-    migrate_sqlite(&pool, file, url).await?;
+    SQLITE_MIGRATIONS.run(&pool).await.map_err(|e| StoreError::Migration(format!("{}: {e}", redact(url))))?;
+    drop(setup);
     tracing::debug!(url = %redact(url), "opened the SQLite store");
     Ok(Arc::new(sql::SqlStore::new(pool).with_write_gate()))
 }
 
-/// Applies the SQLite migrations. For a database file, with an exclusive lock on `<file>.migrate-lock` held
-/// meanwhile: sqlx takes no lock of its own on SQLite and reads which migrations are applied once, before
-/// applying any, so two processes starting together on a database an upgrade left behind (`tidings serve` and a
-/// CLI command) would otherwise both apply the new ones, and the second would fail on what the first added.
-pub(crate) async fn migrate_sqlite(
-    pool: &sqlx::SqlitePool,
-    file: Option<std::path::PathBuf>,
-    url: &str,
-) -> Result<(), StoreError> {
-    let failed = |e: &dyn std::fmt::Display| StoreError::Migration(format!("{}: {e}", redact(url)));
-    let lock = match file {
-        None => None,
-        Some(file) => {
-            let mut name = file.into_os_string();
-            name.push(".migrate-lock");
-            let lock_path = std::path::PathBuf::from(name);
-            let locked = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
-                let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path)?;
-                lock.lock()?;
-                Ok(lock)
-            })
-            .await
-            .map_err(|e| failed(&e))?
-            .map_err(|e| failed(&format_args!("locking the database for its migrations: {e}")))?;
-            Some(locked)
-        }
+/// An exclusive lock on `<file>.migrate-lock`, held from before the first connection to a SQLite database file
+/// until its migrations are applied. sqlx takes no lock of its own on SQLite and reads which migrations are
+/// applied once, before applying any, so two processes starting together on a database an upgrade left behind
+/// (`tidings serve` and a CLI command) would otherwise both apply the new ones, and the second would fail on what
+/// the first added; and on a new file, switching it to WAL while another connection sets it up fails at once
+/// ("database is locked") rather than waiting.
+pub(crate) async fn setup_lock(file: &std::path::Path, url: &str) -> Result<std::fs::File, StoreError> {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".migrate-lock");
+    let lock_path = std::path::PathBuf::from(name);
+    let failed = |e: &dyn std::fmt::Display| {
+        StoreError::Migration(format!("{}: locking the database while it is set up: {e}", redact(url)))
     };
-    let outcome = SQLITE_MIGRATIONS.run(pool).await.map_err(|e| failed(&e));
-    drop(lock);
-    outcome
+    tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+        let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path)?;
+        lock.lock()?;
+        Ok(lock)
+    })
+    .await
+    .map_err(|e| failed(&e))?
+    .map_err(|e| failed(&e))
 }
 
 fn valid_schema_name(name: &str) -> bool {
