@@ -1106,7 +1106,9 @@ where
         // The usual case in one statement, atomic on its own: the comment is inserted only if its target exists,
         // its thread is open and its parent is on the same target. Every round trip to the database is a thread
         // hop for SQLite, and commenting is the busiest write the site has. A story merged into another is
-        // commented on as the story it became, where its comments and lock went (see `live_target`).
+        // commented on as the story it became, where its comments and lock went (see `live_target`), by the
+        // transaction below: this statement's lock check reads the snapshot it started with, from before a merge
+        // it waited for (on PostgreSQL) moved the merged story's lock, so it takes unmerged stories only.
         let sql = match target {
             CommentTarget::Article(_) => Cow::Borrowed(
                 "INSERT INTO comments (article_id, story_id, parent_id, user_id, body, status, score, created_at) \
@@ -1119,7 +1121,7 @@ where
             CommentTarget::Story(_) => Cow::Owned(format!(
                 "INSERT INTO comments (article_id, story_id, parent_id, user_id, body, status, score, created_at) \
                  SELECT NULL, st.live, $2, $3, $4, $5, 0, $6 \
-                 FROM (SELECT COALESCE(merged_into, id) AS live FROM stories WHERE id = $1{}) st \
+                 FROM (SELECT id AS live FROM stories WHERE id = $1 AND merged_into IS NULL{}) st \
                  WHERE NOT EXISTS (SELECT 1 FROM locked_threads WHERE story_id = st.live) \
                  AND ($2 IS NULL OR EXISTS (SELECT 1 FROM comments p WHERE p.id = $2 AND p.story_id = st.live)) \
                  RETURNING id, story_id, (SELECT username FROM users WHERE users.id = comments.user_id) AS author",

@@ -225,7 +225,15 @@ pub(crate) async fn setup_lock(file: &std::path::Path, url: &str) -> Result<std:
     };
     tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
         let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path)?;
-        lock.lock()?;
+        match lock.lock() {
+            Ok(()) => {}
+            // Some network and FUSE file systems have no locks: the database still opens, as it did before
+            // there was this lock, with the (rare) race it prevents.
+            Err(e) if e.kind() == std::io::ErrorKind::Unsupported => {
+                tracing::warn!(path = %lock_path.display(), "this file system has no file locks: migrations run unlocked");
+            }
+            Err(e) => return Err(e),
+        }
         Ok(lock)
     })
     .await

@@ -539,13 +539,23 @@ where
         // lists read the counts, not the articles), to be redone once the articles are gone.
         let ids =
             |rows: Vec<DB::Row>| -> Result<Vec<i64>, sqlx::Error> { rows.iter().map(|r| r.try_get("id")).collect() };
-        let stories =
-            sqlx::query("SELECT DISTINCT story_id AS id FROM articles WHERE source_id = $1 AND story_id IS NOT NULL")
+        // Written, not only read: on PostgreSQL this locks every article of the source, so a clustering or an
+        // enrichment of one of them that is under way finishes first (its story, its links are then seen here)
+        // and one that starts later waits for the articles to be gone. SQLite's one writer already holds off both.
+        let mut stories: Vec<i64> =
+            sqlx::query("UPDATE articles SET story_id = story_id WHERE source_id = $1 RETURNING story_id")
                 .bind(id)
                 .fetch_all(&mut *tx)
                 .await
-                .and_then(ids)
-                .map_err(db_err(doing()))?;
+                .and_then(|rows| {
+                    rows.iter().map(|r| r.try_get::<Option<i64>, _>("story_id")).collect::<Result<Vec<_>, _>>()
+                })
+                .map_err(db_err(doing()))?
+                .into_iter()
+                .flatten()
+                .collect();
+        stories.sort_unstable();
+        stories.dedup();
         let entities = sqlx::query(
             "SELECT DISTINCT ae.entity_id AS id FROM article_entities ae JOIN articles a ON a.id = ae.article_id \
              WHERE a.source_id = $1",
@@ -1499,18 +1509,14 @@ where
                 .await
                 .map_err(db_err(doing()))?;
         }
-        sqlx::query(
-            "UPDATE articles SET detected_language = $2, summary_text = $3, key_points = $4, enriched_at = $5 \
-             WHERE id = $1",
-        )
-        .bind(article)
-        .bind(aids.language.as_deref())
-        .bind(lines(&aids.summary).as_str())
-        .bind(lines(&aids.key_points).as_str())
-        .bind(DbTime(at))
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err(doing()))?;
+        sqlx::query("UPDATE articles SET detected_language = $2, summary_text = $3, key_points = $4 WHERE id = $1")
+            .bind(article)
+            .bind(aids.language.as_deref())
+            .bind(lines(&aids.summary).as_str())
+            .bind(lines(&aids.key_points).as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err(doing()))?;
         tx.commit().await.map_err(db_err(doing()))
     }
 

@@ -351,6 +351,15 @@ mod tests {
         assert_eq!(entries.bytes, entries.map.iter().map(|(k, e)| footprint(k, e)).sum::<usize>());
     }
 
+    #[tokio::test]
+    async fn a_path_longer_than_any_link_is_rendered_every_time_not_kept() {
+        let (app, calls) = counting_app(Duration::from_secs(60)).await;
+        let long = format!("/stories/1?{}", "x".repeat(MAX_KEY_BYTES));
+        assert_eq!(get_page(&app, &long, false).await, (StatusCode::OK, "story, rendering 0".to_owned()));
+        assert_eq!(get_page(&app, &long, false).await, (StatusCode::OK, "story, rendering 1".to_owned()));
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
+    }
+
     #[test]
     fn keys_and_headers_count_against_the_bound() {
         let cache = PageCache::new(Duration::from_secs(60));

@@ -779,7 +779,7 @@ async fn an_admin_changes_a_sources_settings_on_its_page() {
         ("category", " Science "),
         ("extract", "always"),
         ("lean", "center"),
-        ("skip_rules", "^sponsored\\b\r\n\r\n  /podcasts?/  \r\n"),
+        ("skip_rules", "^sponsored\\b\r\n\r\n  \r\n - sponsored$\r\n"),
     ];
     let message = act(&site, &cookie, &settings, &fields).await;
     assert_eq!(message, "Gazette: settings saved.");
@@ -787,9 +787,9 @@ async fn an_admin_changes_a_sources_settings_on_its_page() {
     assert_eq!(source.category.as_deref(), Some("Science"));
     assert_eq!(source.extract_mode, tidings_core::ExtractMode::Always);
     assert_eq!(source.lean, Some(tidings_core::Lean::Center));
-    assert_eq!(source.skip_rules, ["^sponsored\\b", "/podcasts?/"], "one a line, blank lines and spaces left out");
+    assert_eq!(source.skip_rules, ["^sponsored\\b", " - sponsored$"], "one a line, blank lines left out, spaces kept");
     let page = send(&site, get_with(&settings, &cookie)).await.body;
-    assert!(page.contains(">^sponsored\\b\n/podcasts?/</textarea>"), "{page}");
+    assert!(page.contains(">^sponsored\\b\n - sponsored$</textarea>"), "{page}");
     assert!(page.contains("<option value=\"center\" selected>") && page.contains("<option value=\"always\" selected>"));
 
     // A bad rule: the form comes back with what was typed and the fault, and nothing is saved.

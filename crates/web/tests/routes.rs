@@ -720,9 +720,4 @@ async fn regression_a_forged_host_does_not_reach_other_readers_through_the_cache
     let honest = feed("news.example").await;
     assert!(honest.contains("http://news.example/") && !honest.contains("evil.example"), "{honest}");
     assert_eq!(feed("news.example").await, honest, "each host's copy is served to that host");
-
-    // A request too long to be anyone's link is answered, but not kept.
-    let long = format!("/api/v1/topics?{}", "x".repeat(4000));
-    let response = app.clone().oneshot(Request::get(&long).body(Body::empty()).unwrap()).await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
 }

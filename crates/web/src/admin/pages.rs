@@ -795,7 +795,7 @@ pub(super) struct SettingsForm {
     category: String,
     extract: String,
     lean: String,
-    /// One rule a line; blank lines are ignored.
+    /// One rule a line, spaces kept; blank lines are ignored.
     skip_rules: String,
 }
 
@@ -808,7 +808,9 @@ impl SettingsForm {
             "" => None,
             raw => Some(Lean::parse(raw).ok_or_else(|| t.with(t.not_a_lean, t.quote(raw)))?),
         };
-        let rules = self.skip_rules.lines().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned).collect();
+        // Lines as typed (`lines` drops the `\r` of a form's line breaks): spaces at either end of a regular
+        // expression are part of it, and a rule set by the CLI or the API with them must survive saving the form.
+        let rules = self.skip_rules.lines().filter(|r| !r.trim().is_empty()).map(str::to_owned).collect();
         let change = SourceSettingsChange {
             category: Some(clean_category(Some(&self.category))),
             extract_mode: Some(extract),
