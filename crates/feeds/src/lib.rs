@@ -411,7 +411,9 @@ fn parse_str_raw(input: &str, opts: &ParseOptions) -> Result<RawResult, FeedErro
             || mime.ends_with("xml-dtd")
             || mime.ends_with("xml-external-parsed-entity");
         if !xmlish {
-            bozo = Some(format!("{ct} is not an XML media type"));
+            // Worded as `parse` words it, which reads a JSON body by its leading '{' whatever the label.
+            let expected = if body.trim_start().starts_with('{') { "a JSON" } else { "an XML" };
+            bozo = Some(format!("{ct} is not {expected} media type"));
         }
     }
     if body.trim_start().starts_with('{') {

@@ -286,3 +286,47 @@ fn regression_media_content_duplicates_are_found_with_a_set() {
     assert_eq!(&urls[..3], ["http://e/7.mp3", "http://e/0.mp3", "http://e/1.mp3"]);
     assert_eq!(f.entries[0].image.as_deref(), Some("http://e/img.jpg"));
 }
+
+/// Regression: a JSON Feed served as text/plain or application/octet-stream was read as XML and refused
+/// ("no XML element found"). A body opening with '{' is JSON unless the label says XML.
+#[test]
+fn regression_json_feed_with_a_non_xml_content_type_is_parsed() {
+    let body = "\u{feff} \n{\"version\":\"https://jsonfeed.org/version/1.1\",\"title\":\"J\",\
+                \"items\":[{\"id\":\"1\",\"url\":\"https://j.example/1\",\"title\":\"One\"}]}";
+    for ct in ["text/plain; charset=utf-8", "application/octet-stream", "text/html"] {
+        let opts = ParseOptions { content_type: Some(ct.into()), ..Default::default() };
+        for f in [parse(body.as_bytes(), &opts), parse_str(body, &opts)] {
+            let f = f.unwrap_or_else(|e| panic!("{ct}: {e}"));
+            assert_eq!(f.version, FeedVersion::Json11, "{ct}");
+            assert_eq!(f.entries[0].title.as_deref(), Some("One"));
+            // Mislabelled, as XML served as text/plain is.
+            assert_eq!(f.bozo, Some(format!("{ct} is not a JSON media type")));
+        }
+    }
+    let opts = ParseOptions { content_type: Some("application/feed+json".into()), ..Default::default() };
+    assert_eq!(parse(body.as_bytes(), &opts).unwrap().bozo, None);
+    // XML with such labels is still XML.
+    let opts = ParseOptions { content_type: Some("text/plain".into()), ..Default::default() };
+    let f = parse(b"<rss version=\"2.0\"><channel><title>X</title></channel></rss>", &opts).unwrap();
+    assert_eq!(f.feed.title.as_deref(), Some("X"));
+    assert_eq!(f.bozo.as_deref(), Some("text/plain is not an XML media type"));
+}
+
+/// Regression: a JSON Feed took a relative Content-Location as its base as written, so relative item URLs
+/// stayed relative (and were dropped downstream); it is now resolved against the feed URL, as for XML.
+#[test]
+fn regression_json_feed_relative_content_location_is_resolved_against_the_feed_url() {
+    let opts = ParseOptions {
+        base_url: Some("http://feed.example/feeds/j.json".into()),
+        content_location: Some("/other/".into()),
+        content_type: Some("application/feed+json".into()),
+        ..Default::default()
+    };
+    let body = br#"{"version":"https://jsonfeed.org/version/1","home_page_url":"home","items":[{"id":"1","url":"p"}]}"#;
+    let f = parse(body, &opts).unwrap();
+    assert_eq!(f.entries[0].link.as_deref(), Some("http://feed.example/other/p"));
+    assert_eq!(f.feed.link.as_deref(), Some("http://feed.example/other/home"));
+    let opts = ParseOptions { content_location: None, ..opts };
+    let f = parse(body, &opts).unwrap();
+    assert_eq!(f.entries[0].link.as_deref(), Some("http://feed.example/feeds/p"));
+}
