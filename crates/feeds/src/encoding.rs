@@ -194,11 +194,15 @@ pub(crate) fn decode<'a>(input: &'a [u8], content_type: Option<&str>) -> Decoded
         } else if text_types.contains(&mime.as_str()) || (mime.starts_with("text/") && mime.ends_with("+xml")) {
             acceptable = true;
             first_non_empty(&[&http_enc, "us-ascii"])
-        } else if mime == "application/feed+json"
-            || mime == "application/json"
-            || (mime.is_empty() && data.trim_ascii_start().first() == Some(&b'{'))
-        {
+        } else if mime == "application/feed+json" || mime == "application/json" {
             acceptable = true;
+            json = true;
+            first_non_empty(&[&http_enc, "utf-8"])
+        } else if data.trim_ascii_start().first() == Some(&b'{') {
+            // Not labelled XML, and it opens like a JSON object: many servers send JSON Feeds as text/plain or
+            // application/octet-stream, and no XML document starts with '{'. JSON is UTF-8 unless the header says
+            // otherwise; a label other than JSON's is still reported.
+            acceptable = mime.is_empty() || mime.ends_with("+json");
             json = true;
             first_non_empty(&[&http_enc, "utf-8"])
         } else if mime.starts_with("text/") {
@@ -212,7 +216,8 @@ pub(crate) fn decode<'a>(input: &'a [u8], content_type: Option<&str>) -> Decoded
 
     let mut bozo = None;
     if content_type.is_some() && !acceptable {
-        bozo = Some(format!("{} is not an XML media type", content_type.unwrap_or_default()));
+        let expected = if json { "a JSON" } else { "an XML" };
+        bozo = Some(format!("{} is not {expected} media type", content_type.unwrap_or_default()));
     }
 
     let mut tried: Vec<String> = Vec::new();

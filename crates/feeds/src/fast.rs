@@ -11,13 +11,17 @@
 //! `None`, and the general parser runs instead. The typed result is identical either way.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 use crate::dates::parse_date;
-use crate::handler::{fix_query_entities, normalize_uri, split_author, standard_prefix};
+use crate::handler::{MAX_TAGS, fix_query_entities, normalize_uri, split_author, standard_prefix};
 use crate::text::{fix_cp1252, fix_double_utf8, looks_like_html, strip_html};
 use crate::urls::{resolve_relative_uris, urljoin};
 use crate::xml::{Attr, Event, Tokenizer};
 use crate::{Enclosure, Entry, FeedMeta, FeedVersion, Link, Person, Text, TextKind};
+
+/// How many namespace prefixes the root may declare for the fast path.
+const MAX_PREFIXES: usize = 32;
 
 /// Text-bearing elements the fast path understands.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -135,6 +139,8 @@ struct ItemState {
     description_seen: bool,
     has_content: bool,
     enclosure_lengths: Vec<Option<u64>>,
+    /// The categories so far, for the duplicate check (a scan of the list is quadratic in a hostile feed).
+    categories: HashSet<String>,
 }
 
 fn text(kind: TextKind, value: String, base: &str, media_type: &str) -> Text {
@@ -215,7 +221,13 @@ pub(crate) fn parse_rss(text: &str, base: &str) -> Option<(FeedVersion, FeedMeta
                             continue;
                         }
                         let p = a.name.strip_prefix("xmlns:")?;
-                        if p.is_empty() || p.contains(':') || ns.iter().any(|(q, _)| *q == p) {
+                        // Prefixes are looked up in a list, per declaration and per element: a root declaring
+                        // more than plain RSS needs goes to the general parser rather than make that quadratic.
+                        if p.is_empty()
+                            || p.contains(':')
+                            || ns.len() >= MAX_PREFIXES
+                            || ns.iter().any(|(q, _)| *q == p)
+                        {
                             return None;
                         }
                         let std = standard_prefix(&normalize_uri(&a.value))?;
@@ -469,7 +481,8 @@ fn item_end(
         }
         El::Category => {
             let v = pipe.value(pieces);
-            if !v.is_empty() && !it.entry.categories.contains(&v) {
+            // The general parser keeps the first MAX_TAGS distinct ones; so does this.
+            if !v.is_empty() && it.entry.categories.len() < MAX_TAGS && it.categories.insert(v.clone()) {
                 it.entry.categories.push(v);
             }
         }

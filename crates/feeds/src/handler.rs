@@ -8,7 +8,7 @@
 //! documents that `crate::fast` turns into the typed model directly (with the same rules).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use serde_json::{Map, Value};
@@ -189,7 +189,7 @@ fn attrs_to_dict(attrs: &Attrs) -> Dict {
     attrs.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect()
 }
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Ctx {
     Source,
     Image,
@@ -215,8 +215,13 @@ pub(crate) struct Handler<'a> {
     pub bozo: Option<String>,
     utf8_source: bool,
     namespaces_in_use: HashMap<String, String>,
-    /// In-scope namespace declarations: (prefix, uri, depth, feedparser prefix for the uri).
-    scopes: Vec<(String, String, i64, Option<&'static str>)>,
+    /// In-scope namespace declarations, innermost last: (prefix, depth of the declaring element).
+    scopes: Vec<(String, i64)>,
+    /// Per prefix, the feedparser prefix of each in-scope declaration of it, innermost last. Looked up for
+    /// every element and attribute, so a map rather than a scan of `scopes`, which a hostile root can make long.
+    bindings: HashMap<String, Vec<Option<&'static str>>>,
+    /// The keys of the tags list last added to, so finding a duplicate tag is not a scan of the list.
+    tag_index: Option<TagIndex>,
     infeed: bool,
     inentry: bool,
     incontent: i64,
@@ -266,6 +271,8 @@ impl<'a> Handler<'a> {
             utf8_source,
             namespaces_in_use: HashMap::new(),
             scopes: Vec::new(),
+            bindings: HashMap::new(),
+            tag_index: None,
             infeed: false,
             inentry: false,
             incontent: 0,
@@ -646,22 +653,36 @@ impl<'a> Handler<'a> {
     }
 
     fn add_tag(&mut self, term: Option<String>, scheme: Option<String>, label: Option<String>) {
-        let ctx = self.ctx();
+        let which = self.which_ctx();
+        let owner = (which, self.entries.len());
+        let index = self.tag_index.take();
+        let ctx = self.ctx_of(which);
         let tags = ctx.entry("tags".to_string()).or_insert_with(|| Value::Array(Vec::new()));
         let empty = |v: &Option<String>| v.as_deref().is_none_or(str::is_empty);
         if empty(&term) && empty(&scheme) && empty(&label) {
+            self.tag_index = index;
             return;
         }
-        let mut d = Dict::new();
-        d.insert("term".into(), term.map_or(Value::Null, Value::String));
-        d.insert("scheme".into(), scheme.map_or(Value::Null, Value::String));
-        d.insert("label".into(), label.map_or(Value::Null, Value::String));
-        let v = Value::Object(d);
-        if let Value::Array(a) = tags
-            && !a.contains(&v)
-        {
-            a.push(v);
+        let Value::Array(a) = tags else {
+            self.tag_index = index;
+            return;
+        };
+        if a.len() >= MAX_TAGS {
+            self.tag_index = index;
+            return;
         }
+        let mut index = TagIndex::for_list(index, owner, a);
+        let key: TagKey = [term, scheme, label];
+        if !index.keys.contains(&key) {
+            let mut d = Dict::new();
+            for (name, part) in ["term", "scheme", "label"].into_iter().zip(&key) {
+                d.insert(name.into(), part.clone().map_or(Value::Null, Value::String));
+            }
+            a.push(Value::Object(d));
+            index.len = a.len();
+            index.keys.insert(key);
+        }
+        self.tag_index = Some(index);
     }
 
     fn append_to(&mut self, key: &str, v: Value) {
@@ -706,7 +727,7 @@ impl<'a> Handler<'a> {
         if prefix == "xml" {
             return Some(Some("xml"));
         }
-        self.scopes.iter().rev().find(|(p, _, _, _)| p == prefix).map(|(_, _, _, std)| *std)
+        self.bindings.get(prefix).and_then(|stack| stack.last().copied())
     }
 
     /// The element's name as feedparser's handlers know it: `dc:creator`, `title`, `foo:bar`.
@@ -759,13 +780,13 @@ impl<'a> Handler<'a> {
         for a in raw {
             if a.name == "xmlns" {
                 let std = standard_prefix(&normalize_uri(&a.value));
-                self.scopes.push((String::new(), a.value.to_string(), self.depth, std));
+                self.declare(String::new(), std);
                 if !a.value.is_empty() {
                     self.track_namespace(None, &a.value);
                 }
             } else if let Some(p) = a.name.strip_prefix("xmlns:") {
                 let std = standard_prefix(&normalize_uri(&a.value));
-                self.scopes.push((p.to_string(), a.value.to_string(), self.depth, std));
+                self.declare(p.to_string(), std);
                 if !a.value.is_empty() {
                     self.track_namespace(Some(p), &a.value);
                 }
@@ -773,13 +794,25 @@ impl<'a> Handler<'a> {
         }
         let tag = self.element_name(qname);
         let mut attrs: Attrs = Vec::with_capacity(raw.len());
+        // Where each name is in `attrs`, for elements with more attributes than a scan handles well: `set` looks
+        // through them all, quadratic on a hostile element with thousands.
+        let mut positions: Option<HashMap<String, usize>> = (raw.len() > 16).then(HashMap::new);
         for a in raw {
             if a.name == "xmlns" || a.name.starts_with("xmlns:") {
                 continue;
             }
             for name in self.attr_name(a.name) {
                 let value = if name == "rel" || name == "type" { a.value.to_lowercase() } else { a.value.to_string() };
-                set(&mut attrs, &name, value);
+                match &mut positions {
+                    Some(at) => match at.get(&name) {
+                        Some(&i) => attrs[i].1 = value,
+                        None => {
+                            at.insert(name.clone(), attrs.len());
+                            attrs.push((name, value));
+                        }
+                    },
+                    None => set(&mut attrs, &name, value),
+                }
             }
         }
 
@@ -912,9 +945,21 @@ impl<'a> Handler<'a> {
         self.unwind_scopes();
     }
 
+    fn declare(&mut self, prefix: String, std: Option<&'static str>) {
+        self.bindings.entry(prefix.clone()).or_default().push(std);
+        self.scopes.push((prefix, self.depth));
+    }
+
     fn unwind_scopes(&mut self) {
-        while self.scopes.last().is_some_and(|(_, _, d, _)| *d > self.depth) {
-            self.scopes.pop();
+        while self.scopes.last().is_some_and(|(_, d)| *d > self.depth) {
+            if let Some((prefix, _)) = self.scopes.pop()
+                && let Some(stack) = self.bindings.get_mut(&prefix)
+            {
+                stack.pop();
+                if stack.is_empty() {
+                    self.bindings.remove(&prefix);
+                }
+            }
         }
     }
 
@@ -969,14 +1014,32 @@ impl<'a> Handler<'a> {
 
     fn end_category(&mut self) {
         let Some(value) = self.pop("category").filter(|v| !v.is_empty()) else { return };
-        let ctx = self.ctx();
-        if let Some(Value::Array(tags)) = ctx.get_mut("tags")
-            && let Some(Value::Object(last)) = tags.last_mut()
-            && last.get("term").is_none_or(|t| t.is_null() || t.as_str() == Some(""))
-        {
-            last.insert("term".into(), Value::String(value));
-            return;
+        let which = self.which_ctx();
+        let owner = (which, self.entries.len());
+        let mut index = self.tag_index.take();
+        let ctx = self.ctx_of(which);
+        if let Some(Value::Array(tags)) = ctx.get_mut("tags") {
+            let len = tags.len();
+            if let Some(Value::Object(last)) = tags.last_mut()
+                && last.get("term").is_none_or(|t| t.is_null() || t.as_str() == Some(""))
+            {
+                // The last tag gets its term from the element's text. Its old key was unique in the list (added
+                // only when absent, and only the last tag is ever changed), so it leaves the index.
+                let old = tag_key(last);
+                last.insert("term".into(), Value::String(value));
+                let new = tag_key(last);
+                if let Some(i) = &mut index
+                    && i.owner == owner
+                    && i.len == len
+                {
+                    i.keys.remove(&old);
+                    i.keys.insert(new);
+                }
+                self.tag_index = index;
+                return;
+            }
         }
+        self.tag_index = index;
         self.add_tag(Some(value), None, None);
     }
 
@@ -1678,6 +1741,41 @@ fn content_frame_name(key: &str) -> &str {
     }
 }
 
+/// How many tags one feed, entry or source keeps. Real feeds use a few dozen at most; a hostile one could send
+/// millions, each stored and later turned into a category.
+pub(crate) const MAX_TAGS: usize = 100;
+
+/// A tag's term, scheme and label (`None` where the record has null).
+type TagKey = [Option<String>; 3];
+
+fn tag_key(tag: &Dict) -> TagKey {
+    ["term", "scheme", "label"].map(|k| tag.get(k).and_then(Value::as_str).map(str::to_string))
+}
+
+/// The keys of one tags list, to tell duplicates without scanning it.
+struct TagIndex {
+    /// Whose list: the context, and for entries which one (the entry count when it was built).
+    owner: (Ctx, usize),
+    /// The list's length when the index last matched it; another length means the list is another one (a
+    /// replaced image or source record) and the index is rebuilt.
+    len: usize,
+    keys: HashSet<TagKey>,
+}
+
+impl TagIndex {
+    /// `index` if it still describes `list`, else one built from `list`.
+    fn for_list(index: Option<TagIndex>, owner: (Ctx, usize), list: &[Value]) -> TagIndex {
+        match index {
+            Some(i) if i.owner == owner && i.len == list.len() => i,
+            _ => TagIndex {
+                owner,
+                len: list.len(),
+                keys: list.iter().filter_map(Value::as_object).map(tag_key).collect(),
+            },
+        }
+    }
+}
+
 fn unreachable_dict() -> &'static mut Dict {
     // Only reached if a just-normalised slot is not an object, which cannot happen; leak a fresh
     // map rather than panic so the parser stays total.
@@ -1718,9 +1816,9 @@ fn strip_wrapping_div(pieces: &mut Vec<Cow<'_, str>>) {
     while pieces.len() > 1 && pieces.last().is_some_and(|p| p.trim().is_empty()) {
         pieces.pop();
     }
-    while pieces.len() > 1 && pieces.first().is_some_and(|p| p.trim().is_empty()) {
-        pieces.remove(0);
-    }
+    // Leading blanks go in one drain: removing them one at a time shifts the rest each time.
+    let blanks = pieces.iter().take(pieces.len().saturating_sub(1)).take_while(|p| p.trim().is_empty()).count();
+    pieces.drain(..blanks);
     let (Some(first), Some(last)) = (pieces.first(), pieces.last()) else { return };
     if !(first == "<div>" || first.starts_with("<div ")) || last != "</div>" {
         return;

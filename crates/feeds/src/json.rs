@@ -74,7 +74,8 @@ pub(crate) fn parse(
     if !doc.is_object() {
         return Err(FeedError::Json("the top level is not an object".into()));
     }
-    let base = opts.content_location.clone().or_else(|| opts.base_url.clone()).unwrap_or_default();
+    // Content-Location may be relative to the URL fetched, as for XML feeds.
+    let base = crate::base_of(opts);
     let version = match doc.get("version").and_then(Value::as_str) {
         Some(v) if v.trim_end_matches('/').ends_with("version/1.1") => "json11",
         Some(v) if v.trim_end_matches('/').ends_with("version/1") => "json1",

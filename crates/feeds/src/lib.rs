@@ -411,7 +411,9 @@ fn parse_str_raw(input: &str, opts: &ParseOptions) -> Result<RawResult, FeedErro
             || mime.ends_with("xml-dtd")
             || mime.ends_with("xml-external-parsed-entity");
         if !xmlish {
-            bozo = Some(format!("{ct} is not an XML media type"));
+            // Worded as `parse` words it, which reads a JSON body by its leading '{' whatever the label.
+            let expected = if body.trim_start().starts_with('{') { "a JSON" } else { "an XML" };
+            bozo = Some(format!("{ct} is not {expected} media type"));
         }
     }
     if body.trim_start().starts_with('{') {
@@ -428,6 +430,10 @@ fn base_of(opts: &ParseOptions) -> String {
     }
 }
 
+/// How deep elements may nest. Real feeds stay within a few dozen levels, even with XHTML content; deeper ones
+/// are dropped and the document reported as bozo.
+const MAX_DEPTH: usize = 256;
+
 fn parse_xml(
     text: &str,
     opts: &ParseOptions,
@@ -439,6 +445,8 @@ fn parse_xml(
     let mut h = Handler::new(base_of(opts), lang, utf8);
     let mut tok = xml::Tokenizer::new(text);
     let mut open: Vec<&str> = Vec::new();
+    // Start tags dropped below MAX_DEPTH and not yet closed: that many end tags are theirs.
+    let mut dropped: usize = 0;
     let mut structure_error: Option<String> = None;
     let mut seen_root = false;
     let mut root_closed = false;
@@ -447,6 +455,21 @@ fn parse_xml(
             h.set_version("rss091n");
         }
         match ev {
+            xml::Event::Start { name, empty, .. } if open.len() >= MAX_DEPTH => {
+                // Elements this deep are dropped (their text still goes to the innermost element kept): every end
+                // tag searches the open elements, so an unbounded stack makes hostile nesting quadratic.
+                if !empty {
+                    dropped += 1;
+                }
+                if structure_error.is_none() {
+                    structure_error =
+                        Some(format!("elements nested more than {MAX_DEPTH} deep were dropped, from <{name}> on"));
+                }
+            }
+            xml::Event::End { .. } if dropped > 0 => {
+                // Closes a dropped element; names are not checked, as the dropped ones were not kept.
+                dropped -= 1;
+            }
             xml::Event::Start { name, attrs, empty } => {
                 if !seen_root {
                     seen_root = true;

@@ -1,9 +1,11 @@
 //! Builds the typed model from the feedparser-layout records, moving values out of them.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde_json::Value;
 
-use crate::handler::Dict;
+use crate::handler::{Dict, MAX_TAGS};
 use crate::text::strip_html;
 use crate::{Enclosure, Entry, FeedMeta, Link, Person, Text, TextKind};
 
@@ -128,9 +130,14 @@ fn authors(d: &mut Dict) -> Vec<Person> {
 
 fn categories(d: &mut Dict) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    // A set for the duplicate check: a list scan per tag is quadratic in a hostile feed's tags.
+    let mut seen: HashSet<String> = HashSet::new();
     for mut t in take_objects(d, "tags") {
+        if out.len() >= MAX_TAGS {
+            break;
+        }
         if let Some(term) = s(&mut t, "term").or_else(|| s(&mut t, "label"))
-            && !out.contains(&term)
+            && seen.insert(term.clone())
         {
             out.push(term);
         }
@@ -208,10 +215,12 @@ pub(crate) fn entry(mut d: Dict) -> Entry {
         .map(|(l, length)| Enclosure { url: l.href.clone(), mime_type: l.mime_type.clone(), length })
         .collect();
     let media_content = take_objects(d, "media_content");
+    // A set for the duplicate check, as an item may carry any number of links and media.
+    let mut enclosure_urls: HashSet<String> = enclosures.iter().map(|e| e.url.clone()).collect();
     for m in &media_content {
         if let Some(url) = sr(m, "url")
-            && !enclosures.iter().any(|e| e.url == url)
             && !is_image(m)
+            && enclosure_urls.insert(url.to_string())
         {
             enclosures.push(Enclosure {
                 url: url.to_string(),

@@ -5,6 +5,7 @@
 //! events and records the first problem it saw; the caller reports that as `bozo`.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use crate::entities;
 
@@ -29,8 +30,9 @@ pub(crate) enum Event<'a> {
 pub(crate) struct Tokenizer<'a> {
     src: &'a str,
     pos: usize,
-    /// Internal entities declared in the DOCTYPE, used before the HTML table.
-    doc_entities: Vec<(String, String)>,
+    /// Internal entities declared in the DOCTYPE, used before the HTML table. A map, as a body may hold
+    /// millions of references to up to [`MAX_DOC_ENTITIES`] declarations.
+    doc_entities: HashMap<String, String>,
     /// Bytes that DOCTYPE entity references may still add. Each declaration is capped, but a few bytes of
     /// `&a;` can stand for kilobytes, so without a total a 10 MiB body could grow a thousandfold in memory.
     expansion_left: usize,
@@ -44,6 +46,9 @@ pub(crate) struct Tokenizer<'a> {
 /// them everywhere, while keeping the decoded text within a small multiple of the input.
 const EXPANSION_ALLOWANCE: usize = 64 * 1024;
 
+/// How many DOCTYPE entity declarations are kept.
+const MAX_DOC_ENTITIES: usize = 1024;
+
 fn is_name_end(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r' | b'/' | b'>' | b'=')
 }
@@ -53,7 +58,7 @@ impl<'a> Tokenizer<'a> {
         Tokenizer {
             src,
             pos: 0,
-            doc_entities: Vec::new(),
+            doc_entities: HashMap::new(),
             expansion_left: src.len().saturating_add(EXPANSION_ALLOWANCE),
             error: None,
             netscape_doctype: false,
@@ -123,9 +128,11 @@ impl<'a> Tokenizer<'a> {
                     i += 1;
                 }
                 let name = &rest[name_start..i];
-                let close = rest[i..].find('>');
-                match close {
-                    Some(j) if !rest[i..i + j].contains('<') => {
+                // The tag ends at the first '>' unless a '<' comes before it. Stopping at whichever comes first
+                // keeps this scan local: looking for '>' alone would run to the end of the document for every
+                // `</a` without one, quadratic on a hostile body.
+                match memchr::memchr2(b'>', b'<', &rb[i..]) {
+                    Some(j) if rb[i + j] == b'>' => {
                         if !rest[i..i + j].trim().is_empty() {
                             self.fail(|| format!("junk in end tag </{name}>"));
                         }
@@ -224,8 +231,9 @@ impl<'a> Tokenizer<'a> {
                 && let Some(end) = value[1..].find(q)
             {
                 let v = value[1..1 + end].to_string();
-                if self.doc_entities.len() < 1024 && v.len() < 4096 && !v.contains('&') {
-                    self.doc_entities.push((name.to_string(), v));
+                if self.doc_entities.len() < MAX_DOC_ENTITIES && v.len() < 4096 && !v.contains('&') {
+                    // The first declaration of a name is the binding one, as in XML.
+                    self.doc_entities.entry(name.to_string()).or_insert(v);
                 }
             }
         }
@@ -400,7 +408,7 @@ impl<'a> Tokenizer<'a> {
             out.push(c);
             return (semi + 1, true);
         }
-        if let Some((_, v)) = self.doc_entities.iter().find(|(n, _)| n == name) {
+        if let Some(v) = self.doc_entities.get(name) {
             if v.len() <= self.expansion_left {
                 self.expansion_left -= v.len();
                 out.push_str(v);
@@ -485,6 +493,37 @@ mod tests {
         let (ev, err) = events(&format!("<!DOCTYPE rss [<!ENTITY b \"{big}\">]><t x=\"{refs}\">{refs}</t>"));
         assert!(ev.concat().contains("&b;"), "references past the budget are kept as written");
         assert!(err.is_some_and(|e| e.contains("DOCTYPE entities")));
+    }
+
+    /// Regression: an end tag's '>' was looked for to the end of the document, once per `</a` without one.
+    /// The scan now stops at the next '<' or '>', with the same outcomes.
+    #[test]
+    fn regression_end_tag_scan_stops_at_the_next_tag() {
+        let (ev, err) = events("<a>x</a  >");
+        assert_eq!(ev, ["<a >", "T:x", "</a>"]);
+        assert!(err.is_none());
+        let (ev, err) = events("<a>x</a y>");
+        assert_eq!(ev.last().map(String::as_str), Some("</a>"));
+        assert!(err.is_some_and(|e| e.contains("junk in end tag")));
+        let (ev, err) = events("<a><b>x</b</a>");
+        assert_eq!(ev, ["<a >", "<b >", "T:x", "</b>", "</a>"]);
+        assert!(err.is_some_and(|e| e.contains("unterminated end tag </b")));
+        let (ev, err) = events("<a>x</a \n");
+        assert_eq!(ev, ["<a >", "T:x", "</a>"]);
+        assert!(err.is_none(), "a missing final '>' is not worth a complaint");
+        let (ev, err) = events(&format!("<r>{}", "</a".repeat(10_000)));
+        assert_eq!(ev.len(), 10_001);
+        assert!(err.is_some_and(|e| e.contains("unterminated end tag </a")));
+    }
+
+    /// DOCTYPE entities are kept in a map; the first declaration of a name is the one used.
+    #[test]
+    fn regression_doctype_entities_are_looked_up_by_name_first_declaration_wins() {
+        let decls: String = (0..2_000).map(|i| format!("<!ENTITY e{i} \"{i}\">")).collect();
+        let (ev, err) =
+            events(&format!("<!DOCTYPE r [<!ENTITY a \"1\"><!ENTITY a \"2\">{decls}]><t>&a;&e1022;&e1023;</t>"));
+        assert_eq!(ev[1], "T:11022&e1023;", "names past MAX_DOC_ENTITIES distinct ones are ignored");
+        assert!(err.is_none());
     }
 
     #[test]

@@ -22,7 +22,7 @@ use futures::{FutureExt, StreamExt};
 use tidings_core::config::{ExtractConfig, PollConfig, StoriesConfig};
 use tidings_core::skip::SkipRules;
 use tidings_core::{
-    NewSource, PollFailure, PollSuccess, SearchError, SearchIndex, Source, SourceKind, Store, StoreError,
+    NewArticle, NewSource, PollFailure, PollSuccess, SearchError, SearchIndex, Source, SourceKind, Store, StoreError,
 };
 use tidings_feeds::discover::{COMMON_FEED_PATHS, TopLevel, discover_feeds, looks_like_feed, top_level};
 use tidings_feeds::{FeedVersion, ParseOptions, ParsedFeed};
@@ -272,9 +272,8 @@ impl Ingester {
                     Err(error) => self.store_failed(source, started, error).await?,
                 }
             }
-            Ok(FetchResponse::Ok(body)) => match parse_body(&body) {
-                Ok(feed) => {
-                    let mut articles = feed_articles(&feed, &body.final_url);
+            Ok(FetchResponse::Ok(body)) => match read_feed(body).await {
+                Ok((feed, body, mut articles)) => {
                     // Feeds list newest first; stored oldest first, items that share a listing time (undated,
                     // or dated to the day) keep the feed's order under the lists' newest-id-first tie-break.
                     articles.reverse();
@@ -502,6 +501,32 @@ fn source_from_feed(url: &str, feed: &ParsedFeed) -> NewSource {
     }
 }
 
+/// Parses and normalises a fetched feed on tokio's blocking pool: that is CPU work, up to seconds for a large
+/// body, and on an async worker it would hold up every other poll and request that worker serves.
+async fn read_feed(body: FetchedBody) -> Result<(ParsedFeed, FetchedBody, Vec<NewArticle>), String> {
+    let url = body.final_url.clone();
+    on_blocking_pool(move || {
+        let feed = parse_body(&body)?;
+        let articles = feed_articles(&feed, &body.final_url);
+        Ok((feed, body, articles))
+    })
+    .await
+    .unwrap_or_else(|cancelled| Err(format!("{url}: {cancelled}")))
+}
+
+/// Runs `work` on the blocking pool and returns its result. A panic in it is raised again here, so that the
+/// poll's `catch_unwind` records it on the source as it did when the work ran inline.
+async fn on_blocking_pool<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(value) => Ok(value),
+        Err(error) => match error.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            // Only when the runtime is shutting down.
+            Err(error) => Err(format!("reading the feed was cancelled: {error}")),
+        },
+    }
+}
+
 /// Parses a fetched body as a feed. The error names the URL and what came back instead of a feed.
 pub fn parse_body(body: &FetchedBody) -> Result<ParsedFeed, String> {
     if body.body.iter().all(u8::is_ascii_whitespace) {
@@ -549,4 +574,46 @@ pub fn parse_body(body: &FetchedBody) -> Result<ParsedFeed, String> {
 fn looks_like_html(body: &[u8]) -> bool {
     let head = String::from_utf8_lossy(&body[..body.len().min(2048)]).to_ascii_lowercase();
     head.contains("<html") || head.contains("<!doctype html") || head.contains("<body")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression: a feed was parsed and normalised on the async worker polling it, so a large or hostile body
+    /// held up every other poll and request on that worker. It now runs on the blocking pool, and a panic
+    /// there still reaches the poll's `catch_unwind` with its message (which records it on the source).
+    #[tokio::test]
+    async fn regression_feed_parsing_runs_off_the_async_workers_and_its_panics_still_reach_the_poll() {
+        let worker = std::thread::current().id();
+        let ran_on = on_blocking_pool(move || std::thread::current().id()).await;
+        assert!(ran_on.is_ok_and(|id| id != worker), "the work ran on the async worker");
+
+        let caught =
+            AssertUnwindSafe(on_blocking_pool(|| -> usize { panic!("the parser tripped") })).catch_unwind().await;
+        match caught {
+            Err(panic) => assert_eq!(panic_message(panic.as_ref()), "the parser tripped"),
+            Ok(result) => panic!("the panic was swallowed: {result:?}"),
+        }
+
+        let body = FetchedBody {
+            final_url: "https://feeds.example/rss".into(),
+            status: 200,
+            body: "<rss version=\"2.0\"><channel><title>T</title><item><title>One</title><link>/1</link></item></channel></rss>"
+                .into(),
+            content_type: Some("application/rss+xml".into()),
+            content_language: None,
+            content_location: None,
+            etag: None,
+            last_modified: None,
+        };
+        let read = read_feed(body).await;
+        let (feed, body, articles) = match read {
+            Ok(read) => read,
+            Err(error) => panic!("{error}"),
+        };
+        assert_eq!(feed.feed.title.as_deref(), Some("T"));
+        assert_eq!(body.final_url, "https://feeds.example/rss");
+        assert_eq!(articles.len(), 1);
+    }
 }
