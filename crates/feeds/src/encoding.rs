@@ -202,7 +202,7 @@ pub(crate) fn decode<'a>(input: &'a [u8], content_type: Option<&str>) -> Decoded
             // Not labelled XML, and it opens like a JSON object: many servers send JSON Feeds as text/plain or
             // application/octet-stream, and no XML document starts with '{'. JSON is UTF-8 unless the header says
             // otherwise; a label other than JSON's is still reported.
-            acceptable = mime.is_empty() || mime.ends_with("+json");
+            acceptable = mime.is_empty() || mime.contains("json");
             json = true;
             first_non_empty(&[&http_enc, "utf-8"])
         } else if mime.starts_with("text/") {

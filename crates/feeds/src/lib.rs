@@ -445,8 +445,8 @@ fn parse_xml(
     let mut h = Handler::new(base_of(opts), lang, utf8);
     let mut tok = xml::Tokenizer::new(text);
     let mut open: Vec<&str> = Vec::new();
-    // Start tags dropped below MAX_DEPTH and not yet closed: that many end tags are theirs.
-    let mut dropped: usize = 0;
+    // The names of the start tags dropped below MAX_DEPTH and not yet closed, innermost last.
+    let mut dropped: Vec<&str> = Vec::new();
     let mut structure_error: Option<String> = None;
     let mut seen_root = false;
     let mut root_closed = false;
@@ -459,16 +459,23 @@ fn parse_xml(
                 // Elements this deep are dropped (their text still goes to the innermost element kept): every end
                 // tag searches the open elements, so an unbounded stack makes hostile nesting quadratic.
                 if !empty {
-                    dropped += 1;
+                    dropped.push(name);
                 }
                 if structure_error.is_none() {
                     structure_error =
                         Some(format!("elements nested more than {MAX_DEPTH} deep were dropped, from <{name}> on"));
                 }
             }
-            xml::Event::End { .. } if dropped > 0 => {
-                // Closes a dropped element; names are not checked, as the dropped ones were not kept.
-                dropped -= 1;
+            xml::Event::End { name }
+                if !dropped.is_empty() && (dropped.last() == Some(&name) || !open.contains(&name)) =>
+            {
+                // Closes the innermost dropped element, or nothing at all (ignored). An end tag of an element that
+                // was kept falls through to the arm below, which closes it and with it every element inside,
+                // dropped ones included: HTML left unclosed in a description (`<br>` after `<br>`) past the cap
+                // must not swallow the rest of the feed. `contains` reads at most MAX_DEPTH names.
+                if dropped.last() == Some(&name) {
+                    dropped.pop();
+                }
             }
             xml::Event::Start { name, attrs, empty } => {
                 if !seen_root {
@@ -493,6 +500,7 @@ fn parse_xml(
             }
             xml::Event::End { name } => match open.iter().rposition(|n| *n == name) {
                 Some(pos) => {
+                    dropped.clear();
                     if pos + 1 != open.len() && structure_error.is_none() {
                         structure_error = Some(format!("mismatched tag: </{name}> closes <{}>", open[open.len() - 1]));
                     }

@@ -174,6 +174,24 @@ fn regression_deeply_nested_elements_parse_in_linear_time() {
     assert_eq!(f.entries[0].content[0].value.matches("<span>").count(), 200);
 }
 
+/// Regression: past the nesting cap, every end tag was taken to close a dropped element, so HTML left unclosed
+/// in one description (300 `<br>`) swallowed `</description>`, `</item>` and every item after it.
+#[test]
+fn regression_unclosed_html_past_the_depth_cap_does_not_swallow_the_next_items() {
+    let feed = format!(
+        "<rss version=\"2.0\"><channel><title>T</title>\
+         <item><title>One</title><description>{}text</description></item>\
+         <item><title>Two</title><description>Fine</description></item>\
+         <item><title>Three</title></item></channel></rss>",
+        "<br>".repeat(300)
+    );
+    for f in [p(&feed), parse_str(&feed, &ParseOptions::default()).unwrap()] {
+        let titles: Vec<_> = f.entries.iter().map(|e| e.title.as_deref()).collect();
+        assert_eq!(titles, [Some("One"), Some("Two"), Some("Three")], "{:?}", f.bozo);
+        assert_eq!(f.entries[1].summary.as_ref().map(|t| t.value.as_str()), Some("Fine"));
+    }
+}
+
 /// Regression: each `</a` without a `>` made the tokenizer look for `>` to the end of the document.
 #[test]
 fn regression_unclosed_end_tags_do_not_rescan_the_document() {
