@@ -417,7 +417,9 @@ impl Ingester {
                 });
             }
         };
-        if let Ok(feed) = parse_body(&body) {
+        let no_feed = |reason: String| IngestError::NoFeed { url: url.to_owned(), reason };
+        let (parsed, body) = parse_on_pool(body).await.map_err(no_feed)?;
+        if let Ok(feed) = parsed {
             return Ok(source_from_feed(url, &feed));
         }
         // A page can advertise any number of feeds, each a fetch: the first few in page order are the ones a
@@ -438,7 +440,7 @@ impl Ingester {
                 continue;
             }
             let error = match self.fetcher.fetch(&candidate, &Validators::default()).await {
-                Ok(FetchResponse::Ok(found)) => match parse_body(&found) {
+                Ok(FetchResponse::Ok(found)) => match parse_on_pool(found).await.map_err(no_feed)?.0 {
                     Ok(feed) => {
                         let mut source = source_from_feed(&candidate, &feed);
                         source.site_url = source.site_url.or_else(|| normalise::web_url(Some(&body.final_url)));
@@ -512,6 +514,11 @@ async fn read_feed(body: FetchedBody) -> Result<(ParsedFeed, FetchedBody, Vec<Ne
     })
     .await
     .unwrap_or_else(|cancelled| Err(format!("{url}: {cancelled}")))
+}
+
+/// Parses a fetched body as a feed on the blocking pool (see [`read_feed`]), handing the body back.
+async fn parse_on_pool(body: FetchedBody) -> Result<(Result<ParsedFeed, String>, FetchedBody), String> {
+    on_blocking_pool(move || (parse_body(&body), body)).await
 }
 
 /// Runs `work` on the blocking pool and returns its result. A panic in it is raised again here, so that the
