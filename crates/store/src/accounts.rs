@@ -598,11 +598,12 @@ where
         let mut counts = HashMap::new();
         for chunk in ids.chunks(IN_LIST_CHUNK) {
             // Only the column name (one of two constants) and numbered placeholders are spliced in.
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
-            let sql = format!(
-                "SELECT {column} AS target, COUNT(*) AS n FROM comments \
-                 WHERE {column} IS NOT NULL AND {column} IN ({}) AND status = 'visible' GROUP BY {column}",
-                placeholders.join(", ")
+            let sql = crate::sql::in_list(
+                &format!(
+                    "SELECT {column} AS target, COUNT(*) AS n FROM comments \
+                     WHERE {column} IS NOT NULL AND {column} IN ({{}}) AND status = 'visible' GROUP BY {column}"
+                ),
+                chunk.len(),
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for id in chunk {

@@ -1239,13 +1239,11 @@ where
         ids.sort_unstable();
         ids.dedup();
         for chunk in ids.chunks(crate::accounts::IN_LIST_CHUNK) {
-            // Only numbered placeholders are spliced in.
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
-            let sql = format!(
+            let sql = in_list(
                 "SELECT a.story_id AS story, s.lean AS lean, COUNT(DISTINCT a.source_id) AS outlets FROM articles a \
                  JOIN sources s ON s.id = a.source_id WHERE a.story_id IN ({}) GROUP BY a.story_id, s.lean \
                  ORDER BY a.story_id",
-                placeholders.join(", ")
+                chunk.len(),
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for id in chunk {
@@ -1389,15 +1387,13 @@ where
         // In chunks: a statement binds at most 32,766 values on SQLite and 65,535 on PostgreSQL, and a caller
         // may pass any number of ids (`tidings search` with a large limit).
         for chunk in wanted.chunks(crate::accounts::IN_LIST_CHUNK) {
-            // Only numbered placeholders are spliced into the text; the ids themselves are bound.
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
-            let sql = format!(
+            let sql = in_list(
                 concat!(
                     "SELECT ",
                     list_columns!(),
                     " FROM articles a JOIN sources s ON s.id = a.source_id WHERE a.id IN ({})"
                 ),
-                placeholders.join(", ")
+                chunk.len(),
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for id in chunk {
@@ -1669,7 +1665,7 @@ where
 
 /// `sql` with its one `{}` replaced by `n` numbered placeholders (`$1, $2, …`): only those are spliced in, the
 /// values are bound.
-fn in_list(sql: &str, n: usize) -> String {
+pub(crate) fn in_list(sql: &str, n: usize) -> String {
     let placeholders: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
     sql.replacen("{}", &placeholders.join(", "), 1)
 }
